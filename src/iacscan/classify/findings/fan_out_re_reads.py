@@ -1,0 +1,37 @@
+"""P3: several workers each re-read the same intermediate objects."""
+
+from __future__ import annotations
+
+from iacscan.classify.findings.base import RuleDoc, RuleInput
+from iacscan.classify.findings.s3_intermediate_bus import intermediate_buckets
+from iacscan.model import Finding
+
+DOC = RuleDoc(
+    id="fan-out-re-reads",
+    title="Fan-out re-reads of intermediate objects",
+    severity="warning",
+    detects="An intermediate bucket (see s3-intermediate-bus) read by two or more different units.",
+    why=(
+        "Cost grows with readers x objects: each Prime Video detector downloaded every frame. "
+        "Duplicated computation itself is not flagged: re-running conversion was cheaper there."
+    ),
+    instead="Run the readers in one process, or shard work so each copy reads its own subset.",
+    source="Prime Video Tech (2023-03-22); definition-research §4.6 P3",
+)
+
+
+def check(data: RuleInput) -> list[Finding]:
+    findings = []
+    for bucket, (writers, readers) in sorted(intermediate_buckets(data).items()):
+        others = [r for r in readers if r not in writers]
+        if len(others) < 2:
+            continue
+        file, line = data.location(bucket)
+        findings.append(
+            Finding(
+                rule=DOC.id, severity="warning",
+                message=f"{len(others)} units each read the objects in {bucket}: {', '.join(others)}",
+                resources=(bucket, *others), file=file, line=line,
+            )
+        )
+    return findings

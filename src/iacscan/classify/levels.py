@@ -1,0 +1,92 @@
+"""Assess every resource in scope and combine the assessments into a level."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iacscan.classify.assess import RANK, Assessment, evaluate_rules
+from iacscan.classify.deciders import DECIDERS, DeciderInput
+from iacscan.classify.profile import Profile
+from iacscan.model import Cases, IdleCost, Level
+from iacscan.topology.build import TopologyResult
+from iacscan.topology.knowledge import type_info
+
+COUNTED_ROLES = ("compute", "orchestrator", "ingress", "router")
+
+
+@dataclass(frozen=True, slots=True)
+class LevelResult:
+    level: Level
+    assessments: tuple[Assessment, ...]
+    cases: Cases | None
+    idle_costs: tuple[IdleCost, ...]
+    warnings: tuple[str, ...]
+    unclassified: Mapping[str, int]
+
+
+def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessment], dict[str, int]]:
+    ctx = result.context
+    deploy_time = {n.id for n in result.topology.nodes if n.deploy_time}
+    out: list[Assessment] = []
+    unclassified: dict[str, int] = {}
+    for stack, template in ctx.templates.items():
+        for lid, res in template.resources.items():
+            if (stack, lid) in ctx.disabled:
+                continue
+            info = type_info(res.type)
+            if not info.classified:
+                unclassified[res.type] = unclassified.get(res.type, 0) + 1
+            if info.deploy_time:
+                continue
+            key = ctx.canonical((stack, lid))
+            node = ctx.node_id(*key)
+            if node in deploy_time:
+                continue
+            base: dict[str, Any] = {"stack": stack, "logical_id": lid, "node": node, "file": template.file}
+            if info.decider:
+                decider = DECIDERS.get(info.decider)
+                if decider is None:
+                    continue
+                a = decider(DeciderInput(ctx, result.topology, profile, stack, res, base))
+                if a is not None:
+                    out.append(a)
+                continue
+            if info.rules or info.level != "serverless":
+                out.append(evaluate_rules(info, res, lambda v, s=stack: ctx.resolve(s, v), base))
+    return out, unclassified
+
+
+def combine(assessments: list[Assessment], has_compute: bool) -> tuple[Level, Cases | None]:
+    if not has_compute:
+        return "no-compute", None
+    known = [a for a in assessments if a.level != "indeterminate"]
+    unknown = [a for a in assessments if a.level == "indeterminate"]
+    worst_known = max((RANK[a.level] for a in known), default=0)
+    if worst_known == RANK["not-serverless"]:
+        return "not-serverless", None
+    names = list(RANK)
+    if unknown:
+        best = max([worst_known] + [RANK.get(a.best or "serverless", 0) for a in unknown])
+        worst = max([worst_known] + [RANK.get(a.worst or "not-serverless", 2) for a in unknown])
+        if best == worst:
+            return names[best], None  # type: ignore[return-value]
+        missing = tuple(sorted({a.missing or a.why for a in unknown}))
+        return "indeterminate", Cases(best=names[best], worst=names[worst], missing=missing)  # type: ignore[arg-type]
+    return names[worst_known], None  # type: ignore[return-value]
+
+
+def decide_level(result: TopologyResult, profile: Profile) -> LevelResult:
+    assessments, unclassified = assess_all(result, profile)
+    has_compute = any(
+        n.role in COUNTED_ROLES and not n.deploy_time for n in result.topology.nodes
+    )
+    level, cases = combine(assessments, has_compute)
+    idle = tuple(
+        IdleCost(node=a.node, kind=a.idle_kind, why=a.why)  # type: ignore[arg-type]
+        for a in sorted(assessments, key=lambda a: (a.node, a.logical_id))
+        if a.level in ("serverless-with-floor", "not-serverless") and a.idle_kind
+    )
+    warnings = tuple(sorted({a.warning for a in assessments if a.warning}))
+    return LevelResult(level, tuple(assessments), cases, idle, warnings, unclassified)

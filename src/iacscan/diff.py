@@ -1,0 +1,190 @@
+"""Compare two analyses of one system (base and head of a pull request).
+
+Nodes match by id; a node whose id appears on one side only matches a node of the other side
+with the same CDK construct path (CDK changed the hash in its logical id): that is a change with
+an ``id`` entry, not a removal plus an addition. Edges, boundary ids and finding resources of
+the before side are mapped through those renames before they are compared, so a renamed node
+does not make its edges look new. Removed edges are reported with mapped ids, which name either
+a node of the after side or a removed node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from iacscan.model import Analysis, AnalysisDiff, Edge, Finding, Node, NodeChange, Verdict
+
+MAX_NAMES = 25
+
+
+def _renames(before: Mapping[str, Node], after: Mapping[str, Node]) -> dict[str, str]:
+    """before id -> after id for nodes that are only on one side but share a construct path."""
+
+    def by_path(nodes: Iterable[Node]) -> dict[str, list[str]]:
+        paths: dict[str, list[str]] = {}
+        for n in nodes:
+            if n.path:
+                paths.setdefault(n.path, []).append(n.id)
+        return paths
+
+    only_before = by_path(n for i, n in before.items() if i not in after)
+    only_after = by_path(n for i, n in after.items() if i not in before)
+    renames: dict[str, str] = {}
+    for path, ids in sorted(only_before.items()):
+        others = only_after.get(path, [])
+        if len(ids) == 1 and len(others) == 1:  # ambiguous paths are not guessed
+            renames[ids[0]] = others[0]
+    return renames
+
+
+def _node_changes(old: Node, new: Node) -> dict[str, tuple[object, object]]:
+    changes: dict[str, tuple[object, object]] = {}
+    if old.id != new.id:
+        changes["id"] = (old.id, new.id)
+    if old.type != new.type:
+        changes["type"] = (old.type, new.type)
+    if old.role != new.role:
+        changes["role"] = (old.role, new.role)
+    for key in sorted(set(old.properties) | set(new.properties)):
+        was, now = old.properties.get(key), new.properties.get(key)
+        if was != now:
+            changes[f"properties.{key}"] = (was, now)
+    return changes
+
+
+def _finding_key(f: Finding, rename: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+    return (f.rule, tuple(sorted(rename.get(r, r) for r in f.resources)))
+
+
+def _names(ids: Iterable[str], nodes: Mapping[str, Node] | None = None) -> str:
+    items = sorted(ids)
+    shown = [f"{i} ({nodes[i].type})" if nodes and i in nodes else i for i in items[:MAX_NAMES]]
+    more = len(items) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _verdict_sentence(b: Verdict, a: Verdict) -> str:
+    definition = a.definition
+    if a.definition != b.definition:
+        definition = f"{b.definition} -> {a.definition}"
+    levels = a.level if a.level == b.level else f"{b.level} -> {a.level}"
+    if a.serverless is True:
+        head = "Still serverless" if b.serverless is True else "Becomes serverless"
+    elif a.serverless is False:
+        head = "Stops being serverless" if b.serverless is not False else "Still not serverless"
+    else:
+        head = "Still undecided" if b.serverless is None else "Serverless verdict becomes undecided"
+    sentence = f"{head} ({definition}): {levels}"
+    if a.level != b.level:
+        if a.idle_costs:
+            costs = "; ".join(f"{c.node} ({c.kind}): {c.why}" for c in a.idle_costs[:MAX_NAMES])
+            sentence += f"; paid while idle: {costs}"
+        elif b.idle_costs:
+            sentence += "; nothing is paid for while idle any more"
+        if a.cases is not None and a.cases.missing:
+            sentence += f"; undecided until known: {', '.join(a.cases.missing)}"
+    return sentence
+
+
+def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, Node]) -> list[str]:
+    vb, va = d.before.verdict, d.after.verdict
+    out = [_verdict_sentence(vb, va)]
+    bound = d.after.boundary
+    if not (d.ingress_added or d.ingress_removed or d.egress_added or d.egress_removed):
+        ingress, egress = _names(bound.ingress), _names(bound.egress)
+        out.append(f"Same black box: ingress {{{ingress}}}, egress {{{egress}}}")
+    else:
+        parts = []
+        for side, added, removed in (
+            ("ingress", d.ingress_added, d.ingress_removed),
+            ("egress", d.egress_added, d.egress_removed),
+        ):
+            if added:
+                parts.append(f"{side} added {{{_names(added)}}}")
+            if removed:
+                parts.append(f"{side} removed {{{_names(removed)}}}")
+        out.append(
+            f"Boundary changed: {'; '.join(parts)} (now ingress {{{_names(bound.ingress)}}}, "
+            f"egress {{{_names(bound.egress)}}})"
+        )
+    if d.nodes_removed:
+        out.append(f"Removed: {_names(d.nodes_removed, before)}")
+    if d.nodes_added:
+        out.append(f"Added: {_names(d.nodes_added, after)}")
+    if d.nodes_changed:
+        changed = [
+            f"{c.id} ({', '.join(f'{k}: {v[0]} -> {v[1]}' for k, v in c.changes.items())})"
+            for c in d.nodes_changed[:MAX_NAMES]
+        ]
+        more = len(d.nodes_changed) - len(changed)
+        out.append("Changed: " + "; ".join(changed) + (f" and {more} more" if more > 0 else ""))
+    if va.architecture != vb.architecture:
+        out.append(f"Architecture: {vb.architecture} -> {va.architecture}")
+    else:
+        out.append(f"Architecture unchanged: {va.architecture}")
+    if d.edges_added or d.edges_removed:
+        out.append(f"Edges: {len(d.edges_added)} added, {len(d.edges_removed)} removed")
+    new_rules = sorted({f.rule for f in d.findings_new})
+    fixed_rules = sorted({f.rule for f in d.findings_fixed})
+    out.append(
+        f"Findings: {len(d.findings_new)} new"
+        + (f" ({', '.join(new_rules)})" if new_rules else "")
+        + f", {len(d.findings_fixed)} fixed"
+        + (f" ({', '.join(fixed_rules)})" if fixed_rules else "")
+    )
+    for side, an in (("before", d.before), ("after", d.after)):
+        failed = len(an.errors) + len(an.internal_errors)
+        if failed:
+            out.append(
+                f"Incomplete: the {side} side has {failed} error(s); this diff may miss changes"
+            )
+    return out
+
+
+def diff_analyses(before: Analysis, after: Analysis) -> AnalysisDiff:
+    bnodes = {n.id: n for n in before.topology.nodes}
+    anodes = {n.id: n for n in after.topology.nodes}
+    rename = _renames(bnodes, anodes)
+
+    def m(node_id: str) -> str:
+        return rename.get(node_id, node_id)
+
+    matched = [(bnodes[i], anodes[i]) for i in sorted(bnodes) if i in anodes]
+    matched += [(bnodes[b], anodes[a]) for b, a in sorted(rename.items())]
+    changed = [
+        NodeChange(id=new.id, changes=c) for old, new in matched if (c := _node_changes(old, new))
+    ]
+    renamed_targets = set(rename.values())
+    removed = sorted(i for i in bnodes if i not in anodes and i not in rename)
+    added = sorted(i for i in anodes if i not in bnodes and i not in renamed_targets)
+
+    def key(e: Edge) -> tuple[str, str, str]:
+        return (e.source, e.target, e.kind)
+
+    mapped = (Edge(m(e.source), m(e.target), e.kind, e.via) for e in before.topology.edges)
+    b_edges = {key(e): e for e in mapped}
+    a_edges = {key(e): e for e in after.topology.edges}
+    b_ingress = {m(i) for i in before.boundary.ingress}
+    b_egress = {m(i) for i in before.boundary.egress}
+    a_ingress, a_egress = set(after.boundary.ingress), set(after.boundary.egress)
+    b_keys = {_finding_key(f, rename) for f in before.findings}
+    a_keys = {_finding_key(f, {}) for f in after.findings}
+
+    draft = AnalysisDiff(
+        before=before,
+        after=after,
+        nodes_added=tuple(added),
+        nodes_removed=tuple(removed),
+        nodes_changed=tuple(sorted(changed, key=lambda c: c.id)),
+        edges_added=tuple(a_edges[k] for k in sorted(a_edges.keys() - b_edges.keys())),
+        edges_removed=tuple(b_edges[k] for k in sorted(b_edges.keys() - a_edges.keys())),
+        ingress_added=tuple(sorted(a_ingress - b_ingress)),
+        ingress_removed=tuple(sorted(b_ingress - a_ingress)),
+        egress_added=tuple(sorted(a_egress - b_egress)),
+        egress_removed=tuple(sorted(b_egress - a_egress)),
+        findings_new=tuple(f for f in after.findings if _finding_key(f, {}) not in b_keys),
+        findings_fixed=tuple(f for f in before.findings if _finding_key(f, rename) not in a_keys),
+        summary=(),
+    )
+    return replace(draft, summary=tuple(_summary(draft, bnodes, anodes)))

@@ -1,0 +1,246 @@
+"""A cache of synthesized cloud assemblies, keyed by what the app's synthesis depends on.
+
+``<root>/<sha256>/`` holds one assembly (plus ``iacscan-cache.json``). The key hashes the app's
+source files (paths and contents; build output, virtualenvs, ``node_modules``, VCS folders and
+cdk.json ``watch.exclude`` globs skipped), the app command and the program it resolves to, the
+context given to the app and whether AWS credentials were passed through. Entries are written
+atomically: synthesized into a work folder under the root, then renamed into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CACHE_FORMAT = 1
+META_FILE = "iacscan-cache.json"
+SKIP_DIRS = frozenset(
+    {
+        "cdk.out", ".venv", "venv", "node_modules", ".git", "__pycache__", ".hg", ".svn",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".cdk.staging", ".idea",
+    }
+)
+ALWAYS_HASHED = frozenset({"cdk.json", "cdk.context.json"})  # even when watch.exclude lists them
+MAX_FILES = 20_000
+MAX_BYTES = 256 * 1024 * 1024
+KEEP_PER_APP = 3  # entries kept for one app folder; older ones are removed
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDigest:
+    key: str | None  # None when the app folder is too big to hash: no caching
+    files: int
+    reason: str = ""  # why there is no key
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    path: Path
+    meta: Mapping[str, Any]
+
+
+def default_root() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("iacscan")) / "cdk"
+
+
+def source_files(
+    app_dir: Path, *, excludes: Sequence[str] = (), skip_dirs: Sequence[str] = ()
+) -> Iterator[tuple[str, Path, os.stat_result]]:
+    """The app's source files, sorted, as (relative posix path, path, lstat)."""
+    patterns = [_glob_regex(p) for p in excludes if p.strip()]
+    skipped = SKIP_DIRS | set(skip_dirs)
+
+    def excluded(rel: str) -> bool:
+        return rel not in ALWAYS_HASHED and any(p.fullmatch(rel) for p in patterns)
+
+    for dirpath, dirnames, filenames in os.walk(app_dir):  # never follows directory symlinks
+        base = Path(dirpath)
+        rel_dir = base.relative_to(app_dir).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in skipped and not excluded(prefix + d)
+        )
+        for name in sorted(filenames):
+            rel = prefix + name
+            if excluded(rel):
+                continue
+            path = base / name
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode):
+                yield rel, path, info
+
+
+def source_digest(
+    app_dir: Path,
+    *,
+    identity: Mapping[str, Any],
+    excludes: Sequence[str] = (),
+    skip_dirs: Sequence[str] = (),
+) -> SourceDigest:
+    """Hash the app's files and ``identity`` (command, program, context, flags) into a key."""
+    digest = hashlib.sha256()
+    digest.update(f"iacscan-cdk-cache/{CACHE_FORMAT}\0".encode())
+    digest.update(json.dumps(identity, sort_keys=True, default=str).encode())
+    files = total = 0
+    for rel, path, info in source_files(app_dir, excludes=excludes, skip_dirs=skip_dirs):
+        files += 1
+        total += info.st_size
+        if files > MAX_FILES or total > MAX_BYTES:
+            return SourceDigest(
+                None, files, f"the app folder has over {MAX_FILES:,} files or "
+                f"{MAX_BYTES // 2**20} MB outside build and dependency folders"
+            )
+        digest.update(b"\0F" + rel.encode("utf-8", "surrogateescape") + b"\0")
+        if stat.S_ISLNK(info.st_mode):
+            with contextlib.suppress(OSError):
+                digest.update(b"link:" + os.fsencode(os.readlink(path)))
+            continue
+        try:
+            digest.update(_file_hash(path))
+        except OSError:
+            digest.update(b"unreadable")
+    return SourceDigest(digest.hexdigest(), files)
+
+
+def lookup(root: Path, key: str) -> CacheEntry | None:
+    entry = root / key
+    meta = _read_meta(entry)
+    if meta is None or meta.get("key") != key or not (entry / "manifest.json").is_file():
+        return None
+    return CacheEntry(entry, meta)
+
+
+def discard(entry: Path) -> None:
+    shutil.rmtree(entry, ignore_errors=True)
+
+
+def work_dir(root: Path) -> tuple[Path, bool]:
+    """A fresh folder to synthesize into: under ``root`` when writable (same file system, so
+    the result can be renamed into place), else in the system temp folder. Second value: True
+    when under ``root``."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".work-", dir=root)), True
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="iacscan-cdk-")), False
+
+
+def store(root: Path, key: str, assembly: Path, meta: Mapping[str, Any]) -> Path:
+    """Move a synthesized assembly into the cache as entry ``key``; return where it now is.
+
+    An existing entry is replaced (``use_cache=False`` refreshes it). When another process
+    stored the same key meanwhile, its entry is kept and returned; when the move fails for
+    another reason, ``assembly`` is returned where it is.
+    """
+    (assembly / META_FILE).write_text(
+        json.dumps({**meta, "format": CACHE_FORMAT, "key": key}, indent=1, sort_keys=True),
+        encoding="utf-8",
+    )
+    final = root / key
+    old: Path | None = None
+    if final.exists():
+        old = Path(tempfile.mkdtemp(prefix=".old-", dir=root))
+        try:
+            os.replace(final, old / "entry")
+        except OSError:
+            shutil.rmtree(old, ignore_errors=True)
+            return assembly
+    try:
+        os.rename(assembly, final)
+    except OSError:  # another process stored this key meanwhile: use its entry
+        return final if lookup(root, key) is not None else assembly
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def prune(root: Path, app_dir: str, keep: int = KEEP_PER_APP) -> None:
+    """Keep only the ``keep`` newest entries synthesized from ``app_dir``."""
+    entries: list[tuple[float, Path]] = []
+    try:
+        children = list(root.iterdir())
+    except OSError:
+        return
+    for child in children:
+        meta = _read_meta(child)
+        if meta is not None and meta.get("app_dir") == app_dir:
+            created = meta.get("created")
+            entries.append((created if isinstance(created, (int, float)) else 0.0, child))
+    for _, child in sorted(entries, reverse=True)[keep:]:
+        discard(child)
+
+
+def describe_age(meta: Mapping[str, Any]) -> str:
+    created = meta.get("created")
+    if not isinstance(created, (int, float)):
+        return "earlier"
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(created))
+
+
+def _read_meta(entry: Path) -> dict[str, Any] | None:
+    try:
+        meta = json.loads((entry / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("format") != CACHE_FORMAT:
+        return None
+    return meta
+
+
+def _file_hash(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.digest()
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A cdk.json ``watch.exclude`` glob, anchored at the app folder; ``**`` spans folders.
+    A pattern that matches a folder excludes everything in it."""
+    pattern = pattern.strip().removeprefix("./").rstrip("/")
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and (end := pattern.find("]", i + 2)) != -1:
+            body = pattern[i + 1 : end]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    try:
+        return re.compile("".join(out) + "(?:/.*)?")
+    except re.error:
+        return re.compile(re.escape(pattern))

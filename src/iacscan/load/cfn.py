@@ -1,0 +1,253 @@
+"""CloudFormation YAML/JSON through cfn-lint's decoder, which keeps line numbers and short tags.
+
+Everything here raises ``IacscanError`` subclasses with the file and line; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from iacscan.errors import InputParseError, LimitError
+from iacscan.model import InputKind, Resource, Template, line_of
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on hostile input. Each one names the flag that changes it."""
+
+    max_file_size: int = 20 * 1024 * 1024  # --max-file-size
+    max_depth: int = 200  # --max-depth
+    synth_timeout: float = 300.0  # --synth-timeout
+    max_definition_size: int = 2 * 1024 * 1024  # Step Functions definitions, in characters
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Read a template file as text, refusing what is too big, binary or not text."""
+    file = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise InputParseError(
+            f"cannot read the file: {err.strerror or err}", "check the path and its permissions",
+            file=file,
+        ) from None
+    if size > limits.max_file_size:
+        raise LimitError(
+            f"file is {size:,} bytes, over the {limits.max_file_size:,}-byte limit",
+            "raise the limit with --max-file-size BYTES if this template is genuine",
+            file=file,
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputParseError(
+            f"cannot read the file: {err.strerror or err}", "check the path and its permissions",
+            file=file,
+        ) from None
+    return decode_bytes(data, file)
+
+
+def decode_bytes(data: bytes, file: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    elif data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data[:8192]:
+        raise InputParseError(
+            "this is a binary file, not a CloudFormation template",
+            "pass a YAML or JSON template, or remove the file from the scanned paths",
+            file=file,
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise InputParseError(
+            f"invalid UTF-8 at byte {err.start}",
+            "save the template as UTF-8",
+            file=file,
+            line=line,
+        ) from None
+
+
+def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mapping[str, Any]:
+    """Decode YAML or JSON text into mappings that carry ``start_mark`` line numbers."""
+    from cfnlint.decode.decode import decode_str  # heavy import, paid only when a template is read
+
+    if not text.strip():
+        raise InputParseError(
+            "the file is empty", "a CloudFormation template needs at least a Resources section",
+            file=file,
+        )
+    old_limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(old_limit, 4000))
+        template, matches = decode_str(text)
+    except RecursionError:
+        raise LimitError(
+            "nesting is too deep to read",
+            f"templates deeper than --max-depth {limits.max_depth} are refused",
+            file=file,
+        ) from None
+    except Exception as err:  # the decoder's own failures (alias bombs, odd YAML)
+        raise InputParseError(
+            f"cannot parse the template: {_first_line(str(err))}",
+            "fix the YAML/JSON syntax (cfn-lint shows the same error)",
+            file=file,
+        ) from None
+    finally:
+        sys.setrecursionlimit(old_limit)
+    if matches:
+        first = matches[0]
+        message = _first_line(str(getattr(first, "message", first)))
+        kind = LimitError if "alias" in message.lower() else InputParseError
+        raise kind(
+            f"cannot parse the template: {message}",
+            "fix the YAML/JSON syntax at that line",
+            file=file,
+            line=getattr(first, "linenumber", None),
+        )
+    if not isinstance(template, Mapping):
+        raise InputParseError(
+            f"the top level is a {type(template).__name__}, not a mapping",
+            "a CloudFormation template is a mapping with a Resources section",
+            file=file,
+        )
+    check_depth(template, file, limits)
+    return template
+
+
+def check_depth(value: object, file: str, limits: Limits) -> None:
+    """Refuse values nested deeper than ``limits.max_depth`` (iteratively: no recursion)."""
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limits.max_depth:
+            raise LimitError(
+                f"values are nested more than {limits.max_depth} levels deep",
+                "raise the limit with --max-depth N if this template is genuine",
+                file=file,
+                line=line_of(item),
+            )
+        if isinstance(item, Mapping):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
+def is_sam(data: Mapping[str, Any]) -> bool:
+    transform = data.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    return any(isinstance(n, str) and n == SAM_TRANSFORM for n in names)
+
+
+def looks_like_template(data: object) -> bool:
+    """Content test used to find templates in folders."""
+    return isinstance(data, Mapping) and (
+        isinstance(data.get("Resources"), Mapping) or "AWSTemplateFormatVersion" in data
+    )
+
+
+def template_from_data(
+    data: Mapping[str, Any],
+    *,
+    file: str,
+    stack: str,
+    kind: InputKind = "template",
+    parent: str | None = None,
+    parameter_values: Mapping[str, Any] | None = None,
+    origins: Mapping[str, str] | None = None,
+    lines: Mapping[str, int] | None = None,
+) -> Template:
+    """Check the shape of a decoded template and build the model's ``Template``."""
+    resources_raw = data.get("Resources")
+    if not isinstance(resources_raw, Mapping):
+        raise InputParseError(
+            "the template has no Resources mapping"
+            if resources_raw is None
+            else f"Resources is a {type(resources_raw).__name__}, not a mapping",
+            "a CloudFormation template needs a Resources section mapping logical ids to resources",
+            file=file,
+            line=line_of(resources_raw) or line_of(data),
+        )
+    resources: dict[str, Resource] = {}
+    for lid, body in resources_raw.items():
+        lid = str(lid)
+        line = line_of(body) or line_of(lid) or (lines or {}).get(lid)
+        if not isinstance(body, Mapping):
+            raise InputParseError(
+                f"resource {lid} is not a mapping",
+                "each resource needs Type and (usually) Properties",
+                file=file,
+                line=line,
+            )
+        rtype = body.get("Type")
+        if not isinstance(rtype, str) or not rtype:
+            raise InputParseError(
+                f"resource {lid} has no Type" if rtype is None else f"resource {lid} has a Type that is not a string",
+                "add a Type such as AWS::Lambda::Function",
+                file=file,
+                line=line,
+            )
+        props = body.get("Properties") or {}
+        if not isinstance(props, Mapping):
+            raise InputParseError(
+                f"Properties of {lid} is not a mapping",
+                "Properties must map property names to values",
+                file=file,
+                line=line_of(props) or line,
+            )
+        metadata = body.get("Metadata") or {}
+        cdk_path = metadata.get("aws:cdk:path") if isinstance(metadata, Mapping) else None
+        condition = body.get("Condition")
+        resources[lid] = Resource(
+            logical_id=lid,
+            type=str(rtype),
+            properties=props,
+            line=line,
+            metadata=metadata if isinstance(metadata, Mapping) else {},
+            condition=condition if isinstance(condition, str) else None,
+            cdk_path=cdk_path if isinstance(cdk_path, str) else None,
+            origin=(origins or {}).get(lid),
+        )
+    return Template(
+        stack=stack,
+        file=file,
+        kind=kind,
+        resources=resources,
+        parameters=_mapping(data.get("Parameters")),
+        parameter_values=dict(parameter_values or {}),
+        conditions=_mapping(data.get("Conditions")),
+        mappings=_mapping(data.get("Mappings")),
+        outputs=_mapping(data.get("Outputs")),
+        parent=parent,
+    )
+
+
+def load_template_file(
+    path: Path, *, stack: str, limits: Limits = DEFAULT_LIMITS
+) -> Template:
+    """Read, decode and check one plain CloudFormation template (SAM goes through ``load.sam``)."""
+    data = decode_text(read_text(path, limits), str(path), limits)
+    return template_from_data(data, file=str(path), stack=stack)
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _first_line(text: str) -> str:
+    text = text.strip()
+    return text.splitlines()[0] if text else "unknown error"

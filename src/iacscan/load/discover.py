@@ -1,0 +1,242 @@
+"""Paths -> loaded stacks: template files, folders of templates, CDK apps, cdk.out folders,
+SAM templates, local nested stacks. A path that cannot be read becomes an ``InputError``;
+the other paths are still loaded."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iacscan.errors import IacscanError, InputParseError, LimitError
+from iacscan.load.cfn import (
+    DEFAULT_LIMITS,
+    Limits,
+    decode_text,
+    is_sam,
+    looks_like_template,
+    read_text,
+    template_from_data,
+)
+from iacscan.model import InputError, InputInfo, InputKind, Template
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".aws-sam"}
+MAX_NESTING = 10
+
+
+@dataclass(frozen=True, slots=True)
+class SynthOptions:
+    synth: bool = True
+    use_cache: bool = True
+    env_passthrough: bool = False
+
+
+@dataclass
+class Loaded:
+    templates: list[Template] = field(default_factory=list)
+    inputs: list[InputInfo] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: int = 0
+
+
+def error_of(err: IacscanError, fallback_file: str) -> InputError:
+    kind = err.kind if err.kind in ("parse", "limit", "synth", "aws", "unsupported") else "parse"
+    return InputError(file=err.file or fallback_file, line=err.line, kind=kind,  # type: ignore[arg-type]
+                      message=err.message, hint=err.hint)
+
+
+def find_templates(folder: Path, loaded: Loaded) -> list[Path]:
+    """Template candidates in a folder (by suffix; content decides later). No symlink loops."""
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        try:
+            st = os.stat(root)
+        except OSError:
+            dirs[:] = []
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen:
+            dirs[:] = []
+            continue
+        seen.add(ident)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d != "cdk.out")
+        for name in sorted(files):
+            if name.endswith(TEMPLATE_SUFFIXES) and not name.endswith(".expected.yaml"):
+                found.append(Path(root) / name)
+            else:
+                loaded.skipped += 1
+    return found
+
+
+def stack_names(files: Sequence[Path], base: Path | None) -> dict[Path, str]:
+    """File stem, or the relative path without extension when stems collide."""
+    stems: dict[str, int] = {}
+    for f in files:
+        stems[f.stem] = stems.get(f.stem, 0) + 1
+    out = {}
+    for f in files:
+        if stems[f.stem] == 1:
+            out[f] = f.stem
+        else:
+            try:
+                rel = f.relative_to(base) if base else f
+            except ValueError:
+                rel = f
+            out[f] = str(rel.with_suffix("")).replace(os.sep, "/")
+    return out
+
+
+def load_template(path: Path, stack: str, limits: Limits, *, folder_mode: bool = False,
+                  parent: str | None = None, parameter_values: Mapping[str, Any] | None = None,
+                  chain: tuple[str, ...] = ()) -> tuple[list[Template], InputKind] | None:
+    """One template file (plain or SAM) and the local nested stacks it includes."""
+    text = read_text(path, limits)
+    data = decode_text(text, str(path), limits)
+    if folder_mode and not looks_like_template(data):
+        return None
+    kind: InputKind = "template"
+    transform = data.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    if "AWS::LanguageExtensions" in names:
+        from iacscan.load.language_extensions import expand_language_extensions
+
+        data = expand_language_extensions(data, file=str(path))
+    if is_sam(data):
+        from iacscan.load.sam import transform_sam
+
+        template = transform_sam(data, file=str(path), stack=stack, base_dir=path.parent,
+                                 limits=limits, parameter_values=parameter_values)
+        template = _with_parent(template, parent, parameter_values)
+        kind = "sam"
+    else:
+        template = template_from_data(data, file=str(path), stack=stack, parent=parent,
+                                      parameter_values=parameter_values)
+    out = [template]
+    out.extend(_nested(template, path, limits, chain + (str(path.resolve()),)))
+    return out, kind
+
+
+def _with_parent(t: Template, parent: str | None, values: Mapping[str, Any] | None) -> Template:
+    if parent is None:
+        return t
+    from dataclasses import replace
+
+    return replace(t, parent=parent, parameter_values=dict(values or {}))
+
+
+def _nested(template: Template, path: Path, limits: Limits, chain: tuple[str, ...]) -> list[Template]:
+    out: list[Template] = []
+    for lid, res in template.resources.items():
+        if res.type != "AWS::CloudFormation::Stack":
+            continue
+        url = res.properties.get("TemplateURL")
+        if not isinstance(url, str) or "://" in url or url.startswith("https:"):
+            continue  # remote or computed: an external node, marked unknown
+        child = (path.parent / url).resolve()
+        if str(child) in chain:
+            raise InputParseError(
+                f"nested stack {lid} includes {url}, which includes this template again (a cycle)",
+                "remove the cycle between the nested templates", file=str(path), line=res.line,
+            )
+        if len(chain) >= MAX_NESTING:
+            raise LimitError(f"nested stacks deeper than {MAX_NESTING} levels", "flatten the nesting",
+                             file=str(path), line=res.line)
+        if not child.is_file():
+            raise InputParseError(f"nested stack {lid}: {url} not found", "check TemplateURL",
+                                  file=str(path), line=res.line)
+        params = res.properties.get("Parameters")
+        loaded = load_template(child, f"{template.stack}/{lid}", limits, parent=f"{template.stack}/{lid}",
+                               parameter_values=params if isinstance(params, Mapping) else {},
+                               chain=chain)
+        if loaded:
+            out.extend(loaded[0])
+    return out
+
+
+def load_paths(paths: Sequence[str], *, limits: Limits = DEFAULT_LIMITS,
+               synth: SynthOptions = SynthOptions()) -> Loaded:
+    loaded = Loaded()
+    files: list[tuple[Path, bool, Path | None]] = []  # (file, from a folder, folder)
+    for raw in paths:
+        if raw.startswith("stack:"):
+            _load_stack(raw[len("stack:"):], loaded)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            if _load_cdk(path, limits, synth, loaded):
+                continue
+            files.extend((f, True, path) for f in find_templates(path, loaded))
+        elif path.exists() or path.is_symlink():
+            files.append((path, False, None))
+        else:
+            loaded.errors.append(InputError(file=raw, line=None, kind="parse",
+                                            message="no such file or folder",
+                                            hint="check the path"))
+    bases = {f: base for f, _, base in files}
+    names = stack_names([f for f, _, _ in files], _common_base(bases))
+    for f, from_folder, _ in files:
+        try:
+            result = load_template(f, names[f], limits, folder_mode=from_folder)
+        except IacscanError as err:
+            loaded.errors.append(error_of(err, str(f)))
+            continue
+        except RecursionError:
+            loaded.errors.append(InputError(file=str(f), line=None, kind="limit",
+                                            message="the template is nested too deeply to read",
+                                            hint="raise --max-depth only if the template is genuine"))
+            continue
+        if result is None:
+            loaded.skipped += 1
+            continue
+        templates, kind = result
+        loaded.templates.extend(templates)
+        loaded.inputs.append(InputInfo(path=str(f), kind=kind, stacks=tuple(t.stack for t in templates)))
+    return loaded
+
+
+def _common_base(bases: Mapping[Path, Path | None]) -> Path | None:
+    folders = {b for b in bases.values() if b is not None}
+    if len(folders) == 1:
+        return next(iter(folders))
+    try:
+        return Path(os.path.commonpath([str(f.parent) for f in bases])) if bases else None
+    except ValueError:
+        return None
+
+
+def _load_cdk(path: Path, limits: Limits, synth: SynthOptions, loaded: Loaded) -> bool:
+    from iacscan.load import cdk
+
+    if cdk.is_cdk_app(path):
+        try:
+            result = cdk.load_cdk_app(path, limits=limits, synth=synth.synth,
+                                      use_cache=synth.use_cache, env_passthrough=synth.env_passthrough)
+        except IacscanError as err:
+            loaded.errors.append(error_of(err, str(path)))
+            return True
+        kind: InputKind = "cdk-app"
+    elif cdk.is_cdk_out(path):
+        try:
+            result = cdk.load_cdk_out(path, limits=limits)
+        except IacscanError as err:
+            loaded.errors.append(error_of(err, str(path)))
+            return True
+        kind = "cdk-out"
+    else:
+        return False
+    loaded.templates.extend(result.templates)
+    loaded.notes.extend(result.notes)
+    loaded.inputs.append(InputInfo(path=str(path), kind=kind,
+                                   stacks=tuple(t.stack for t in result.templates)))
+    return True
+
+
+def _load_stack(name: str, loaded: Loaded) -> None:
+    loaded.errors.append(InputError(file=f"stack:{name}", line=None, kind="unsupported",
+                                    message="deployed stacks are not supported yet",
+                                    hint="scan the stack's template file instead"))

@@ -1,0 +1,245 @@
+"""The data model shared by every layer: plain frozen dataclasses, no I/O, no imports of ours.
+
+Two halves:
+- input: ``Template`` (one CloudFormation stack as loaded, with line numbers kept on the values);
+- output: ``Analysis`` (topology, verdict, boundary, findings, errors), the JSON contract of
+  architecture.md, schema_version 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+InputKind = Literal["template", "sam", "cdk-app", "cdk-out", "stack"]
+Role = Literal["compute", "orchestrator", "channel", "store", "ingress", "router", "capacity", "external"]
+EdgeKind = Literal["triggers", "invokes", "writes", "reads"]
+Level = Literal["serverless", "serverless-with-floor", "not-serverless", "indeterminate", "no-compute"]
+Architecture = Literal["single-service", "distributed", "monolith-candidate", "none"]
+Status = Literal["pass", "fail", "warn", "unknown", "n/a"]
+IdleKind = Literal[
+    "container-floor", "provisioned-concurrency", "managed-floor", "network", "ecs-on-ec2", "instance"
+]
+Severity = Literal["error", "warning", "note"]
+ErrorKind = Literal["parse", "limit", "synth", "aws", "unsupported", "internal"]
+
+LEVEL_ORDER: tuple[Level, ...] = ("serverless", "serverless-with-floor", "not-serverless")
+EDGE_KINDS: tuple[EdgeKind, ...] = ("triggers", "invokes", "writes", "reads")
+
+
+def line_of(value: object) -> int | None:
+    """The 1-based line where a decoded template value starts, when the decoder kept it."""
+    mark = getattr(value, "start_mark", None)
+    if mark is None:
+        return None
+    line = getattr(mark, "line", None)
+    return line + 1 if isinstance(line, int) else None
+
+
+# --------------------------------------------------------------------------- input side
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One resource of a template. ``properties`` keeps the decoder's values (with line marks)."""
+
+    logical_id: str
+    type: str
+    properties: Mapping[str, Any]
+    line: int | None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    condition: str | None = None
+    cdk_path: str | None = None
+    # For SAM: the logical id of the resource the user wrote that produced this one.
+    origin: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """One stack, as loaded. ``stack`` is its name (file stem, CDK stack name, deployed name)."""
+
+    stack: str
+    file: str
+    kind: InputKind
+    resources: Mapping[str, Resource]
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    # Actual parameter values (deployed stacks, nested stack parameters); win over defaults.
+    parameter_values: Mapping[str, Any] = field(default_factory=dict)
+    conditions: Mapping[str, Any] = field(default_factory=dict)
+    mappings: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    # For a nested stack: the id prefix ("Parent/NestedLogicalId") its resources get.
+    parent: str | None = None
+    # Local files a state machine DefinitionUri points at, etc., already read by the loader.
+    attachments: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class InputInfo:
+    path: str
+    kind: InputKind
+    stacks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InputError:
+    file: str
+    line: int | None
+    kind: ErrorKind
+    message: str
+    hint: str
+
+
+# --------------------------------------------------------------------------- topology
+
+
+@dataclass(frozen=True, slots=True)
+class Via:
+    """One piece of evidence for an edge."""
+
+    what: str
+    file: str
+    line: int | None
+    weak: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    type: str
+    role: Role
+    stack: str
+    file: str
+    line: int | None
+    path: str | None = None
+    deploy_time: bool = False
+    # Decisive properties, as shown to people and compared by diff (launch type, floor...).
+    properties: Mapping[str, str | int | bool | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    source: str
+    target: str
+    kind: EdgeKind
+    via: tuple[Via, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Topology:
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+
+    def node(self, node_id: str) -> Node | None:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Boundary:
+    ingress: tuple[str, ...]
+    egress: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    node: str
+    file: str
+    line: int | None
+    why: str
+    default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    id: str
+    title: str
+    status: Status
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IdleCost:
+    node: str
+    kind: IdleKind
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cases:
+    best: Level
+    worst: Level
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    definition: str
+    serverless: bool | None
+    level: Level
+    scales_to_zero: bool | None
+    monolith: bool | None
+    architecture: Architecture
+    summary: str
+    criteria: tuple[Criterion, ...]
+    idle_costs: tuple[IdleCost, ...]
+    cases: Cases | None
+    warnings: tuple[str, ...]
+    # Reasons behind the architecture label ("not a monolith because ...") and its scope note.
+    architecture_reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    resources: tuple[str, ...]
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    tool_version: str
+    inputs: tuple[InputInfo, ...]
+    verdict: Verdict
+    topology: Topology
+    boundary: Boundary
+    findings: tuple[Finding, ...]
+    errors: tuple[InputError, ...]
+    # Internal errors (a bug in an extractor or rule): the report is incomplete.
+    internal_errors: tuple[InputError, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeChange:
+    id: str
+    changes: Mapping[str, tuple[object, object]]
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisDiff:
+    before: Analysis
+    after: Analysis
+    nodes_added: tuple[str, ...]
+    nodes_removed: tuple[str, ...]
+    nodes_changed: tuple[NodeChange, ...]
+    edges_added: tuple[Edge, ...]
+    edges_removed: tuple[Edge, ...]
+    ingress_added: tuple[str, ...]
+    ingress_removed: tuple[str, ...]
+    egress_added: tuple[str, ...]
+    egress_removed: tuple[str, ...]
+    findings_new: tuple[Finding, ...]
+    findings_fixed: tuple[Finding, ...]
+    summary: tuple[str, ...]

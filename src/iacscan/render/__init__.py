@@ -1,0 +1,1 @@
+"""Renderers: read an Analysis (or an AnalysisDiff) and print it. They never recompute."""

@@ -1,0 +1,194 @@
+"""The JSON report, schema_version 1 (architecture.md), and the JSON diff.
+
+Values are written as they are (JSON escaping keeps them inert); ordering is deterministic:
+nodes by id, edges by (source, target, kind), boundary ids sorted, findings by rule, resources,
+file and line. Version 1 only ever gains fields.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from iacscan.model import (
+    SCHEMA_VERSION,
+    Analysis,
+    AnalysisDiff,
+    Edge,
+    Finding,
+    InputError,
+    Node,
+    Verdict,
+)
+
+TOOL_NAME = "iacscan"
+
+
+def _jsonable(value: object) -> Any:
+    """A value from NodeChange.changes or Node.properties as JSON can hold it."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    return str(value)
+
+
+def node_to_dict(n: Node) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "type": n.type,
+        "role": n.role,
+        "stack": n.stack,
+        "file": n.file,
+        "line": n.line,
+        "path": n.path,
+        "deploy_time": n.deploy_time,
+        "properties": {k: _jsonable(n.properties[k]) for k in sorted(n.properties)},
+    }
+
+
+def edge_to_dict(e: Edge) -> dict[str, Any]:
+    return {
+        "source": e.source,
+        "target": e.target,
+        "kind": e.kind,
+        "via": [{"what": v.what, "file": v.file, "line": v.line, "weak": v.weak} for v in e.via],
+    }
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "severity": f.severity,
+        "message": f.message,
+        "resources": list(f.resources),
+        "file": f.file,
+        "line": f.line,
+    }
+
+
+def finding_sort_key(f: Finding) -> tuple[str, tuple[str, ...], str, int]:
+    return (f.rule, f.resources, f.file, f.line or 0)
+
+
+def edge_sort_key(e: Edge) -> tuple[str, str, str]:
+    return (e.source, e.target, e.kind)
+
+
+def _error_to_dict(e: InputError, *, internal: bool = False) -> dict[str, Any]:
+    kind = "internal" if internal else e.kind
+    return {"file": e.file, "line": e.line, "kind": kind, "message": e.message, "hint": e.hint}
+
+
+def verdict_to_dict(v: Verdict) -> dict[str, Any]:
+    cases = None
+    if v.cases is not None:
+        cases = {"best": v.cases.best, "worst": v.cases.worst, "missing": list(v.cases.missing)}
+    return {
+        "definition": v.definition,
+        "serverless": v.serverless,
+        "level": v.level,
+        "scales_to_zero": v.scales_to_zero,
+        "monolith": v.monolith,
+        "architecture": v.architecture,
+        "summary": v.summary,
+        "criteria": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "status": c.status,
+                "evidence": [
+                    {
+                        "node": e.node,
+                        "file": e.file,
+                        "line": e.line,
+                        "why": e.why,
+                        "default": e.default,
+                    }
+                    for e in c.evidence
+                ],
+            }
+            for c in v.criteria
+        ],
+        "idle_costs": [{"node": i.node, "kind": i.kind, "why": i.why} for i in v.idle_costs],
+        "cases": cases,
+        "warnings": list(v.warnings),
+        "architecture_reasons": list(v.architecture_reasons),
+    }
+
+
+def analysis_to_dict(a: Analysis) -> dict[str, Any]:
+    """The schema_version 1 report of one analysis."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": a.tool_version},
+        "inputs": [{"path": i.path, "kind": i.kind, "stacks": list(i.stacks)} for i in a.inputs],
+        "verdict": verdict_to_dict(a.verdict),
+        "topology": {
+            "nodes": [node_to_dict(n) for n in sorted(a.topology.nodes, key=lambda n: n.id)],
+            "edges": [edge_to_dict(e) for e in sorted(a.topology.edges, key=edge_sort_key)],
+        },
+        "boundary": {"ingress": sorted(a.boundary.ingress), "egress": sorted(a.boundary.egress)},
+        "findings": [finding_to_dict(f) for f in sorted(a.findings, key=finding_sort_key)],
+        "errors": [_error_to_dict(e) for e in a.errors]
+        + [_error_to_dict(e, internal=True) for e in a.internal_errors],
+        "notes": list(a.notes),
+    }
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_json(a: Analysis) -> str:
+    return _dump(analysis_to_dict(a))
+
+
+def diff_to_dict(d: AnalysisDiff) -> dict[str, Any]:
+    """The diff contract: both reports, the changes between them and the summary sentences."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "before": analysis_to_dict(d.before),
+        "after": analysis_to_dict(d.after),
+        "changes": {
+            "nodes": {
+                "added": sorted(d.nodes_added),
+                "removed": sorted(d.nodes_removed),
+                "changed": [
+                    {
+                        "id": c.id,
+                        "changes": {
+                            k: [_jsonable(c.changes[k][0]), _jsonable(c.changes[k][1])]
+                            for k in sorted(c.changes)
+                        },
+                    }
+                    for c in sorted(d.nodes_changed, key=lambda c: c.id)
+                ],
+            },
+            "edges": {
+                "added": [edge_to_dict(e) for e in sorted(d.edges_added, key=edge_sort_key)],
+                "removed": [edge_to_dict(e) for e in sorted(d.edges_removed, key=edge_sort_key)],
+            },
+            "boundary": {
+                "ingress": {"added": sorted(d.ingress_added), "removed": sorted(d.ingress_removed)},
+                "egress": {"added": sorted(d.egress_added), "removed": sorted(d.egress_removed)},
+            },
+            "verdict": {
+                "before": verdict_to_dict(d.before.verdict),
+                "after": verdict_to_dict(d.after.verdict),
+            },
+            "findings": {
+                "new": [finding_to_dict(f) for f in sorted(d.findings_new, key=finding_sort_key)],
+                "fixed": [
+                    finding_to_dict(f) for f in sorted(d.findings_fixed, key=finding_sort_key)
+                ],
+            },
+        },
+        "summary": list(d.summary),
+    }
+
+
+def render_diff_json(d: AnalysisDiff) -> str:
+    return _dump(diff_to_dict(d))

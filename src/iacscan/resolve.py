@@ -1,0 +1,425 @@
+"""Intrinsic functions, parameters, conditions and cross-stack references.
+
+``Scope.resolve(stack, value)`` turns a template value into plain Python data in which every
+reference to a resource is kept as a *token* inside strings (``ref_token``), so that a value such
+as ``!Sub arn:aws:s3:::${Frames}/*`` still says which resource it points at. Whatever cannot be
+known statically becomes an ``Unknown`` (with the candidate values when an ``Fn::If`` condition
+is unknown): never a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iacscan.model import Template
+
+_OPEN, _SEP, _CLOSE = "\x01", "\x1f", "\x02"
+_TOKEN = re.compile("\x01([^\x01\x02]*)\x02")
+_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value that cannot be known from the templates in scope."""
+
+    reason: str
+    options: tuple[Any, ...] = ()
+
+    def __str__(self) -> str:
+        return f"<unknown: {self.reason}>"
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE = _NoValue()
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference to a resource found in a resolved value."""
+
+    stack: str
+    logical_id: str
+    attr: str  # "Ref" for !Ref
+
+
+def ref_token(stack: str, logical_id: str, attr: str) -> str:
+    return f"{_OPEN}R{_SEP}{stack}{_SEP}{logical_id}{_SEP}{attr}{_CLOSE}"
+
+
+def pseudo_token(name: str) -> str:
+    return f"{_OPEN}P{_SEP}{name}{_CLOSE}"
+
+
+def unknown_token(reason: str) -> str:
+    return f"{_OPEN}U{_SEP}{reason}{_CLOSE}"
+
+
+def refs_in(value: Any) -> Iterator[Ref]:
+    """Every resource reference in a resolved value (both branches of unknown conditions)."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            for m in _TOKEN.finditer(item):
+                parts = m.group(1).split(_SEP)
+                if parts[0] == "R" and len(parts) == 4:
+                    yield Ref(parts[1], parts[2], parts[3])
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, Unknown):
+            stack.extend(item.options)
+
+
+def has_tokens(text: str) -> bool:
+    return _OPEN in text
+
+
+def display(value: Any) -> str:
+    """A resolved value as people read it: tokens back to ``${Name}`` / ``${Name.Attr}``."""
+    if isinstance(value, Unknown):
+        return str(value)
+    if not isinstance(value, str):
+        return json.dumps(value, default=str) if isinstance(value, (Mapping, list)) else str(value)
+
+    def repl(m: re.Match[str]) -> str:
+        parts = m.group(1).split(_SEP)
+        if parts[0] == "R" and len(parts) == 4:
+            return "${" + parts[2] + ("" if parts[3] == "Ref" else "." + parts[3]) + "}"
+        if parts[0] == "P" and len(parts) == 2:
+            return "${" + parts[1] + "}"
+        return "${?}"
+
+    return _TOKEN.sub(repl, value)
+
+
+def is_pseudo_or_unknown_token(text: str) -> bool:
+    m = _TOKEN.fullmatch(text)
+    return bool(m) and not m.group(1).startswith("R")
+
+
+def split_tokens(text: str) -> list[str | Ref | None]:
+    """Split a string into literal parts, resource refs, and None for pseudo/unknown parts."""
+    out: list[str | Ref | None] = []
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        if m.start() > pos:
+            out.append(text[pos : m.start()])
+        parts = m.group(1).split(_SEP)
+        out.append(Ref(parts[1], parts[2], parts[3]) if parts[0] == "R" and len(parts) == 4 else None)
+        pos = m.end()
+    if pos < len(text):
+        out.append(text[pos:])
+    return out
+
+
+class Scope:
+    """All the stacks analysed together: resolves values in any of them."""
+
+    def __init__(self, templates: Mapping[str, Template]):
+        self.templates = templates
+        self.exports: dict[str, tuple[str, Any]] = {}
+        self._cond_cache: dict[tuple[str, str], bool | None] = {}
+        self._in_progress: set[tuple[str, str]] = set()
+        for stack, t in templates.items():
+            for out in t.outputs.values():
+                if not isinstance(out, Mapping):
+                    continue
+                export = out.get("Export")
+                if isinstance(export, Mapping) and "Name" in export:
+                    name = self.resolve(stack, export["Name"])
+                    if isinstance(name, str) and not has_tokens(name):
+                        self.exports[name] = (stack, out.get("Value"))
+
+    # ------------------------------------------------------------------ values
+
+    def resolve(self, stack: str, value: Any, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            return Unknown("nesting too deep")
+        if isinstance(value, Mapping):
+            if len(value) == 1:
+                key = next(iter(value))
+                if isinstance(key, str) and (key == "Ref" or key.startswith("Fn::")):
+                    return self._intrinsic(stack, key, value[key], depth + 1)
+            out = {}
+            for k, v in value.items():
+                r = self.resolve(stack, v, depth + 1)
+                if r is not NO_VALUE:
+                    out[str(k)] = r
+            return out
+        if isinstance(value, list):
+            items = [self.resolve(stack, v, depth + 1) for v in value]
+            return [i for i in items if i is not NO_VALUE]
+        if isinstance(value, str):
+            return str(value)
+        return value
+
+    def resolve_str(self, stack: str, value: Any) -> str | Unknown:
+        r = self.resolve(stack, value)
+        if isinstance(r, Unknown):
+            return r
+        if isinstance(r, bool):
+            return "true" if r else "false"
+        if isinstance(r, (int, float)):
+            return str(r)
+        if isinstance(r, str):
+            return r
+        return Unknown(f"expected a string, found {type(r).__name__}")
+
+    def _intrinsic(self, stack: str, fn: str, arg: Any, depth: int) -> Any:
+        t = self.templates[stack]
+        if fn == "Ref":
+            return self._ref(stack, arg, depth)
+        if fn == "Fn::GetAtt":
+            if isinstance(arg, str):
+                arg = arg.split(".", 1)
+            if not isinstance(arg, list) or len(arg) != 2:
+                return Unknown("Fn::GetAtt needs [LogicalId, Attribute]")
+            lid = arg[0]
+            attr = self.resolve(stack, arg[1], depth)
+            if not isinstance(lid, str) or not isinstance(attr, str):
+                return Unknown("Fn::GetAtt with a computed name")
+            return self._getatt(stack, lid, attr, depth)
+        if fn == "Fn::Sub":
+            return self._sub(stack, arg, depth)
+        if fn == "Fn::Join":
+            if not isinstance(arg, list) or len(arg) != 2:
+                return Unknown("Fn::Join needs [delimiter, list]")
+            delim = self.resolve(stack, arg[0], depth)
+            items = self.resolve(stack, arg[1], depth)
+            if not isinstance(delim, str) or not isinstance(items, list):
+                return Unknown("Fn::Join over a computed list")
+            parts = [self._as_text(i) for i in items]
+            if any(isinstance(p, Unknown) for p in parts):
+                return Unknown("Fn::Join over an unknown value", tuple(p for p in parts))
+            return delim.join(str(p) for p in parts)
+        if fn == "Fn::Select":
+            if not isinstance(arg, list) or len(arg) != 2:
+                return Unknown("Fn::Select needs [index, list]")
+            index = self.resolve(stack, arg[0], depth)
+            items = self.resolve(stack, arg[1], depth)
+            try:
+                i = int(index)
+            except (TypeError, ValueError):
+                return Unknown("Fn::Select with a computed index")
+            if isinstance(items, list) and 0 <= i < len(items):
+                return items[i]
+            return Unknown("Fn::Select out of range or over an unknown list")
+        if fn == "Fn::Split":
+            if not isinstance(arg, list) or len(arg) != 2:
+                return Unknown("Fn::Split needs [delimiter, string]")
+            delim = self.resolve(stack, arg[0], depth)
+            text = self.resolve(stack, arg[1], depth)
+            if isinstance(delim, str) and delim and isinstance(text, str):
+                return text.split(delim)
+            return Unknown("Fn::Split over an unknown string")
+        if fn == "Fn::If":
+            if not isinstance(arg, list) or len(arg) != 3 or not isinstance(arg[0], str):
+                return Unknown("Fn::If needs [condition, then, else]")
+            cond = self.condition(stack, arg[0])
+            if cond is True:
+                return self.resolve(stack, arg[1], depth)
+            if cond is False:
+                return self.resolve(stack, arg[2], depth)
+            return Unknown(
+                f"condition {arg[0]} is unknown",
+                (self.resolve(stack, arg[1], depth), self.resolve(stack, arg[2], depth)),
+            )
+        if fn == "Fn::FindInMap":
+            return self._find_in_map(t, stack, arg, depth)
+        if fn == "Fn::ImportValue":
+            name = self.resolve(stack, arg, depth)
+            if isinstance(name, str) and name in self.exports:
+                estack, evalue = self.exports[name]
+                return self.resolve(estack, evalue, depth)
+            return Unknown(f"import {display(name)} is not exported by a stack in scope")
+        if fn == "Fn::Base64":
+            return self.resolve(stack, arg, depth)
+        if fn == "Fn::GetAZs":
+            return Unknown("availability zones are known only at deploy time")
+        if fn == "Fn::ToJsonString":
+            return json.dumps(self.resolve(stack, arg, depth), default=str)
+        if fn == "Fn::Length":
+            items = self.resolve(stack, arg, depth)
+            return len(items) if isinstance(items, list) else Unknown("Fn::Length of unknown list")
+        if fn in ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not"):
+            result = self._cond_expr(stack, {fn: arg}, depth)
+            return Unknown("condition is unknown") if result is None else result
+        return Unknown(f"{fn} is not evaluated statically")
+
+    def _as_text(self, value: Any) -> str | Unknown:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        if isinstance(value, Unknown):
+            return value
+        return Unknown("a structured value used as text")
+
+    def _ref(self, stack: str, name: Any, depth: int) -> Any:
+        t = self.templates[stack]
+        if not isinstance(name, str):
+            return Unknown("Ref to a computed name")
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name == "AWS::StackName":
+            return t.stack.rsplit("/", 1)[-1] if t.parent is None else pseudo_token(name)
+        if name in ("AWS::URLSuffix",):
+            return "amazonaws.com"
+        if name.startswith("AWS::"):
+            return pseudo_token(name)
+        if name in t.resources:
+            return ref_token(stack, name, "Ref")
+        if name in t.parameter_values:
+            raw = t.parameter_values[name]
+            parent = self._parent_stack(t)
+            return self.resolve(parent, raw, depth) if parent else self.resolve(stack, raw, depth)
+        if name in t.parameters:
+            p = t.parameters[name]
+            if isinstance(p, Mapping):
+                ptype = str(p.get("Type", ""))
+                if ptype.startswith("AWS::SSM::Parameter::Value"):
+                    return Unknown(f"parameter {name} is read from SSM at deploy time")
+                if "Default" in p:
+                    default = self.resolve(stack, p["Default"], depth)
+                    if ptype.startswith("List<") or ptype == "CommaDelimitedList":
+                        if isinstance(default, str):
+                            return [s.strip() for s in default.split(",")]
+                    return default
+            return Unknown(f"parameter {name} has no default")
+        return Unknown(f"Ref to {name}, which is not defined in {t.file}")
+
+    def _parent_stack(self, t: Template) -> str | None:
+        if t.parent is None:
+            return None
+        parent = t.parent.rsplit("/", 1)[0]
+        return parent if parent in self.templates else None
+
+    def _getatt(self, stack: str, lid: str, attr: str, depth: int) -> Any:
+        t = self.templates[stack]
+        res = t.resources.get(lid)
+        if res is None:
+            return Unknown(f"Fn::GetAtt {lid}.{attr}: {lid} is not defined in {t.file}")
+        if res.type == "AWS::CloudFormation::Stack" and attr.startswith("Outputs."):
+            child = f"{stack}/{lid}"
+            ct = self.templates.get(child)
+            if ct is not None:
+                out = ct.outputs.get(attr[len("Outputs.") :])
+                if isinstance(out, Mapping) and "Value" in out:
+                    return self.resolve(child, out["Value"], depth)
+            return Unknown(f"output {attr} of nested stack {lid} is not in scope")
+        return ref_token(stack, lid, attr)
+
+    def _sub(self, stack: str, arg: Any, depth: int) -> Any:
+        if isinstance(arg, list) and len(arg) == 2:
+            text, variables = arg
+            if not isinstance(variables, Mapping):
+                return Unknown("Fn::Sub variables must be a mapping")
+        else:
+            text, variables = arg, {}
+        if not isinstance(text, str):
+            return Unknown("Fn::Sub needs a string")
+        local = {str(k): self.resolve(stack, v, depth) for k, v in variables.items()}
+        unknowns: list[Unknown] = []
+
+        def repl(m: re.Match[str]) -> str:
+            name = m.group(1).strip()
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in local:
+                value = local[name]
+            elif "." in name and not name.startswith("AWS::"):
+                lid, attr = name.split(".", 1)
+                value = self._getatt(stack, lid, attr, depth)
+            else:
+                value = self._ref(stack, name, depth)
+            text_value = self._as_text(value)
+            if isinstance(text_value, Unknown):
+                unknowns.append(text_value)
+                return unknown_token(text_value.reason)
+            return text_value
+
+        result = _SUB_VAR.sub(repl, text)
+        return result
+
+    def _find_in_map(self, t: Template, stack: str, arg: Any, depth: int) -> Any:
+        if not isinstance(arg, list) or len(arg) < 3:
+            return Unknown("Fn::FindInMap needs [map, key, key]")
+        keys = [self.resolve(stack, a, depth) for a in arg[:3]]
+        default = None
+        if len(arg) == 4 and isinstance(arg[3], Mapping) and "DefaultValue" in arg[3]:
+            default = self.resolve(stack, arg[3]["DefaultValue"], depth)
+        if not all(isinstance(k, str) and not has_tokens(k) for k in keys):
+            return default if default is not None else Unknown("Fn::FindInMap with unknown keys")
+        level: Any = t.mappings
+        for k in keys:
+            if not isinstance(level, Mapping) or k not in level:
+                if default is not None:
+                    return default
+                return Unknown(f"mapping {'/'.join(str(k) for k in keys)} not found")
+            level = level[k]
+        return self.resolve(stack, level, depth)
+
+    # ------------------------------------------------------------------ conditions
+
+    def condition(self, stack: str, name: str) -> bool | None:
+        """True/False when decidable from parameter defaults, None when unknown (or a cycle)."""
+        key = (stack, name)
+        if key in self._cond_cache:
+            return self._cond_cache[key]
+        if key in self._in_progress:
+            return None  # a condition cycle: unknown, never a hang
+        t = self.templates[stack]
+        expr = t.conditions.get(name)
+        if expr is None:
+            return None
+        self._in_progress.add(key)
+        try:
+            result = self._cond_expr(stack, expr, 0)
+        finally:
+            self._in_progress.discard(key)
+        self._cond_cache[key] = result
+        return result
+
+    def _cond_expr(self, stack: str, expr: Any, depth: int) -> bool | None:
+        if depth > MAX_DEPTH or not isinstance(expr, Mapping) or len(expr) != 1:
+            return None
+        fn, arg = next(iter(expr.items()))
+        if fn == "Condition" and isinstance(arg, str):
+            return self.condition(stack, arg)
+        if fn == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+            a, b = (self.resolve(stack, x, depth + 1) for x in arg)
+            if isinstance(a, (Unknown, Mapping, list)) or isinstance(b, (Unknown, Mapping, list)):
+                return None
+            if (isinstance(a, str) and has_tokens(a)) or (isinstance(b, str) and has_tokens(b)):
+                return None
+            return str(a) == str(b)
+        if fn == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
+            inner = self._cond_expr(stack, arg[0], depth + 1)
+            return None if inner is None else not inner
+        if fn in ("Fn::And", "Fn::Or") and isinstance(arg, list):
+            values = [self._cond_expr(stack, x, depth + 1) for x in arg]
+            if fn == "Fn::And":
+                if any(v is False for v in values):
+                    return False
+                return None if any(v is None for v in values) else True
+            if any(v is True for v in values):
+                return True
+            return None if any(v is None for v in values) else False
+        return None
+
+    def resource_enabled(self, stack: str, condition: str | None) -> bool | None:
+        """Whether a resource with ``Condition: name`` is deployed (None = unknown)."""
+        return True if condition is None else self.condition(stack, condition)

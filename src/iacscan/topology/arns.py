@@ -1,0 +1,93 @@
+"""Matching ARNs, names and URLs written by hand back to the resources that own them.
+
+``arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:thumbs`` names the function whose
+``FunctionName`` is ``thumbs``. Region, account and partition are wildcards (they never decide
+identity); a ``*`` in the name part matches several resources and makes the evidence weak.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+# resource type -> (ARN service, name property)
+NAME_PROPERTIES: dict[str, tuple[str, str]] = {
+    "AWS::Lambda::Function": ("lambda", "FunctionName"),
+    "AWS::SQS::Queue": ("sqs", "QueueName"),
+    "AWS::SNS::Topic": ("sns", "TopicName"),
+    "AWS::S3::Bucket": ("s3", "BucketName"),
+    "AWS::DynamoDB::Table": ("dynamodb", "TableName"),
+    "AWS::DynamoDB::GlobalTable": ("dynamodb", "TableName"),
+    "AWS::StepFunctions::StateMachine": ("states", "StateMachineName"),
+    "AWS::Kinesis::Stream": ("kinesis", "Name"),
+    "AWS::Events::EventBus": ("events", "Name"),
+    "AWS::ECS::TaskDefinition": ("ecs-task", "Family"),
+    "AWS::ECS::Service": ("ecs-service", "ServiceName"),
+    "AWS::KinesisFirehose::DeliveryStream": ("firehose", "DeliveryStreamName"),
+    "AWS::Batch::JobQueue": ("batch", "JobQueueName"),
+}
+
+_RESOURCE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "lambda": re.compile(r"^function:([^:]+)"),
+    "sqs": re.compile(r"^([^/:]+)$"),
+    "sns": re.compile(r"^([^/:]+)$"),
+    "s3": re.compile(r"^([^/]+)"),
+    "dynamodb": re.compile(r"^table/([^/]+)"),
+    "states": re.compile(r"^(?:stateMachine|execution):([^:]+)"),
+    "kinesis": re.compile(r"^stream/([^/]+)"),
+    "events": re.compile(r"^event-bus/([^/]+)"),
+    "firehose": re.compile(r"^deliverystream/([^/]+)"),
+    "batch": re.compile(r"^job-queue/([^/]+)"),
+}
+_SQS_URL = re.compile(r"^https://sqs\.[^/]+/[^/]+/([^/]+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class ArnName:
+    service: str  # as in NAME_PROPERTIES (ecs split into ecs-task / ecs-service)
+    name: str  # may contain * and ? wildcards
+    is_pattern: bool
+
+
+def parse_arn(text: str) -> ArnName | None:
+    """Service and resource name of an ARN (or an SQS queue URL); None when not recognisable."""
+    m = _SQS_URL.match(text)
+    if m:
+        return ArnName("sqs", m.group(1), _wild(m.group(1)))
+    if not text.startswith("arn:"):
+        return None
+    parts = text.split(":", 5)
+    if len(parts) < 6:
+        return None
+    service, resource = parts[2], parts[5]
+    if service == "ecs":
+        if resource.startswith("task-definition/"):
+            name = resource[len("task-definition/") :].split(":", 1)[0]
+            return ArnName("ecs-task", name, _wild(name))
+        if resource.startswith("service/"):
+            name = resource.rsplit("/", 1)[-1]
+            return ArnName("ecs-service", name, _wild(name))
+        return None
+    pattern = _RESOURCE_PATTERNS.get(service)
+    if pattern is None:
+        return None
+    if resource == "*":
+        return ArnName(service, "*", True)
+    m = pattern.match(resource)
+    if not m:
+        return None
+    name = m.group(1)
+    return ArnName(service, name, _wild(name))
+
+
+def _wild(name: str) -> bool:
+    return "*" in name or "?" in name
+
+
+def match_names(arn: ArnName, candidates: Iterable[tuple[str, str]]) -> list[str]:
+    """Keys of the candidates ``(key, physical name)`` that the ARN's name matches."""
+    if not arn.is_pattern:
+        return [key for key, name in candidates if name == arn.name]
+    return [key for key, name in candidates if fnmatchcase(name, arn.name)]

@@ -1,0 +1,58 @@
+"""Build the topology of the stacks in scope by running every extractor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iacscan.model import Template, Topology
+from iacscan.resolve import Scope
+from iacscan.topology.context import ScanContext
+from iacscan.topology.extractors.base import ExtractorFailure
+from iacscan.topology.registry import EXTRACTORS
+
+
+@dataclass(frozen=True, slots=True)
+class TopologyResult:
+    topology: Topology
+    context: ScanContext
+    failures: tuple[ExtractorFailure, ...]
+
+
+def build_topology(
+    templates: Mapping[str, Template],
+    actions: Mapping[str, tuple[tuple[str, str], ...]],
+    extractors: tuple[tuple[str, Any], ...] = EXTRACTORS,
+) -> TopologyResult:
+    scope = Scope(templates)
+    ctx = ScanContext(templates, scope, actions)
+    for ident, extract in extractors:
+        try:
+            extract(ctx)
+        except Exception as err:  # a bug in one extractor must not lose the report
+            ctx.failures.append(ExtractorFailure(ident, "", "*", err))
+    mark_deploy_time(ctx)
+    return TopologyResult(ctx.graph.freeze(), ctx, tuple(ctx.failures))
+
+
+_HELPER_PATHS = ("LogRetention", "BucketDeployment", "CustomResourceProvider", "Custom::",
+                 "AWS679f53fac002430cb0da5b7982bd2287", "/Provider/framework-", "AutoDeleteObjects")
+
+
+def mark_deploy_time(ctx: ScanContext) -> None:
+    """Custom resource providers and CDK helper functions run at deploy time only."""
+    for stack, t in ctx.templates.items():
+        for res in t.resources.values():
+            if res.type.startswith("Custom::") or res.type == "AWS::CloudFormation::CustomResource":
+                for ref in ctx.refs(stack, res.properties.get("ServiceToken")):
+                    _mark(ctx, ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id))))
+            if res.type == "AWS::Lambda::Function" and res.cdk_path and any(
+                p in res.cdk_path for p in _HELPER_PATHS
+            ):
+                _mark(ctx, ctx.node_id(stack, res.logical_id))
+
+
+def _mark(ctx: ScanContext, node_id: str) -> None:
+    if ctx.graph.has_node(node_id):
+        ctx.graph.draft(node_id).deploy_time = True

@@ -1,0 +1,240 @@
+"""What every extractor gets: the stacks, the resolver, indexes, and the graph being built."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iacscan.model import EdgeKind, Resource, Role, Template, Via, line_of
+from iacscan.resolve import Ref, Scope, Unknown, display, has_tokens, refs_in, split_tokens
+from iacscan.topology.arns import NAME_PROPERTIES, parse_arn
+from iacscan.topology.graph import GraphBuilder, NodeDraft
+from iacscan.topology.knowledge import type_info
+
+Key = tuple[str, str]  # (stack, logical id)
+
+# Types that fold into another node: a Lambda version or alias is its function.
+_FOLD_PROPERTY = {
+    "AWS::Lambda::Version": "FunctionName",
+    "AWS::Lambda::Alias": "FunctionName",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    node: str
+    weak: bool
+    key: Key | None  # None for external nodes
+
+
+class ScanContext:
+    def __init__(
+        self,
+        templates: Mapping[str, Template],
+        scope: Scope,
+        actions: Mapping[str, tuple[tuple[str, str], ...]] | None = None,
+    ) -> None:
+        self.templates = templates
+        self.scope = scope
+        self.actions = actions or {}
+        self.failures: list[Any] = []
+        # Per-node facts extractors learn and classification reads (e.g. a workflow's shape).
+        self.facts: dict[str, dict[str, Any]] = {}
+        self.graph = GraphBuilder()
+        roots = [t for t in templates.values() if t.parent is None]
+        self.multi = len(roots) > 1
+        self.by_type: dict[str, list[tuple[str, Resource]]] = defaultdict(list)
+        self.names: dict[str, list[tuple[Key, str]]] = defaultdict(list)
+        self.disabled: set[Key] = set()
+        for stack, t in templates.items():
+            for lid, res in t.resources.items():
+                if scope.resource_enabled(stack, res.condition) is False:
+                    self.disabled.add((stack, lid))
+                    continue
+                self.by_type[res.type].append((stack, res))
+                service_prop = NAME_PROPERTIES.get(res.type)
+                if service_prop:
+                    name = scope.resolve(stack, res.properties.get(service_prop[1]))
+                    if isinstance(name, str) and name and not has_tokens(name):
+                        self.names[service_prop[0]].append(((stack, lid), name))
+        self.services_of_task: dict[Key, list[Key]] = defaultdict(list)
+        for stack, svc in self.by_type.get("AWS::ECS::Service", []):
+            for ref in self.refs(stack, svc.properties.get("TaskDefinition")):
+                self.services_of_task[(ref.stack, ref.logical_id)].append((stack, svc.logical_id))
+        self.started_tasks: set[Key] = set()
+        self.key_of: dict[str, Key] = {}
+        # An auto scaling group that backs an ECS capacity provider is capacity, not a fleet.
+        self.role_overrides: dict[Key, Role] = {}
+        for stack, cp in self.by_type.get("AWS::ECS::CapacityProvider", []):
+            asg = cp.properties.get("AutoScalingGroupProvider")
+            value = asg.get("AutoScalingGroupArn") if isinstance(asg, Mapping) else None
+            for ref in self.refs(stack, value):
+                self.role_overrides[(ref.stack, ref.logical_id)] = "capacity"
+
+    # ------------------------------------------------------------------ ids and nodes
+
+    def node_id(self, stack: str, lid: str) -> str:
+        t = self.templates[stack]
+        if t.parent is not None or self.multi:
+            return f"{stack}/{lid}"
+        return lid
+
+    def resource(self, key: Key) -> Resource | None:
+        t = self.templates.get(key[0])
+        return t.resources.get(key[1]) if t else None
+
+    def resources(self, *types: str) -> Iterator[tuple[str, Resource]]:
+        for rtype in types:
+            yield from self.by_type.get(rtype, ())
+
+    def canonical(self, key: Key) -> Key:
+        """Fold versions and aliases into their function (bounded: no loops)."""
+        for _ in range(4):
+            res = self.resource(key)
+            if res is None or res.type not in _FOLD_PROPERTY:
+                return key
+            refs = list(self.refs(key[0], res.properties.get(_FOLD_PROPERTY[res.type])))
+            if not refs:
+                return key
+            key = (refs[0].stack, refs[0].logical_id)
+        return key
+
+    def ensure_node(self, key: Key) -> str | None:
+        """The node id for a resource, creating the node; None when the resource is no node."""
+        key = self.canonical(key)
+        if key in self.disabled:
+            return None
+        res = self.resource(key)
+        if res is None:
+            return None
+        info = type_info(res.type)
+        if info.role == "none" or info.node == "never":
+            return None
+        node_id = self.node_id(*key)
+        self.key_of[node_id] = key
+        if not self.graph.has_node(node_id):
+            t = self.templates[key[0]]
+            role: Role = self.role_overrides.get(key, info.role)  # type: ignore[arg-type]
+            self.graph.add_node(
+                NodeDraft(
+                    id=node_id, type=res.type, role=role, stack=key[0], file=t.file,
+                    line=res.line, path=res.cdk_path, deploy_time=info.deploy_time,
+                )
+            )
+        return node_id
+
+    def external(self, what: str, rtype: str = "External") -> str:
+        node_id = f"ext:{what}"
+        if not self.graph.has_node(node_id):
+            self.graph.add_node(
+                NodeDraft(id=node_id, type=rtype, role="external", stack="", file="", line=None)
+            )
+        return node_id
+
+    def add_edge(self, source: str | None, target: str | None, kind: EdgeKind, via: Via) -> None:
+        if source is None or target is None:
+            return
+        self.graph.add_edge(source, target, kind, via)
+
+    def via(self, stack: str, what: str, at: object = None, *, weak: bool = False,
+            res: Resource | None = None) -> Via:
+        line = line_of(at) if at is not None else None
+        if line is None and res is not None:
+            line = res.line
+        return Via(what=what, file=self.templates[stack].file, line=line, weak=weak)
+
+    # ------------------------------------------------------------------ values
+
+    def resolve(self, stack: str, value: Any) -> Any:
+        return self.scope.resolve(stack, value)
+
+    def refs(self, stack: str, value: Any) -> Iterator[Ref]:
+        return refs_in(self.scope.resolve(stack, value))
+
+    def targets(self, stack: str, value: Any, *, types: Iterable[str] | None = None,
+                external_ok: bool = True) -> list[Target]:
+        """Resources (as nodes) that a value points at: references first, then hand-built ARNs."""
+        wanted = set(types) if types is not None else None
+        resolved = self.scope.resolve(stack, value)
+        out: dict[str, Target] = {}
+        for item in _strings(resolved):
+            found_ref = False
+            for part in split_tokens(item):
+                if isinstance(part, Ref):
+                    found_ref = True
+                    key = self.canonical((part.stack, part.logical_id))
+                    res = self.resource(key)
+                    if res is None or (wanted is not None and res.type not in wanted):
+                        continue
+                    node = self.ensure_node(key)
+                    if node:
+                        out.setdefault(node, Target(node, False, key))
+            if found_ref:
+                continue
+            for target in self._match_text(item, wanted, external_ok):
+                prev = out.get(target.node)
+                if prev is None or (prev.weak and not target.weak):
+                    out[target.node] = target
+        return list(out.values())
+
+    def _match_text(self, text: str, wanted: set[str] | None, external_ok: bool) -> list[Target]:
+        if text == "*":
+            return [t for t in self._all_of(wanted) if t]
+        pattern = "".join(p if isinstance(p, str) else "*" for p in split_tokens(text))
+        unknown_name = any(p is None for p in split_tokens(text)) and _unknown_in_name(text)
+        arn = parse_arn(pattern)
+        if arn is None or unknown_name:
+            return []
+        matches: list[Target] = []
+        for key, name in self.names.get(arn.service, ()):
+            res = self.resource(key)
+            if res is None or (wanted is not None and res.type not in wanted):
+                continue
+            from fnmatch import fnmatchcase
+
+            if (arn.is_pattern and fnmatchcase(name, arn.name)) or name == arn.name:
+                node = self.ensure_node(key)
+                if node:
+                    matches.append(Target(node, arn.is_pattern, key))
+        if arn.is_pattern and arn.name.strip("*") == "":
+            matches.extend(t for t in self._all_of(wanted, service=arn.service) if t)
+        if not matches and external_ok and not arn.is_pattern and not has_tokens(text):
+            matches.append(Target(self.external(text), False, None))
+        return matches
+
+    def _all_of(self, wanted: set[str] | None, service: str | None = None) -> list[Target]:
+        if wanted is None:
+            return []
+        out = []
+        for rtype in sorted(wanted):
+            if service is not None and NAME_PROPERTIES.get(rtype, ("",))[0] != service:
+                continue
+            for stack, res in self.by_type.get(rtype, ()):
+                node = self.ensure_node((stack, res.logical_id))
+                if node:
+                    out.append(Target(node, True, (stack, res.logical_id)))
+        return out
+
+    def text(self, stack: str, value: Any) -> str:
+        return display(self.scope.resolve(stack, value))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, Unknown):
+            stack.extend(item.options)
+
+
+def _unknown_in_name(text: str) -> bool:
+    """An unknown (not pseudo-parameter) part in the name segment makes the ARN unmatchable."""
+    return "\x01U" in text

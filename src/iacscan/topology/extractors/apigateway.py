@@ -1,0 +1,103 @@
+"""API Gateway (REST and HTTP/WebSocket) integrations and Lambda function URLs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from iacscan.model import Resource
+from iacscan.resolve import display
+from iacscan.topology.context import ScanContext, Target
+from iacscan.topology.extractors.base import each, get
+
+ID = "api-gateway"
+
+# arn:aws:apigateway:region:sqs:path/account/queue  |  .../action/SendMessage
+_SERVICE_URI = re.compile(r"^arn:[^:]*:apigateway:[^:]*:([a-z0-9-]+):(path|action)/(.*)$")
+_SERVICE_TYPES = {
+    "sqs": ("AWS::SQS::Queue",),
+    "sns": ("AWS::SNS::Topic",),
+    "states": ("AWS::StepFunctions::StateMachine",),
+    "dynamodb": ("AWS::DynamoDB::Table",),
+    "kinesis": ("AWS::Kinesis::Stream",),
+    "events": ("AWS::Events::EventBus",),
+    "firehose": ("AWS::KinesisFirehose::DeliveryStream",),
+    "s3": ("AWS::S3::Bucket",),
+}
+
+
+def _integration_targets(ctx: ScanContext, stack: str, uri: Any, request: Any) -> list[Target]:
+    """What an integration URI (plus request templates/parameters) points at."""
+    resolved = ctx.resolve(stack, uri)
+    text = resolved if isinstance(resolved, str) else ""
+    m = _SERVICE_URI.match(display(text)) if text else None
+    if m and m.group(1) != "lambda":
+        types = _SERVICE_TYPES.get(m.group(1))
+        if types is None:
+            return []
+        found = ctx.targets(stack, [resolved, request], types=types, external_ok=False)
+        if not found and m.group(1) == "sqs":
+            # path/{account}/{queue name}
+            name = display(text).rsplit("/", 1)[-1]
+            found = ctx.targets(stack, f"arn:aws:sqs:*:*:{name}", types=types, external_ok=False)
+        return found
+    return ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
+
+
+def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
+    props = res.properties
+    integration = props.get("Integration")
+    apis = ctx.targets(stack, props.get("RestApiId"), types=("AWS::ApiGateway::RestApi",))
+    route = f"{ctx.text(stack, props.get('HttpMethod'))}"
+    what = f"AWS::ApiGateway::Method {res.logical_id} ({route})"
+    request = [get(integration, "RequestTemplates"), get(integration, "RequestParameters")]
+    for target in _integration_targets(ctx, stack, get(integration, "Uri"), request):
+        for api in apis:
+            ctx.add_edge(api.node, target.node, "triggers", ctx.via(stack, what, integration, res=res))
+
+
+def _v2_integration(ctx: ScanContext, stack: str, res: Resource) -> None:
+    props = res.properties
+    apis = ctx.targets(stack, props.get("ApiId"), types=("AWS::ApiGatewayV2::Api",))
+    uri = props.get("IntegrationUri")
+    subtype = ctx.text(stack, props.get("IntegrationSubtype")) if props.get("IntegrationSubtype") else ""
+    what = f"AWS::ApiGatewayV2::Integration {res.logical_id}" + (f" ({subtype})" if subtype else "")
+    params = props.get("RequestParameters")
+    if subtype:
+        service = subtype.split("-", 1)[0].lower().replace("stepfunctions", "states")
+        types = _SERVICE_TYPES.get(service, ())
+        targets = ctx.targets(stack, params, types=types, external_ok=False) if types else []
+    else:
+        targets = ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
+        if not targets:
+            targets = ctx.targets(
+                stack, uri, types=("AWS::ElasticLoadBalancingV2::Listener",), external_ok=False
+            )
+    for target in targets:
+        for api in apis:
+            ctx.add_edge(api.node, target.node, "triggers", ctx.via(stack, what, res=res))
+
+
+def _v2_api(ctx: ScanContext, stack: str, res: Resource) -> None:
+    """Quick-create HTTP APIs: ``Target`` names the function directly."""
+    target = res.properties.get("Target")
+    if target is None:
+        return
+    api = ctx.ensure_node((stack, res.logical_id))
+    for fn in ctx.targets(stack, target, types=("AWS::Lambda::Function",), external_ok=False):
+        what = f"AWS::ApiGatewayV2::Api {res.logical_id} Target"
+        ctx.add_edge(api, fn.node, "triggers", ctx.via(stack, what, target, res=res))
+
+
+def _function_url(ctx: ScanContext, stack: str, res: Resource) -> None:
+    url = ctx.ensure_node((stack, res.logical_id))
+    what = f"AWS::Lambda::Url {res.logical_id} (AuthType {ctx.text(stack, res.properties.get('AuthType'))})"
+    for fn in ctx.targets(stack, res.properties.get("TargetFunctionArn"), types=("AWS::Lambda::Function",)):
+        ctx.add_edge(url, fn.node, "triggers", ctx.via(stack, what, res=res))
+
+
+def extract(ctx: ScanContext) -> None:
+    each(ctx, ID, ("AWS::ApiGateway::Method",), _method)
+    each(ctx, ID, ("AWS::ApiGatewayV2::Integration",), _v2_integration)
+    each(ctx, ID, ("AWS::ApiGatewayV2::Api",), _v2_api)
+    each(ctx, ID, ("AWS::Lambda::Url",), _function_url)

@@ -1,0 +1,34 @@
+"""Lambda event source mappings: queue, stream, table stream or broker -triggers-> function."""
+
+from __future__ import annotations
+
+from iacscan.model import Resource
+from iacscan.topology.context import ScanContext
+from iacscan.topology.extractors.base import as_list, each, get
+
+ID = "event-source-mappings"
+
+_SOURCES = (
+    "AWS::SQS::Queue", "AWS::Kinesis::Stream", "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable",
+    "AWS::MSK::Cluster", "AWS::MSK::ServerlessCluster", "AWS::AmazonMQ::Broker",
+    "AWS::DocDB::DBCluster", "AWS::KinesisFirehose::DeliveryStream",
+)
+
+
+def _mapping(ctx: ScanContext, stack: str, res: Resource) -> None:
+    props = res.properties
+    functions = ctx.targets(stack, props.get("FunctionName"), types=("AWS::Lambda::Function",))
+    sources = ctx.targets(stack, props.get("EventSourceArn"), types=_SOURCES)
+    if not sources and props.get("SelfManagedEventSource") is not None:
+        servers = get(props, "SelfManagedEventSource", "Endpoints", "KafkaBootstrapServers")
+        topics = ",".join(str(t) for t in as_list(props.get("Topics")))
+        label = f"kafka:{ctx.text(stack, as_list(servers)[0]) if servers else '?'}/{topics}"
+        sources = [type(functions[0])(ctx.external(label, "Kafka"), False, None)] if functions else []
+    what = f"AWS::Lambda::EventSourceMapping {res.logical_id}"
+    for src in sources:
+        for fn in functions:
+            ctx.add_edge(src.node, fn.node, "triggers", ctx.via(stack, what, res=res))
+
+
+def extract(ctx: ScanContext) -> None:
+    each(ctx, ID, ("AWS::Lambda::EventSourceMapping",), _mapping)

@@ -1,0 +1,54 @@
+"""EventBridge rules and Scheduler schedules: bus -triggers-> rule -triggers-> targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iacscan.model import Resource
+from iacscan.topology.context import ScanContext
+from iacscan.topology.extractors.base import as_list, each, get
+
+ID = "eventbridge"
+
+_NOT_TARGETS = ("AWS::ECS::Cluster", "AWS::IAM::Role")
+
+
+def _target(ctx: ScanContext, stack: str, source: str | None, target: Any, what: str,
+            res: Resource) -> None:
+    via = ctx.via(stack, what, target, res=res)
+    ecs = get(target, "EcsParameters")
+    if ecs is not None:
+        for task in ctx.targets(stack, get(ecs, "TaskDefinitionArn"), types=("AWS::ECS::TaskDefinition",)):
+            if task.key:
+                ctx.started_tasks.add(task.key)
+            ctx.add_edge(source, task.node, "triggers", via)
+        return
+    for t in ctx.targets(stack, get(target, "Arn")):
+        key_res = ctx.resource(t.key) if t.key else None
+        if key_res is not None and key_res.type in _NOT_TARGETS:
+            continue
+        ctx.add_edge(source, t.node, "triggers", via)
+
+
+def _rule(ctx: ScanContext, stack: str, res: Resource) -> None:
+    rule = ctx.ensure_node((stack, res.logical_id))
+    bus_name = res.properties.get("EventBusName")
+    if bus_name is not None:
+        for bus in ctx.targets(stack, bus_name, types=("AWS::Events::EventBus",)):
+            what = f"AWS::Events::Rule {res.logical_id} EventBusName"
+            ctx.add_edge(bus.node, rule, "triggers", ctx.via(stack, what, bus_name, res=res))
+    for target in as_list(res.properties.get("Targets")):
+        what = f"AWS::Events::Rule {res.logical_id} target {ctx.text(stack, get(target, 'Id'))}"
+        _target(ctx, stack, rule, target, what, res)
+
+
+def _schedule(ctx: ScanContext, stack: str, res: Resource) -> None:
+    schedule = ctx.ensure_node((stack, res.logical_id))
+    target = res.properties.get("Target")
+    expr = ctx.text(stack, res.properties.get("ScheduleExpression"))
+    _target(ctx, stack, schedule, target, f"AWS::Scheduler::Schedule {res.logical_id} ({expr})", res)
+
+
+def extract(ctx: ScanContext) -> None:
+    each(ctx, ID, ("AWS::Events::Rule",), _rule)
+    each(ctx, ID, ("AWS::Scheduler::Schedule",), _schedule)

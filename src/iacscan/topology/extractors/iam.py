@@ -1,0 +1,163 @@
+"""IAM-implied data flow: what each compute unit's role lets it write, read or start.
+
+The compute unit behind a role: a Lambda function (``Role``), an ECS service or a task definition
+started directly (``TaskRoleArn``), a state machine (``RoleArn``), App Runner, Glue and Batch.
+Actions get their meaning from the SAM connector table (``load.iam_actions``); a statement with a
+wildcard resource is weak evidence and says so.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
+from fnmatch import fnmatchcase
+from typing import Any
+
+from iacscan.model import Resource, Via
+from iacscan.topology.context import Key, ScanContext
+from iacscan.topology.extractors.base import as_list, each, get
+
+ID = "iam"
+
+STARTS = frozenset(
+    {
+        "AWS::Lambda::Function", "AWS::StepFunctions::StateMachine", "AWS::ECS::TaskDefinition",
+        "AWS::ECS::Service", "AWS::Batch::JobQueue", "AWS::Glue::Job",
+    }
+)
+
+
+def _meanings(ctx: ScanContext, action: str) -> list[tuple[str, str]]:
+    action = action.lower()
+    if "*" in action or "?" in action:
+        return sorted({m for a, ms in ctx.actions.items() if fnmatchcase(a, action) for m in ms})
+    return list(ctx.actions.get(action, ()))
+
+
+def link_action(ctx: ScanContext, stack: str, principal: str | None, action: str,
+                resource: Any, via: Via) -> list[Key]:
+    """Add the edges one allowed action implies; returns task definitions it starts."""
+    started: list[Key] = []
+    if principal is None:
+        return started
+    for rtype, category in _meanings(ctx, action):
+        targets = ctx.targets(stack, resource, types=(rtype,), external_ok=False)
+        if not targets and rtype == "AWS::Events::EventBus" and category == "Write":
+            text = ctx.text(stack, resource)
+            if "default" in text or "*" in text or not text or text == "None":
+                bus = ctx.external("default-event-bus", "AWS::Events::EventBus")
+                ctx.add_edge(principal, bus, "writes", replace(via, weak="*" in text))
+            continue
+        for target in targets:
+            v = replace(via, weak=via.weak or target.weak)
+            if category == "Write":
+                kind = "invokes" if rtype in STARTS else "writes"
+                ctx.add_edge(principal, target.node, kind, v)
+                if rtype == "AWS::ECS::TaskDefinition" and target.key:
+                    started.append(target.key)
+            elif category == "Read":
+                ctx.add_edge(target.node, principal, "reads", v)
+    return started
+
+
+def _principals(ctx: ScanContext) -> dict[Key, list[str]]:
+    """Role (stack, logical id) -> the compute nodes that act with it."""
+    out: dict[Key, list[str]] = defaultdict(list)
+
+    def bind(stack: str, role_value: Any, node: str | None) -> None:
+        if node is None:
+            return
+        for ref in ctx.refs(stack, role_value):
+            res = ctx.resource((ref.stack, ref.logical_id))
+            if res is not None and res.type == "AWS::IAM::Role":
+                out[(ref.stack, ref.logical_id)].append(node)
+
+    for stack, res in ctx.resources("AWS::Lambda::Function"):
+        bind(stack, res.properties.get("Role"), ctx.ensure_node((stack, res.logical_id)))
+    for stack, res in ctx.resources("AWS::StepFunctions::StateMachine"):
+        bind(stack, res.properties.get("RoleArn"), ctx.ensure_node((stack, res.logical_id)))
+    for stack, res in ctx.resources("AWS::ECS::TaskDefinition"):
+        key = (stack, res.logical_id)
+        nodes = [ctx.ensure_node(s) for s in ctx.services_of_task.get(key, [])]
+        if key in ctx.started_tasks or not nodes:
+            nodes.append(ctx.ensure_node(key))
+        for node in nodes:
+            bind(stack, res.properties.get("TaskRoleArn"), node)
+    for rtype, path in (
+        ("AWS::AppRunner::Service", ("InstanceConfiguration", "InstanceRoleArn")),
+        ("AWS::Glue::Job", ("Role",)),
+    ):
+        for stack, res in ctx.resources(rtype):
+            bind(stack, get(res.properties, *path), ctx.ensure_node((stack, res.logical_id)))
+    return out
+
+
+def _statements(document: Any) -> list[Any]:
+    return [s for s in as_list(get(document, "Statement")) if isinstance(s, Mapping)]
+
+
+def _apply(ctx: ScanContext, stack: str, nodes: list[str], document: Any, label: str) -> None:
+    if isinstance(document, str):
+        import json
+
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return
+    raw = _statements(document)
+    doc = ctx.resolve(stack, document)
+    for i, statement in enumerate(_statements(doc)):
+        if str(statement.get("Effect", "Allow")) != "Allow":
+            continue
+        at = raw[i] if i < len(raw) else None
+        resources = as_list(statement.get("Resource"))
+        for action in as_list(statement.get("Action")):
+            if not isinstance(action, str):
+                continue
+            for resource in resources:
+                weak = isinstance(resource, str) and resource.strip() == "*"
+                via = ctx.via(stack, f"IAM {action} ({label})", at, weak=weak)
+                for node in nodes:
+                    for key in link_action(ctx, stack, node, action, resource, via):
+                        ctx.started_tasks.add(key)
+
+
+def extract(ctx: ScanContext) -> None:
+    principals = _principals(ctx)
+    lines: dict[Key, int | None] = {}
+
+    def role(ctx: ScanContext, stack: str, res: Resource) -> None:
+        nodes = principals.get((stack, res.logical_id), [])
+        lines[(stack, res.logical_id)] = res.line
+        if not nodes:
+            return
+        for policy in as_list(res.properties.get("Policies")):
+            name = ctx.text(stack, get(policy, "PolicyName"))
+            label = f"AWS::IAM::Role {res.logical_id} policy {name}"
+            _apply(ctx, stack, nodes, get(policy, "PolicyDocument"), label)
+        for arn in as_list(res.properties.get("ManagedPolicyArns")):
+            for ref in ctx.refs(stack, arn):
+                managed = ctx.resource((ref.stack, ref.logical_id))
+                if managed is not None and managed.type == "AWS::IAM::ManagedPolicy":
+                    label = f"AWS::IAM::ManagedPolicy {ref.logical_id} on role {res.logical_id}"
+                    _apply(ctx, ref.stack, nodes, managed.properties.get("PolicyDocument"), label)
+
+    def policy(ctx: ScanContext, stack: str, res: Resource) -> None:
+        nodes: list[str] = []
+        for role_value in as_list(res.properties.get("Roles")):
+            for ref in ctx.refs(stack, role_value):
+                nodes.extend(principals.get((ref.stack, ref.logical_id), []))
+            text = ctx.text(stack, role_value)
+            for (rstack, rlid), rnodes in principals.items():
+                rres = ctx.resource((rstack, rlid))
+                name = ctx.text(rstack, rres.properties.get("RoleName")) if rres else ""
+                if rres is not None and name and name == text:
+                    nodes.extend(rnodes)
+        if nodes:
+            label = f"{res.type} {res.logical_id}"
+            _apply(ctx, stack, sorted(set(nodes)), res.properties.get("PolicyDocument"), label)
+
+    each(ctx, ID, ("AWS::IAM::Role",), role)
+    each(ctx, ID, ("AWS::IAM::Policy",), policy)
+    each(ctx, ID, ("AWS::IAM::ManagedPolicy",), policy)

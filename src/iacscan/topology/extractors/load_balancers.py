@@ -1,0 +1,89 @@
+"""Load balancers: listener (and listener rules) -> target group -> function, service or fleet."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from iacscan.model import Resource
+from iacscan.topology.context import Key, ScanContext
+from iacscan.topology.extractors.base import as_list, each, get
+
+ID = "load-balancers"
+
+_TG = ("AWS::ElasticLoadBalancingV2::TargetGroup",)
+
+
+def _group_targets(ctx: ScanContext) -> dict[Key, list[str]]:
+    """Target group -> the compute nodes registered in it."""
+    out: dict[Key, list[str]] = defaultdict(list)
+    for stack, tg in ctx.resources(*_TG):
+        for target in as_list(tg.properties.get("Targets")):
+            for t in ctx.targets(stack, get(target, "Id"), types=("AWS::Lambda::Function", "AWS::EC2::Instance")):
+                out[(stack, tg.logical_id)].append(t.node)
+    for stack, svc in ctx.resources("AWS::ECS::Service"):
+        for lb in as_list(svc.properties.get("LoadBalancers")):
+            for ref in ctx.refs(stack, get(lb, "TargetGroupArn")):
+                node = ctx.ensure_node((stack, svc.logical_id))
+                if node:
+                    out[(ref.stack, ref.logical_id)].append(node)
+    for stack, asg in ctx.resources("AWS::AutoScaling::AutoScalingGroup"):
+        for arn in as_list(asg.properties.get("TargetGroupARNs")):
+            for ref in ctx.refs(stack, arn):
+                node = ctx.ensure_node((stack, asg.logical_id))
+                if node:
+                    out[(ref.stack, ref.logical_id)].append(node)
+    return out
+
+
+def extract(ctx: ScanContext) -> None:
+    groups = _group_targets(ctx)
+
+    def link(stack: str, listener_value: object, tg_value: object, what: str, res: Resource) -> None:
+        lbs: list[str] = []
+        for ref in ctx.refs(stack, listener_value):
+            listener = ctx.resource((ref.stack, ref.logical_id))
+            if listener is None:
+                continue
+            if listener.type == "AWS::ElasticLoadBalancingV2::Listener":
+                lbs += [t.node for t in ctx.targets(ref.stack, listener.properties.get("LoadBalancerArn"))]
+            else:
+                node = ctx.ensure_node((ref.stack, ref.logical_id))
+                if node:
+                    lbs.append(node)
+        for ref in ctx.refs(stack, tg_value):
+            for target in groups.get((ref.stack, ref.logical_id), []):
+                for lb in lbs:
+                    ctx.add_edge(lb, target, "triggers", ctx.via(stack, what, res=res))
+
+    def listener(ctx: ScanContext, stack: str, res: Resource) -> None:
+        for action in as_list(res.properties.get("DefaultActions")):
+            tgs = [get(action, "TargetGroupArn")] + [
+                get(t, "TargetGroupArn") for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
+            ]
+            link(stack, res.properties.get("LoadBalancerArn"), tgs, f"{res.type} {res.logical_id}", res)
+
+    def listener_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
+        listener_value = res.properties.get("ListenerArn")
+        for ref in ctx.refs(stack, listener_value):
+            lst = ctx.resource((ref.stack, ref.logical_id))
+            if lst is None:
+                continue
+            for action in as_list(res.properties.get("Actions")):
+                tgs = [get(action, "TargetGroupArn")] + [
+                    get(t, "TargetGroupArn") for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
+                ]
+                link(ref.stack, lst.properties.get("LoadBalancerArn"), tgs, f"{res.type} {res.logical_id}", res)
+
+    each(ctx, ID, ("AWS::ElasticLoadBalancingV2::Listener",), listener)
+    each(ctx, ID, ("AWS::ElasticLoadBalancingV2::ListenerRule",), listener_rule)
+
+    def classic(ctx: ScanContext, stack: str, res: Resource) -> None:
+        lb = ctx.ensure_node((stack, res.logical_id))
+        for asg_stack, asg in ctx.resources("AWS::AutoScaling::AutoScalingGroup"):
+            names = ctx.resolve(asg_stack, asg.properties.get("LoadBalancerNames"))
+            if any(r.logical_id == res.logical_id for r in ctx.refs(asg_stack, names)):
+                what = f"AWS::AutoScaling::AutoScalingGroup {asg.logical_id} LoadBalancerNames"
+                ctx.add_edge(lb, ctx.ensure_node((asg_stack, asg.logical_id)), "triggers",
+                             ctx.via(asg_stack, what, res=asg))
+
+    each(ctx, ID, ("AWS::ElasticLoadBalancing::LoadBalancer",), classic)

@@ -1,0 +1,89 @@
+"""Smaller managed integrations: CloudFront origins, Cognito triggers, log subscriptions,
+IoT rules, Lambda destinations, AppSync data sources."""
+
+from __future__ import annotations
+
+from iacscan.model import Resource
+from iacscan.topology.context import ScanContext
+from iacscan.topology.extractors.base import as_list, each, get
+from iacscan.topology.extractors.iam import link_action
+
+ID = "misc-triggers"
+
+_FN = ("AWS::Lambda::Function",)
+
+
+def _cloudfront(ctx: ScanContext, stack: str, res: Resource) -> None:
+    dist = ctx.ensure_node((stack, res.logical_id))
+    for origin in as_list(get(res.properties, "DistributionConfig", "Origins")):
+        what = f"AWS::CloudFront::Distribution {res.logical_id} origin {ctx.text(stack, get(origin, 'Id'))}"
+        via = ctx.via(stack, what, origin, res=res)
+        for t in ctx.targets(stack, get(origin, "DomainName"), external_ok=False):
+            target_res = ctx.resource(t.key) if t.key else None
+            if target_res is not None and target_res.type == "AWS::S3::Bucket":
+                ctx.add_edge(t.node, dist, "reads", via)
+            else:
+                ctx.add_edge(dist, t.node, "triggers", via)
+
+
+def _cognito(ctx: ScanContext, stack: str, res: Resource) -> None:
+    config = res.properties.get("LambdaConfig")
+    if config is None:
+        return
+    pool = None
+    for fn in ctx.targets(stack, config, types=_FN):
+        pool = pool or ctx.ensure_node((stack, res.logical_id))
+        what = f"AWS::Cognito::UserPool {res.logical_id} LambdaConfig"
+        ctx.add_edge(pool, fn.node, "triggers", ctx.via(stack, what, config, res=res))
+
+
+def _log_subscription(ctx: ScanContext, stack: str, res: Resource) -> None:
+    groups = ctx.targets(stack, res.properties.get("LogGroupName"), types=("AWS::Logs::LogGroup",))
+    what = f"AWS::Logs::SubscriptionFilter {res.logical_id}"
+    for dest in ctx.targets(stack, res.properties.get("DestinationArn")):
+        for group in groups:
+            ctx.add_edge(group.node, dest.node, "triggers", ctx.via(stack, what, res=res))
+
+
+def _iot_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
+    rule = ctx.ensure_node((stack, res.logical_id))
+    what = f"AWS::IoT::TopicRule {res.logical_id}"
+    for action in as_list(get(res.properties, "TopicRulePayload", "Actions")):
+        for t in ctx.targets(stack, action, external_ok=False):
+            target_res = ctx.resource(t.key) if t.key else None
+            if target_res is not None and target_res.type == "AWS::IAM::Role":
+                continue
+            ctx.add_edge(rule, t.node, "triggers", ctx.via(stack, what, action, res=res))
+
+
+def _destinations(ctx: ScanContext, stack: str, res: Resource) -> None:
+    for fn in ctx.targets(stack, res.properties.get("FunctionName"), types=_FN):
+        for outcome in ("OnSuccess", "OnFailure"):
+            dest = get(res.properties, "DestinationConfig", outcome, "Destination")
+            if dest is None:
+                continue
+            what = f"{res.type} {res.logical_id} {outcome}"
+            for action in ("sqs:sendmessage", "sns:publish", "lambda:invokefunction", "events:putevents"):
+                link_action(ctx, stack, fn.node, action, dest, ctx.via(stack, what, dest, res=res))
+
+
+def _appsync(ctx: ScanContext, stack: str, res: Resource) -> None:
+    apis = ctx.targets(stack, res.properties.get("ApiId"), types=("AWS::AppSync::GraphQLApi",))
+    what = f"AWS::AppSync::DataSource {res.logical_id} ({ctx.text(stack, res.properties.get('Type'))})"
+    configs = [res.properties.get(k) for k in ("LambdaConfig", "DynamoDBConfig", "EventBridgeConfig")]
+    for target in ctx.targets(stack, configs, external_ok=False):
+        target_res = ctx.resource(target.key) if target.key else None
+        if target_res is None or target_res.type == "AWS::IAM::Role":
+            continue
+        kind = "triggers" if target_res.type in _FN else "writes"
+        for api in apis:
+            ctx.add_edge(api.node, target.node, kind, ctx.via(stack, what, res=res))
+
+
+def extract(ctx: ScanContext) -> None:
+    each(ctx, ID, ("AWS::CloudFront::Distribution",), _cloudfront)
+    each(ctx, ID, ("AWS::Cognito::UserPool",), _cognito)
+    each(ctx, ID, ("AWS::Logs::SubscriptionFilter",), _log_subscription)
+    each(ctx, ID, ("AWS::IoT::TopicRule",), _iot_rule)
+    each(ctx, ID, ("AWS::Lambda::EventInvokeConfig",), _destinations)
+    each(ctx, ID, ("AWS::AppSync::DataSource",), _appsync)

@@ -1,0 +1,17 @@
+"""Every resource whose type is always a node becomes one, linked or not."""
+
+from __future__ import annotations
+
+from iacscan.topology.context import ScanContext
+from iacscan.topology.knowledge import type_info
+
+ID = "nodes"
+
+
+def extract(ctx: ScanContext) -> None:
+    for rtype, items in list(ctx.by_type.items()):
+        info = type_info(rtype)
+        if info.role == "none" or info.node != "always":
+            continue
+        for stack, res in items:
+            ctx.ensure_node((stack, res.logical_id))

@@ -1,0 +1,92 @@
+"""The resource knowledge table (``classify/data/resources.yaml``), loaded once.
+
+One row per resource type (or ``AWS::Service::*`` pattern): topology role, whether it is a node,
+managed-ness, the level it contributes and the property rules that decide it. Topology reads the
+roles; classification reads the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+ROLES = ("compute", "orchestrator", "channel", "store", "ingress", "router", "capacity")
+
+
+@dataclass(frozen=True, slots=True)
+class TypeInfo:
+    type: str
+    role: str  # one of ROLES or "none"
+    node: str  # always | on-edge | never
+    managed: str
+    unit: bool
+    level: str
+    idle_kind: str | None
+    small_fixed: bool
+    deploy_time: bool
+    why: str
+    decider: str | None
+    rules: tuple[Mapping[str, Any], ...]
+    source: str
+    classified: bool = True
+
+
+UNCLASSIFIED_WHY = "not in iacscan's resource table: treated as configuration with no idle cost"
+
+
+def _row(rtype: str, raw: Mapping[str, Any]) -> TypeInfo:
+    role = str(raw.get("role") or "none")
+    node = str(raw.get("node") or ("always" if role != "none" else "never"))
+    return TypeInfo(
+        type=rtype,
+        role=role,
+        node=node,
+        managed=str(raw.get("managed") or "CFG"),
+        unit=bool(raw.get("unit", False)),
+        level=str(raw.get("level") or "serverless"),
+        idle_kind=raw.get("idle_kind"),
+        small_fixed=bool(raw.get("small_fixed", False)),
+        deploy_time=bool(raw.get("deploy_time", False)),
+        why=str(raw.get("why") or ""),
+        decider=raw.get("decider"),
+        rules=tuple(raw.get("rules") or ()),
+        source=str(raw.get("source") or ""),
+    )
+
+
+@cache
+def _table() -> tuple[dict[str, TypeInfo], dict[str, TypeInfo]]:
+    text = (resources.files("iacscan") / "classify" / "data" / "resources.yaml").read_text("utf-8")
+    data = yaml.safe_load(text) or {}
+    exact: dict[str, TypeInfo] = {}
+    patterns: dict[str, TypeInfo] = {}
+    for rtype, raw in (data.get("types") or {}).items():
+        info = _row(str(rtype), raw or {})
+        if str(rtype).endswith("::*"):
+            patterns[str(rtype)[:-1]] = info
+        else:
+            exact[str(rtype)] = info
+    return exact, patterns
+
+
+@cache
+def type_info(rtype: str) -> TypeInfo:
+    exact, patterns = _table()
+    if rtype in exact:
+        return exact[rtype]
+    if rtype.startswith("Custom::"):
+        return _row(rtype, {"role": "none", "deploy_time": True, "why": "a custom resource runs at deploy time"})
+    prefix = rtype.rsplit("::", 1)[0] + "::"
+    if prefix in patterns:
+        return patterns[prefix]
+    info = _row(rtype, {"why": UNCLASSIFIED_WHY})
+    return TypeInfo(**{**{f: getattr(info, f) for f in info.__dataclass_fields__}, "classified": False})
+
+
+def is_classified(rtype: str) -> bool:
+    return type_info(rtype).classified

@@ -1,0 +1,255 @@
+"""diff_analyses: matching by id and construct path, boundary, findings, summary sentences."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from builders import (
+    analysis,
+    edge,
+    huge,
+    node,
+    prime_after,
+    prime_after_service,
+    prime_before,
+    verdict,
+)
+from iacscan.diff import diff_analyses
+from iacscan.model import Analysis, Cases, Finding, InputError
+from iacscan.render.json_report import diff_to_dict
+from iacscan.render.markdown import render_diff_markdown
+from iacscan.render.mdblocks import MAX_CHARS
+
+
+def test_prime_video_before_to_after() -> None:
+    d = diff_analyses(prime_before(), prime_after())
+    assert d.summary[0] == "Still serverless (johnston-2023): serverless"
+    assert d.summary[1] == (
+        "Same black box: ingress {StartRule}, egress {AlertsTopic, ResultsBucket}"
+    )
+    assert set(d.nodes_removed) == {
+        "MonitorStateMachine",
+        "FramesBucket",
+        "ConverterFunction",
+        "DetectorFunction",
+    }
+    assert set(d.nodes_added) == {"LauncherFunction", "MonitorTask"}
+    assert d.nodes_changed == ()
+    text = "\n".join(d.summary)
+    assert (
+        "Removed: ConverterFunction (AWS::Lambda::Function), DetectorFunction "
+        "(AWS::Lambda::Function), FramesBucket (AWS::S3::Bucket), MonitorStateMachine "
+        "(AWS::StepFunctions::StateMachine)"
+    ) in d.summary
+    assert (
+        "Added: LauncherFunction (AWS::Lambda::Function), MonitorTask (AWS::ECS::TaskDefinition)"
+    ) in d.summary
+    assert "Architecture: distributed -> single-service" in d.summary
+    assert (
+        "Findings: 0 new, 3 fixed (fan-out-reread, s3-as-bus, standard-workflow-per-item)" in text
+    )
+    assert not (d.ingress_added or d.ingress_removed or d.egress_added or d.egress_removed)
+    assert {(e.source, e.target, e.kind) for e in d.edges_added} == {
+        ("StartRule", "LauncherFunction", "triggers"),
+        ("LauncherFunction", "MonitorTask", "invokes"),
+        ("MonitorTask", "AlertsTopic", "writes"),
+        ("MonitorTask", "ResultsBucket", "writes"),
+    }
+    assert len(d.findings_fixed) == 3 and d.findings_new == ()
+
+
+def test_same_analysis_has_no_changes() -> None:
+    d = diff_analyses(prime_before(), prime_before())
+    assert not (
+        d.nodes_added
+        or d.nodes_removed
+        or d.nodes_changed
+        or d.edges_added
+        or d.edges_removed
+        or d.findings_new
+        or d.findings_fixed
+    )
+    assert d.summary[0] == "Still serverless (johnston-2023): serverless"
+    assert "Architecture unchanged: distributed" in d.summary
+
+
+def _cdk(logical: str, memory: int, *, path: str = "App/Worker/Resource") -> Analysis:
+    nodes = [
+        node("JobsQueue1A2B3C4D", "AWS::SQS::Queue", "channel", 3, path="App/Jobs/Resource"),
+        node(logical, "AWS::Lambda::Function", "compute", 10, path=path, MemorySize=memory),
+        node("OutTopic5E6F7A8B", "AWS::SNS::Topic", "channel", 20, path="App/Out/Resource"),
+    ]
+    edges = [
+        edge("JobsQueue1A2B3C4D", logical, "triggers", "EventSourceMapping", 12),
+        edge(logical, "OutTopic5E6F7A8B", "writes", "IAM sns:Publish", 14),
+    ]
+    finding = Finding("sustained-work", "note", f"{logical} polls", (logical,), "t.json", 10)
+    return analysis(
+        nodes,
+        edges,
+        verdict(architecture="single-service"),
+        ingress=("JobsQueue1A2B3C4D",),
+        egress=("OutTopic5E6F7A8B",),
+        findings=(finding,),
+    )
+
+
+def test_construct_path_turns_a_hash_change_into_a_change() -> None:
+    d = diff_analyses(_cdk("WorkerFunctionA1B2C3D4", 512), _cdk("WorkerFunctionE5F6A7B8", 1024))
+    assert d.nodes_added == () and d.nodes_removed == ()
+    assert len(d.nodes_changed) == 1
+    change = d.nodes_changed[0]
+    assert change.id == "WorkerFunctionE5F6A7B8"
+    assert change.changes == {
+        "id": ("WorkerFunctionA1B2C3D4", "WorkerFunctionE5F6A7B8"),
+        "properties.MemorySize": (512, 1024),
+    }
+    assert d.edges_added == () and d.edges_removed == ()
+    assert d.findings_new == () and d.findings_fixed == ()
+    assert (
+        "Changed: WorkerFunctionE5F6A7B8 (id: WorkerFunctionA1B2C3D4 -> "
+        "WorkerFunctionE5F6A7B8, properties.MemorySize: 512 -> 1024)"
+    ) in d.summary
+    report = diff_to_dict(d)["changes"]["nodes"]
+    assert report == {
+        "added": [],
+        "removed": [],
+        "changed": [
+            {
+                "id": "WorkerFunctionE5F6A7B8",
+                "changes": {
+                    "id": ["WorkerFunctionA1B2C3D4", "WorkerFunctionE5F6A7B8"],
+                    "properties.MemorySize": [512, 1024],
+                },
+            }
+        ],
+    }
+
+
+def test_different_construct_paths_stay_remove_and_add() -> None:
+    d = diff_analyses(
+        _cdk("WorkerFunctionA1B2C3D4", 512), _cdk("OtherFunction99", 512, path="App/Other/Resource")
+    )
+    assert d.nodes_removed == ("WorkerFunctionA1B2C3D4",)
+    assert d.nodes_added == ("OtherFunction99",)
+    assert len(d.edges_added) == 2 and len(d.edges_removed) == 2
+
+
+def test_level_change_names_the_idle_costs() -> None:
+    d = diff_analyses(prime_after(), prime_after_service())
+    assert d.summary[0] == (
+        "Still serverless (johnston-2023): serverless -> serverless-with-floor; paid while idle: "
+        "MonitorService (container-floor): MinCapacity 2 of its ScalableTarget: two tasks run "
+        "while idle"
+    )
+    assert d.nodes_changed == ()  # MonitorTask removed, MonitorService added: different ids
+
+
+def test_stops_and_becomes_serverless() -> None:
+    strict = replace(
+        prime_after(), verdict=replace(prime_after().verdict, definition="johnston-2017")
+    )
+    floor = prime_after_service(serverless=False)
+    floor = replace(floor, verdict=replace(floor.verdict, definition="johnston-2017"))
+    stops = diff_analyses(strict, floor).summary[0]
+    assert stops.startswith(
+        "Stops being serverless (johnston-2017): serverless -> "
+        "serverless-with-floor; paid while idle: MonitorService"
+    )
+    becomes = diff_analyses(floor, strict).summary[0]
+    assert becomes == (
+        "Becomes serverless (johnston-2017): serverless-with-floor -> serverless; "
+        "nothing is paid for while idle any more"
+    )
+
+
+def test_undecided_after_lists_what_is_missing() -> None:
+    after = prime_after_service("indeterminate", None)
+    cases = replace(
+        after.verdict,
+        cases=Cases("serverless-with-floor", "not-serverless", ("LaunchType of MonitorService",)),
+    )
+    d = diff_analyses(prime_after(), replace(after, verdict=cases))
+    assert d.summary[0].startswith(
+        "Serverless verdict becomes undecided (johnston-2023): serverless -> indeterminate"
+    )
+    assert d.summary[0].endswith("undecided until known: LaunchType of MonitorService")
+
+
+def test_boundary_change_is_said() -> None:
+    after = prime_after()
+    after = replace(
+        after,
+        boundary=replace(
+            after.boundary, egress=("AlertsTopic",), ingress=("StartRule", "ApiGateway")
+        ),
+    )
+    d = diff_analyses(prime_before(), after)
+    assert d.ingress_added == ("ApiGateway",) and d.egress_removed == ("ResultsBucket",)
+    assert (
+        "Boundary changed: ingress added {ApiGateway}; egress removed {ResultsBucket} "
+        "(now ingress {ApiGateway, StartRule}, egress {AlertsTopic})"
+    ) in d.summary
+
+
+def test_findings_keyed_by_rule_and_sorted_resources() -> None:
+    before = prime_before()
+    moved = tuple(
+        Finding(
+            f.rule,
+            f.severity,
+            f.message + " (reworded)",
+            tuple(reversed(f.resources)),
+            f.file,
+            (f.line or 0) + 40,
+        )
+        for f in before.findings
+    )
+    extra = Finding("functions-calling-functions", "warning", "A calls B", ("A", "B"), "t", 1)
+    d = diff_analyses(before, replace(before, findings=(*moved[1:], extra)))
+    assert d.findings_new == (extra,)
+    assert [f.rule for f in d.findings_fixed] == ["standard-workflow-per-item"]
+    assert (
+        "Findings: 1 new (functions-calling-functions), 1 fixed (standard-workflow-per-item)"
+    ) in d.summary
+
+
+def test_errors_make_the_summary_careful() -> None:
+    broken = replace(prime_after(), errors=(InputError("x.yaml", 1, "parse", "bad", "fix"),))
+    d = diff_analyses(prime_before(), broken)
+    assert d.summary[-1] == "Incomplete: the after side has 1 error(s); this diff may miss changes"
+
+
+def test_diff_json_contract() -> None:
+    data = json.loads(json.dumps(diff_to_dict(diff_analyses(prime_before(), prime_after()))))
+    assert list(data) == ["schema_version", "before", "after", "changes", "summary"]
+    changes = data["changes"]
+    assert list(changes) == ["nodes", "edges", "boundary", "verdict", "findings"]
+    assert changes["boundary"] == {
+        "ingress": {"added": [], "removed": []},
+        "egress": {"added": [], "removed": []},
+    }
+    assert set(changes["verdict"]) == {"before", "after"}
+    assert set(changes["findings"]) == {"new", "fixed"}
+    assert data["before"]["schema_version"] == 1 and data["after"]["verdict"]["level"]
+
+
+def test_diff_markdown_marker_summary_and_diagram() -> None:
+    text = render_diff_markdown(diff_analyses(prime_before(), prime_after()))
+    lines = text.splitlines()
+    assert lines[0] == "<!-- iacscan-report -->"
+    assert "- Still serverless &#40;" not in text and "- Still serverless (johnston-2023)" in text
+    assert "| ➖ removed | node | MonitorStateMachine | AWS::StepFunctions::StateMachine |" in lines
+    assert "class n2,n3,n4,n6 removed" in text and "class n5,n7 added" in text
+
+
+def test_diff_markdown_cap_on_huge_topologies() -> None:
+    d = diff_analyses(huge(2000, prefix="Old"), huge(2500, prefix="New"))
+    assert len(d.summary[2]) < 2000  # "Removed: ..." names 25 nodes, then counts the rest
+    text = render_diff_markdown(d)
+    assert len(text) <= MAX_CHARS
+    assert text.splitlines()[0] == "<!-- iacscan-report -->"
+    note = text.rstrip().splitlines()[-1]
+    assert note.startswith("_Cut to stay under 65,536 characters: removed the collapsible details")
+    assert "the diagram" in note and "rows after the first" in note
