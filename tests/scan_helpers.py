@@ -13,8 +13,14 @@ from iacscan.model import Analysis
 
 def scan(paths: Sequence[str], definition: str = "johnston-2023") -> Analysis:
     loaded = load_paths([str(p) for p in paths])
-    return analyze(loaded.templates, profile=load_profile(definition), actions=action_table(),
-                   inputs=loaded.inputs, errors=loaded.errors, notes=loaded.notes)
+    return analyze(
+        loaded.templates,
+        profile=load_profile(definition),
+        actions=action_table(),
+        inputs=loaded.inputs,
+        errors=loaded.errors,
+        notes=loaded.notes,
+    )
 
 
 def edge_set(a: Analysis) -> set[str]:

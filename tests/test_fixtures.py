@@ -44,7 +44,11 @@ def test_one_edge_per_source_target_kind() -> None:
     keys = [(e.source, e.target, e.kind) for e in a.topology.edges]
     assert len(keys) == len(set(keys))
     # The state machine's invoke of the converter carries both the IAM and the definition evidence.
-    (edge,) = [e for e in a.topology.edges if (e.source, e.target) == ("MonitorStateMachine", "ConverterFunction")]
+    (edge,) = [
+        e
+        for e in a.topology.edges
+        if (e.source, e.target) == ("MonitorStateMachine", "ConverterFunction")
+    ]
     whats = {v.what.split(" (")[0] for v in edge.via}
     assert any(w.startswith("IAM lambda:InvokeFunction") for w in whats)
     assert any("ProcessSecond/ConvertFrame" in v.what for v in edge.via)

@@ -51,25 +51,53 @@ class FailOn(str, Enum):
     error = "error"
 
 
-Paths = Annotated[list[str], typer.Argument(help="Templates, folders, CDK apps, cdk.out folders or stack:NAME.")]
+Paths = Annotated[
+    list[str], typer.Argument(help="Templates, folders, CDK apps, cdk.out folders or stack:NAME.")
+]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
-DefinitionOpt = Annotated[str | None, typer.Option("--definition", "-d", help="Profile name or definition file (default johnston-2023).")]
+DefinitionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--definition", "-d", help="Profile name or definition file (default johnston-2023)."
+    ),
+]
 FailOnOpt = Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when the gate trips.")]
-IgnoreOpt = Annotated[list[str] | None, typer.Option("--ignore", help="Rule id to ignore (repeatable).")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line (text).")]
+IgnoreOpt = Annotated[
+    list[str] | None, typer.Option("--ignore", help="Rule id to ignore (repeatable).")
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only the verdict line (text).")
+]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colours in text output.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
 EachOpt = Annotated[bool, typer.Option("--each", help="Report every template separately.")]
-NoSynthOpt = Annotated[bool, typer.Option("--no-synth", help="Never run CDK app code; read cdk.out only.")]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Synthesize CDK apps even when cached.")]
-SynthTimeoutOpt = Annotated[float, typer.Option("--synth-timeout", help="Seconds a CDK app may take to synthesize.")]
-PassthroughOpt = Annotated[bool, typer.Option("--synth-env-passthrough", help="Pass AWS credentials to CDK apps (context lookups).")]
-MaxSizeOpt = Annotated[int, typer.Option("--max-file-size", help="Largest template read, in bytes.")]
-MaxDepthOpt = Annotated[int, typer.Option("--max-depth", help="Deepest nesting of template values.")]
+NoSynthOpt = Annotated[
+    bool, typer.Option("--no-synth", help="Never run CDK app code; read cdk.out only.")
+]
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Synthesize CDK apps even when cached.")
+]
+SynthTimeoutOpt = Annotated[
+    float, typer.Option("--synth-timeout", help="Seconds a CDK app may take to synthesize.")
+]
+PassthroughOpt = Annotated[
+    bool,
+    typer.Option(
+        "--synth-env-passthrough", help="Pass AWS credentials to CDK apps (context lookups)."
+    ),
+]
+MaxSizeOpt = Annotated[
+    int, typer.Option("--max-file-size", help="Largest template read, in bytes.")
+]
+MaxDepthOpt = Annotated[
+    int, typer.Option("--max-depth", help="Deepest nesting of template values.")
+]
 RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region for stack:NAME.")]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile for stack:NAME.")]
-AllStacksOpt = Annotated[bool, typer.Option("--all-stacks", help="Every deployed stack in the region.")]
+AllStacksOpt = Annotated[
+    bool, typer.Option("--all-stacks", help="Every deployed stack in the region.")
+]
 
 
 def _version(value: bool) -> None:
@@ -80,7 +108,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     """iacscan reads CloudFormation, SAM and CDK and says, with evidence, whether it is serverless."""
 
@@ -91,9 +121,19 @@ def _root(
 class Run:
     """One invocation's options, profile and rendering."""
 
-    def __init__(self, *, definition: str | None, fmt: Format, output: Path | None, quiet: bool,
-                 no_color: bool, debug: bool, ignore: Sequence[str], fail_on: FailOn | None,
-                 start: Path | None) -> None:
+    def __init__(
+        self,
+        *,
+        definition: str | None,
+        fmt: Format,
+        output: Path | None,
+        quiet: bool,
+        no_color: bool,
+        debug: bool,
+        ignore: Sequence[str],
+        fail_on: FailOn | None,
+        start: Path | None,
+    ) -> None:
         from iacscan.config import find_config
 
         self.config = find_config(start)
@@ -101,7 +141,9 @@ class Run:
         self.fmt = fmt
         self.output = output
         self.quiet = quiet
-        self.color = not no_color and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        self.color = (
+            not no_color and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        )
         self.debug = debug
         self.ignore = list(ignore) + list(self.config.get("ignore", []))
         self.fail_on = fail_on or FailOn(self.config.get("fail-on", "never"))
@@ -124,7 +166,9 @@ def _limits(max_file_size: int, max_depth: int, synth_timeout: float) -> Any:
     return Limits(max_file_size=max_file_size, max_depth=max_depth, synth_timeout=synth_timeout)
 
 
-def _analyze_paths(run: Run, paths: Sequence[str], limits: Any, synth: Any, each: bool) -> list[Any]:
+def _analyze_paths(
+    run: Run, paths: Sequence[str], limits: Any, synth: Any, each: bool
+) -> list[Any]:
     from iacscan.analysis import analyze
     from iacscan.load.discover import load_paths
     from iacscan.load.iam_actions import action_table
@@ -135,15 +179,29 @@ def _analyze_paths(run: Run, paths: Sequence[str], limits: Any, synth: Any, each
     if loaded.skipped:
         notes.append(f"skipped {loaded.skipped} file(s) that are not CloudFormation templates")
     if not each:
-        return [analyze(loaded.templates, profile=profile, actions=action_table(), inputs=loaded.inputs,
-                        errors=loaded.errors, notes=notes, ignore=run.ignore)]
+        return [
+            analyze(
+                loaded.templates,
+                profile=profile,
+                actions=action_table(),
+                inputs=loaded.inputs,
+                errors=loaded.errors,
+                notes=notes,
+                ignore=run.ignore,
+            )
+        ]
     reports = []
     for info in loaded.inputs:
         templates = [t for t in loaded.templates if t.stack in info.stacks]
-        reports.append(analyze(templates, profile=profile, actions=action_table(), inputs=[info],
-                               ignore=run.ignore))
+        reports.append(
+            analyze(
+                templates, profile=profile, actions=action_table(), inputs=[info], ignore=run.ignore
+            )
+        )
     for err in loaded.errors:
-        reports.append(analyze([], profile=profile, actions=action_table(), errors=[err], ignore=run.ignore))
+        reports.append(
+            analyze([], profile=profile, actions=action_table(), errors=[err], ignore=run.ignore)
+        )
     return reports
 
 
@@ -153,13 +211,27 @@ def _rules() -> list[Any]:
     from iacscan.render.sarif import RuleDoc
 
     docs = [
-        RuleDoc(id=d.id, name=d.id, short=d.title, full=d.detects, help=f"{d.why} Instead: {d.instead}",
-                help_uri=f"https://github.com/iacscan/iacscan/blob/main/docs/rules.md#{d.id}", severity=d.severity)
+        RuleDoc(
+            id=d.id,
+            name=d.id,
+            short=d.title,
+            full=d.detects,
+            help=f"{d.why} Instead: {d.instead}",
+            help_uri=f"https://github.com/iacscan/iacscan/blob/main/docs/rules.md#{d.id}",
+            severity=d.severity,
+        )
         for d, _ in RULES
     ]
     docs += [
-        RuleDoc(id=c.id, name=c.id, short=c.title, full=c.text, help=f"Sources: {c.sources}",
-                help_uri=f"https://github.com/iacscan/iacscan/blob/main/docs/criteria.md#{c.id}", severity="warning")
+        RuleDoc(
+            id=c.id,
+            name=c.id,
+            short=c.title,
+            full=c.text,
+            help=f"Sources: {c.sources}",
+            help_uri=f"https://github.com/iacscan/iacscan/blob/main/docs/criteria.md#{c.id}",
+            severity="warning",
+        )
         for c in CRITERIA
     ]
     return docs
@@ -171,7 +243,11 @@ def _render(run: Run, reports: list[Any]) -> str:
 
         from iacscan.render.json_report import analysis_to_dict
 
-        data: Any = [analysis_to_dict(r) for r in reports] if len(reports) > 1 else analysis_to_dict(reports[0])
+        data: Any = (
+            [analysis_to_dict(r) for r in reports]
+            if len(reports) > 1
+            else analysis_to_dict(reports[0])
+        )
         return json.dumps(data, indent=2, ensure_ascii=False)
     if run.fmt is Format.sarif:
         from iacscan.render.sarif import render_sarif
@@ -221,7 +297,10 @@ def _fail(err: IacscanError, debug: bool) -> None:
 
 def _internal(err: BaseException, debug: bool) -> None:
     typer.echo(f"internal error: {type(err).__name__}: {err}", err=True)
-    typer.echo(f"hint: this is a bug in iacscan; please report it at {ISSUES_URL} (run with --debug for the traceback)", err=True)
+    typer.echo(
+        f"hint: this is a bug in iacscan; please report it at {ISSUES_URL} (run with --debug for the traceback)",
+        err=True,
+    )
     if debug:
         traceback.print_exc()
     raise typer.Exit(EXIT_INTERNAL)
@@ -232,7 +311,10 @@ def _report_internal(run: Run, reports: list[Any]) -> None:
         for e in r.internal_errors:
             typer.echo(f"internal error: {e.message}", err=True)
         if r.internal_errors:
-            typer.echo(f"hint: the rest of the report is complete; please report this at {ISSUES_URL}", err=True)
+            typer.echo(
+                f"hint: the rest of the report is complete; please report this at {ISSUES_URL}",
+                err=True,
+            )
 
 
 # ---------------------------------------------------------------- commands
@@ -264,16 +346,31 @@ def scan(
     from iacscan.load.discover import SynthOptions
 
     try:
-        run = Run(definition=definition, fmt=fmt, output=output, quiet=quiet, no_color=no_color,
-                  debug=debug, ignore=ignore or [], fail_on=fail_on, start=Path(paths[0]) if paths else None)
+        run = Run(
+            definition=definition,
+            fmt=fmt,
+            output=output,
+            quiet=quiet,
+            no_color=no_color,
+            debug=debug,
+            ignore=ignore or [],
+            fail_on=fail_on,
+            start=Path(paths[0]) if paths else None,
+        )
         if region:
             os.environ["AWS_DEFAULT_REGION"] = region
         if profile:
             os.environ["AWS_PROFILE"] = profile
         stack_paths = list(paths) + (["stack:*"] if all_stacks else [])
-        reports = _analyze_paths(run, stack_paths, _limits(max_file_size, max_depth, synth_timeout),
-                                 SynthOptions(synth=not no_synth, use_cache=not no_cache,
-                                              env_passthrough=synth_env_passthrough), each)
+        reports = _analyze_paths(
+            run,
+            stack_paths,
+            _limits(max_file_size, max_depth, synth_timeout),
+            SynthOptions(
+                synth=not no_synth, use_cache=not no_cache, env_passthrough=synth_env_passthrough
+            ),
+            each,
+        )
         run.emit(_render(run, reports))
     except IacscanError as err:
         _fail(err, debug)
@@ -284,9 +381,185 @@ def scan(
     for r in reports:
         for e in r.errors:
             where = f"{e.file}:{e.line}" if e.line else e.file
-            typer.echo(f"error: {where}: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""), err=True)
+            typer.echo(
+                f"error: {where}: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""), err=True
+            )
     _report_internal(run, reports)
     raise typer.Exit(_exit_code(run, reports))
+
+
+def _diff_exit(run: Run, before: Any, after: Any) -> int:
+    code = EXIT_OK
+    if (
+        run.fail_on is FailOn.not_serverless
+        and after.verdict.serverless is False
+        and before.verdict.serverless is not False
+    ):
+        code = EXIT_GATE
+    if run.fail_on in (FailOn.warning, FailOn.error):
+        old = {(f.rule, f.resources) for f in before.findings}
+        new = [f for f in after.findings if (f.rule, f.resources) not in old]
+        levels = ("warning", "error") if run.fail_on is FailOn.warning else ("error",)
+        if any(f.severity in levels for f in new):
+            code = EXIT_GATE
+    if before.errors or after.errors:
+        code = EXIT_INPUT
+    if before.internal_errors or after.internal_errors:
+        code = EXIT_INTERNAL
+    return code
+
+
+@app.command()
+def diff(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="BASE HEAD, or PATH... with --base-ref.")
+    ] = None,
+    base_ref: Annotated[
+        str | None,
+        typer.Option("--base-ref", help="Read PATHs from this git revision for the base side."),
+    ] = None,
+    head_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--head-ref",
+            help="Read PATHs from this git revision for the head side (default: the work tree).",
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    definition: DefinitionOpt = None,
+    fail_on: FailOnOpt = None,
+    ignore: IgnoreOpt = None,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+    no_synth: NoSynthOpt = False,
+    no_cache: NoCacheOpt = False,
+    synth_timeout: SynthTimeoutOpt = 300.0,
+    max_file_size: MaxSizeOpt = 20 * 1024 * 1024,
+    max_depth: MaxDepthOpt = 200,
+) -> None:
+    """Compare two versions of the infrastructure: topology, boundary, verdict and findings."""
+    import tempfile
+
+    from iacscan.diff import diff_analyses
+    from iacscan.load.discover import SynthOptions
+
+    paths = paths or []
+    try:
+        run = Run(
+            definition=definition,
+            fmt=fmt,
+            output=output,
+            quiet=False,
+            no_color=no_color,
+            debug=debug,
+            ignore=ignore or [],
+            fail_on=fail_on,
+            start=Path(paths[0]) if paths else None,
+        )
+        limits = _limits(max_file_size, max_depth, synth_timeout)
+        synth = SynthOptions(synth=not no_synth, use_cache=not no_cache)
+        with tempfile.TemporaryDirectory(prefix="iacscan-diff-") as tmp:
+            if base_ref is not None:
+                from iacscan.load.gitrev import materialize
+
+                if not paths:
+                    paths = ["."]
+                base_paths = materialize(base_ref, paths, Path(tmp) / "base")
+                head_paths = (
+                    materialize(head_ref, paths, Path(tmp) / "head") if head_ref else list(paths)
+                )
+            else:
+                if len(paths) != 2:
+                    typer.echo(
+                        "error: diff needs BASE and HEAD paths, or --base-ref REF [PATH...]",
+                        err=True,
+                    )
+                    raise typer.Exit(EXIT_USAGE)
+                base_paths, head_paths = [paths[0]], [paths[1]]
+            before = _analyze_paths(run, base_paths, limits, synth, False)[0]
+            after = _analyze_paths(run, head_paths, limits, synth, False)[0]
+        d = diff_analyses(before, after)
+        run.emit(_render_diff(run, d))
+    except IacscanError as err:
+        _fail(err, debug)
+        return
+    except typer.Exit:
+        raise
+    except Exception as err:
+        _internal(err, debug)
+        return
+    _report_internal(run, [before, after])
+    raise typer.Exit(_diff_exit(run, before, after))
+
+
+def _render_diff(run: Run, d: Any) -> str:
+    if run.fmt is Format.json:
+        from iacscan.render.json_report import render_diff_json
+
+        return render_diff_json(d)
+    if run.fmt is Format.markdown:
+        from iacscan.render.markdown import render_diff_markdown
+
+        return render_diff_markdown(d)
+    if run.fmt is Format.sarif:
+        from iacscan.render.sarif import render_sarif
+
+        return render_sarif(d.after, _rules())
+    from iacscan.render.text import render_diff_text
+
+    return render_diff_text(d, color=run.color)
+
+
+@app.command()
+def graph(
+    paths: Paths,
+    fmt: Annotated[
+        GraphFormat, typer.Option("--format", "-f", help="Graph format.")
+    ] = GraphFormat.mermaid,
+    output: OutputOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Print the event-driven topology as Mermaid, DOT or JSON."""
+    from iacscan.load.discover import SynthOptions
+
+    try:
+        run = Run(
+            definition=None,
+            fmt=Format.text,
+            output=output,
+            quiet=False,
+            no_color=True,
+            debug=debug,
+            ignore=[],
+            fail_on=None,
+            start=Path(paths[0]) if paths else None,
+        )
+        report = _analyze_paths(
+            run, paths, _limits(20 * 1024 * 1024, 200, 300.0), SynthOptions(), False
+        )[0]
+        if fmt is GraphFormat.dot:
+            from iacscan.render.dot import render_dot
+
+            text = render_dot(report.topology)
+        elif fmt is GraphFormat.json:
+            import json
+
+            from iacscan.render.json_report import analysis_to_dict
+
+            text = json.dumps(analysis_to_dict(report)["topology"], indent=2)
+        else:
+            from iacscan.render.mermaid import render_mermaid
+
+            text = render_mermaid(report.topology)
+        run.emit(text)
+    except IacscanError as err:
+        _fail(err, debug)
+        return
+    except Exception as err:
+        _internal(err, debug)
+        return
+    raise typer.Exit(EXIT_INPUT if report.errors else EXIT_OK)
 
 
 @app.command()
@@ -300,7 +573,7 @@ def definitions() -> None:
         typer.echo(f"{p.id}{default}\n  {p.title}")
         typer.echo(f"  passes: {', '.join(sorted(p.passes))}; ECS on EC2 capacity: {p.ecs_on_ec2}")
         for s in p.sources:
-            typer.echo(f"  source: {s.author}, \"{s.title}\" ({s.date}) {s.url}")
+            typer.echo(f'  source: {s.author}, "{s.title}" ({s.date}) {s.url}')
         typer.echo("")
     typer.echo("criteria:")
     for c in CRITERIA:
@@ -308,7 +581,9 @@ def definitions() -> None:
 
 
 @app.command()
-def explain(name: Annotated[str, typer.Argument(help="A rule id, criterion id or profile name.")]) -> None:
+def explain(
+    name: Annotated[str, typer.Argument(help="A rule id, criterion id or profile name.")],
+) -> None:
     """Print the documentation of a rule, a criterion or a profile."""
     from iacscan.classify.criteria import CRITERIA
     from iacscan.classify.findings.registry import rule_doc
@@ -316,8 +591,10 @@ def explain(name: Annotated[str, typer.Argument(help="A rule id, criterion id or
 
     doc = rule_doc(name)
     if doc is not None:
-        typer.echo(f"{doc.id} ({doc.severity}): {doc.title}\n\nWhat it detects: {doc.detects}\n\n"
-                   f"Why it costs: {doc.why}\n\nWhat to do instead: {doc.instead}\n\nSource: {doc.source}")
+        typer.echo(
+            f"{doc.id} ({doc.severity}): {doc.title}\n\nWhat it detects: {doc.detects}\n\n"
+            f"Why it costs: {doc.why}\n\nWhat to do instead: {doc.instead}\n\nSource: {doc.source}"
+        )
         return
     for c in CRITERIA:
         if c.id == name:
@@ -325,9 +602,11 @@ def explain(name: Annotated[str, typer.Argument(help="A rule id, criterion id or
             return
     if name in BUILTIN:
         p = load_profile(name)
-        typer.echo(f"{p.id}: {p.title}\npasses: {', '.join(sorted(p.passes))}\necs_on_ec2: {p.ecs_on_ec2}")
+        typer.echo(
+            f"{p.id}: {p.title}\npasses: {', '.join(sorted(p.passes))}\necs_on_ec2: {p.ecs_on_ec2}"
+        )
         for s in p.sources:
-            typer.echo(f"source: {s.author}, \"{s.title}\" ({s.date}) {s.url}\n  \"{s.quote}\"")
+            typer.echo(f'source: {s.author}, "{s.title}" ({s.date}) {s.url}\n  "{s.quote}"')
         return
     typer.echo(f"error: no rule, criterion or profile named {name!r}", err=True)
     typer.echo("hint: `iacscan definitions` lists profiles and criteria", err=True)
@@ -338,8 +617,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: ``iacscan PATH...`` means ``iacscan scan PATH...``."""
     args = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args if not a.startswith("-")), None)
-    if args and first is not None and first not in COMMANDS and not any(a in ("--version",) for a in args):
-        args.insert(0, "scan")
-    elif args and first is None and not any(a in ("-h", "--help", "--version") for a in args):
+    if (
+        args
+        and first is not None
+        and first not in COMMANDS
+        and not any(a in ("--version",) for a in args)
+    ) or args and first is None and not any(a in ("-h", "--help", "--version") for a in args):
         args.insert(0, "scan")
     app(args=args, prog_name="iacscan")

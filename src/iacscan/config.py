@@ -40,9 +40,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text("utf-8")) or {}
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as err:
-        raise DefinitionError(f"cannot read the configuration: {err}", "fix the YAML", file=str(path)) from None
+        raise DefinitionError(
+            f"cannot read the configuration: {err}", "fix the YAML", file=str(path)
+        ) from None
     if not isinstance(data, dict):
-        raise DefinitionError("the configuration must be a mapping", "see the README", file=str(path))
+        raise DefinitionError(
+            "the configuration must be a mapping", "see the README", file=str(path)
+        )
     return data
 
 
@@ -59,13 +63,24 @@ def _line_of(path: Path, key: str) -> int | None:
 def _check(data: dict[str, Any], path: Path) -> dict[str, Any]:
     for key in data:
         if key not in KEYS:
-            raise DefinitionError(f"unknown configuration key {key!r}",
-                                  f"allowed keys: {', '.join(sorted(KEYS))}",
-                                  file=str(path), line=_line_of(path, str(key)))
+            raise DefinitionError(
+                f"unknown configuration key {key!r}",
+                f"allowed keys: {', '.join(sorted(KEYS))}",
+                file=str(path),
+                line=_line_of(path, str(key)),
+            )
     if "fail-on" in data and data["fail-on"] not in FAIL_ON:
-        raise DefinitionError(f"fail-on must be one of {', '.join(sorted(FAIL_ON))}", "fix the value",
-                              file=str(path), line=_line_of(path, "fail-on"))
+        raise DefinitionError(
+            f"fail-on must be one of {', '.join(sorted(FAIL_ON))}",
+            "fix the value",
+            file=str(path),
+            line=_line_of(path, "fail-on"),
+        )
     if "ignore" in data and not isinstance(data["ignore"], list):
-        raise DefinitionError("ignore must be a list of rule ids", "fix the value",
-                              file=str(path), line=_line_of(path, "ignore"))
+        raise DefinitionError(
+            "ignore must be a list of rule ids",
+            "fix the value",
+            file=str(path),
+            line=_line_of(path, "ignore"),
+        )
     return data

@@ -15,13 +15,22 @@ from typing import Any, Literal
 SCHEMA_VERSION = 1
 
 InputKind = Literal["template", "sam", "cdk-app", "cdk-out", "stack"]
-Role = Literal["compute", "orchestrator", "channel", "store", "ingress", "router", "capacity", "external"]
+Role = Literal[
+    "compute", "orchestrator", "channel", "store", "ingress", "router", "capacity", "external"
+]
 EdgeKind = Literal["triggers", "invokes", "writes", "reads"]
-Level = Literal["serverless", "serverless-with-floor", "not-serverless", "indeterminate", "no-compute"]
+Level = Literal[
+    "serverless", "serverless-with-floor", "not-serverless", "indeterminate", "no-compute"
+]
 Architecture = Literal["single-service", "distributed", "monolith-candidate", "none"]
 Status = Literal["pass", "fail", "warn", "unknown", "n/a"]
 IdleKind = Literal[
-    "container-floor", "provisioned-concurrency", "managed-floor", "network", "ecs-on-ec2", "instance"
+    "container-floor",
+    "provisioned-concurrency",
+    "managed-floor",
+    "network",
+    "ecs-on-ec2",
+    "instance",
 ]
 Severity = Literal["error", "warning", "note"]
 ErrorKind = Literal["parse", "limit", "synth", "aws", "unsupported", "internal"]

@@ -105,7 +105,7 @@ def display(value: Any) -> str:
 
 def is_pseudo_or_unknown_token(text: str) -> bool:
     m = _TOKEN.fullmatch(text)
-    return bool(m) and not m.group(1).startswith("R")
+    return m is not None and not m.group(1).startswith("R")
 
 
 def split_tokens(text: str) -> list[str | Ref | None]:
@@ -116,7 +116,9 @@ def split_tokens(text: str) -> list[str | Ref | None]:
         if m.start() > pos:
             out.append(text[pos : m.start()])
         parts = m.group(1).split(_SEP)
-        out.append(Ref(parts[1], parts[2], parts[3]) if parts[0] == "R" and len(parts) == 4 else None)
+        out.append(
+            Ref(parts[1], parts[2], parts[3]) if parts[0] == "R" and len(parts) == 4 else None
+        )
         pos = m.end()
     if pos < len(text):
         out.append(text[pos:])

@@ -20,8 +20,11 @@ from iacscan.topology.knowledge import type_info
 
 LAUNCHED = ("AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::StepFunctions::StateMachine")
 REQUEST_INGRESS = (
-    "AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api", "AWS::Lambda::Url",
-    "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancing::LoadBalancer",
+    "AWS::ApiGateway::RestApi",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::Lambda::Url",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ElasticLoadBalancing::LoadBalancer",
     "AWS::AppSync::GraphQLApi",
 )
 SCOPE_NOTE = (
@@ -49,8 +52,13 @@ def _artifact(ctx: ScanContext, node_type: str, stack: str, props: Mapping[str, 
         containers = ctx.resolve(stack, props.get("ContainerDefinitions"))
         if isinstance(containers, list):
             parts = sorted(
-                display(c.get("Image")) + "|" + display(c.get("Command")) + "|" + display(c.get("EntryPoint"))
-                for c in containers if isinstance(c, Mapping)
+                display(c.get("Image"))
+                + "|"
+                + display(c.get("Command"))
+                + "|"
+                + display(c.get("EntryPoint"))
+                for c in containers
+                if isinstance(c, Mapping)
             )
             return "ecs:" + ";".join(parts)
     return None
@@ -70,7 +78,8 @@ def label_architecture(ctx: ScanContext, topology: Topology) -> ArchitectureResu
             continue
         outs = out_edges.get(n.id, [])
         if (
-            n.type == "AWS::Lambda::Function" and outs
+            n.type == "AWS::Lambda::Function"
+            and outs
             and all(e.kind == "invokes" and nodes[e.target].type in LAUNCHED for e in outs)
         ):
             launchers.append(n.id)
@@ -81,21 +90,28 @@ def label_architecture(ctx: ScanContext, topology: Topology) -> ArchitectureResu
         groups_by_artifact[_unit_artifact(ctx, nodes[unit].type, unit) or unit].append(unit)
     groups = tuple(sorted(tuple(sorted(g)) for g in groups_by_artifact.values()))
     if not groups:
-        return ArchitectureResult("none", None, ("no business compute in scope",), (), tuple(launchers))
+        return ArchitectureResult(
+            "none", None, ("no business compute in scope",), (), tuple(launchers)
+        )
     reasons: list[str] = []
     member = {u: i for i, g in enumerate(groups) for u in g}
     request_edges = [
-        e for e in topology.edges
+        e
+        for e in topology.edges
         if nodes[e.source].type in REQUEST_INGRESS and e.kind == "triggers"
     ]
     channel_between = [
-        n.id for n in topology.nodes if n.role == "channel"
+        n.id
+        for n in topology.nodes
+        if n.role == "channel"
         and any(e.source in member for e in in_edges.get(n.id, []))
         and any(e.target in member for e in out_edges.get(n.id, []))
     ]
     if (
-        len(groups) == 1 and request_edges
-        and all(e.target in member for e in request_edges) and not channel_between
+        len(groups) == 1
+        and request_edges
+        and all(e.target in member for e in request_edges)
+        and not channel_between
     ):
         sources = sorted({e.source for e in request_edges})
         reasons.append(
@@ -103,12 +119,16 @@ def label_architecture(ctx: ScanContext, topology: Topology) -> ArchitectureResu
             f"ingress ({', '.join(sources)}), with no queue, topic or stream between compute units"
         )
         reasons.append(SCOPE_NOTE)
-        return ArchitectureResult("monolith-candidate", True, tuple(reasons), groups, tuple(launchers))
+        return ArchitectureResult(
+            "monolith-candidate", True, tuple(reasons), groups, tuple(launchers)
+        )
     if len(groups) == 1:
         group = groups[0]
         label: Architecture = "single-service"
         if len(group) > 1:
-            reasons.append(f"{len(group)} copies of one artifact ({', '.join(group)}): one service, sharded")
+            reasons.append(
+                f"{len(group)} copies of one artifact ({', '.join(group)}): one service, sharded"
+            )
         else:
             reasons.append(f"one deployable unit: {group[0]}")
         reasons.extend(_not_monolith(group, nodes, in_edges, out_edges, launchers))
@@ -143,8 +163,13 @@ def _key_of(ctx: ScanContext, node_id: str) -> tuple[str, str] | None:
     return ctx.key_of.get(node_id)
 
 
-def _not_monolith(group: tuple[str, ...], nodes: Mapping[str, Any], in_edges: Mapping[str, list[Any]],
-                  out_edges: Mapping[str, list[Any]], launchers: list[str]) -> list[str]:
+def _not_monolith(
+    group: tuple[str, ...],
+    nodes: Mapping[str, Any],
+    in_edges: Mapping[str, list[Any]],
+    out_edges: Mapping[str, list[Any]],
+    launchers: list[str],
+) -> list[str]:
     reasons = []
     callers = sorted({e.source for u in group for e in in_edges.get(u, [])})
     outputs = sorted({e.target for u in group for e in out_edges.get(u, []) if e.kind == "writes"})

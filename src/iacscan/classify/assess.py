@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacscan.model import Level, Resource, line_of
+from iacscan.model import Resource, line_of
 from iacscan.resolve import Unknown, display, has_tokens
 from iacscan.topology.knowledge import TypeInfo
 
@@ -27,14 +27,14 @@ class Assessment:
     logical_id: str
     node: str  # the id people see: the node id, or the resource's id when it is no node
     type: str
-    level: Level  # serverless | serverless-with-floor | not-serverless | indeterminate
+    level: str  # serverless | serverless-with-floor | not-serverless | indeterminate
     idle_kind: str | None
     why: str
     file: str
     line: int | None
     default: bool = False
-    best: Level | None = None  # for indeterminate
-    worst: Level | None = None
+    best: str | None = None  # for indeterminate
+    worst: str | None = None
     missing: str | None = None
     warning: str | None = None
     properties: Mapping[str, str | int | bool | None] = field(default_factory=dict)
@@ -55,7 +55,9 @@ def get_path(props: Mapping[str, Any], path: str) -> Any:
             if not isinstance(value, list):
                 return ABSENT
             rest = ".".join(parts[i + 1 :])
-            return [get_path(v, rest) if rest else v for v in value if isinstance(v, Mapping)] or ABSENT
+            return [
+                get_path(v, rest) if rest else v for v in value if isinstance(v, Mapping)
+            ] or ABSENT
     return value
 
 
@@ -114,10 +116,14 @@ def evaluate_rules(
             if len(levels) > 1:
                 ordered = sorted(levels, key=lambda lv: RANK.get(lv, 0))
                 return Assessment(
-                    **base, type=res.type, level="indeterminate", idle_kind=None,
+                    **base,
+                    type=res.type,
+                    level="indeterminate",
+                    idle_kind=None,
                     why=f"{prop} is {display(value)}: it decides the level",
                     line=line_of(raw) or res.line,
-                    best=ordered[0], worst=ordered[-1],  # type: ignore[arg-type]
+                    best=ordered[0],
+                    worst=ordered[-1],
                     missing=f"{prop} of {res.logical_id} ({display(value)})",
                 )
             continue
@@ -125,15 +131,22 @@ def evaluate_rules(
             shown = "absent" if value is ABSENT else display(value)
             why = str(rule.get("why") or info.why)
             return Assessment(
-                **base, type=res.type, level=rule.get("level", info.level),
+                **base,
+                type=res.type,
+                level=rule.get("level", info.level),
                 idle_kind=rule.get("idle_kind"),
                 why=f"{why} ({prop} = {shown}{', the CloudFormation default' if is_default else ''})",
-                line=line_of(raw) or res.line, default=is_default,
+                line=line_of(raw) or res.line,
+                default=is_default,
                 properties={prop: shown},
             )
     return Assessment(
-        **base, type=res.type, level=info.level, idle_kind=info.idle_kind,  # type: ignore[arg-type]
-        why=info.why, line=res.line,
+        **base,
+        type=res.type,
+        level=info.level,
+        idle_kind=info.idle_kind,
+        why=info.why,
+        line=res.line,
     )
 
 

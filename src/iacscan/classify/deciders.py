@@ -31,10 +31,26 @@ class DeciderInput:
 Decider = Callable[[DeciderInput], Assessment | None]
 
 
-def _a(d: DeciderInput, level: str, why: str, *, idle: str | None = None, line: int | None = None,
-       default: bool = False, **extra: Any) -> Assessment:
-    return Assessment(**d.base, type=d.res.type, level=level, idle_kind=idle, why=why,  # type: ignore[arg-type]
-                      line=line or d.res.line, default=default, **extra)
+def _a(
+    d: DeciderInput,
+    level: str,
+    why: str,
+    *,
+    idle: str | None = None,
+    line: int | None = None,
+    default: bool = False,
+    **extra: Any,
+) -> Assessment:
+    return Assessment(
+        **d.base,
+        type=d.res.type,
+        level=level,
+        idle_kind=idle,
+        why=why,
+        line=line or d.res.line,
+        default=default,
+        **extra,
+    )
 
 
 def _text(d: DeciderInput, value: Any) -> str | None:
@@ -66,7 +82,8 @@ def _capacity_kind(d: DeciderInput, stack: str, strategy: Any) -> str | None:
             kinds.add("FARGATE")
         elif name is not None:
             found = [
-                r for s, r in d.ctx.resources("AWS::ECS::CapacityProvider")
+                r
+                for s, r in d.ctx.resources("AWS::ECS::CapacityProvider")
                 if d.ctx.text(s, r.properties.get("Name")) == name
             ]
             kinds.add("EC2" if found or name else "UNKNOWN")
@@ -83,22 +100,46 @@ def _launch(d: DeciderInput) -> tuple[str | None, str, int | None, bool]:
     if "LaunchType" in props:
         lt = _text(d, props["LaunchType"])
         if lt is None:
-            return None, f"LaunchType is {d.ctx.text(d.stack, props['LaunchType'])}", line_of(
-                props["LaunchType"]), False
+            return (
+                None,
+                f"LaunchType is {d.ctx.text(d.stack, props['LaunchType'])}",
+                line_of(props["LaunchType"]),
+                False,
+            )
         return lt.upper(), f"LaunchType {lt}", line_of(props["LaunchType"]), False
     if "CapacityProviderStrategy" in props:
         kind = _capacity_kind(d, d.stack, props["CapacityProviderStrategy"])
-        return kind, "its CapacityProviderStrategy", line_of(props["CapacityProviderStrategy"]), False
+        return (
+            kind,
+            "its CapacityProviderStrategy",
+            line_of(props["CapacityProviderStrategy"]),
+            False,
+        )
     cluster_refs = list(d.ctx.refs(d.stack, props.get("Cluster")))
     for ref in cluster_refs:
         cluster = d.ctx.resource((ref.stack, ref.logical_id))
         if cluster is not None and "DefaultCapacityProviderStrategy" in cluster.properties:
-            kind = _capacity_kind(d, ref.stack, cluster.properties["DefaultCapacityProviderStrategy"])
-            return kind, f"cluster {ref.logical_id}'s default capacity provider strategy", cluster.line, False
+            kind = _capacity_kind(
+                d, ref.stack, cluster.properties["DefaultCapacityProviderStrategy"]
+            )
+            return (
+                kind,
+                f"cluster {ref.logical_id}'s default capacity provider strategy",
+                cluster.line,
+                False,
+            )
         for s, assoc in d.ctx.resources("AWS::ECS::ClusterCapacityProviderAssociations"):
-            if any(r.logical_id == ref.logical_id for r in d.ctx.refs(s, assoc.properties.get("Cluster"))):
+            if any(
+                r.logical_id == ref.logical_id
+                for r in d.ctx.refs(s, assoc.properties.get("Cluster"))
+            ):
                 kind = _capacity_kind(d, s, assoc.properties.get("DefaultCapacityProviderStrategy"))
-                return kind, f"{assoc.logical_id}'s default capacity provider strategy", assoc.line, False
+                return (
+                    kind,
+                    f"{assoc.logical_id}'s default capacity provider strategy",
+                    assoc.line,
+                    False,
+                )
     return None, "no LaunchType, capacity provider strategy or cluster default", d.res.line, False
 
 
@@ -110,14 +151,23 @@ def _scaling(d: DeciderInput) -> tuple[bool, int | None, int | None, str]:
         if not any(r.logical_id == me for r in d.ctx.refs(stack, rid)):
             continue
         policies = [
-            p for s, p in d.ctx.resources("AWS::ApplicationAutoScaling::ScalingPolicy")
-            if any(r.logical_id == target.logical_id for r in d.ctx.refs(s, p.properties.get("ScalingTargetId")))
+            p
+            for s, p in d.ctx.resources("AWS::ApplicationAutoScaling::ScalingPolicy")
+            if any(
+                r.logical_id == target.logical_id
+                for r in d.ctx.refs(s, p.properties.get("ScalingTargetId"))
+            )
             or any(r.logical_id == me for r in d.ctx.refs(s, p.properties.get("ResourceId")))
         ]
         low = _int(d.ctx.resolve(stack, target.properties.get("MinCapacity")))
         high = _int(d.ctx.resolve(stack, target.properties.get("MaxCapacity")))
         if policies:
-            return True, low, high, f"ScalableTarget {target.logical_id} MinCapacity {low} MaxCapacity {high}, ScalingPolicy {policies[0].logical_id}"
+            return (
+                True,
+                low,
+                high,
+                f"ScalableTarget {target.logical_id} MinCapacity {low} MaxCapacity {high}, ScalingPolicy {policies[0].logical_id}",
+            )
         return False, low, high, f"ScalableTarget {target.logical_id} without a ScalingPolicy"
     return False, None, None, "no ScalableTarget with a ScalingPolicy"
 
@@ -144,48 +194,91 @@ def ecs_service(d: DeciderInput) -> Assessment:
         raw = d.res.properties.get("DesiredCount")
         floor = 1 if raw is None else _int(d.ctx.resolve(d.stack, raw))
         floor_default = raw is None
-        floor_why = "DesiredCount absent: CloudFormation starts 1 task" if raw is None else f"DesiredCount {floor}"
+        floor_why = (
+            "DesiredCount absent: CloudFormation starts 1 task"
+            if raw is None
+            else f"DesiredCount {floor}"
+        )
     props = {"launch_type": launch, "floor": floor, "autoscaled": autoscaled, "max": high}
     node = str(d.base["node"])
 
     def level_for(kind: str) -> Assessment:
         if kind == "FARGATE":
             if floor == 0:
-                return _a(d, "serverless", f"Fargate service that scales to zero ({floor_why})",
-                          properties=props)
+                return _a(
+                    d,
+                    "serverless",
+                    f"Fargate service that scales to zero ({floor_why})",
+                    properties=props,
+                )
             if autoscaled:
-                return _a(d, "serverless-with-floor",
-                          f"Fargate service keeps {floor} task(s) running and autoscales ({floor_why})",
-                          idle="container-floor", properties=props)
-            return _a(d, "not-serverless",
-                      f"fixed fleet: {floor_why} and no ScalingPolicy ({launch_why})",
-                      idle="container-floor", default=floor_default, properties=props)
+                return _a(
+                    d,
+                    "serverless-with-floor",
+                    f"Fargate service keeps {floor} task(s) running and autoscales ({floor_why})",
+                    idle="container-floor",
+                    properties=props,
+                )
+            return _a(
+                d,
+                "not-serverless",
+                f"fixed fleet: {floor_why} and no ScalingPolicy ({launch_why})",
+                idle="container-floor",
+                default=floor_default,
+                properties=props,
+            )
         # EC2 capacity in your account
         if d.profile.ecs_on_ec2 == "warn" and autoscaled and _incoming(d, node):
             return _a(
-                d, "serverless-with-floor",
+                d,
+                "serverless-with-floor",
                 f"ECS service on EC2 capacity ({launch_why}) that autoscales ({floor_why}) and is fed by events",
-                idle="ecs-on-ec2", properties=props, ecs_on_ec2=True,
-                warning=(f"{node} runs on EC2 hosts in your account ({launch_why}); Prime Video's "
-                         "after-state ran on EC2+ECS and Johnston still called it serverless"),
+                idle="ecs-on-ec2",
+                properties=props,
+                ecs_on_ec2=True,
+                warning=(
+                    f"{node} runs on EC2 hosts in your account ({launch_why}); Prime Video's "
+                    "after-state ran on EC2+ECS and Johnston still called it serverless"
+                ),
             )
         why = f"ECS service on EC2 capacity you run ({launch_why})"
         if not autoscaled:
             why += f", fixed fleet ({floor_why})"
-        return _a(d, "not-serverless", why, idle="ecs-on-ec2" if autoscaled else "instance",
-                  properties=props, ecs_on_ec2=True)
+        return _a(
+            d,
+            "not-serverless",
+            why,
+            idle="ecs-on-ec2" if autoscaled else "instance",
+            properties=props,
+            ecs_on_ec2=True,
+        )
 
     if launch in ("FARGATE", "EC2"):
         return replace(level_for(launch), line=launch_line or d.res.line)
     if launch == "EXTERNAL":
-        return _a(d, "not-serverless", "ECS Anywhere: tasks on servers you run (LaunchType EXTERNAL)",
-                  idle="instance", properties=props)
+        return _a(
+            d,
+            "not-serverless",
+            "ECS Anywhere: tasks on servers you run (LaunchType EXTERNAL)",
+            idle="instance",
+            properties=props,
+        )
     a, b = level_for("FARGATE"), level_for("EC2")
-    ranked = sorted([a, b], key=lambda x: ("serverless", "serverless-with-floor", "not-serverless").index(x.level))
+    ranked = sorted(
+        [a, b],
+        key=lambda x: ("serverless", "serverless-with-floor", "not-serverless").index(x.level),
+    )
     if ranked[0].level == ranked[1].level:
         return ranked[0]
-    return _a(d, "indeterminate", f"launch type unknown: {launch_why}", best=ranked[0].level,
-              worst=ranked[1].level, missing=f"launch type of {node} ({launch_why})", properties=props)
+    return _a(
+        d,
+        "indeterminate",
+        f"launch type unknown: {launch_why}",
+        best=ranked[0].level,
+        worst=ranked[1].level,
+        missing=f"launch type of {node} ({launch_why})",
+        properties=props,
+    )
 
 
 def ecs_task_definition(d: DeciderInput) -> Assessment | None:
@@ -195,22 +288,48 @@ def ecs_task_definition(d: DeciderInput) -> Assessment | None:
     compat = d.ctx.resolve(d.stack, d.res.properties.get("RequiresCompatibilities"))
     values = {str(c).upper() for c in compat} if isinstance(compat, list) else set()
     line = line_of(d.res.properties.get("RequiresCompatibilities"))
-    props: dict[str, str | int | bool | None] = {"launch_type": "FARGATE" if values == {"FARGATE"} else None}
+    props: dict[str, str | int | bool | None] = {
+        "launch_type": "FARGATE" if values == {"FARGATE"} else None
+    }
     if values == {"FARGATE"}:
-        return _a(d, "serverless", "Fargate task started per event: nothing runs between events",
-                  line=line, properties=props)
+        return _a(
+            d,
+            "serverless",
+            "Fargate task started per event: nothing runs between events",
+            line=line,
+            properties=props,
+        )
     if "EC2" in values or "EXTERNAL" in values:
         props["launch_type"] = "EC2"
         if d.profile.ecs_on_ec2 == "warn":
-            return _a(d, "serverless-with-floor", "task started per event on EC2 capacity you keep",
-                      idle="ecs-on-ec2", line=line, properties=props, ecs_on_ec2=True,
-                      warning=f"{d.base['node']} runs on EC2 hosts in your account")
-        return _a(d, "not-serverless", "task started per event on EC2 capacity you run",
-                  idle="ecs-on-ec2", line=line, properties=props, ecs_on_ec2=True)
-    return _a(d, "indeterminate", "RequiresCompatibilities does not say FARGATE: launch type unknown",
-              best="serverless", worst="serverless-with-floor" if d.profile.ecs_on_ec2 == "warn" else "not-serverless",
-              missing=f"launch type of task definition {d.base['node']} (RequiresCompatibilities)",
-              properties=props)
+            return _a(
+                d,
+                "serverless-with-floor",
+                "task started per event on EC2 capacity you keep",
+                idle="ecs-on-ec2",
+                line=line,
+                properties=props,
+                ecs_on_ec2=True,
+                warning=f"{d.base['node']} runs on EC2 hosts in your account",
+            )
+        return _a(
+            d,
+            "not-serverless",
+            "task started per event on EC2 capacity you run",
+            idle="ecs-on-ec2",
+            line=line,
+            properties=props,
+            ecs_on_ec2=True,
+        )
+    return _a(
+        d,
+        "indeterminate",
+        "RequiresCompatibilities does not say FARGATE: launch type unknown",
+        best="serverless",
+        worst="serverless-with-floor" if d.profile.ecs_on_ec2 == "warn" else "not-serverless",
+        missing=f"launch type of task definition {d.base['node']} (RequiresCompatibilities)",
+        properties=props,
+    )
 
 
 # ---------------------------------------------------------------- Lambda and hosts
@@ -218,9 +337,13 @@ def ecs_task_definition(d: DeciderInput) -> Assessment | None:
 
 def lambda_function(d: DeciderInput) -> Assessment:
     if d.res.properties.get("CapacityProviderConfig") is not None:
-        return _a(d, "serverless-with-floor",
-                  "Lambda Managed Instances: functions run on EC2 instances billed while they exist",
-                  idle="instance", line=line_of(d.res.properties.get("CapacityProviderConfig")))
+        return _a(
+            d,
+            "serverless-with-floor",
+            "Lambda Managed Instances: functions run on EC2 instances billed while they exist",
+            idle="instance",
+            line=line_of(d.res.properties.get("CapacityProviderConfig")),
+        )
     return _a(d, "serverless", "Lambda: billed per request and duration, nothing while idle")
 
 
@@ -231,17 +354,26 @@ def lambda_provisioned_concurrency(d: DeciderInput) -> Assessment | None:
     count = _int(d.ctx.resolve(d.stack, config.get("ProvisionedConcurrentExecutions")))
     if count is None or count <= 0:
         return None
-    return _a(d, "serverless-with-floor",
-              f"{count} provisioned concurrent executions are billed every hour, used or not",
-              idle="provisioned-concurrency", line=line_of(config), properties={"provisioned_concurrency": count})
+    return _a(
+        d,
+        "serverless-with-floor",
+        f"{count} provisioned concurrent executions are billed every hour, used or not",
+        idle="provisioned-concurrency",
+        line=line_of(config),
+        properties={"provisioned_concurrency": count},
+    )
 
 
 def autoscaling_group(d: DeciderInput) -> Assessment | None:
     if d.ctx.role_overrides.get((d.stack, d.res.logical_id)) == "capacity":
         return None  # ECS capacity: judged through the services that run on it
     size = d.ctx.text(d.stack, d.res.properties.get("MinSize"))
-    return _a(d, "not-serverless", f"EC2 auto scaling group: servers you run (MinSize {size})",
-              idle="instance")
+    return _a(
+        d,
+        "not-serverless",
+        f"EC2 auto scaling group: servers you run (MinSize {size})",
+        idle="instance",
+    )
 
 
 def ecs_capacity_provider(d: DeciderInput) -> Assessment | None:
@@ -259,26 +391,45 @@ def eks_cluster(d: DeciderInput) -> Assessment:
 
     compute = d.ctx.resolve(d.stack, d.res.properties.get("ComputeConfig"))
     if isinstance(compute, Mapping) and str(compute.get("Enabled")).lower() == "true":
-        return _a(d, "not-serverless", "EKS Auto Mode: EC2 managed instances in your account",
-                  idle="instance")
+        return _a(
+            d,
+            "not-serverless",
+            "EKS Auto Mode: EC2 managed instances in your account",
+            idle="instance",
+        )
     if uses("AWS::EKS::Nodegroup"):
         return _a(d, "not-serverless", "EKS with node groups: EC2 servers you run", idle="instance")
     if uses("AWS::EKS::FargateProfile"):
-        return _a(d, "serverless-with-floor",
-                  "EKS pods only on Fargate profiles, but the control plane is billed hourly",
-                  idle="managed-floor")
-    return _a(d, "serverless-with-floor", "EKS control plane is billed hourly", idle="managed-floor")
+        return _a(
+            d,
+            "serverless-with-floor",
+            "EKS pods only on Fargate profiles, but the control plane is billed hourly",
+            idle="managed-floor",
+        )
+    return _a(
+        d, "serverless-with-floor", "EKS control plane is billed hourly", idle="managed-floor"
+    )
 
 
 def batch_compute_environment(d: DeciderInput) -> Assessment:
     resources = d.res.properties.get("ComputeResources")
     kind = _text(d, resources.get("Type")) if isinstance(resources, Mapping) else None
     if kind is None and not isinstance(resources, Mapping):
-        return _a(d, "not-serverless", "unmanaged Batch compute environment: instances you run",
-                  idle="instance")
+        return _a(
+            d,
+            "not-serverless",
+            "unmanaged Batch compute environment: instances you run",
+            idle="instance",
+        )
     if kind is None:
-        return _a(d, "indeterminate", "ComputeResources.Type is unknown", best="serverless",
-                  worst="not-serverless", missing=f"ComputeResources.Type of {d.res.logical_id}")
+        return _a(
+            d,
+            "indeterminate",
+            "ComputeResources.Type is unknown",
+            best="serverless",
+            worst="not-serverless",
+            missing=f"ComputeResources.Type of {d.res.logical_id}",
+        )
     if kind.upper().startswith("FARGATE"):
         return _a(d, "serverless", f"Batch on {kind}: billed per job")
     return _a(d, "not-serverless", f"Batch on {kind} instances: hosts you run", idle="instance")

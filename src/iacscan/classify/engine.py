@@ -5,7 +5,7 @@ The engine knows no profile by name: it reads the profile's passing levels and s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from iacscan.classify.architecture import label_architecture
@@ -26,7 +26,7 @@ class Classification:
     boundary: Boundary
     findings: tuple[Finding, ...]
     failures: tuple[str, ...]
-    unclassified: dict[str, int]
+    unclassified: Mapping[str, int]
 
 
 LEVEL_WORDS = {
@@ -38,14 +38,19 @@ LEVEL_WORDS = {
 }
 
 
-def classify(result: TopologyResult, profile: Profile, ignore: Iterable[str] = ()) -> Classification:
+def classify(
+    result: TopologyResult, profile: Profile, ignore: Iterable[str] = ()
+) -> Classification:
     levels = decide_level(result, profile)
     props: dict[str, dict[str, str | int | bool | None]] = {}
     for a in levels.assessments:
         if a.properties:
             props.setdefault(a.node, {}).update(a.properties)
     topology = Topology(
-        nodes=tuple(replace(n, properties={**n.properties, **props.get(n.id, {})}) for n in result.topology.nodes),
+        nodes=tuple(
+            replace(n, properties={**n.properties, **props.get(n.id, {})})
+            for n in result.topology.nodes
+        ),
         edges=result.topology.edges,
     )
     ctx = result.context
@@ -58,23 +63,38 @@ def classify(result: TopologyResult, profile: Profile, ignore: Iterable[str] = (
     warnings = list(levels.warnings)
     if levels.unclassified:
         names = ", ".join(f"{t} ({n})" for t, n in sorted(levels.unclassified.items()))
-        warnings.append(f"resource types not in iacscan's table, treated as free configuration: {names}")
+        warnings.append(
+            f"resource types not in iacscan's table, treated as free configuration: {names}"
+        )
     failures = tuple(str(f) for f in result.failures)
     findings, rule_failures = _findings(result, topology, set(ignore))
     verdict = Verdict(
-        definition=profile.id, serverless=serverless, level=level, scales_to_zero=scales,
-        monolith=arch.monolith, architecture=arch.label,
+        definition=profile.id,
+        serverless=serverless,
+        level=level,
+        scales_to_zero=scales,
+        monolith=arch.monolith,
+        architecture=arch.label,
         summary=_summary(profile, level, serverless, arch.label, levels.idle_costs, levels.cases),
-        criteria=criteria, idle_costs=levels.idle_costs, cases=levels.cases,
-        warnings=tuple(warnings), architecture_reasons=arch.reasons,
+        criteria=criteria,
+        idle_costs=levels.idle_costs,
+        cases=levels.cases,
+        warnings=tuple(warnings),
+        architecture_reasons=arch.reasons,
     )
     return Classification(
-        verdict=verdict, topology=topology, boundary=find_boundary(ctx, topology),
-        findings=findings, failures=failures + rule_failures, unclassified=levels.unclassified,
+        verdict=verdict,
+        topology=topology,
+        boundary=find_boundary(ctx, topology),
+        findings=findings,
+        failures=failures + rule_failures,
+        unclassified=levels.unclassified,
     )
 
 
-def _findings(result: TopologyResult, topology: Topology, ignore: set[str]) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+def _findings(
+    result: TopologyResult, topology: Topology, ignore: set[str]
+) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
     data = RuleInput(result.context, topology)
     findings: list[Finding] = []
     failures: list[str] = []
@@ -103,8 +123,14 @@ def _suppressed(result: TopologyResult, finding: Finding) -> bool:
     return False
 
 
-def _summary(profile: Profile, level: str, serverless: bool | None, arch: str,
-             idle: tuple[object, ...], cases: object) -> str:
+def _summary(
+    profile: Profile,
+    level: str,
+    serverless: bool | None,
+    arch: str,
+    idle: tuple[object, ...],
+    cases: object,
+) -> str:
     arch_words = {
         "single-service": "a single service (not a monolith)",
         "distributed": "distributed across several services",

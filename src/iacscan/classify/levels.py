@@ -44,7 +44,12 @@ def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessmen
             node = ctx.node_id(*key)
             if node in deploy_time:
                 continue
-            base: dict[str, Any] = {"stack": stack, "logical_id": lid, "node": node, "file": template.file}
+            base: dict[str, Any] = {
+                "stack": stack,
+                "logical_id": lid,
+                "node": node,
+                "file": template.file,
+            }
             if info.decider:
                 decider = DECIDERS.get(info.decider)
                 if decider is None:
@@ -79,9 +84,7 @@ def combine(assessments: list[Assessment], has_compute: bool) -> tuple[Level, Ca
 
 def decide_level(result: TopologyResult, profile: Profile) -> LevelResult:
     assessments, unclassified = assess_all(result, profile)
-    has_compute = any(
-        n.role in COUNTED_ROLES and not n.deploy_time for n in result.topology.nodes
-    )
+    has_compute = any(n.role in COUNTED_ROLES and not n.deploy_time for n in result.topology.nodes)
     level, cases = combine(assessments, has_compute)
     idle = tuple(
         IdleCost(node=a.node, kind=a.idle_kind, why=a.why)  # type: ignore[arg-type]

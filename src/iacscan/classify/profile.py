@@ -45,9 +45,9 @@ class Profile:
 def load_profile(name_or_path: str) -> Profile:
     """A built-in profile by name, or a custom definition file by path."""
     if name_or_path in BUILTIN:
-        text = (resources.files("iacscan") / "classify" / "profiles" / f"{name_or_path}.yaml").read_text(
-            "utf-8"
-        )
+        text = (
+            resources.files("iacscan") / "classify" / "profiles" / f"{name_or_path}.yaml"
+        ).read_text("utf-8")
         return parse_profile(text, f"<builtin>/{name_or_path}.yaml")
     path = Path(name_or_path)
     if not path.is_file():
@@ -58,8 +58,9 @@ def load_profile(name_or_path: str) -> Profile:
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise DefinitionError(f"cannot read the definition file: {err}", "check the path",
-                              file=str(path)) from None
+        raise DefinitionError(
+            f"cannot read the definition file: {err}", "check the path", file=str(path)
+        ) from None
     return parse_profile(text, str(path))
 
 
@@ -74,8 +75,10 @@ def parse_profile(text: str, file: str) -> Profile:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         raise DefinitionError(
-            f"invalid YAML: {getattr(err, 'problem', err)}", "fix the syntax",
-            file=file, line=mark.line + 1 if mark else None,
+            f"invalid YAML: {getattr(err, 'problem', err)}",
+            "fix the syntax",
+            file=file,
+            line=mark.line + 1 if mark else None,
         ) from None
     lines = _key_lines(nodes)
 
@@ -83,7 +86,9 @@ def parse_profile(text: str, file: str) -> Profile:
         return DefinitionError(f"{key}: {message}", hint, file=file, line=lines.get(key))
 
     if not isinstance(data, Mapping):
-        raise DefinitionError("a definition file is a mapping", "see `iacscan definitions`", file=file)
+        raise DefinitionError(
+            "a definition file is a mapping", "see `iacscan definitions`", file=file
+        )
     for key in data:
         if key not in _KEYS:
             raise fail(str(key), "unknown key", f"allowed keys: {', '.join(sorted(_KEYS))}")
@@ -92,18 +97,29 @@ def parse_profile(text: str, file: str) -> Profile:
             raise DefinitionError(f"missing key {key!r}", "add it", file=file)
     passes = data["passes"]
     if not isinstance(passes, list) or not passes or not set(passes) <= _LEVELS:
-        raise fail("passes", "must be a list of levels", f"choose from {', '.join(sorted(_LEVELS))}")
+        raise fail(
+            "passes", "must be a list of levels", f"choose from {', '.join(sorted(_LEVELS))}"
+        )
     if data["ecs_on_ec2"] not in ("warn", "fail"):
-        raise fail("ecs_on_ec2", "must be warn or fail", "warn: ECS on EC2 capacity passes with a warning")
+        raise fail(
+            "ecs_on_ec2", "must be warn or fail", "warn: ECS on EC2 capacity passes with a warning"
+        )
     sources = []
     for item in data.get("sources") or []:
         if not isinstance(item, Mapping) or not set(item) <= _SOURCE_KEYS:
-            raise fail("sources", "each source is a mapping of author, title, date, url, quote",
-                       "remove unknown keys")
+            raise fail(
+                "sources",
+                "each source is a mapping of author, title, date, url, quote",
+                "remove unknown keys",
+            )
         sources.append(Source(**{k: str(item.get(k, "")) for k in _SOURCE_KEYS}))
     return Profile(
-        id=str(data["id"]), title=str(data["title"]), passes=frozenset(passes),
-        ecs_on_ec2=str(data["ecs_on_ec2"]), sources=tuple(sources), file=file,
+        id=str(data["id"]),
+        title=str(data["title"]),
+        passes=frozenset(passes),
+        ecs_on_ec2=str(data["ecs_on_ec2"]),
+        sources=tuple(sources),
+        file=file,
     )
 
 

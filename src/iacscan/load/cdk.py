@@ -254,8 +254,10 @@ def _newer_source(app_dir: Path, config: CdkConfig, manifest: Path) -> str | Non
     for rel, _, info in cdk_cache.source_files(
         app_dir, excludes=config.excludes, skip_dirs=(config.output,)
     ):
-        if rel != CONTEXT_FILE and info.st_mtime > built and (
-            newest is None or info.st_mtime > newest[0]
+        if (
+            rel != CONTEXT_FILE
+            and info.st_mtime > built
+            and (newest is None or info.st_mtime > newest[0])
         ):
             newest = (info.st_mtime, rel)
     return newest[1] if newest else None
@@ -293,7 +295,8 @@ def _json_object(path: Path, limits: Limits) -> Mapping[str, Any]:
         ) from None
     if not isinstance(data, Mapping):
         raise InputParseError(
-            f"{path.name} is not a JSON object", f"{path.name} must be a JSON object",
+            f"{path.name} is not a JSON object",
+            f"{path.name} must be a JSON object",
             file=str(path),
         )
     return data

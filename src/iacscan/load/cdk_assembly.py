@@ -104,7 +104,8 @@ class _Reader:
         artifacts = manifest.get("artifacts") or {}
         if not isinstance(artifacts, Mapping):
             raise InputParseError(
-                "artifacts is not a mapping", "the manifest is damaged: synthesize again",
+                "artifacts is not a mapping",
+                "the manifest is damaged: synthesize again",
                 file=file,
             )
         for artifact_id, artifact in artifacts.items():
@@ -151,7 +152,8 @@ class _Reader:
             ) from None
         if not isinstance(data, Mapping):
             raise InputParseError(
-                "manifest.json is not a JSON object", "this is not a CDK cloud assembly",
+                "manifest.json is not a JSON object",
+                "this is not a CDK cloud assembly",
                 file=file,
             )
         return data

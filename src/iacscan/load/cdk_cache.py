@@ -27,8 +27,21 @@ CACHE_FORMAT = 1
 META_FILE = "iacscan-cache.json"
 SKIP_DIRS = frozenset(
     {
-        "cdk.out", ".venv", "venv", "node_modules", ".git", "__pycache__", ".hg", ".svn",
-        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".cdk.staging", ".idea",
+        "cdk.out",
+        ".venv",
+        "venv",
+        "node_modules",
+        ".git",
+        "__pycache__",
+        ".hg",
+        ".svn",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        ".cdk.staging",
+        ".idea",
     }
 )
 ALWAYS_HASHED = frozenset({"cdk.json", "cdk.context.json"})  # even when watch.exclude lists them
@@ -70,9 +83,7 @@ def source_files(
         base = Path(dirpath)
         rel_dir = base.relative_to(app_dir).as_posix()
         prefix = "" if rel_dir == "." else rel_dir + "/"
-        dirnames[:] = sorted(
-            d for d in dirnames if d not in skipped and not excluded(prefix + d)
-        )
+        dirnames[:] = sorted(d for d in dirnames if d not in skipped and not excluded(prefix + d))
         for name in sorted(filenames):
             rel = prefix + name
             if excluded(rel):
@@ -103,8 +114,10 @@ def source_digest(
         total += info.st_size
         if files > MAX_FILES or total > MAX_BYTES:
             return SourceDigest(
-                None, files, f"the app folder has over {MAX_FILES:,} files or "
-                f"{MAX_BYTES // 2**20} MB outside build and dependency folders"
+                None,
+                files,
+                f"the app folder has over {MAX_FILES:,} files or "
+                f"{MAX_BYTES // 2**20} MB outside build and dependency folders",
             )
         digest.update(b"\0F" + rel.encode("utf-8", "surrogateescape") + b"\0")
         if stat.S_ISLNK(info.st_mode):

@@ -96,7 +96,7 @@ def app_argv(command: str) -> tuple[list[str], dict[str, str]]:
     except ValueError as err:
         raise SynthError(
             f"cannot parse the app command `{command}`: {err}",
-            "fix the quoting of \"app\" in cdk.json",
+            'fix the quoting of "app" in cdk.json',
         ) from None
     if any(_SHELL_TOKEN.match(t) for t in tokens) or re.search(r"[`$]", command):
         if sys.platform == "win32":
@@ -109,7 +109,7 @@ def app_argv(command: str) -> tuple[list[str], dict[str, str]]:
     if not tokens:
         raise SynthError(
             f"the app command `{command}` runs nothing",
-            "set \"app\" in cdk.json to the command that runs the app, e.g. \"python3 app.py\"",
+            'set "app" in cdk.json to the command that runs the app, e.g. "python3 app.py"',
         )
     if len(tokens) == 1 and tokens[0].endswith(".js"):
         tokens.insert(0, "node")  # what the CDK CLI does with a bare .js file
@@ -185,7 +185,7 @@ def run_app(
     except OSError as err:
         raise SynthError(
             f"cannot run the app command `{command}`: {err.strerror or err}",
-            "check the \"app\" command in cdk.json and that its program is installed",
+            'check the "app" command in cdk.json and that its program is installed',
             file=file,
         ) from None
     assert proc.stdout is not None and proc.stderr is not None

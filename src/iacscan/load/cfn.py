@@ -37,7 +37,8 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
         size = path.stat().st_size
     except OSError as err:
         raise InputParseError(
-            f"cannot read the file: {err.strerror or err}", "check the path and its permissions",
+            f"cannot read the file: {err.strerror or err}",
+            "check the path and its permissions",
             file=file,
         ) from None
     if size > limits.max_file_size:
@@ -50,7 +51,8 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
         data = path.read_bytes()
     except OSError as err:
         raise InputParseError(
-            f"cannot read the file: {err.strerror or err}", "check the path and its permissions",
+            f"cannot read the file: {err.strerror or err}",
+            "check the path and its permissions",
             file=file,
         ) from None
     return decode_bytes(data, file)
@@ -88,7 +90,8 @@ def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mappin
 
     if not text.strip():
         raise InputParseError(
-            "the file is empty", "a CloudFormation template needs at least a Resources section",
+            "the file is empty",
+            "a CloudFormation template needs at least a Resources section",
             file=file,
         )
     old_limit = sys.getrecursionlimit()
@@ -194,9 +197,18 @@ def template_from_data(
                 line=line,
             )
         rtype = body.get("Type")
+        if isinstance(rtype, Mapping) and any("Rain::" in str(k) for k in rtype):
+            raise InputParseError(
+                f"resource {lid} is a Rain module (Type: Rain::Module), not a CloudFormation type",
+                "package the template with `rain pkg` and scan the packaged output",
+                file=file,
+                line=line,
+            )
         if not isinstance(rtype, str) or not rtype:
             raise InputParseError(
-                f"resource {lid} has no Type" if rtype is None else f"resource {lid} has a Type that is not a string",
+                f"resource {lid} has no Type"
+                if rtype is None
+                else f"resource {lid} has a Type that is not a string",
                 "add a Type such as AWS::Lambda::Function",
                 file=file,
                 line=line,
@@ -236,9 +248,7 @@ def template_from_data(
     )
 
 
-def load_template_file(
-    path: Path, *, stack: str, limits: Limits = DEFAULT_LIMITS
-) -> Template:
+def load_template_file(path: Path, *, stack: str, limits: Limits = DEFAULT_LIMITS) -> Template:
     """Read, decode and check one plain CloudFormation template (SAM goes through ``load.sam``)."""
     data = decode_text(read_text(path, limits), str(path), limits)
     return template_from_data(data, file=str(path), stack=stack)

@@ -45,8 +45,13 @@ class Loaded:
 
 def error_of(err: IacscanError, fallback_file: str) -> InputError:
     kind = err.kind if err.kind in ("parse", "limit", "synth", "aws", "unsupported") else "parse"
-    return InputError(file=err.file or fallback_file, line=err.line, kind=kind,  # type: ignore[arg-type]
-                      message=err.message, hint=err.hint)
+    return InputError(
+        file=err.file or fallback_file,
+        line=err.line,
+        kind=kind,  # type: ignore[arg-type]
+        message=err.message,
+        hint=err.hint,
+    )
 
 
 def find_templates(folder: Path, loaded: Loaded) -> list[Path]:
@@ -91,9 +96,16 @@ def stack_names(files: Sequence[Path], base: Path | None) -> dict[Path, str]:
     return out
 
 
-def load_template(path: Path, stack: str, limits: Limits, *, folder_mode: bool = False,
-                  parent: str | None = None, parameter_values: Mapping[str, Any] | None = None,
-                  chain: tuple[str, ...] = ()) -> tuple[list[Template], InputKind] | None:
+def load_template(
+    path: Path,
+    stack: str,
+    limits: Limits,
+    *,
+    folder_mode: bool = False,
+    parent: str | None = None,
+    parameter_values: Mapping[str, Any] | None = None,
+    chain: tuple[str, ...] = (),
+) -> tuple[list[Template], InputKind] | None:
     """One template file (plain or SAM) and the local nested stacks it includes."""
     text = read_text(path, limits)
     data = decode_text(text, str(path), limits)
@@ -109,13 +121,20 @@ def load_template(path: Path, stack: str, limits: Limits, *, folder_mode: bool =
     if is_sam(data):
         from iacscan.load.sam import transform_sam
 
-        template = transform_sam(data, file=str(path), stack=stack, base_dir=path.parent,
-                                 limits=limits, parameter_values=parameter_values)
+        template = transform_sam(
+            data,
+            file=str(path),
+            stack=stack,
+            base_dir=path.parent,
+            limits=limits,
+            parameter_values=parameter_values,
+        )
         template = _with_parent(template, parent, parameter_values)
         kind = "sam"
     else:
-        template = template_from_data(data, file=str(path), stack=stack, parent=parent,
-                                      parameter_values=parameter_values)
+        template = template_from_data(
+            data, file=str(path), stack=stack, parent=parent, parameter_values=parameter_values
+        )
     out = [template]
     out.extend(_nested(template, path, limits, chain + (str(path.resolve()),)))
     return out, kind
@@ -129,7 +148,9 @@ def _with_parent(t: Template, parent: str | None, values: Mapping[str, Any] | No
     return replace(t, parent=parent, parameter_values=dict(values or {}))
 
 
-def _nested(template: Template, path: Path, limits: Limits, chain: tuple[str, ...]) -> list[Template]:
+def _nested(
+    template: Template, path: Path, limits: Limits, chain: tuple[str, ...]
+) -> list[Template]:
     out: list[Template] = []
     for lid, res in template.resources.items():
         if res.type != "AWS::CloudFormation::Stack":
@@ -141,30 +162,46 @@ def _nested(template: Template, path: Path, limits: Limits, chain: tuple[str, ..
         if str(child) in chain:
             raise InputParseError(
                 f"nested stack {lid} includes {url}, which includes this template again (a cycle)",
-                "remove the cycle between the nested templates", file=str(path), line=res.line,
+                "remove the cycle between the nested templates",
+                file=str(path),
+                line=res.line,
             )
         if len(chain) >= MAX_NESTING:
-            raise LimitError(f"nested stacks deeper than {MAX_NESTING} levels", "flatten the nesting",
-                             file=str(path), line=res.line)
+            raise LimitError(
+                f"nested stacks deeper than {MAX_NESTING} levels",
+                "flatten the nesting",
+                file=str(path),
+                line=res.line,
+            )
         if not child.is_file():
-            raise InputParseError(f"nested stack {lid}: {url} not found", "check TemplateURL",
-                                  file=str(path), line=res.line)
+            raise InputParseError(
+                f"nested stack {lid}: {url} not found",
+                "check TemplateURL",
+                file=str(path),
+                line=res.line,
+            )
         params = res.properties.get("Parameters")
-        loaded = load_template(child, f"{template.stack}/{lid}", limits, parent=f"{template.stack}/{lid}",
-                               parameter_values=params if isinstance(params, Mapping) else {},
-                               chain=chain)
+        loaded = load_template(
+            child,
+            f"{template.stack}/{lid}",
+            limits,
+            parent=f"{template.stack}/{lid}",
+            parameter_values=params if isinstance(params, Mapping) else {},
+            chain=chain,
+        )
         if loaded:
             out.extend(loaded[0])
     return out
 
 
-def load_paths(paths: Sequence[str], *, limits: Limits = DEFAULT_LIMITS,
-               synth: SynthOptions = SynthOptions()) -> Loaded:
+def load_paths(
+    paths: Sequence[str], *, limits: Limits = DEFAULT_LIMITS, synth: SynthOptions = SynthOptions()
+) -> Loaded:
     loaded = Loaded()
     files: list[tuple[Path, bool, Path | None]] = []  # (file, from a folder, folder)
     for raw in paths:
         if raw.startswith("stack:"):
-            _load_stack(raw[len("stack:"):], loaded)
+            _load_stack(raw[len("stack:") :], loaded)
             continue
         path = Path(raw)
         if path.is_dir():
@@ -174,9 +211,15 @@ def load_paths(paths: Sequence[str], *, limits: Limits = DEFAULT_LIMITS,
         elif path.exists() or path.is_symlink():
             files.append((path, False, None))
         else:
-            loaded.errors.append(InputError(file=raw, line=None, kind="parse",
-                                            message="no such file or folder",
-                                            hint="check the path"))
+            loaded.errors.append(
+                InputError(
+                    file=raw,
+                    line=None,
+                    kind="parse",
+                    message="no such file or folder",
+                    hint="check the path",
+                )
+            )
     bases = {f: base for f, _, base in files}
     names = stack_names([f for f, _, _ in files], _common_base(bases))
     for f, from_folder, _ in files:
@@ -186,16 +229,24 @@ def load_paths(paths: Sequence[str], *, limits: Limits = DEFAULT_LIMITS,
             loaded.errors.append(error_of(err, str(f)))
             continue
         except RecursionError:
-            loaded.errors.append(InputError(file=str(f), line=None, kind="limit",
-                                            message="the template is nested too deeply to read",
-                                            hint="raise --max-depth only if the template is genuine"))
+            loaded.errors.append(
+                InputError(
+                    file=str(f),
+                    line=None,
+                    kind="limit",
+                    message="the template is nested too deeply to read",
+                    hint="raise --max-depth only if the template is genuine",
+                )
+            )
             continue
         if result is None:
             loaded.skipped += 1
             continue
         templates, kind = result
         loaded.templates.extend(templates)
-        loaded.inputs.append(InputInfo(path=str(f), kind=kind, stacks=tuple(t.stack for t in templates)))
+        loaded.inputs.append(
+            InputInfo(path=str(f), kind=kind, stacks=tuple(t.stack for t in templates))
+        )
     return loaded
 
 
@@ -214,8 +265,13 @@ def _load_cdk(path: Path, limits: Limits, synth: SynthOptions, loaded: Loaded) -
 
     if cdk.is_cdk_app(path):
         try:
-            result = cdk.load_cdk_app(path, limits=limits, synth=synth.synth,
-                                      use_cache=synth.use_cache, env_passthrough=synth.env_passthrough)
+            result = cdk.load_cdk_app(
+                path,
+                limits=limits,
+                synth=synth.synth,
+                use_cache=synth.use_cache,
+                env_passthrough=synth.env_passthrough,
+            )
         except IacscanError as err:
             loaded.errors.append(error_of(err, str(path)))
             return True
@@ -231,12 +287,19 @@ def _load_cdk(path: Path, limits: Limits, synth: SynthOptions, loaded: Loaded) -
         return False
     loaded.templates.extend(result.templates)
     loaded.notes.extend(result.notes)
-    loaded.inputs.append(InputInfo(path=str(path), kind=kind,
-                                   stacks=tuple(t.stack for t in result.templates)))
+    loaded.inputs.append(
+        InputInfo(path=str(path), kind=kind, stacks=tuple(t.stack for t in result.templates))
+    )
     return True
 
 
 def _load_stack(name: str, loaded: Loaded) -> None:
-    loaded.errors.append(InputError(file=f"stack:{name}", line=None, kind="unsupported",
-                                    message="deployed stacks are not supported yet",
-                                    hint="scan the stack's template file instead"))
+    loaded.errors.append(
+        InputError(
+            file=f"stack:{name}",
+            line=None,
+            kind="unsupported",
+            message="deployed stacks are not supported yet",
+            hint="scan the stack's template file instead",
+        )
+    )

@@ -99,7 +99,7 @@ class _Expander:
         if name == "Fn::Sub":
             return self._sub(arg, node, ids)
         if name == "Fn::GetAtt":
-            return _like(node, {"Fn::GetAtt": _substitute_strings(arg, ids)})
+            return _like(node, {"Fn::GetAtt": _substitute_strings(self.walk(arg, ids), ids)})
         if name == "Fn::Length":
             walked = self.walk(arg, ids)
             items = self._list(walked)
@@ -243,7 +243,7 @@ def _as_list(value: Any) -> list[Any] | None:
 def _describe(collection: Any) -> str:
     if isinstance(collection, Mapping) and len(collection) == 1:
         name, arg = next(iter(collection.items()))
-        return f"{name} {arg}" if isinstance(arg, str) else str(name)
+        return f"({name} {arg})" if isinstance(arg, str) else f"({name} ...)"
     return type(collection).__name__
 
 

@@ -154,9 +154,15 @@ def _translate(
 
 
 def _error_line(messages: list[str], original: Mapping[str, Any]) -> int | None:
+    finder = OriginFinder(original)
     for message in messages:
         for kind, ident in _ID_IN_MESSAGE.findall(message):
-            owner = ident if kind == "Resource" else event_owner(original, ident)
+            if ident in original:
+                owner: str | None = ident
+            elif kind == "Event":
+                owner = event_owner(original, ident)
+            else:  # a resource SAM generates (FunctionEvent...): its SAM resource
+                owner = finder.origin(ident)
             body = original.get(owner) if owner else None
             if body is None:
                 continue
@@ -215,7 +221,7 @@ def _assemble(
         else:
             merged[lid] = body
     cfn = {k: graft(v, data.get(k)) for k, v in output.items() if k != "Resources"}
-    cfn["Resources"] = merged
+    cfn["Resources"] = _in_file_order(merged, original, origins)
     template = template_from_data(
         cfn,
         file=file,
@@ -226,6 +232,19 @@ def _assemble(
         lines=lines,
     )
     return replace(template, attachments=dict(prepared.attachments))
+
+
+def _in_file_order(
+    resources: dict[Any, Any], original: Mapping[str, Any], origins: Mapping[str, str]
+) -> dict[Any, Any]:
+    """The user's resources in file order, each followed by what SAM generated from it."""
+    position = {str(k): i for i, k in enumerate(original)}
+
+    def key(lid: Any) -> tuple[int, int]:
+        anchor = str(lid) if str(lid) in position else origins.get(str(lid), "")
+        return position.get(anchor, len(position)), 0 if anchor == str(lid) else 1
+
+    return {lid: resources[lid] for lid in sorted(resources, key=key)}
 
 
 def _graft_properties(body: dict[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:

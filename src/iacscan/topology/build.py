@@ -36,8 +36,15 @@ def build_topology(
     return TopologyResult(ctx.graph.freeze(), ctx, tuple(ctx.failures))
 
 
-_HELPER_PATHS = ("LogRetention", "BucketDeployment", "CustomResourceProvider", "Custom::",
-                 "AWS679f53fac002430cb0da5b7982bd2287", "/Provider/framework-", "AutoDeleteObjects")
+_HELPER_PATHS = (
+    "LogRetention",
+    "BucketDeployment",
+    "CustomResourceProvider",
+    "Custom::",
+    "AWS679f53fac002430cb0da5b7982bd2287",
+    "/Provider/framework-",
+    "AutoDeleteObjects",
+)
 
 
 def mark_deploy_time(ctx: ScanContext) -> None:
@@ -47,8 +54,10 @@ def mark_deploy_time(ctx: ScanContext) -> None:
             if res.type.startswith("Custom::") or res.type == "AWS::CloudFormation::CustomResource":
                 for ref in ctx.refs(stack, res.properties.get("ServiceToken")):
                     _mark(ctx, ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id))))
-            if res.type == "AWS::Lambda::Function" and res.cdk_path and any(
-                p in res.cdk_path for p in _HELPER_PATHS
+            if (
+                res.type == "AWS::Lambda::Function"
+                and res.cdk_path
+                and any(p in res.cdk_path for p in _HELPER_PATHS)
             ):
                 _mark(ctx, ctx.node_id(stack, res.logical_id))
 

@@ -119,8 +119,14 @@ class ScanContext:
             role: Role = self.role_overrides.get(key, info.role)  # type: ignore[arg-type]
             self.graph.add_node(
                 NodeDraft(
-                    id=node_id, type=res.type, role=role, stack=key[0], file=t.file,
-                    line=res.line, path=res.cdk_path, deploy_time=info.deploy_time,
+                    id=node_id,
+                    type=res.type,
+                    role=role,
+                    stack=key[0],
+                    file=t.file,
+                    line=res.line,
+                    path=res.cdk_path,
+                    deploy_time=info.deploy_time,
                 )
             )
         return node_id
@@ -138,8 +144,15 @@ class ScanContext:
             return
         self.graph.add_edge(source, target, kind, via)
 
-    def via(self, stack: str, what: str, at: object = None, *, weak: bool = False,
-            res: Resource | None = None) -> Via:
+    def via(
+        self,
+        stack: str,
+        what: str,
+        at: object = None,
+        *,
+        weak: bool = False,
+        res: Resource | None = None,
+    ) -> Via:
         line = line_of(at) if at is not None else None
         if line is None and res is not None:
             line = res.line
@@ -153,8 +166,14 @@ class ScanContext:
     def refs(self, stack: str, value: Any) -> Iterator[Ref]:
         return refs_in(self.scope.resolve(stack, value))
 
-    def targets(self, stack: str, value: Any, *, types: Iterable[str] | None = None,
-                external_ok: bool = True) -> list[Target]:
+    def targets(
+        self,
+        stack: str,
+        value: Any,
+        *,
+        types: Iterable[str] | None = None,
+        external_ok: bool = True,
+    ) -> list[Target]:
         """Resources (as nodes) that a value points at: references first, then hand-built ARNs."""
         wanted = set(types) if types is not None else None
         resolved = self.scope.resolve(stack, value)

@@ -63,8 +63,15 @@ class GraphBuilder:
                 g.remove_edge(s, t, key="reads")
         nodes = tuple(
             Node(
-                id=d.id, type=d.type, role=d.role, stack=d.stack, file=d.file, line=d.line,
-                path=d.path, deploy_time=d.deploy_time, properties=dict(d.properties),
+                id=d.id,
+                type=d.type,
+                role=d.role,
+                stack=d.stack,
+                file=d.file,
+                line=d.line,
+                path=d.path,
+                deploy_time=d.deploy_time,
+                properties=dict(d.properties),
             )
             for d in (g.nodes[n]["draft"] for n in sorted(g.nodes))
         )

@@ -80,12 +80,17 @@ def type_info(rtype: str) -> TypeInfo:
     if rtype in exact:
         return exact[rtype]
     if rtype.startswith("Custom::"):
-        return _row(rtype, {"role": "none", "deploy_time": True, "why": "a custom resource runs at deploy time"})
+        return _row(
+            rtype,
+            {"role": "none", "deploy_time": True, "why": "a custom resource runs at deploy time"},
+        )
     prefix = rtype.rsplit("::", 1)[0] + "::"
     if prefix in patterns:
         return patterns[prefix]
     info = _row(rtype, {"why": UNCLASSIFIED_WHY})
-    return TypeInfo(**{**{f: getattr(info, f) for f in info.__dataclass_fields__}, "classified": False})
+    return TypeInfo(
+        **{**{f: getattr(info, f) for f in info.__dataclass_fields__}, "classified": False}
+    )
 
 
 def is_classified(rtype: str) -> bool:

@@ -29,9 +29,12 @@ def check(data: RuleInput) -> list[Finding]:
         file, line = data.location(bucket)
         findings.append(
             Finding(
-                rule=DOC.id, severity="warning",
+                rule=DOC.id,
+                severity="warning",
                 message=f"{len(others)} units each read the objects in {bucket}: {', '.join(others)}",
-                resources=(bucket, *others), file=file, line=line,
+                resources=(bucket, *others),
+                file=file,
+                line=line,
             )
         )
     return findings

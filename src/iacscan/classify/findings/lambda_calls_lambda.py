@@ -29,9 +29,11 @@ def check(data: RuleInput) -> list[Finding]:
             via = e.via[0] if e.via else None
             findings.append(
                 Finding(
-                    rule=DOC.id, severity="note",
+                    rule=DOC.id,
+                    severity="note",
                     message=f"{src.id} invokes {dst.id} directly ({via.what if via else 'IAM'})",
-                    resources=(src.id, dst.id), file=via.file if via else src.file,
+                    resources=(src.id, dst.id),
+                    file=via.file if via else src.file,
                     line=via.line if via else src.line,
                 )
             )

@@ -30,10 +30,20 @@ def intermediate_buckets(data: RuleInput) -> dict[str, tuple[list[str], list[str
     for node in data.topology.nodes:
         if node.type != "AWS::S3::Bucket":
             continue
-        writers = sorted({e.source for e in data.in_edges.get(node.id, [])
-                          if e.kind == "writes" and data.nodes[e.source].role in _UNIT_ROLES})
-        readers = sorted({e.target for e in data.out_edges.get(node.id, [])
-                          if e.kind in ("reads", "triggers") and data.nodes[e.target].role in _UNIT_ROLES})
+        writers = sorted(
+            {
+                e.source
+                for e in data.in_edges.get(node.id, [])
+                if e.kind == "writes" and data.nodes[e.source].role in _UNIT_ROLES
+            }
+        )
+        readers = sorted(
+            {
+                e.target
+                for e in data.out_edges.get(node.id, [])
+                if e.kind in ("reads", "triggers") and data.nodes[e.target].role in _UNIT_ROLES
+            }
+        )
         if not writers or not readers or set(writers) == set(readers):
             continue
         if _linked(data, node.id, writers, readers):
@@ -61,13 +71,15 @@ def check(data: RuleInput) -> list[Finding]:
         file, line = data.location(bucket)
         findings.append(
             Finding(
-                rule=DOC.id, severity="warning",
+                rule=DOC.id,
+                severity="warning",
                 message=(
                     f"{bucket} carries data between compute steps: written by {', '.join(writers)}, "
                     f"read by {', '.join(r for r in readers if r not in writers)}"
                 ),
                 resources=(bucket, *writers, *[r for r in readers if r not in writers]),
-                file=file, line=line,
+                file=file,
+                line=line,
             )
         )
     return findings

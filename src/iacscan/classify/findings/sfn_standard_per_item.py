@@ -34,7 +34,7 @@ def check(data: RuleInput) -> list[Finding]:
             continue
         key = data.ctx.key_of.get(node.id)
         res = data.ctx.resource(key) if key else None
-        if res is None:
+        if res is None or key is None:
             continue
         kind = data.ctx.resolve(key[0], res.properties.get("StateMachineType", "STANDARD"))
         if isinstance(kind, Unknown) or str(kind).upper() != "STANDARD":
@@ -44,11 +44,17 @@ def check(data: RuleInput) -> list[Finding]:
             continue
         reasons = []
         inline_maps = [m.path for m in shape.maps if not m.distributed]
-        standard_children = [m.path for m in shape.maps if m.distributed and (m.execution_type or "STANDARD").upper() == "STANDARD"]
+        standard_children = [
+            m.path
+            for m in shape.maps
+            if m.distributed and (m.execution_type or "STANDARD").upper() == "STANDARD"
+        ]
         if inline_maps:
             reasons.append(f"Map over items ({', '.join(inline_maps)})")
         if standard_children:
-            reasons.append(f"Distributed Map with STANDARD children ({', '.join(standard_children)})")
+            reasons.append(
+                f"Distributed Map with STANDARD children ({', '.join(standard_children)})"
+            )
         if shape.loops:
             reasons.append("a loop (" + " -> ".join(shape.loops[0]) + ")")
         if not reasons:
@@ -56,12 +62,15 @@ def check(data: RuleInput) -> list[Finding]:
         default = "StateMachineType" not in res.properties
         findings.append(
             Finding(
-                rule=DOC.id, severity="warning",
+                rule=DOC.id,
+                severity="warning",
                 message=(
                     f"{node.id} is a STANDARD workflow{' (the default)' if default else ''} with "
                     f"{' and '.join(reasons)}: every iteration is billed per state transition"
                 ),
-                resources=(node.id,), file=node.file, line=node.line,
+                resources=(node.id,),
+                file=node.file,
+                line=node.line,
             )
         )
     return findings

@@ -32,19 +32,25 @@ def check(data: RuleInput) -> list[Finding]:
             continue
         key = data.ctx.key_of.get(node.id)
         res = data.ctx.resource(key) if key else None
-        if res is None:
+        if res is None or key is None:
             continue
         expr = data.ctx.text(key[0], res.properties.get("ScheduleExpression"))
         if not _EVERY_MINUTE.match(expr.strip()):
             continue
-        targets = [e.target for e in data.out_edges.get(node.id, [])
-                   if data.nodes[e.target].type in _TARGETS]
+        targets = [
+            e.target
+            for e in data.out_edges.get(node.id, [])
+            if data.nodes[e.target].type in _TARGETS
+        ]
         if targets:
             findings.append(
                 Finding(
-                    rule=DOC.id, severity="note",
+                    rule=DOC.id,
+                    severity="note",
                     message=f"{node.id} ({expr}) starts {', '.join(targets)} every minute, all day",
-                    resources=(node.id, *targets), file=node.file, line=node.line,
+                    resources=(node.id, *targets),
+                    file=node.file,
+                    line=node.line,
                 )
             )
     return findings

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from iacscan.model import Resource
-from iacscan.resolve import display
+from iacscan.resolve import split_tokens
 from iacscan.topology.context import ScanContext, Target
 from iacscan.topology.extractors.base import each, get
 
@@ -30,7 +30,8 @@ def _integration_targets(ctx: ScanContext, stack: str, uri: Any, request: Any) -
     """What an integration URI (plus request templates/parameters) points at."""
     resolved = ctx.resolve(stack, uri)
     text = resolved if isinstance(resolved, str) else ""
-    m = _SERVICE_URI.match(display(text)) if text else None
+    flat = "".join(p if isinstance(p, str) else "X" for p in split_tokens(text)) if text else ""
+    m = _SERVICE_URI.match(flat) if flat else None
     if m and m.group(1) != "lambda":
         types = _SERVICE_TYPES.get(m.group(1))
         if types is None:
@@ -38,7 +39,7 @@ def _integration_targets(ctx: ScanContext, stack: str, uri: Any, request: Any) -
         found = ctx.targets(stack, [resolved, request], types=types, external_ok=False)
         if not found and m.group(1) == "sqs":
             # path/{account}/{queue name}
-            name = display(text).rsplit("/", 1)[-1]
+            name = flat.rsplit("/", 1)[-1]
             found = ctx.targets(stack, f"arn:aws:sqs:*:*:{name}", types=types, external_ok=False)
         return found
     return ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
@@ -53,14 +54,18 @@ def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
     request = [get(integration, "RequestTemplates"), get(integration, "RequestParameters")]
     for target in _integration_targets(ctx, stack, get(integration, "Uri"), request):
         for api in apis:
-            ctx.add_edge(api.node, target.node, "triggers", ctx.via(stack, what, integration, res=res))
+            ctx.add_edge(
+                api.node, target.node, "triggers", ctx.via(stack, what, integration, res=res)
+            )
 
 
 def _v2_integration(ctx: ScanContext, stack: str, res: Resource) -> None:
     props = res.properties
     apis = ctx.targets(stack, props.get("ApiId"), types=("AWS::ApiGatewayV2::Api",))
     uri = props.get("IntegrationUri")
-    subtype = ctx.text(stack, props.get("IntegrationSubtype")) if props.get("IntegrationSubtype") else ""
+    subtype = (
+        ctx.text(stack, props.get("IntegrationSubtype")) if props.get("IntegrationSubtype") else ""
+    )
     what = f"AWS::ApiGatewayV2::Integration {res.logical_id}" + (f" ({subtype})" if subtype else "")
     params = props.get("RequestParameters")
     if subtype:
@@ -92,7 +97,9 @@ def _v2_api(ctx: ScanContext, stack: str, res: Resource) -> None:
 def _function_url(ctx: ScanContext, stack: str, res: Resource) -> None:
     url = ctx.ensure_node((stack, res.logical_id))
     what = f"AWS::Lambda::Url {res.logical_id} (AuthType {ctx.text(stack, res.properties.get('AuthType'))})"
-    for fn in ctx.targets(stack, res.properties.get("TargetFunctionArn"), types=("AWS::Lambda::Function",)):
+    for fn in ctx.targets(
+        stack, res.properties.get("TargetFunctionArn"), types=("AWS::Lambda::Function",)
+    ):
         ctx.add_edge(url, fn.node, "triggers", ctx.via(stack, what, res=res))
 
 

@@ -9,9 +9,15 @@ from iacscan.topology.extractors.base import as_list, each, get
 ID = "event-source-mappings"
 
 _SOURCES = (
-    "AWS::SQS::Queue", "AWS::Kinesis::Stream", "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable",
-    "AWS::MSK::Cluster", "AWS::MSK::ServerlessCluster", "AWS::AmazonMQ::Broker",
-    "AWS::DocDB::DBCluster", "AWS::KinesisFirehose::DeliveryStream",
+    "AWS::SQS::Queue",
+    "AWS::Kinesis::Stream",
+    "AWS::DynamoDB::Table",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::MSK::Cluster",
+    "AWS::MSK::ServerlessCluster",
+    "AWS::AmazonMQ::Broker",
+    "AWS::DocDB::DBCluster",
+    "AWS::KinesisFirehose::DeliveryStream",
 )
 
 
@@ -23,7 +29,9 @@ def _mapping(ctx: ScanContext, stack: str, res: Resource) -> None:
         servers = get(props, "SelfManagedEventSource", "Endpoints", "KafkaBootstrapServers")
         topics = ",".join(str(t) for t in as_list(props.get("Topics")))
         label = f"kafka:{ctx.text(stack, as_list(servers)[0]) if servers else '?'}/{topics}"
-        sources = [type(functions[0])(ctx.external(label, "Kafka"), False, None)] if functions else []
+        sources = (
+            [type(functions[0])(ctx.external(label, "Kafka"), False, None)] if functions else []
+        )
     what = f"AWS::Lambda::EventSourceMapping {res.logical_id}"
     for src in sources:
         for fn in functions:

@@ -13,12 +13,15 @@ ID = "eventbridge"
 _NOT_TARGETS = ("AWS::ECS::Cluster", "AWS::IAM::Role")
 
 
-def _target(ctx: ScanContext, stack: str, source: str | None, target: Any, what: str,
-            res: Resource) -> None:
+def _target(
+    ctx: ScanContext, stack: str, source: str | None, target: Any, what: str, res: Resource
+) -> None:
     via = ctx.via(stack, what, target, res=res)
     ecs = get(target, "EcsParameters")
     if ecs is not None:
-        for task in ctx.targets(stack, get(ecs, "TaskDefinitionArn"), types=("AWS::ECS::TaskDefinition",)):
+        for task in ctx.targets(
+            stack, get(ecs, "TaskDefinitionArn"), types=("AWS::ECS::TaskDefinition",)
+        ):
             if task.key:
                 ctx.started_tasks.add(task.key)
             ctx.add_edge(source, task.node, "triggers", via)
@@ -46,7 +49,9 @@ def _schedule(ctx: ScanContext, stack: str, res: Resource) -> None:
     schedule = ctx.ensure_node((stack, res.logical_id))
     target = res.properties.get("Target")
     expr = ctx.text(stack, res.properties.get("ScheduleExpression"))
-    _target(ctx, stack, schedule, target, f"AWS::Scheduler::Schedule {res.logical_id} ({expr})", res)
+    _target(
+        ctx, stack, schedule, target, f"AWS::Scheduler::Schedule {res.logical_id} ({expr})", res
+    )
 
 
 def extract(ctx: ScanContext) -> None:

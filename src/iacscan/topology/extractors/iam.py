@@ -14,7 +14,7 @@ from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
-from iacscan.model import Resource, Via
+from iacscan.model import EdgeKind, Resource, Via
 from iacscan.topology.context import Key, ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
 
@@ -22,8 +22,12 @@ ID = "iam"
 
 STARTS = frozenset(
     {
-        "AWS::Lambda::Function", "AWS::StepFunctions::StateMachine", "AWS::ECS::TaskDefinition",
-        "AWS::ECS::Service", "AWS::Batch::JobQueue", "AWS::Glue::Job",
+        "AWS::Lambda::Function",
+        "AWS::StepFunctions::StateMachine",
+        "AWS::ECS::TaskDefinition",
+        "AWS::ECS::Service",
+        "AWS::Batch::JobQueue",
+        "AWS::Glue::Job",
     }
 )
 
@@ -35,8 +39,9 @@ def _meanings(ctx: ScanContext, action: str) -> list[tuple[str, str]]:
     return list(ctx.actions.get(action, ()))
 
 
-def link_action(ctx: ScanContext, stack: str, principal: str | None, action: str,
-                resource: Any, via: Via) -> list[Key]:
+def link_action(
+    ctx: ScanContext, stack: str, principal: str | None, action: str, resource: Any, via: Via
+) -> list[Key]:
     """Add the edges one allowed action implies; returns task definitions it starts."""
     started: list[Key] = []
     if principal is None:
@@ -52,7 +57,7 @@ def link_action(ctx: ScanContext, stack: str, principal: str | None, action: str
         for target in targets:
             v = replace(via, weak=via.weak or target.weak)
             if category == "Write":
-                kind = "invokes" if rtype in STARTS else "writes"
+                kind: EdgeKind = "invokes" if rtype in STARTS else "writes"
                 ctx.add_edge(principal, target.node, kind, v)
                 if rtype == "AWS::ECS::TaskDefinition" and target.key:
                     started.append(target.key)

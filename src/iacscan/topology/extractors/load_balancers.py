@@ -18,7 +18,9 @@ def _group_targets(ctx: ScanContext) -> dict[Key, list[str]]:
     out: dict[Key, list[str]] = defaultdict(list)
     for stack, tg in ctx.resources(*_TG):
         for target in as_list(tg.properties.get("Targets")):
-            for t in ctx.targets(stack, get(target, "Id"), types=("AWS::Lambda::Function", "AWS::EC2::Instance")):
+            for t in ctx.targets(
+                stack, get(target, "Id"), types=("AWS::Lambda::Function", "AWS::EC2::Instance")
+            ):
                 out[(stack, tg.logical_id)].append(t.node)
     for stack, svc in ctx.resources("AWS::ECS::Service"):
         for lb in as_list(svc.properties.get("LoadBalancers")):
@@ -38,14 +40,19 @@ def _group_targets(ctx: ScanContext) -> dict[Key, list[str]]:
 def extract(ctx: ScanContext) -> None:
     groups = _group_targets(ctx)
 
-    def link(stack: str, listener_value: object, tg_value: object, what: str, res: Resource) -> None:
+    def link(
+        stack: str, listener_value: object, tg_value: object, what: str, res: Resource
+    ) -> None:
         lbs: list[str] = []
         for ref in ctx.refs(stack, listener_value):
             listener = ctx.resource((ref.stack, ref.logical_id))
             if listener is None:
                 continue
             if listener.type == "AWS::ElasticLoadBalancingV2::Listener":
-                lbs += [t.node for t in ctx.targets(ref.stack, listener.properties.get("LoadBalancerArn"))]
+                lbs += [
+                    t.node
+                    for t in ctx.targets(ref.stack, listener.properties.get("LoadBalancerArn"))
+                ]
             else:
                 node = ctx.ensure_node((ref.stack, ref.logical_id))
                 if node:
@@ -58,9 +65,16 @@ def extract(ctx: ScanContext) -> None:
     def listener(ctx: ScanContext, stack: str, res: Resource) -> None:
         for action in as_list(res.properties.get("DefaultActions")):
             tgs = [get(action, "TargetGroupArn")] + [
-                get(t, "TargetGroupArn") for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
+                get(t, "TargetGroupArn")
+                for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
             ]
-            link(stack, res.properties.get("LoadBalancerArn"), tgs, f"{res.type} {res.logical_id}", res)
+            link(
+                stack,
+                res.properties.get("LoadBalancerArn"),
+                tgs,
+                f"{res.type} {res.logical_id}",
+                res,
+            )
 
     def listener_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
         listener_value = res.properties.get("ListenerArn")
@@ -70,9 +84,16 @@ def extract(ctx: ScanContext) -> None:
                 continue
             for action in as_list(res.properties.get("Actions")):
                 tgs = [get(action, "TargetGroupArn")] + [
-                    get(t, "TargetGroupArn") for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
+                    get(t, "TargetGroupArn")
+                    for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
                 ]
-                link(ref.stack, lst.properties.get("LoadBalancerArn"), tgs, f"{res.type} {res.logical_id}", res)
+                link(
+                    ref.stack,
+                    lst.properties.get("LoadBalancerArn"),
+                    tgs,
+                    f"{res.type} {res.logical_id}",
+                    res,
+                )
 
     each(ctx, ID, ("AWS::ElasticLoadBalancingV2::Listener",), listener)
     each(ctx, ID, ("AWS::ElasticLoadBalancingV2::ListenerRule",), listener_rule)
@@ -83,7 +104,11 @@ def extract(ctx: ScanContext) -> None:
             names = ctx.resolve(asg_stack, asg.properties.get("LoadBalancerNames"))
             if any(r.logical_id == res.logical_id for r in ctx.refs(asg_stack, names)):
                 what = f"AWS::AutoScaling::AutoScalingGroup {asg.logical_id} LoadBalancerNames"
-                ctx.add_edge(lb, ctx.ensure_node((asg_stack, asg.logical_id)), "triggers",
-                             ctx.via(asg_stack, what, res=asg))
+                ctx.add_edge(
+                    lb,
+                    ctx.ensure_node((asg_stack, asg.logical_id)),
+                    "triggers",
+                    ctx.via(asg_stack, what, res=asg),
+                )
 
     each(ctx, ID, ("AWS::ElasticLoadBalancing::LoadBalancer",), classic)

@@ -3,7 +3,7 @@ IoT rules, Lambda destinations, AppSync data sources."""
 
 from __future__ import annotations
 
-from iacscan.model import Resource
+from iacscan.model import EdgeKind, Resource
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
 from iacscan.topology.extractors.iam import link_action
@@ -63,19 +63,28 @@ def _destinations(ctx: ScanContext, stack: str, res: Resource) -> None:
             if dest is None:
                 continue
             what = f"{res.type} {res.logical_id} {outcome}"
-            for action in ("sqs:sendmessage", "sns:publish", "lambda:invokefunction", "events:putevents"):
+            for action in (
+                "sqs:sendmessage",
+                "sns:publish",
+                "lambda:invokefunction",
+                "events:putevents",
+            ):
                 link_action(ctx, stack, fn.node, action, dest, ctx.via(stack, what, dest, res=res))
 
 
 def _appsync(ctx: ScanContext, stack: str, res: Resource) -> None:
     apis = ctx.targets(stack, res.properties.get("ApiId"), types=("AWS::AppSync::GraphQLApi",))
-    what = f"AWS::AppSync::DataSource {res.logical_id} ({ctx.text(stack, res.properties.get('Type'))})"
-    configs = [res.properties.get(k) for k in ("LambdaConfig", "DynamoDBConfig", "EventBridgeConfig")]
+    what = (
+        f"AWS::AppSync::DataSource {res.logical_id} ({ctx.text(stack, res.properties.get('Type'))})"
+    )
+    configs = [
+        res.properties.get(k) for k in ("LambdaConfig", "DynamoDBConfig", "EventBridgeConfig")
+    ]
     for target in ctx.targets(stack, configs, external_ok=False):
         target_res = ctx.resource(target.key) if target.key else None
         if target_res is None or target_res.type == "AWS::IAM::Role":
             continue
-        kind = "triggers" if target_res.type in _FN else "writes"
+        kind: EdgeKind = "triggers" if target_res.type in _FN else "writes"
         for api in apis:
             ctx.add_edge(api.node, target.node, kind, ctx.via(stack, what, res=res))
 

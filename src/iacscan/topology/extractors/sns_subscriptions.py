@@ -17,15 +17,25 @@ _TYPES = {
 }
 
 
-def _link(ctx: ScanContext, stack: str, topic: str | None, protocol: Any, endpoint: Any,
-          what: str, at: Any, res: Resource) -> None:
+def _link(
+    ctx: ScanContext,
+    stack: str,
+    topic: str | None,
+    protocol: Any,
+    endpoint: Any,
+    what: str,
+    at: Any,
+    res: Resource,
+) -> None:
     proto = str(ctx.resolve(stack, protocol) or "").lower()
     via = ctx.via(stack, what, at, res=res)
     if proto in _TYPES:
         for target in ctx.targets(stack, endpoint, types=_TYPES[proto]):
             ctx.add_edge(topic, target.node, "triggers", via)
     elif proto in ("http", "https", "email", "email-json", "sms", "application"):
-        ctx.add_edge(topic, ctx.external(ctx.text(stack, endpoint), f"SNS {proto}"), "triggers", via)
+        ctx.add_edge(
+            topic, ctx.external(ctx.text(stack, endpoint), f"SNS {proto}"), "triggers", via
+        )
 
 
 def _subscription(ctx: ScanContext, stack: str, res: Resource) -> None:

@@ -111,7 +111,9 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
         target_value: Any = task.parameters if task.parameters else task.resource
         if service == "lambda" and (not task.parameters or task.service is None):
             target_value = task.resource
-        what = f"AWS::StepFunctions::StateMachine {res.logical_id} state {task.path} ({service}:{act})"
+        what = (
+            f"AWS::StepFunctions::StateMachine {res.logical_id} state {task.path} ({service}:{act})"
+        )
         via = ctx.via(stack, what, res=res)
         started = link_action(ctx, stack, node, action, target_value, via)
         for key in started:
