@@ -3,6 +3,7 @@ broken apps (generated in tmp_path; plain Python, no Node needed) and hand-writt
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
 import os
@@ -18,6 +19,7 @@ import pytest
 
 from iacscan.errors import InputParseError, LimitError, SynthError, UnsupportedInput
 from iacscan.load.cdk import CdkResult, is_cdk_app, is_cdk_out, load_cdk_app, load_cdk_out
+from iacscan.load.cdk_synth import app_argv
 from iacscan.load.cfn import Limits
 from iacscan.model import Template
 
@@ -107,13 +109,23 @@ def cdk_env() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def cdk_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("cdk-cache")
+    """One cache for the run, shared by pytest-xdist workers: each app is synthesized once."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    cache = base / "cdk-cache"
+    cache.mkdir(exist_ok=True)
+    return cache
 
 
 def _synth(name: str, cache: Path) -> CdkResult:
-    started = time.monotonic()
-    result = load_cdk_app(APPS / name, limits=LIMITS, cache_dir=cache)
-    print(f"cold synthesis of {name}: {time.monotonic() - started:.1f} s")
+    """Synthesize a fixture app, or (on another xdist worker) wait and reuse the cache."""
+    with (cache.parent / f"cdk-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        started = time.monotonic()
+        result = load_cdk_app(APPS / name, limits=LIMITS, cache_dir=cache)
+    if result.synthesized:
+        print(f"cold synthesis of {name}: {time.monotonic() - started:.1f} s")
     return result
 
 
@@ -134,8 +146,9 @@ def multi(cdk_env: None, cdk_cache: Path) -> CdkResult:
 
 @pytest.mark.cdk
 def test_prime_video_before(before: CdkResult) -> None:
-    assert before.synthesized and not before.cached
-    assert before.notes[0].startswith("Synthesized the CDK app with `python3 app.py` (")
+    assert before.synthesized != before.cached  # cached when another xdist worker synthesized
+    if before.synthesized:
+        assert before.notes[0].startswith("Synthesized the CDK app with `python3 app.py` (")
     assert set(stacks(before)) == {"PrimeVideoBefore"}
     stack = stacks(before)["PrimeVideoBefore"]
     assert stack.kind == "cdk-app" and stack.parent is None
@@ -250,14 +263,19 @@ def test_second_call_hits_the_cache(multi: CdkResult, cdk_cache: Path) -> None:
 
 
 @pytest.mark.cdk
-def test_no_cache_synthesizes_again(multi: CdkResult, cdk_cache: Path) -> None:
-    fresh = load_cdk_app(APPS / "multi_stack", limits=LIMITS, cache_dir=cdk_cache, use_cache=False)
+def test_no_cache_synthesizes_again(multi: CdkResult, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"  # a private copy of the entry: other tests read the shared one
+    shutil.copytree(multi.assembly_dir, cache / multi.assembly_dir.name)
+    assert load_cdk_app(APPS / "multi_stack", limits=LIMITS, cache_dir=cache).cached
+    fresh = load_cdk_app(APPS / "multi_stack", limits=LIMITS, cache_dir=cache, use_cache=False)
     assert fresh.synthesized and not fresh.cached
+    assert fresh.notes[0].startswith("Synthesized the CDK app with `python3 app.py` (")
     assert set(stacks(fresh)) == {"QueueStack", "ConsumerStack"}
-    # the refreshed entry is what the next call reuses
-    again = load_cdk_app(APPS / "multi_stack", limits=LIMITS, cache_dir=cdk_cache)
+    # the entry was refreshed in place, and is what the next call reuses
+    assert fresh.assembly_dir == cache / multi.assembly_dir.name
+    again = load_cdk_app(APPS / "multi_stack", limits=LIMITS, cache_dir=cache)
     assert again.cached and again.assembly_dir == fresh.assembly_dir
-    assert not [p for p in cdk_cache.iterdir() if p.name.startswith((".work-", ".old-"))]
+    assert [p.name for p in cache.iterdir()] == [multi.assembly_dir.name]
 
 
 @pytest.mark.cdk
@@ -383,6 +401,7 @@ def test_app_that_never_ends_is_stopped_at_the_timeout(tmp_path: Path) -> None:
         "import subprocess, time\n"
         f"child = subprocess.Popen(['sleep', '3600'])\n"
         f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "print('waiting for an MFA code', flush=True)\n"
         "time.sleep(3600)\n"
     )
     app = write_app(tmp_path / "app", code)
@@ -393,6 +412,7 @@ def test_app_that_never_ends_is_stopped_at_the_timeout(tmp_path: Path) -> None:
     assert 3 <= elapsed < 10
     assert "--synth-timeout" in caught.value.hint
     assert "3 s" in caught.value.message
+    assert "waiting for an MFA code" in caught.value.message  # the app's last output
     child = int(pid_file.read_text())
     for _ in range(50):  # the whole process group was killed, the app's child included
         if not _alive(child):
@@ -689,9 +709,12 @@ def test_cdk_out_missing_context_and_bad_manifest(tmp_path: Path) -> None:
             "artifacts": {"Top": stack_artifact("Top.template.json")},
         },
     )
-    write_json(out / "Top.template.json", QUEUE)
+    # what a stack built only from a lookup looks like: no Resources at all
+    write_json(out / "Top.template.json", {"Parameters": {"BootstrapVersion": {"Type": "String"}}})
     result = load_cdk_out(out, limits=LIMITS)
     assert any("vpc-provider" in note and "cdk.context.json" in note for note in result.notes)
+    assert stacks(result)["Top"].resources == {}
+    assert "Stack Top has no resources." in result.notes
 
     (out / "manifest.json").write_text('{"version": "55.0.0", "artifacts": ')
     (out / "cdk.out").write_text('{"version": "55.0.0"}')
@@ -699,3 +722,19 @@ def test_cdk_out_missing_context_and_bad_manifest(tmp_path: Path) -> None:
         load_cdk_out(out, limits=LIMITS)
     with pytest.raises(UnsupportedInput):
         load_cdk_out(tmp_path, limits=LIMITS)
+
+
+def test_app_command_splitting() -> None:
+    assert app_argv("python3 app.py") == (["python3", "app.py"], {})
+    assert app_argv("PYTHONPATH=src python3 'my app.py'") == (
+        ["python3", "my app.py"],
+        {"PYTHONPATH": "src"},
+    )
+    assert app_argv("bin/app.js") == (["node", "bin/app.js"], {})
+    shell = "npm run build && node bin/app.js"
+    assert app_argv(shell) == (["/bin/sh", "-c", shell], {})
+    assert app_argv("node $HOME/app.js")[0][:2] == ["/bin/sh", "-c"]
+    with pytest.raises(SynthError):
+        app_argv("python3 'unterminated")
+    with pytest.raises(SynthError):
+        app_argv("FOO=1")

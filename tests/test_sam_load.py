@@ -172,18 +172,21 @@ def test_pull_events_make_event_source_mappings() -> None:
         "Fn::GetAtt": ["Orders", "StreamArn"]
     }
     # the user's plain resources are the decoded values themselves (line marks kept)
-    decoded = decode(SAM / "events_pull.yaml")
-    assert t.resources["Orders"].properties is decoded["Resources"]["Orders"]["Properties"]
+    orders = t.resources["Orders"].properties
+    assert line_of(orders["BillingMode"]) == text_line(
+        "events_pull.yaml", "BillingMode: PAY_PER_REQUEST"
+    )
+    assert line_of(orders["StreamSpecification"]) == 1 + text_line(
+        "events_pull.yaml", "StreamSpecification:"
+    )
     # the parameter default is not baked into the mapping: the resolver does that
-    assert plain(mappings["BrokersFromMsk"].properties["EventSourceArn"]) == {
-        "Ref": "KafkaCluster"
-    }
+    assert plain(mappings["BrokersFromMsk"].properties["EventSourceArn"]) == {"Ref": "KafkaCluster"}
 
 
 def test_pseudo_parameters_do_not_leak() -> None:
     for name in ("events_push.yaml", "globals_alias.yaml", "state_machine.yaml"):
         text = dump(load(name))
-        for needle in ("us-east-1", "123456789012", "IntrinsicFunction", "iacscan"):
+        for needle in ("us-east-1", "123456789012", "IntrinsicFunction", "iacscan-", "iacscan:"):
             assert needle not in text, (name, needle)
     t = load("events_push.yaml")
     assert "${AWS::Region}" in plain(t.outputs["ApiUrl"]["Value"])["Fn::Sub"]
@@ -323,7 +326,8 @@ def test_serverless_application_becomes_nested_stack() -> None:
 def test_local_include_and_openapi_definition_uri() -> None:
     t = load("include.yaml")
     body = t.resources["ShopApi"].properties["Body"]
-    assert {"/health", "/items"} <= set(body["paths"])  # included file + the function's event
+    # the included file; SAM adds no event paths to a body the user wrote
+    assert set(body["paths"]) == {"/health"}
     assert "x-amazon-apigateway-policy" in body
     assert t.resources["PublicApi"].properties["BodyS3Location"] == "api/openapi.yaml"
     assert t.attachments["api/openapi.yaml"]["info"]["title"] == "shop"
@@ -358,10 +362,29 @@ def test_functions_before_sam_build(tmp_path: Path) -> None:
     t = load("t.yaml", path=tmp_path)
     assert t.resources["NoCodeUri"].properties["Code"] == "."
     assert t.resources["Image"].properties["PackageType"] == "Image"
+    assert t.resources["Image"].properties["Code"] == {}  # the image is not built yet
     assert t.resources["Image"].metadata["DockerContext"] == "./image"
     layers = [r for r in t.resources.values() if r.type == "AWS::Lambda::LayerVersion"]
     assert [r.properties["Content"] for r in layers] == ["layers/common/"]
     assert layers[0].origin == "Layer"
+
+
+def test_unreadable_definition_files_stay_unresolved(tmp_path: Path) -> None:
+    (tmp_path / "bin.json").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "list.json").write_text("[1, 2]")
+    (tmp_path / "dir.json").mkdir()
+    machines = "".join(
+        f"  {name}:\n    Type: AWS::Serverless::StateMachine\n"
+        f"    Properties: {{DefinitionUri: {uri}, Role: arn:aws:iam::1:role/r}}\n"
+        for name, uri in (("Bin", "bin.json"), ("List", "list.json"), ("Dir", "dir.json"))
+    )
+    (tmp_path / "t.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n" + machines
+    )
+    t = load("t.yaml", path=tmp_path)
+    for name, uri in (("Bin", "bin.json"), ("List", "list.json"), ("Dir", "dir.json")):
+        assert t.resources[name].properties["DefinitionS3Location"] == uri
+    assert not t.attachments
 
 
 # --------------------------------------------------------------------------- language extensions
@@ -471,7 +494,9 @@ def _sam_corpus() -> list[Path]:
     if not manifest.is_file():
         return []
     with manifest.open() as f:
-        return [CORPUS / r["path"] for r in csv.DictReader(f, delimiter="\t") if r["is_sam"] == "true"]
+        return [
+            CORPUS / r["path"] for r in csv.DictReader(f, delimiter="\t") if r["is_sam"] == "true"
+        ]
 
 
 @pytest.mark.slow

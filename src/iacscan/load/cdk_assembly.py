@@ -170,6 +170,9 @@ class _Reader:
     ) -> None:
         file = str(path)
         data = decode_text(read_text(path, self.limits), file, self.limits)
+        if data.get("Resources") is None:  # CDK writes stacks without resources: not an error
+            data = {**data, "Resources": {}}
+            self.notes.append(f"Stack {stack} has no resources.")
         template = template_from_data(
             data, file=file, stack=stack, kind=self.kind, parent=parent, parameter_values=params
         )

@@ -196,9 +196,11 @@ def run_app(
         _kill_group(proc)
         out.join()
         errs.join()
+        last = tail_lines(errs.text(), 5) or tail_lines(out.text(), 5)
+        shown = "".join(f"\n    {line}" for line in last)
         raise LimitError(
             f"the CDK app did not finish synthesizing within {timeout:g} s "
-            f"(`{command}` was stopped)",
+            f"(`{command}` was stopped){'; its last output:' if last else ''}{shown}",
             "raise the limit with --synth-timeout SECONDS, or run `cdk synth` yourself and scan "
             "the cdk.out folder with --no-synth",
             file=file,

@@ -115,12 +115,32 @@ def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mappin
     if matches:
         first = matches[0]
         message = _first_line(str(getattr(first, "message", first)))
-        kind = LimitError if "alias" in message.lower() else InputParseError
-        raise kind(
+        line = getattr(first, "linenumber", None)
+        line = line if isinstance(line, int) and line > 0 else None
+        lowered = message.lower()
+        if "alias" in lowered:  # cfn-lint's guard against alias bombs ("billion laughs")
+            raise LimitError(
+                f"cannot read the template: {message}",
+                "YAML aliases may expand to at most 250,000 values (a guard against alias "
+                "bombs that no flag lifts); CloudFormation itself rejects aliases: write the "
+                "values out",
+                file=file,
+                line=line,
+            )
+        if "nesting depth" in lowered or "recursion" in lowered:
+            raise LimitError(
+                f"cannot read the template: values are nested too deeply ({message})",
+                f"templates nested deeper than --max-depth {limits.max_depth} are refused, "
+                "and the YAML/JSON parser stops far below this one's nesting; "
+                "no genuine template nests this deep",
+                file=file,
+                line=line,
+            )
+        raise InputParseError(
             f"cannot parse the template: {message}",
             "fix the YAML/JSON syntax at that line",
             file=file,
-            line=getattr(first, "linenumber", None),
+            line=line,
         )
     if not isinstance(template, Mapping):
         raise InputParseError(

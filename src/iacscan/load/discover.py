@@ -199,9 +199,10 @@ def load_paths(
 ) -> Loaded:
     loaded = Loaded()
     files: list[tuple[Path, bool, Path | None]] = []  # (file, from a folder, folder)
+    stacks: list[str] = []  # deployed stacks: stack:NAME, stack:* (--all-stacks)
     for raw in paths:
         if raw.startswith("stack:"):
-            _load_stack(raw[len("stack:") :], loaded)
+            stacks.append(raw[len("stack:") :])
             continue
         path = Path(raw)
         if path.is_dir():
@@ -247,6 +248,8 @@ def load_paths(
         loaded.inputs.append(
             InputInfo(path=str(f), kind=kind, stacks=tuple(t.stack for t in templates))
         )
+    if stacks:
+        _load_stacks(stacks, limits, loaded)
     return loaded
 
 
@@ -293,13 +296,19 @@ def _load_cdk(path: Path, limits: Limits, synth: SynthOptions, loaded: Loaded) -
     return True
 
 
-def _load_stack(name: str, loaded: Loaded) -> None:
-    loaded.errors.append(
-        InputError(
-            file=f"stack:{name}",
-            line=None,
-            kind="unsupported",
-            message="deployed stacks are not supported yet",
-            hint="scan the stack's template file instead",
-        )
+def _load_stacks(names: Sequence[str], limits: Limits, loaded: Loaded) -> None:
+    """Deployed stacks through boto3; region and profile come from the environment, where the
+    CLI puts --region and --profile."""
+    from iacscan.load.stack import load_stacks
+
+    result = load_stacks(
+        [n for n in names if n != "*"],
+        all_stacks="*" in names,
+        region=None,
+        profile=None,
+        limits=limits,
     )
+    loaded.templates.extend(result.templates)
+    loaded.inputs.extend(result.inputs)
+    loaded.errors.extend(result.errors)
+    loaded.notes.extend(result.notes)

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
@@ -20,7 +19,7 @@ from typing import Any
 from iacscan.errors import InputParseError, LimitError
 from iacscan.load.cfn import Limits, template_from_data
 from iacscan.load.language_extensions import expand_language_extensions, has_language_extensions
-from iacscan.load.sam_origins import OriginFinder, event_owner, graft, mark_sources, take_marker
+from iacscan.load.sam_origins import OriginFinder, error_line, graft, mark_sources, take_marker
 from iacscan.load.sam_prepare import Prepared, prepare, restore_local_paths
 from iacscan.model import Template, line_of
 
@@ -30,7 +29,6 @@ _PSEUDO_PLACEHOLDERS = {
     "AWS::Partition": "{{IntrinsicFunction:iacscan/AWS::Partition}}",
 }
 _HINT = "fix the SAM template (`sam validate --lint` reports the same problems)"
-_ID_IN_MESSAGE = re.compile(r"(Resource|Event) with id \[([^\]]+)\]")
 
 
 class _OfflineSession:
@@ -127,14 +125,14 @@ def _translate(
             "the SAM translator rejected the template: " + " | ".join(causes),
             hint,
             file=file,
-            line=_error_line(causes, original),
+            line=error_line(causes, original),
         ) from None
     except ExceptionWithMessage as err:
         raise InputParseError(
             f"the SAM translator rejected the template: {err.message}",
             hint,
             file=file,
-            line=_error_line([err.message], original),
+            line=error_line([err.message], original),
         ) from None
     except RecursionError:
         raise LimitError(
@@ -151,32 +149,6 @@ def _translate(
         ) from None
     finally:
         sys.setrecursionlimit(old_limit)
-
-
-def _error_line(messages: list[str], original: Mapping[str, Any]) -> int | None:
-    finder = OriginFinder(original)
-    for message in messages:
-        for kind, ident in _ID_IN_MESSAGE.findall(message):
-            if ident in original:
-                owner: str | None = ident
-            elif kind == "Event":
-                owner = event_owner(original, ident)
-            else:  # a resource SAM generates (FunctionEvent...): its SAM resource
-                owner = finder.origin(ident)
-            body = original.get(owner) if owner else None
-            if body is None:
-                continue
-            line = line_of(body) or line_of(_key_in(original, owner))
-            if line:
-                return line
-    return None
-
-
-def _key_in(mapping: Mapping[str, Any], key: object) -> object:
-    for k in mapping:
-        if k == key:
-            return k
-    return key
 
 
 def _assemble(

@@ -8,13 +8,17 @@ logical-id prefix or by the SAM feature that makes them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+from iacscan.model import line_of
 
 MARKER = "iacscan:SamResourceId"
 SAM_PREFIX = "AWS::Serverless::"
 CONNECTOR = "AWS::Serverless::Connector"
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Serverless::StateMachine")
+_ID_IN_MESSAGE = re.compile(r"(Resource|Event) with id \[([^\]]+)\]")
 
 
 def mark_sources(resources: Mapping[str, Any]) -> None:
@@ -122,6 +126,33 @@ def event_owner(original: Mapping[str, Any], event_id: str) -> str | None:
         if isinstance(body, Mapping) and any(str(n) == event_id for n, _ in _events(body)):
             return str(lid)
     return None
+
+
+def error_line(messages: list[str], original: Mapping[str, Any]) -> int | None:
+    """The line of the first SAM resource the translator's messages name."""
+    finder = OriginFinder(original)
+    for message in messages:
+        for kind, ident in _ID_IN_MESSAGE.findall(message):
+            if ident in original:
+                owner: str | None = ident
+            elif kind == "Event":
+                owner = event_owner(original, ident)
+            else:  # a resource SAM generates (FunctionEvent...): its SAM resource
+                owner = finder.origin(ident)
+            body = original.get(owner) if owner else None
+            if body is None:
+                continue
+            line = line_of(body) or line_of(_key_in(original, owner))
+            if line:
+                return line
+    return None
+
+
+def _key_in(mapping: Mapping[str, Any], key: object) -> object:
+    for k in mapping:
+        if k == key:
+            return k
+    return key
 
 
 # --------------------------------------------------------------------------- keeping line marks

@@ -1,0 +1,129 @@
+"""The export names a deployed stack imports, as far as they can be known while loading.
+
+The resolver (above the load layer) does the real evaluation once the templates are in scope;
+this only has to find which *stacks* to bring into scope. A deployed stack's parameters are
+known, so ``Fn::ImportValue`` names built with ``Ref``, ``Fn::Sub``, ``Fn::Join`` and pseudo
+parameters come out; anything else is counted as unknown, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iacscan.model import Template
+
+_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+_MAX_VALUES = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class StackContext:
+    """What pseudo parameters and parameters evaluate to in one deployed stack."""
+
+    name: str
+    stack_id: str
+    parameters: Mapping[str, Any]
+
+    def pseudo(self, name: str) -> str | None:
+        parts = self.stack_id.split(":")
+        if name == "AWS::StackName":
+            return self.name
+        if name == "AWS::StackId":
+            return self.stack_id
+        if len(parts) >= 5:
+            if name == "AWS::Partition":
+                return parts[1]
+            if name == "AWS::Region":
+                return parts[3]
+            if name == "AWS::AccountId":
+                return parts[4]
+        if name == "AWS::URLSuffix":
+            return "amazonaws.com"
+        return None
+
+
+def imported_names(template: Template, ctx: StackContext) -> tuple[set[str], int]:
+    """Export names the template imports, and how many imports have a name not known here."""
+    names: set[str] = set()
+    unknown = 0
+    roots: list[Any] = [r.properties for r in template.resources.values()]
+    roots += [template.outputs, template.conditions]
+    for arg in _import_args(roots):
+        name = _text(arg, ctx, 0)
+        if name is None:
+            unknown += 1
+        else:
+            names.add(name)
+    return names, unknown
+
+
+def _import_args(roots: list[Any]) -> Iterator[Any]:
+    stack = list(roots)
+    seen = 0
+    while stack and seen < _MAX_VALUES:
+        seen += 1
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            if len(item) == 1 and "Fn::ImportValue" in item:
+                yield item["Fn::ImportValue"]
+                continue
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _text(value: Any, ctx: StackContext, depth: int) -> str | None:
+    if depth > 20:
+        return None
+    if isinstance(value, str):
+        return str(value)
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return None
+    fn, arg = next(iter(value.items()))
+    if fn == "Ref" and isinstance(arg, str):
+        return _ref(arg, ctx)
+    if fn == "Fn::Sub":
+        text, variables = (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (arg, {})
+        if not isinstance(text, str) or not isinstance(variables, Mapping):
+            return None
+        return _sub(text, variables, ctx, depth)
+    if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+        delim, items = arg
+        if not isinstance(delim, str) or not isinstance(items, list):
+            return None
+        parts = [_text(i, ctx, depth + 1) for i in items]
+        return None if any(p is None for p in parts) else delim.join(str(p) for p in parts)
+    return None
+
+
+def _ref(name: str, ctx: StackContext) -> str | None:
+    if name.startswith("AWS::"):
+        return ctx.pseudo(name)
+    value = ctx.parameters.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _sub(text: str, variables: Mapping[str, Any], ctx: StackContext, depth: int) -> str | None:
+    failed = False
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal failed
+        var = m.group(1)
+        if var.startswith("!"):
+            return "${" + var[1:] + "}"
+        if var in variables:
+            got = _text(variables[var], ctx, depth + 1)
+        elif "." in var:
+            got = None  # Fn::GetAtt: a deploy-time attribute
+        else:
+            got = _ref(var, ctx)
+        if got is None:
+            failed = True
+            return ""
+        return got
+
+    out = _SUB_VAR.sub(repl, text)
+    return None if failed else out

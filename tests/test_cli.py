@@ -1,0 +1,120 @@
+"""The command line: default command, formats, exit codes, gates, profiles, configuration."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+T = ROOT / "fixtures" / "templates"
+IACSCAN = [sys.executable, "-m", "iacscan"]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*IACSCAN, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_default_command_is_scan_and_json_contract() -> None:
+    p = run(str(T / "prime-video-after-task.yaml"), "--format", "json")
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["schema_version"] == 1
+    assert data["verdict"]["level"] == "serverless"
+    assert data["verdict"]["architecture"] == "single-service"
+    assert set(data) >= {"tool", "inputs", "verdict", "topology", "boundary", "findings", "errors"}
+    assert {"source", "target", "kind", "via"} <= set(data["topology"]["edges"][0])
+
+
+def test_fail_on_not_serverless_trips_only_when_false() -> None:
+    assert run(str(T / "ec2-asg-behind-alb.yaml"), "--fail-on", "not-serverless", "-q").returncode == 1
+    assert run(str(T / "prime-video-before.yaml"), "--fail-on", "not-serverless", "-q").returncode == 0
+    # indeterminate (null) never trips
+    assert run(str(T / "indeterminate-launch-type.yaml"), "--fail-on", "not-serverless", "-q").returncode == 0
+
+
+def test_fail_on_warning_trips_on_findings() -> None:
+    assert run(str(T / "prime-video-before.yaml"), "--fail-on", "warning", "-q").returncode == 1
+    assert run(str(T / "prime-video-before.yaml"), "--fail-on", "warning", "-q",
+               "--ignore", "sfn-standard-per-item", "--ignore", "s3-intermediate-bus",
+               "--ignore", "fan-out-re-reads").returncode == 0
+
+
+def test_bad_input_exit_3_names_file_and_line_and_other_inputs_still_analysed(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("Resources:\n  A:\n    Type: [oops\n")
+    p = run(str(bad), str(T / "prime-video-after-task.yaml"), "--format", "json")
+    assert p.returncode == 3
+    assert "Traceback" not in p.stderr
+    assert f"{bad}:" in p.stderr and "hint:" in p.stderr
+    data = json.loads(p.stdout)
+    assert data["errors"][0]["file"] == str(bad) and data["errors"][0]["line"]
+    assert "LauncherFunction" in {n["id"] for n in data["topology"]["nodes"]}
+
+
+def test_profiles_change_the_verdict_not_the_evidence() -> None:
+    a = json.loads(run(str(T / "prime-video-after-service.yaml"), "-f", "json").stdout)["verdict"]
+    b = json.loads(run(str(T / "prime-video-after-service.yaml"), "-f", "json", "--definition", "johnston-2017").stdout)["verdict"]
+    assert (a["level"], a["serverless"]) == ("serverless-with-floor", True)
+    assert (b["level"], b["serverless"]) == ("serverless-with-floor", False)
+    assert a["idle_costs"] == b["idle_costs"]
+    c = json.loads(run(str(T / "lambda-behind-nat.yaml"), "-f", "json", "--definition", "johnston-2017").stdout)["verdict"]
+    assert c["serverless"] is False and any(i["kind"] == "network" for i in c["idle_costs"])
+
+
+def test_custom_definition_file_and_bad_definition(tmp_path: Path) -> None:
+    good = tmp_path / "strict.yaml"
+    good.write_text("id: strict\ntitle: Our own\npasses: [serverless]\necs_on_ec2: fail\n")
+    data = json.loads(run(str(T / "prime-video-after-service.yaml"), "-f", "json", "--definition", str(good)).stdout)
+    assert data["verdict"]["definition"] == "strict" and data["verdict"]["serverless"] is False
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntitle: y\npasses: [serverless]\necs_on_ec2: maybe\n")
+    p = run(str(T / "prime-video-after-service.yaml"), "--definition", str(bad))
+    assert p.returncode == 3 and f"{bad}:4" in p.stderr and "ecs_on_ec2" in p.stderr
+
+
+def test_config_file_found_upward_and_unknown_key_rejected(tmp_path: Path) -> None:
+    (tmp_path / ".iacscan.yaml").write_text("fail-on: not-serverless\n")
+    tpl = tmp_path / "infra" / "asg.yaml"
+    tpl.parent.mkdir()
+    tpl.write_text((T / "ec2-asg-behind-alb.yaml").read_text())
+    assert run(str(tpl), "-q").returncode == 1
+    (tmp_path / ".iacscan.yaml").write_text("fail-on: never\ncolour: red\n")
+    p = run(str(tpl), "-q")
+    assert p.returncode == 3 and "colour" in p.stderr and ".iacscan.yaml:2" in p.stderr
+
+
+def test_definitions_and_explain() -> None:
+    out = run("definitions").stdout
+    for name in ("johnston-2023", "johnston-2017", "aws", "cncf", "pauldjohnston.medium.com"):
+        assert name in out
+    assert "Prime Video" in run("explain", "sfn-standard-per-item").stdout
+    assert run("explain", "no-such-rule").returncode == 2
+
+
+def test_diff_prime_video_before_after() -> None:
+    p = run("diff", str(T / "prime-video-before.yaml"), str(T / "prime-video-after-task.yaml"), "-f", "json")
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    changes = data["changes"]
+    assert {"MonitorStateMachine", "FramesBucket"} <= set(changes["nodes"]["removed"])
+    assert {"LauncherFunction", "MonitorTaskDefinition"} <= set(changes["nodes"]["added"])
+    assert changes["boundary"]["ingress"] == {"added": [], "removed": []}
+    assert data["after"]["verdict"]["serverless"] is True
+    text = run("diff", str(T / "prime-video-before.yaml"), str(T / "prime-video-after-task.yaml"), "--no-color").stdout
+    assert "Still serverless" in text and "Same black box" in text
+
+
+def test_graph_formats() -> None:
+    assert run("graph", str(T / "prime-video-before.yaml")).stdout.startswith("flowchart")
+    assert "digraph" in run("graph", str(T / "prime-video-before.yaml"), "-f", "dot").stdout
+    nodes = json.loads(run("graph", str(T / "prime-video-before.yaml"), "-f", "json").stdout)["nodes"]
+    assert "MonitorStateMachine" in {n["id"] for n in nodes}
+
+
+def test_version_and_each(tmp_path: Path) -> None:
+    assert run("--version").stdout.startswith("iacscan ")
+    p = run("--each", str(T / "prime-video-before.yaml"), str(T / "storage-only.yaml"), "-f", "json")
+    reports = json.loads(p.stdout)
+    assert [r["verdict"]["level"] for r in reports] == ["serverless", "no-compute"]

@@ -1,0 +1,954 @@
+"""Hostile input: never crash, never hang, lose nothing.
+
+Every case is generated here, in ``tmp_path`` (no large files are committed), and scanned by the
+real CLI as a subprocess together with a good template::
+
+    iacscan <bad> fixtures/templates/prime-video-before.yaml --format json
+
+and each run must give: the expected exit code (3 when the input cannot be analysed, 0 when it is
+actually fine), a JSON report on stdout whose ``errors`` name the bad file (and the line when it
+is known) with a message and a hint, the good template's nodes still in the report, no
+traceback on stderr, and bounded time and memory. Time and peak memory of every run are measured
+with ``os.wait4`` (the child's own rusage, not a running maximum over all children) and written
+to ``hostile-results.json``; ``pytest -s`` prints a summary table at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = ROOT / "fixtures" / "templates" / "prime-video-before.yaml"
+GOOD_NODE_ALONE = "MonitorStateMachine"  # when the bad input yields no stack
+GOOD_NODE_PREFIXED = "prime-video-before/MonitorStateMachine"  # when it yields one (2 in scope)
+_VENV_CLI = ROOT / ".venv" / "bin" / "iacscan"
+CLI = [str(_VENV_CLI)] if _VENV_CLI.exists() else [sys.executable, "-m", "iacscan"]
+
+# Budgets. CPU time is what the program spends; wall time also counts a loaded CI machine (the
+# interpreter and cfn-lint alone take about 2 s of CPU), so it is asserted more generously.
+CPU_BUDGET_S = float(os.environ.get("IACSCAN_HOSTILE_CPU_BUDGET", "10"))
+WALL_BUDGET_S = float(os.environ.get("IACSCAN_HOSTILE_WALL_BUDGET", "30"))
+HARD_KILL_S = 120.0  # a hang: the watchdog kills the process group
+MEMORY_BUDGET_MB = 500.0
+ADDRESS_SPACE_CAP = 4 * 1024**3  # safety net only: a runaway allocation fails instead of swapping
+
+MiB = 1024 * 1024
+RESULTS: list[dict[str, Any]] = []
+
+
+# ----------------------------------------------------------------------------- running the CLI
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    wall: float
+    cpu: float
+    max_rss_mb: float
+    killed: bool
+
+    @property
+    def report(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.stdout)
+        except ValueError as err:
+            raise AssertionError(
+                f"stdout is not JSON ({err}); stdout starts {self.stdout[:300]!r}, "
+                f"stderr ends {self.stderr[-1500:]!r}"
+            ) from None
+        assert isinstance(data, dict), "the report is not a JSON object"
+        return data
+
+
+def _limit_memory() -> None:  # runs in the child before exec
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_CAP, ADDRESS_SPACE_CAP))
+
+
+def run_cli(args: list[str], cwd: Path) -> Run:
+    """Run the CLI; time it and read its peak RSS from ``os.wait4`` (this child only)."""
+    out_path, err_path = cwd / ".stdout", cwd / ".stderr"
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            [*CLI, *args],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_limit_memory,
+        )
+        killed = threading.Event()
+
+        def watchdog() -> None:
+            killed.set()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(HARD_KILL_S, watchdog)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.monotonic() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)  # already reaped: tell Popen
+    # Anything the run left in its process group (a CDK app it should have stopped) goes now.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    return Run(
+        code=proc.returncode,
+        stdout=out_path.read_text("utf-8", "replace"),
+        stderr=err_path.read_text("utf-8", "replace"),
+        wall=wall,
+        cpu=usage.ru_utime + usage.ru_stime,
+        max_rss_mb=usage.ru_maxrss / 1024.0,  # kilobytes on Linux
+        killed=killed.is_set(),
+    )
+
+
+# ----------------------------------------------------------------------------- templates
+
+MINI = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+"""
+
+DEEP = 10_000
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, "utf-8")
+    return path
+
+
+def alias_bomb(tmp: Path) -> Path:
+    lines = ['AWSTemplateFormatVersion: "2010-09-09"', 'a0: &a0 ["lol", "lol", "lol", "lol"]']
+    for i in range(1, 12):  # 4 * 9**11 leaves once expanded
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    lines += ["Resources:", "  Topic:", "    Type: AWS::SNS::Topic", "    Properties:"]
+    lines += ["      Tags: *a11"]
+    return write(tmp / "bomb.yaml", "\n".join(lines) + "\n")
+
+
+def _deep_resource(value: str) -> str:
+    return f"Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      Tags: {value}\n"
+
+
+def deep_yaml_lists(tmp: Path) -> Path:
+    return write(tmp / "deep-lists.yaml", _deep_resource("[" * DEEP + "]" * DEEP))
+
+
+def deep_yaml_maps(tmp: Path) -> Path:
+    return write(tmp / "deep-maps.yaml", _deep_resource("{a: " * DEEP + "1" + "}" * DEEP))
+
+
+def deep_yaml_300(tmp: Path) -> Path:  # deeper than --max-depth 200, shallow enough to parse
+    return write(tmp / "deep-300.yaml", _deep_resource("[" * 300 + "]" * 300))
+
+
+def deep_json(tmp: Path) -> Path:
+    body = '{"Type": "AWS::SNS::Topic", "Properties": {"Tags": ' + "[" * DEEP + "]" * DEEP + "}}"
+    return write(tmp / "deep.json", '{"Resources": {"Topic": ' + body + "}}")
+
+
+def deep_json_objects(tmp: Path) -> Path:
+    value = '{"a": ' * DEEP + "1" + "}" * DEEP
+    body = '{"Type": "AWS::SNS::Topic", "Properties": {"Tags": ' + value + "}}"
+    return write(tmp / "deep-objects.json", '{"Resources": {"Topic": ' + body + "}}")
+
+
+def huge_template(tmp: Path) -> Path:
+    path = tmp / "huge.yaml"
+    chunk = "  # " + "x" * 1020 + "\n"
+    with path.open("w", encoding="utf-8") as f:
+        f.write(MINI)
+        for _ in range(50 * 1024):  # 50 MiB of comments after a valid template
+            f.write(chunk)
+    return path
+
+
+def binary_file(tmp: Path) -> Path:
+    return write(tmp / "binary.yaml", bytes(range(256)) * 64 + b"\x00\x01\x02" * 1000)
+
+
+def invalid_utf8(tmp: Path) -> Path:
+    return write(
+        tmp / "latin1.yaml",
+        b'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Jobs:  # caf\xe9\n'
+        b"    Type: AWS::SQS::Queue\n",
+    )
+
+
+def utf16_bom(tmp: Path) -> Path:
+    return write(tmp / "utf16.yaml", MINI.encode("utf-16"))  # with a BOM (LE on this machine)
+
+
+def utf16_be_bom(tmp: Path) -> Path:
+    return write(tmp / "utf16be.yaml", b"\xfe\xff" + MINI.encode("utf-16-be"))
+
+
+def utf8_bom(tmp: Path) -> Path:
+    return write(tmp / "utf8bom.yaml", b"\xef\xbb\xbf" + MINI.encode())
+
+
+def empty_file(tmp: Path) -> Path:
+    return write(tmp / "empty.yaml", "")
+
+
+def blank_file(tmp: Path) -> Path:
+    return write(tmp / "blank.yaml", "\n   \n# only a comment\n")
+
+
+def json_array(tmp: Path) -> Path:
+    return write(tmp / "array.json", '[{"Resources": {}}]')
+
+
+def yaml_scalar(tmp: Path) -> Path:
+    return write(tmp / "scalar.yaml", "just a sentence\n")
+
+
+def resources_list(tmp: Path) -> Path:
+    return write(tmp / "resources-list.yaml", "Resources:\n  - Type: AWS::SQS::Queue\n")
+
+
+def resources_scalar(tmp: Path) -> Path:
+    return write(tmp / "resources-scalar.json", '{\n  "Resources": 42\n}\n')
+
+
+def no_resources(tmp: Path) -> Path:
+    return write(tmp / "no-resources.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\n')
+
+
+def no_type(tmp: Path) -> Path:
+    return write(
+        tmp / "no-type.yaml",
+        "Resources:\n  Jobs:\n    Type: AWS::SQS::Queue\n  Orphan:\n    Properties:\n"
+        "      QueueName: orphan\n",
+    )
+
+
+def type_not_string(tmp: Path) -> Path:
+    return write(tmp / "type-list.yaml", "Resources:\n  Jobs:\n    Type: [AWS::SQS::Queue]\n")
+
+
+def resource_scalar(tmp: Path) -> Path:
+    return write(tmp / "resource-scalar.yaml", "Resources:\n  Jobs: AWS::SQS::Queue\n")
+
+
+def properties_list(tmp: Path) -> Path:
+    return write(
+        tmp / "properties-list.yaml",
+        "Resources:\n  Jobs:\n    Type: AWS::SQS::Queue\n    Properties:\n      - a\n",
+    )
+
+
+def duplicate_keys(tmp: Path) -> Path:
+    return write(
+        tmp / "duplicates.yaml",
+        "Resources:\n  Jobs:\n    Type: AWS::SQS::Queue\n  Jobs:\n    Type: AWS::SNS::Topic\n",
+    )
+
+
+def duplicate_keys_json(tmp: Path) -> Path:
+    return write(
+        tmp / "duplicates.json",
+        '{"Resources": {\n "Jobs": {"Type": "AWS::SQS::Queue"},\n'
+        ' "Jobs": {"Type": "AWS::SNS::Topic"}}}\n',
+    )
+
+
+def yaml_syntax(tmp: Path) -> Path:
+    return write(tmp / "syntax.yaml", "Resources:\n  Jobs:\n    Type: [AWS::SQS::Queue\n")
+
+
+def unknown_tag(tmp: Path) -> Path:
+    return write(
+        tmp / "tag.yaml", "Resources:\n  Jobs:\n    Type: AWS::SQS::Queue\n    Foo: !Bogus x\n"
+    )
+
+
+WRONG_INTRINSICS = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Names:
+    Type: CommaDelimitedList
+    Default: a,b
+Conditions:
+  IsProd: !Equals [!Ref "AWS::Region", us-east-1]
+  Odd: !Equals [only-one]
+  Weird: !And 5
+Mappings:
+  M:
+    K: {V: [1, 2]}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: !GetAtt [Role, Arn, Extra]
+      FunctionName: !Sub 42
+      Handler: !If [only-a-condition-name]
+      Runtime: !Ref [a, b]
+      Environment:
+        Variables:
+          A: !Join [",", !Ref Names]
+          B: !Select [5, !Ref Names]
+          C: !Select [x, [1]]
+          D: !FindInMap [OnlyOne]
+          E: !Split [",", 3]
+          F: !GetAtt 42
+          G: !Sub ["${X}", not-a-mapping]
+          H: !ImportValue {"Fn::Sub": "${AWS::StackName}-x"}
+          I: !If [NoSuchCondition, a, b]
+          J: !Base64 {Ref: Fn}
+          K: {"Fn::If": [IsProd]}
+          L: {"Fn::Length": 5}
+          M: {"Fn::ToJsonString": {"Ref": "Fn"}}
+          N: !Equals [only]
+          O: {"Fn::Transform": {}}
+          P: !FindInMap [M, K, V, {DefaultValue: [1]}]
+          Q: !Sub ["${A}", {A: !Ref [x]}]
+          R: !Select [!Ref Names, !Ref Names]
+          S: {"Fn::Sub": [1, 2, 3]}
+          T: !Join [[1], 2]
+          U: !GetAtt [[Fn], Arn]
+          V: !Ref {"Fn::Sub": "Fn"}
+          W: !If [Odd, !Ref Fn, !If [Weird, x]]
+  Subscription:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !GetAtt [A, B, C]
+      Endpoint: !Sub [1, 2, 3]
+      Protocol: !Ref {nested: 1}
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      Targets: !Sub "x"
+  Rule2:
+    Type: AWS::Events::Rule
+    Properties:
+      Targets:
+        - !Ref Fn
+        - Arn: !GetAtt [Fn]
+        - Arn: {"Fn::GetAtt": {"Fn": "Arn"}}
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !Select [0, !GetAtt [Fn, Arn, Arn]]
+      FunctionName: !Join ["", [!Ref Fn, !Ref [Fn]]]
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        LambdaConfigurations: !If [IsProd, [{Function: !GetAtt Fn.Arn}], 3]
+        QueueConfigurations: {Queue: 5}
+        TopicConfigurations: [5, [6], {Topic: [!Ref Fn]}]
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      DefinitionString: !Sub ["${A}", [not-a-map]]
+      DefinitionSubstitutions: !Ref Names
+  Machine2:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      Definition: {States: [1, 2], StartAt: {"Fn::GetAtt": [Fn]}}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies: 5
+      ManagedPolicyArns: !Sub 7
+"""
+
+
+def wrong_intrinsics(tmp: Path) -> Path:
+    return write(tmp / "intrinsics.yaml", WRONG_INTRINSICS)
+
+
+REF_CYCLES = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  SelfSub:
+    Type: String
+    Default: !Sub "${SelfSub}-${SelfSub}-${SelfSub}"
+  Ping:
+    Type: String
+    Default: !Ref Pong
+  Pong:
+    Type: String
+    Default: !Ref Ping
+  Names:
+    Type: CommaDelimitedList
+    Default: !Join [",", !Ref Names]
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: !Sub "${SelfSub}-${Ping}-${Topic}-${Topic.TopicName}"
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Join ["-", [!Ref Pong, !Ref Names, !GetAtt Queue.QueueName]]
+  Subscription:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref Topic
+      Protocol: sqs
+      Endpoint: !Sub ["${X}", {X: !Sub "${SelfSub}"}]
+Outputs:
+  Loop:
+    Value: !ImportValue loop-export
+    Export:
+      Name: loop-export
+  Loop2:
+    Value: !Join ["", [!ImportValue loop-export-2, !ImportValue loop-export-2]]
+    Export:
+      Name: loop-export-2
+"""
+
+
+def ref_cycles(tmp: Path) -> Path:
+    return write(tmp / "ref-cycles.yaml", REF_CYCLES)
+
+
+def exponential_parameters(tmp: Path) -> Path:
+    """Parameters whose defaults double each other: a billion laughs through the resolver."""
+    lines = ['AWSTemplateFormatVersion: "2010-09-09"', "Parameters:", "  P0:"]
+    lines += ["    Type: String", "    Default: " + "lol" * 300]
+    for i in range(1, 60):
+        lines += [f"  P{i}:", "    Type: String", f'    Default: !Sub "${{P{i - 1}}}${{P{i - 1}}}"']
+    lines += ["Mappings:", "  Big:", "    Key:", "      Value: [" + ", ".join(["x"] * 2000) + "]"]
+    lines += ["Resources:"]
+    for r in range(40):
+        lines += [f"  Topic{r}:", "    Type: AWS::SNS::Topic", "    Properties:"]
+        lines += ["      TopicName: !Sub ${P59}", "      Tags: !FindInMap [Big, Key, Value]"]
+    lines += ["  Fn:", "    Type: AWS::Lambda::Function", "    Properties:"]
+    lines += ["      Environment:", "        Variables:"]
+    lines += [f"          V{i}: !Join ['', [!Ref P59, !Ref P58]]" for i in range(50)]
+    return write(tmp / "exponential.yaml", "\n".join(lines) + "\n")
+
+
+CONDITION_CYCLE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Conditions:
+  A: !Condition B
+  B: !Not [!Condition A]
+  C: !And [!Condition C, !Condition A]
+  D: !Or [!Condition D]
+  E: !Equals [!If [E, x, y], x]
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Condition: A
+  Topic:
+    Type: AWS::SNS::Topic
+    Condition: C
+    Properties:
+      TopicName: !If [D, a, !If [E, b, c]]
+  Other:
+    Type: AWS::SQS::Queue
+    Condition: NoSuchCondition
+"""
+
+
+def condition_cycle(tmp: Path) -> Path:
+    return write(tmp / "condition-cycle.yaml", CONDITION_CYCLE)
+
+
+def _nested_parent(name: str, child: str) -> str:
+    return (
+        'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n'
+        f"  Queue{name}:\n    Type: AWS::SQS::Queue\n"
+        "  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
+        f"      TemplateURL: ./{child}\n"
+    )
+
+
+def nested_cycle(tmp: Path) -> Path:
+    write(tmp / "nested-b.yaml", _nested_parent("B", "nested-a.yaml"))
+    return write(tmp / "nested-a.yaml", _nested_parent("A", "nested-b.yaml"))
+
+
+def nested_self(tmp: Path) -> Path:
+    return write(tmp / "nested-self.yaml", _nested_parent("A", "nested-self.yaml"))
+
+
+def nested_missing(tmp: Path) -> Path:
+    return write(tmp / "nested-missing.yaml", _nested_parent("A", "not-there.yaml"))
+
+
+def nested_broken_child(tmp: Path) -> Path:
+    write(tmp / "child-broken.yaml", "Resources: [\n")
+    return write(tmp / "nested-parent.yaml", _nested_parent("A", "child-broken.yaml"))
+
+
+def hostile_folder(tmp: Path) -> Path:
+    folder = tmp / "folder"
+    folder.mkdir()
+    (folder / "loop").symlink_to(".", target_is_directory=True)  # a symlink loop
+    (folder / "sub").mkdir()
+    (folder / "sub" / "up").symlink_to("..", target_is_directory=True)
+    (folder / "dangling.yaml").symlink_to("nowhere.yaml")  # a broken symlink
+    (folder / "self.yaml").symlink_to("self.yaml")  # a symlink to itself
+    locked = write(folder / "locked.yaml", "Resources: [\n")  # unreadable (or broken, as root)
+    locked.chmod(0)
+    write(folder / "notes.txt", "not a template")
+    return folder
+
+
+STATE_MACHINE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Work:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {{ZipFile: "def handler(e, c): pass"}}
+      Role: arn:aws:iam::123456789012:role/r
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/r
+      DefinitionString: {definition}
+"""
+
+
+def sfn_invalid_json(tmp: Path) -> Path:
+    definition = json.dumps('{"StartAt": "A", "States": {"A": {"Type": "Task",,}}')
+    return write(tmp / "sfn-invalid.yaml", STATE_MACHINE.format(definition=definition))
+
+
+def sfn_huge(tmp: Path) -> Path:
+    body = {
+        "Comment": "x" * (5 * MiB),
+        "StartAt": "A",
+        "States": {"A": {"Type": "Task", "Resource": "${Work.Arn}", "End": True}},
+    }
+    definition = "!Sub " + json.dumps(json.dumps(body))
+    return write(tmp / "sfn-huge.yaml", STATE_MACHINE.format(definition=definition))
+
+
+IAM_SHAPES = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: "not a document"
+      Policies:
+        - PolicyName: as-string
+          PolicyDocument: '{"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}'
+        - PolicyName: as-list
+          PolicyDocument: [1, 2, 3]
+        - PolicyName: as-number
+          PolicyDocument: 42
+        - PolicyName: statements
+          PolicyDocument:
+            Statement: [1, "s", [2], {Action: 5, Resource: {a: 1}}, {Effect: Allow}, {NotAction: "*"}]
+        - PolicyName: statement-string
+          PolicyDocument: {Statement: "sqs:SendMessage"}
+        - "policy as a string"
+        - 7
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: !GetAtt Role.Arn
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(e, c): pass"}
+  Policy:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: p
+      Roles: [!Ref Role, 5, [x]]
+      PolicyDocument: "a string"
+  Policy2:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: p2
+      Roles: !Ref Role
+      PolicyDocument: [{Statement: []}]
+  Managed:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Roles: 3
+      PolicyDocument: 3.5
+"""
+
+
+def iam_shapes(tmp: Path) -> Path:
+    return write(tmp / "iam-shapes.yaml", IAM_SHAPES)
+
+
+def sam_rejected(tmp: Path) -> Path:
+    return write(
+        tmp / "sam-rejected.yaml",
+        'AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::Serverless-2016-10-31\n'
+        "Resources:\n  Jobs:\n    Type: AWS::SQS::Queue\n"
+        "  Broken:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: src/\n"
+        "      Events:\n        FromQueue:\n          Type: SQS\n          Properties:\n"
+        "            BatchSize: 10\n",
+    )
+
+
+def sam_garbage(tmp: Path) -> Path:
+    return write(
+        tmp / "sam-garbage.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nGlobals: 5\nResources:\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {Events: [1], CodeUri: 3}\n"
+        "  Api:\n    Type: AWS::Serverless::Api\n    Properties: {DefinitionBody: 5}\n",
+    )
+
+
+def cdk_app(tmp: Path, name: str, code: str) -> Path:
+    app = tmp / name
+    write(app / "cdk.json", json.dumps({"app": "python3 app.py"}))
+    write(app / "app.py", code)
+    return app
+
+
+def cdk_hangs(tmp: Path) -> Path:
+    return cdk_app(
+        tmp,
+        "cdk-hangs",
+        "import os, pathlib, subprocess, time\n"
+        "pathlib.Path('pids').write_text(f'{os.getpid()} '"
+        " + str(subprocess.Popen(['sleep', '3600']).pid))\n"
+        "time.sleep(3600)\n",
+    )
+
+
+def cdk_exit_1(tmp: Path) -> Path:
+    return cdk_app(
+        tmp,
+        "cdk-exit-1",
+        "import sys\nprint('Traceback (most recent call last):\\n  boom', file=sys.stderr)\n"
+        "sys.exit(1)\n",
+    )
+
+
+def cdk_megabytes(tmp: Path) -> Path:
+    return cdk_app(
+        tmp,
+        "cdk-megabytes",
+        "import sys\nline = 'x' * 1023 + '\\n'\n"
+        "for _ in range(100 * 1024):\n    sys.stdout.write(line)\n    sys.stderr.write(line)\n",
+    )
+
+
+def cdk_no_manifest(tmp: Path) -> Path:
+    return cdk_app(tmp, "cdk-no-manifest", "print('synthesized nothing')\n")
+
+
+def cdk_bad_json(tmp: Path) -> Path:
+    app = tmp / "cdk-bad-json"
+    write(app / "cdk.json", '{"app": ')
+    return app
+
+
+# ----------------------------------------------------------------------------- the cases
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    build: Callable[[Path], Path]
+    code: int = 3
+    # The file the error must name, relative to tmp (default: the bad path itself).
+    error_file: str | None = None
+    line: int | bool | None = None  # an int: exactly; True: some line; None: unknown
+    words: tuple[str, ...] = ()  # each in the error's message or hint (case-insensitive)
+    kind: str | None = None
+    good_node: str = GOOD_NODE_ALONE
+    args: tuple[str, ...] = ()
+    extra: Callable[[Path, Run, dict[str, Any]], None] | None = None
+    reason: str = field(default="", compare=False)
+
+
+def _no_leftover_processes(tmp: Path, run: Run, report: dict[str, Any]) -> None:
+    pids_file = tmp / "cdk-hangs" / "pids"
+    assert pids_file.exists(), "the hanging app never started"
+    for pid in (int(p) for p in pids_file.read_text().split()):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            continue
+        assert state == "Z", f"process {pid} started by the CDK app still runs after the scan"
+
+
+def _folder_checks(tmp: Path, run: Run, report: dict[str, Any]) -> None:
+    files = {Path(e["file"]).name: e for e in report["errors"]}
+    assert "dangling.yaml" in files, files
+    assert "self.yaml" in files, files
+    assert "locked.yaml" in files, files
+    locked = tmp / "folder" / "locked.yaml"
+    if os.access(locked, os.R_OK):
+        print(
+            "\n  [folder] note: running as root, chmod 000 does not stop reading locked.yaml; "
+            "its permission message is not checked (it is reported as a parse error instead)"
+        )
+    else:
+        assert "permission" in files["locked.yaml"]["message"].lower()
+
+
+def _both_stacks(tmp: Path, run: Run, report: dict[str, Any]) -> None:
+    ids = {n["id"] for n in report["topology"]["nodes"]}
+    assert any(i.endswith("/Jobs") for i in ids), sorted(ids)
+
+
+def _nested_parent_kept(tmp: Path, run: Run, report: dict[str, Any]) -> None:
+    ids = {n["id"] for n in report["topology"]["nodes"]}
+    assert any(i.endswith("/QueueA") for i in ids), f"the parent template was lost: {sorted(ids)}"
+
+
+def _machine_kept(tmp: Path, run: Run, report: dict[str, Any]) -> None:
+    ids = {n["id"] for n in report["topology"]["nodes"]}
+    assert any(i.endswith("/Machine") for i in ids), sorted(ids)
+    assert any(i.endswith("/Work") for i in ids), sorted(ids)
+
+
+DEPTH_WORDS = ("--max-depth",)
+CDK_ARGS = ("--synth-timeout", "3", "--no-cache")
+
+CASES: tuple[Case, ...] = (
+    Case("yaml-alias-bomb", alias_bomb, kind="limit", words=("alias",)),
+    Case("yaml-10000-deep-lists", deep_yaml_lists, kind="limit", words=DEPTH_WORDS),
+    Case("yaml-10000-deep-maps", deep_yaml_maps, kind="limit", words=DEPTH_WORDS),
+    Case("yaml-300-deep", deep_yaml_300, kind="limit", words=DEPTH_WORDS, line=5),
+    Case("json-10000-deep-arrays", deep_json, kind="limit", words=DEPTH_WORDS),
+    Case("json-10000-deep-objects", deep_json_objects, kind="limit", words=DEPTH_WORDS),
+    Case("template-50mb", huge_template, kind="limit", words=("--max-file-size",)),
+    Case("binary-file", binary_file, kind="parse", words=("binary",)),
+    Case("invalid-utf8", invalid_utf8, kind="parse", line=3, words=("utf-8",)),
+    Case("utf16-le-bom", utf16_bom, code=0, good_node=GOOD_NODE_PREFIXED, extra=_both_stacks),
+    Case("utf16-be-bom", utf16_be_bom, code=0, good_node=GOOD_NODE_PREFIXED, extra=_both_stacks),
+    Case("utf8-bom", utf8_bom, code=0, good_node=GOOD_NODE_PREFIXED, extra=_both_stacks),
+    Case("empty-file", empty_file, kind="parse", words=("empty",)),
+    Case("blank-file", blank_file, kind="parse", words=("empty",)),
+    Case("json-top-level-array", json_array, kind="parse", words=("list",)),
+    Case("yaml-top-level-scalar", yaml_scalar, kind="parse", words=("str",)),
+    Case("resources-is-a-list", resources_list, kind="parse", line=2, words=("Resources",)),
+    Case("resources-is-a-number", resources_scalar, kind="parse", words=("Resources",)),
+    Case("no-resources", no_resources, kind="parse", words=("Resources",)),
+    Case("resource-without-type", no_type, kind="parse", line=5, words=("Orphan", "Type")),
+    Case("resource-type-is-a-list", type_not_string, kind="parse", line=3, words=("Type",)),
+    Case("resource-is-a-string", resource_scalar, kind="parse", line=2, words=("Jobs",)),
+    Case("properties-is-a-list", properties_list, kind="parse", line=5, words=("Properties",)),
+    Case("duplicate-keys-yaml", duplicate_keys, kind="parse", line=4, words=("Jobs",)),
+    Case("duplicate-keys-json", duplicate_keys_json, kind="parse", line=3, words=("Jobs",)),
+    Case("yaml-syntax-error", yaml_syntax, kind="parse", line=True),
+    Case("yaml-unknown-tag", unknown_tag, kind="parse", line=True, words=("Bogus",)),
+    Case("intrinsics-wrong-shape", wrong_intrinsics, code=0, good_node=GOOD_NODE_PREFIXED),
+    Case("ref-cycles", ref_cycles, code=0, good_node=GOOD_NODE_PREFIXED),
+    Case("exponential-parameters", exponential_parameters, code=0, good_node=GOOD_NODE_PREFIXED),
+    Case("condition-cycle", condition_cycle, code=0, good_node=GOOD_NODE_PREFIXED),
+    Case(
+        "nested-stack-cycle",
+        nested_cycle,
+        error_file="nested-b.yaml",
+        line=5,
+        kind="parse",
+        words=("cycle",),
+        good_node=GOOD_NODE_PREFIXED,
+        extra=_nested_parent_kept,
+    ),
+    Case(
+        "nested-stack-self",
+        nested_self,
+        line=5,
+        kind="parse",
+        words=("cycle",),
+        good_node=GOOD_NODE_PREFIXED,
+        extra=_nested_parent_kept,
+    ),
+    Case(
+        "nested-stack-missing",
+        nested_missing,
+        line=5,
+        kind="parse",
+        words=("not-there.yaml",),
+        good_node=GOOD_NODE_PREFIXED,
+        extra=_nested_parent_kept,
+    ),
+    Case(
+        "nested-stack-broken-child",
+        nested_broken_child,
+        error_file="child-broken.yaml",
+        line=True,
+        kind="parse",
+        good_node=GOOD_NODE_PREFIXED,
+        extra=_nested_parent_kept,
+    ),
+    Case(
+        "folder-loops-unreadable-broken-links",
+        hostile_folder,
+        error_file="folder/dangling.yaml",
+        kind="parse",
+        extra=_folder_checks,
+    ),
+    Case(
+        "sfn-definition-invalid-json",
+        sfn_invalid_json,
+        line=True,
+        kind="parse",
+        words=("Machine", "JSON"),
+        good_node=GOOD_NODE_PREFIXED,
+        extra=_machine_kept,
+    ),
+    Case(
+        "sfn-definition-5mb",
+        sfn_huge,
+        line=True,
+        kind="limit",
+        words=("Machine", "2,097,152"),
+        good_node=GOOD_NODE_PREFIXED,
+        extra=_machine_kept,
+    ),
+    Case("iam-policy-shapes", iam_shapes, code=0, good_node=GOOD_NODE_PREFIXED),
+    Case("sam-translator-rejects", sam_rejected, kind="parse", words=("Broken",)),
+    Case("sam-garbage", sam_garbage),
+    Case(
+        "cdk-app-hangs",
+        cdk_hangs,
+        kind="limit",
+        words=("--synth-timeout",),
+        args=CDK_ARGS,
+        error_file="cdk-hangs",
+        extra=_no_leftover_processes,
+    ),
+    Case("cdk-app-exits-1", cdk_exit_1, kind="synth", words=("code 1",), args=CDK_ARGS),
+    Case("cdk-app-prints-200mb", cdk_megabytes, kind="synth", args=CDK_ARGS),
+    Case("cdk-app-no-manifest", cdk_no_manifest, kind="synth", words=("manifest",), args=CDK_ARGS),
+    Case("cdk-json-invalid", cdk_bad_json, kind="parse", words=("cdk.json",), args=CDK_ARGS),
+)
+
+
+# ----------------------------------------------------------------------------- the test
+
+
+@pytest.fixture(scope="module", autouse=True)
+def summary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    yield
+    if not RESULTS:
+        return
+    out = tmp_path_factory.getbasetemp() / "hostile-results.json"
+    out.write_text(json.dumps(RESULTS, indent=2), "utf-8")
+    crashes = [r for r in RESULTS if r["crash"]]
+    slowest = max(RESULTS, key=lambda r: r["wall_s"])
+    hungriest = max(RESULTS, key=lambda r: r["max_rss_mb"])
+    print(f"\n\nhostile input: {len(RESULTS)} cases, {len(crashes)} crashes  ({out})")
+    print(f"{'case':42} {'exit':>4} {'wall s':>7} {'cpu s':>6} {'max RSS MB':>10}  ok")
+    for r in sorted(RESULTS, key=lambda r: r["case"]):
+        print(
+            f"{r['case']:42} {r['exit']:>4} {r['wall_s']:>7.2f} {r['cpu_s']:>6.2f} "
+            f"{r['max_rss_mb']:>10.1f}  {'yes' if r['passed'] else 'NO'}"
+        )
+    print(f"slowest: {slowest['case']} {slowest['wall_s']:.2f} s wall ({slowest['cpu_s']:.2f} s CPU)")
+    print(f"largest memory: {hungriest['case']} {hungriest['max_rss_mb']:.1f} MB")
+    if crashes:
+        print("crashes: " + ", ".join(r["case"] for r in crashes))
+
+
+def _error_for(report: dict[str, Any], expected: Path) -> dict[str, Any]:
+    want = os.path.normpath(str(expected))
+    for e in report["errors"]:
+        if os.path.normpath(e["file"]) == want or Path(e["file"]).resolve() == expected.resolve():
+            return e
+    raise AssertionError(f"no error names {expected}: {report['errors']}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_input(case: Case, tmp_path: Path) -> None:
+    bad = case.build(tmp_path)
+    run = run_cli([str(bad), str(GOOD), "--format", "json", *case.args], cwd=tmp_path)
+    crash = run.killed or run.code not in (0, 1, 2, 3) or "Traceback" in run.stderr
+    record = {
+        "case": case.name,
+        "exit": run.code,
+        "wall_s": round(run.wall, 3),
+        "cpu_s": round(run.cpu, 3),
+        "max_rss_mb": round(run.max_rss_mb, 1),
+        "crash": crash,
+        "passed": False,
+    }
+    RESULTS.append(record)
+
+    assert not run.killed, f"hung: killed after {HARD_KILL_S} s"
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert run.code == case.code, f"exit {run.code}, expected {case.code}: {run.stderr[-2000:]}"
+    report = run.report
+    ids = {n["id"] for n in report["topology"]["nodes"]}
+    assert case.good_node in ids, f"the good template's nodes are missing: {sorted(ids)}"
+    assert not report.get("internal_errors"), report.get("internal_errors")
+    if case.code == 0:
+        assert report["errors"] == [], report["errors"]
+        assert any(Path(i["path"]).name == bad.name for i in report["inputs"]), report["inputs"]
+    else:
+        err = _error_for(report, tmp_path / (case.error_file or bad.relative_to(tmp_path)))
+        assert err["message"].strip(), err
+        assert err["hint"].strip(), err
+        if case.kind:
+            assert err["kind"] == case.kind, err
+        if case.line is True:
+            assert isinstance(err["line"], int) and err["line"] > 0, err
+        elif case.line is not None:
+            assert err["line"] == case.line, err
+        text = (err["message"] + " " + err["hint"]).lower()
+        for word in case.words:
+            assert word.lower() in text, f"{word!r} not in {err}"
+        # stderr repeats the error for people
+        assert "error:" in run.stderr
+    if case.extra is not None:
+        case.extra(tmp_path, run, report)
+    assert run.cpu < CPU_BUDGET_S, f"{run.cpu:.1f} s of CPU"
+    assert run.wall < WALL_BUDGET_S, f"{run.wall:.1f} s wall time"
+    assert run.max_rss_mb < MEMORY_BUDGET_MB, f"{run.max_rss_mb:.0f} MB peak RSS"
+    record["passed"] = True
+
+
+def test_runs_are_measured_per_child(tmp_path: Path) -> None:
+    """The measurement itself: a child that allocates 200 MB shows it, the next one does not."""
+    code = "b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"
+    _, status, usage = _wait(subprocess.Popen([sys.executable, "-c", code]))
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert usage.ru_maxrss / 1024 > 190
+    _, status, usage = _wait(subprocess.Popen([sys.executable, "-c", "pass"]))
+    assert usage.ru_maxrss / 1024 < 100
+
+
+def _wait(proc: subprocess.Popen[bytes]) -> tuple[int, int, Any]:
+    pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return pid, status, usage

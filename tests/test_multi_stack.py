@@ -1,0 +1,69 @@
+"""Several templates are one system: exports/imports, nested stacks, folders, stack names."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from scan_helpers import edge_set, node_roles, scan
+
+MULTI = Path(__file__).resolve().parent.parent / "fixtures" / "multi"
+
+
+def test_cross_stack_import_becomes_an_edge_between_stacks() -> None:
+    a = scan([MULTI / "cross-stack" / "orders-producer.yaml", MULTI / "cross-stack" / "orders-consumer.yaml"])
+    assert not a.errors
+    assert edge_set(a) == {
+        "orders-producer/IntakeUrl -triggers-> orders-producer/IntakeFunction",
+        "orders-producer/IntakeFunction -writes-> orders-producer/OrdersQueue",
+        "orders-producer/OrdersQueue -triggers-> orders-consumer/FulfilFunction",
+    }
+    assert a.verdict.level == "serverless"
+    assert a.verdict.architecture == "distributed"
+    assert {s for i in a.inputs for s in i.stacks} == {"orders-producer", "orders-consumer"}
+
+
+def test_folder_is_one_system() -> None:
+    a = scan([MULTI / "cross-stack"])
+    assert "orders-producer/OrdersQueue -triggers-> orders-consumer/FulfilFunction" in edge_set(a)
+
+
+def test_import_out_of_scope_is_unknown_not_a_guess() -> None:
+    a = scan([MULTI / "cross-stack" / "orders-consumer.yaml"])
+    assert node_roles(a) == {"FulfilFunction": "compute"}
+    assert edge_set(a) == set()
+
+
+def test_nested_stack_ids_parameters_and_outputs() -> None:
+    a = scan([MULTI / "nested" / "parent.yaml"])
+    assert not a.errors and not a.internal_errors
+    assert node_roles(a) == {
+        "EventsTopic": "channel",
+        "parent/Workers/ArchiveQueue": "channel",
+        "parent/Workers/WorkerFunction": "compute",
+    }
+    # TopicArn parameter passed in; Workers.Outputs.ArchiveQueueArn read back.
+    assert edge_set(a) == {
+        "EventsTopic -triggers-> parent/Workers/WorkerFunction",
+        "EventsTopic -triggers-> parent/Workers/ArchiveQueue",
+    }
+
+
+def test_nested_stack_cycle_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    for name, other in (("a", "b"), ("b", "a")):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n"
+            f"    Properties:\n      TemplateURL: ./{other}.yaml\n"
+        )
+    a = scan([tmp_path / "a.yaml"])
+    assert a.errors and "cycle" in a.errors[0].message
+
+
+def test_same_stem_files_get_their_relative_paths_as_stack_names(tmp_path: Path) -> None:
+    for svc in ("orders", "billing"):
+        (tmp_path / svc).mkdir()
+        shutil.copy(MULTI / "nested" / "child.yaml", tmp_path / svc / "template.yaml")
+    a = scan([tmp_path])
+    stacks = {s for i in a.inputs for s in i.stacks}
+    assert stacks == {"orders/template", "billing/template"}
+    assert "orders/template/WorkerFunction" in node_roles(a)
