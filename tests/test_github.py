@@ -437,3 +437,8 @@ def test_cli_github_comment(
     assert _cli(["github", "comment", "--body-file", str(body)]) == 0
     assert "::warning::" in capsys.readouterr().out
     assert len(github.of("POST")) == 1 and len(github.of("PATCH")) == 1
+
+
+def test_a_malformed_api_url_is_a_message() -> None:
+    result = post_sticky_comment("x", repo=REPO, pr_number=1, token="t", api_url="not a url")
+    assert not result.posted and "could not be reached" in result.message

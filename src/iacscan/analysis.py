@@ -39,7 +39,7 @@ def analyze(
         topology=c.topology,
         boundary=c.boundary,
         findings=c.findings,
-        errors=tuple(errors),
+        errors=tuple(errors) + result.input_errors,
         internal_errors=internal,
         notes=tuple(notes),
     )

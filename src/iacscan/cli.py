@@ -10,7 +10,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,20 +31,20 @@ EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 ISSUES_URL = "https://github.com/iacscan/iacscan/issues"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     sarif = "sarif"
     markdown = "markdown"
 
 
-class GraphFormat(str, Enum):
+class GraphFormat(StrEnum):
     mermaid = "mermaid"
     dot = "dot"
     json = "json"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     never = "never"
     not_serverless = "not-serverless"
     warning = "warning"

@@ -7,6 +7,7 @@ be posted must not fail the job; the caller prints ``CommentResult.message`` ins
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -62,21 +63,21 @@ class _Client:
 
     def request(self, method: str, url: str, payload: Any = None) -> tuple[Any, Mapping[str, str]]:
         data = None if payload is None else json.dumps(payload).encode("utf-8")
-        req = urllib.request.Request(url, data=data, method=method)
-        req.add_header("Authorization", f"Bearer {self.token}")
-        req.add_header("Accept", "application/vnd.github+json")
-        req.add_header("X-GitHub-Api-Version", API_VERSION)
-        req.add_header("User-Agent", "iacscan")
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
         try:
+            req = urllib.request.Request(url, data=data, method=method)
+            req.add_header("Authorization", f"Bearer {self.token}")
+            req.add_header("Accept", "application/vnd.github+json")
+            req.add_header("X-GitHub-Api-Version", API_VERSION)
+            req.add_header("User-Agent", "iacscan")
+            if data is not None:
+                req.add_header("Content-Type", "application/json")
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 raw = resp.read()
                 headers = {k.lower(): v for k, v in resp.headers.items()}
         except urllib.error.HTTPError as err:
             headers = {k.lower(): v for k, v in (err.headers or {}).items()}
             raise _Failed(err.code, _error_detail(err), headers) from None
-        except (urllib.error.URLError, OSError) as err:
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as err:
             reason = getattr(err, "reason", err)
             raise _Failed(None, f"{type(err).__name__}: {reason}", {}) from None
         try:

@@ -21,6 +21,15 @@ _OPEN, _SEP, _CLOSE = "\x01", "\x1f", "\x02"
 _TOKEN = re.compile("\x01([^\x01\x02]*)\x02")
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 MAX_DEPTH = 64
+# Bounds that keep hostile templates (references that double each other, cycles, huge values
+# used many times) linear: a string built by Fn::Sub/Fn::Join holds at most MAX_TEXT characters
+# (CloudFormation caps a whole template at 1 MB); one top-level resolve() visits at most
+# MAX_STEPS values; all resolve() calls of a Scope together at most BASE_BUDGET steps plus
+# BUDGET_PER_VALUE per value in the templates. Past a bound the value is an Unknown.
+MAX_TEXT = 2 * 1024 * 1024
+MAX_STEPS = 1_000_000
+BASE_BUDGET = 5_000_000
+BUDGET_PER_VALUE = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +142,19 @@ class Scope:
         self.exports: dict[str, tuple[str, Any]] = {}
         self._cond_cache: dict[tuple[str, str], bool | None] = {}
         self._in_progress: set[tuple[str, str]] = set()
+        # Referenced values (parameters, exports, nested stack outputs) resolved once each:
+        # key -> (value, cost in steps charged again on every use); cycles are detected.
+        self._memo: dict[tuple[str, ...], tuple[Any, int]] = {}
+        self._resolving: set[tuple[str, ...]] = set()
+        self._active = 0
+        self._steps = 0
+        self._top_stack = ""
+        self.budget = BASE_BUDGET + BUDGET_PER_VALUE * sum(
+            _count_values(t) for t in templates.values()
+        )
+        self.spent = 0
+        # (reason, stack) once a bound was hit: some values are Unknown because of it.
+        self.exhausted: tuple[str, str] | None = None
         for stack, t in templates.items():
             for out in t.outputs.values():
                 if not isinstance(out, Mapping):
@@ -146,6 +168,36 @@ class Scope:
     # ------------------------------------------------------------------ values
 
     def resolve(self, stack: str, value: Any, depth: int = 0) -> Any:
+        if self._active == 0:
+            self._steps = 0  # a new top-level call
+            self._top_stack = stack
+        self._active += 1
+        try:
+            return self._resolve(stack, value, depth)
+        finally:
+            self._active -= 1
+
+    def _charge(self, steps: int) -> Unknown | None:
+        self._steps += steps
+        self.spent += steps
+        if self._steps > MAX_STEPS:
+            return self._over(f"a value needs more than {MAX_STEPS:,} steps to resolve")
+        if self.spent > self.budget:
+            return self._over(
+                f"resolving the templates took more than {self.budget:,} steps "
+                "(references that amplify each other)"
+            )
+        return None
+
+    def _over(self, reason: str) -> Unknown:
+        if self.exhausted is None:
+            self.exhausted = (reason, self._top_stack)
+        return Unknown(reason)
+
+    def _resolve(self, stack: str, value: Any, depth: int) -> Any:
+        over = self._charge(1)
+        if over is not None:
+            return over
         if depth > MAX_DEPTH:
             return Unknown("nesting too deep")
         if isinstance(value, Mapping):
@@ -204,6 +256,9 @@ class Scope:
             parts = [self._as_text(i) for i in items]
             if any(isinstance(p, Unknown) for p in parts):
                 return Unknown("Fn::Join over an unknown value", tuple(p for p in parts))
+            size = sum(len(str(p)) for p in parts) + len(delim) * max(0, len(parts) - 1)
+            if size > MAX_TEXT + _literal_size(arg[1], delim):
+                return self._over(f"Fn::Join builds a value over {MAX_TEXT:,} characters")
             return delim.join(str(p) for p in parts)
         if fn == "Fn::Select":
             if not isinstance(arg, list) or len(arg) != 2:
@@ -223,7 +278,9 @@ class Scope:
             delim = self.resolve(stack, arg[0], depth)
             text = self.resolve(stack, arg[1], depth)
             if isinstance(delim, str) and delim and isinstance(text, str):
-                return text.split(delim)
+                parts = text.split(delim)
+                over = self._charge(len(parts))
+                return parts if over is None else over
             return Unknown("Fn::Split over an unknown string")
         if fn == "Fn::If":
             if not isinstance(arg, list) or len(arg) != 3 or not isinstance(arg[0], str):
@@ -243,14 +300,21 @@ class Scope:
             name = self.resolve(stack, arg, depth)
             if isinstance(name, str) and name in self.exports:
                 estack, evalue = self.exports[name]
-                return self.resolve(estack, evalue, depth)
+                return self._memoized(
+                    ("export", name),
+                    f"export {name}",
+                    lambda: self.resolve(estack, evalue, depth),
+                )
             return Unknown(f"import {display(name)} is not exported by a stack in scope")
         if fn == "Fn::Base64":
             return self.resolve(stack, arg, depth)
         if fn == "Fn::GetAZs":
             return Unknown("availability zones are known only at deploy time")
         if fn == "Fn::ToJsonString":
-            return json.dumps(self.resolve(stack, arg, depth), default=str)
+            as_json = json.dumps(self.resolve(stack, arg, depth), default=str)
+            if len(as_json) > MAX_TEXT:
+                return self._over(f"Fn::ToJsonString builds a value over {MAX_TEXT:,} characters")
+            return as_json
         if fn == "Fn::Length":
             items = self.resolve(stack, arg, depth)
             return len(items) if isinstance(items, list) else Unknown("Fn::Length of unknown list")
@@ -284,6 +348,34 @@ class Scope:
             return pseudo_token(name)
         if name in t.resources:
             return ref_token(stack, name, "Ref")
+        if name in t.parameter_values or name in t.parameters:
+            return self._memoized(
+                ("parameter", stack, name),
+                f"parameter {name}",
+                lambda: self._parameter(stack, name, depth),
+            )
+        return Unknown(f"Ref to {name}, which is not defined in {t.file}")
+
+    def _memoized(self, key: tuple[str, ...], what: str, compute: Any) -> Any:
+        """A referenced value, resolved once; every use is charged what it cost (no blow-up)."""
+        hit = self._memo.get(key)
+        if hit is not None:
+            over = self._charge(hit[1])
+            return hit[0] if over is None else over
+        if key in self._resolving:
+            return Unknown(f"{what} refers to itself (a cycle)")
+        self._resolving.add(key)
+        before = self._steps
+        try:
+            value = compute()
+        finally:
+            self._resolving.discard(key)
+        cost = max(1, self._steps - before) + _weight(value)
+        self._memo[key] = (value, cost)
+        return value
+
+    def _parameter(self, stack: str, name: str, depth: int) -> Any:
+        t = self.templates[stack]
         if name in t.parameter_values:
             raw = t.parameter_values[name]
             parent = self._parent_stack(t)
@@ -300,8 +392,7 @@ class Scope:
                         if isinstance(default, str):
                             return [s.strip() for s in default.split(",")]
                     return default
-            return Unknown(f"parameter {name} has no default")
-        return Unknown(f"Ref to {name}, which is not defined in {t.file}")
+        return Unknown(f"parameter {name} has no default")
 
     def _parent_stack(self, t: Template) -> str | None:
         if t.parent is None:
@@ -320,7 +411,12 @@ class Scope:
             if ct is not None:
                 out = ct.outputs.get(attr[len("Outputs.") :])
                 if isinstance(out, Mapping) and "Value" in out:
-                    return self.resolve(child, out["Value"], depth)
+                    value = out["Value"]
+                    return self._memoized(
+                        ("output", child, attr),
+                        f"output {attr} of nested stack {lid}",
+                        lambda: self.resolve(child, value, depth),
+                    )
             return Unknown(f"output {attr} of nested stack {lid} is not in scope")
         return ref_token(stack, lid, attr)
 
@@ -335,8 +431,11 @@ class Scope:
             return Unknown("Fn::Sub needs a string")
         local = {str(k): self.resolve(stack, v, depth) for k, v in variables.items()}
         unknowns: list[Unknown] = []
+        size = [0]  # characters inserted: the literal text is bounded by the file size
 
         def repl(m: re.Match[str]) -> str:
+            if size[0] > MAX_TEXT:
+                return ""  # the result is dropped below: stop building it
             name = m.group(1).strip()
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
@@ -350,10 +449,13 @@ class Scope:
             text_value = self._as_text(value)
             if isinstance(text_value, Unknown):
                 unknowns.append(text_value)
-                return unknown_token(text_value.reason)
+                text_value = unknown_token(text_value.reason)
+            size[0] += len(text_value)
             return text_value
 
         result = _SUB_VAR.sub(repl, text)
+        if size[0] > MAX_TEXT:
+            return self._over(f"Fn::Sub inserts more than {MAX_TEXT:,} characters")
         return result
 
     def _find_in_map(self, t: Template, stack: str, arg: Any, depth: int) -> Any:
@@ -425,3 +527,50 @@ class Scope:
     def resource_enabled(self, stack: str, condition: str | None) -> bool | None:
         """Whether a resource with ``Condition: name`` is deployed (None = unknown)."""
         return True if condition is None else self.condition(stack, condition)
+
+
+def _literal_size(items: Any, delim: str) -> int:
+    """Characters a Fn::Join's own literal items hold (what it may build without amplifying)."""
+    if not isinstance(items, list):
+        return 0
+    return sum(len(i) for i in items if isinstance(i, str)) + len(delim) * len(items)
+
+
+def _weight(value: Any) -> int:
+    """What using a value costs its consumers: its items, and its text by the 16 characters."""
+    weight = 0
+    stack: list[Any] = [value]
+    while stack and weight <= MAX_STEPS:
+        item = stack.pop()
+        if isinstance(item, str):
+            weight += len(item) // 16
+        elif isinstance(item, Mapping):
+            weight += len(item)
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            weight += len(item)
+            stack.extend(item)
+        elif isinstance(item, Unknown):
+            stack.extend(item.options)
+    return weight
+
+
+def _count_values(t: Template) -> int:
+    """How many values a template holds (iteratively: no recursion)."""
+    count = 0
+    stack: list[Any] = [
+        t.parameters,
+        t.parameter_values,
+        t.conditions,
+        t.mappings,
+        t.outputs,
+        *(r.properties for r in t.resources.values()),
+    ]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count

@@ -54,7 +54,7 @@ class CdkConfig:
     context: Mapping[str, Any]  # as given to the app: tool defaults < cdk.context.json < cdk.json
     output: str  # the folder `cdk synth` writes to
     excludes: tuple[str, ...]  # watch.exclude globs
-    file: str
+    file: str  # the app folder: errors about the app (config, synthesis) name it
 
 
 def is_cdk_app(path: Path) -> bool:
@@ -69,15 +69,16 @@ def is_cdk_out(path: Path) -> bool:
 
 def read_config(app_dir: Path, limits: Limits) -> CdkConfig:
     cdk_json = app_dir / CDK_JSON
-    data = _json_object(cdk_json, limits)
+    where = str(app_dir)
+    data = _json_object(cdk_json, limits, where)
     saved_file = app_dir / CONTEXT_FILE
-    saved = _json_object(saved_file, limits) if saved_file.is_file() else {}
+    saved = _json_object(saved_file, limits, where) if saved_file.is_file() else {}
     app = data.get("app")
     if app is not None and not isinstance(app, str):
         raise InputParseError(
             '"app" in cdk.json is not a string',
             'set "app" to the command that runs the app, e.g. "python3 app.py"',
-            file=str(cdk_json),
+            file=where,
         )
     context = dict(TOOL_CONTEXT)
     if data.get("pathMetadata") is False:
@@ -97,7 +98,7 @@ def read_config(app_dir: Path, limits: Limits) -> CdkConfig:
         context=context,
         output=output if isinstance(output, str) and output.strip() else "cdk.out",
         excludes=tuple(e for e in excludes or () if isinstance(e, str)),
-        file=str(cdk_json),
+        file=where,
     )
 
 
@@ -282,7 +283,7 @@ def _result(
     )
 
 
-def _json_object(path: Path, limits: Limits) -> Mapping[str, Any]:
+def _json_object(path: Path, limits: Limits, where: str) -> Mapping[str, Any]:
     text = read_text(path, limits)
     try:
         data = json.loads(text) if text.strip() else {}
@@ -290,14 +291,13 @@ def _json_object(path: Path, limits: Limits) -> Mapping[str, Any]:
         raise InputParseError(
             f"{path.name} is not valid JSON: {err}",
             f"fix the JSON syntax of {path.name}",
-            file=str(path),
-            line=getattr(err, "lineno", None),
+            file=where,
         ) from None
     if not isinstance(data, Mapping):
         raise InputParseError(
             f"{path.name} is not a JSON object",
             f"{path.name} must be a JSON object",
-            file=str(path),
+            file=where,
         )
     return data
 

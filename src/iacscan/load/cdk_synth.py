@@ -57,6 +57,7 @@ JSII_SILENCERS = {
 }
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_TRACEBACK_BANNER = re.compile(r"^\s*Traceback \(most recent call last\):\s*$")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SHELL_TOKEN = re.compile(r"^[();<>|&]+$")
 _AWS_ACCESS = re.compile(
@@ -233,7 +234,16 @@ def run_app(
 
 
 def tail_lines(text: str, count: int = TAIL_LINES) -> list[str]:
-    lines = [line.rstrip()[:400] for line in _ANSI.sub("", text).splitlines() if line.strip()]
+    """The last ``count`` meaningful lines of the app's output, for a message.
+
+    Python's "Traceback (most recent call last):" banner is left out: it says nothing the
+    frames below do not, and in iacscan's own stderr it would read like a crash of iacscan.
+    """
+    lines = [
+        line.rstrip()[:400]
+        for line in _ANSI.sub("", text).splitlines()
+        if line.strip() and not _TRACEBACK_BANNER.match(line)
+    ]
     return lines[-count:]
 
 

@@ -33,7 +33,15 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> list[str]:
     cwd = Path.cwd()
     top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
     rels = [str(Path(p).resolve().relative_to(top)) for p in paths]
-    archive = _git(["archive", "--format=tar", ref, "--", *rels], top)
+    dest.mkdir(parents=True, exist_ok=True)
+    present = []
+    for rel in rels:
+        listed = _git(["ls-tree", "--name-only", ref, "--", rel], top).strip()
+        if listed:  # a path that does not exist at ref (a PR adding it) is simply empty there
+            present.append(rel)
+    if not present:
+        return []
+    archive = _git(["archive", "--format=tar", ref, "--", *present], top)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(dest, filter="data")
-    return [str(dest / r) for r in rels]
+    return [str(dest / r) for r in present]

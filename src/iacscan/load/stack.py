@@ -186,12 +186,9 @@ class _Loader:
         stack = as_name or real_name
         file = f"stack:{stack}"
         data = self.template_data(stack_id, "Original", file)
-        actual = _actual_parameters(desc, data.get("Parameters"))
-        # A value the parent passes as an intrinsic (Ref Queue, GetAtt X.Arn) keeps pointing at
-        # the resource in scope; the deployed value is only its physical name.
-        values = {**actual, **{k: v for k, v in (passed or {}).items() if isinstance(v, Mapping)}}
-        template = self.build(data, stack_id, stack, file, actual, values, as_name)
+        template = self.build(data, desc, stack, file, passed, as_name)
         self.loaded[stack_id] = stack
+        actual = _actual_parameters(desc, template.parameters)
         names, unknown = imported_names(template, StackContext(real_name, stack_id, actual))
         for n in sorted(names):
             self.imports.setdefault(n, stack)
@@ -208,16 +205,17 @@ class _Loader:
     def build(
         self,
         data: Mapping[str, Any],
-        stack_id: str,
+        desc: Mapping[str, Any],
         stack: str,
         file: str,
-        actual: Mapping[str, Any],
-        values: Mapping[str, Any],
+        passed: Mapping[str, Any] | None,
         parent: str | None,
     ) -> Template:
+        stack_id = str(desc.get("StackId"))
         if is_sam(data) and _transforms(data) <= _LOCAL_TRANSFORMS:
             from iacscan.load.sam import transform_sam
 
+            actual = _actual_parameters(desc, data.get("Parameters"))
             try:
                 t = transform_sam(
                     data,
@@ -233,10 +231,12 @@ class _Loader:
                     "read the template CloudFormation processed instead"
                 )
             else:
+                values = _with_passed(actual, passed)
                 return replace(t, kind="stack", file=file, parent=parent, parameter_values=values)
             data = self.template_data(stack_id, "Processed", file)
         elif _transforms(data) or _has_fn_transform(data):
             data = self.template_data(stack_id, "Processed", file)
+        values = _with_passed(_actual_parameters(desc, data.get("Parameters")), passed)
         return template_from_data(
             data, file=file, stack=stack, kind="stack", parent=parent, parameter_values=values
         )
@@ -451,6 +451,13 @@ def _has_fn_transform(data: Mapping[str, Any]) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
+
+
+def _with_passed(actual: Mapping[str, Any], passed: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A value the parent passes as an intrinsic (Ref Queue, GetAtt X.Arn) keeps pointing at
+    the resource in scope; the deployed value is only the resource's physical name."""
+    intrinsic = {k: v for k, v in (passed or {}).items() if isinstance(v, Mapping)}
+    return {**actual, **intrinsic}
 
 
 def _actual_parameters(desc: Mapping[str, Any], declared: object) -> dict[str, Any]:

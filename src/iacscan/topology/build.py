@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from iacscan.model import Template, Topology
+from iacscan.model import InputError, Template, Topology
 from iacscan.resolve import Scope
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import ExtractorFailure
@@ -18,6 +18,8 @@ class TopologyResult:
     topology: Topology
     context: ScanContext
     failures: tuple[ExtractorFailure, ...]
+    # Inputs (or parts of them) that could not be analysed: the Analysis' errors.
+    input_errors: tuple[InputError, ...] = ()
 
 
 def build_topology(
@@ -33,7 +35,24 @@ def build_topology(
         except Exception as err:  # a bug in one extractor must not lose the report
             ctx.failures.append(ExtractorFailure(ident, "", "*", err))
     mark_deploy_time(ctx)
-    return TopologyResult(ctx.graph.freeze(), ctx, tuple(ctx.failures))
+    if scope.exhausted is not None:
+        reason, stack = scope.exhausted
+        t = templates.get(stack)
+        ctx.input_errors.append(
+            InputError(
+                file=t.file if t is not None else "",
+                line=None,
+                kind="limit",
+                message=f"some values were left unknown: {reason}",
+                hint="the template's references amplify each other (parameters, Fn::Sub or "
+                "Fn::Join that double a value, or one large value used many times); "
+                "CloudFormation would reject values this large; edges that depend on them "
+                "are missing",
+            )
+        )
+    return TopologyResult(
+        ctx.graph.freeze(), ctx, tuple(ctx.failures), tuple(ctx.input_errors)
+    )
 
 
 _HELPER_PATHS = (

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from iacscan.model import EdgeKind, Resource, Role, Template, Via, line_of
+from iacscan.model import EdgeKind, ErrorKind, InputError, Resource, Role, Template, Via, line_of
 from iacscan.resolve import Ref, Scope, Unknown, display, has_tokens, refs_in, split_tokens
 from iacscan.topology.arns import NAME_PROPERTIES, parse_arn
 from iacscan.topology.graph import GraphBuilder, NodeDraft
@@ -40,6 +40,9 @@ class ScanContext:
         self.scope = scope
         self.actions = actions or {}
         self.failures: list[Any] = []
+        # Parts of an input that cannot be analysed (a definition over a limit, invalid JSON):
+        # reported in the Analysis' errors, with the file and line; the rest goes on.
+        self.input_errors: list[InputError] = []
         # Per-node facts extractors learn and classification reads (e.g. a workflow's shape).
         self.facts: dict[str, dict[str, Any]] = {}
         self.graph = GraphBuilder()
@@ -157,6 +160,25 @@ class ScanContext:
         if line is None and res is not None:
             line = res.line
         return Via(what=what, file=self.templates[stack].file, line=line, weak=weak)
+
+    def input_error(
+        self,
+        stack: str,
+        message: str,
+        hint: str,
+        *,
+        kind: ErrorKind = "parse",
+        at: object = None,
+        res: Resource | None = None,
+    ) -> None:
+        line = line_of(at) if at is not None else None
+        if line is None and res is not None:
+            line = res.line
+        self.input_errors.append(
+            InputError(
+                file=self.templates[stack].file, line=line, kind=kind, message=message, hint=hint
+            )
+        )
 
     # ------------------------------------------------------------------ values
 

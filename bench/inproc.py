@@ -1,0 +1,150 @@
+"""In-process timings of one template, run in a fresh interpreter by bench/run.py.
+
+    .venv/bin/python bench/inproc.py FILE [REPEATS]
+
+Prints one JSON object: import time of the library, the first (cold) scan, and per-repeat warm
+timings of the stages (read+decode, load total, analyze, JSON render) plus a plain libyaml
+CSafeLoader parse of the same text. Uses the library the way tests/scan_helpers.py does.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+perf = time.perf_counter
+
+
+def csafe_loader() -> type:
+    import yaml
+
+    class Loader(yaml.CSafeLoader):  # accepts !Ref, !GetAtt, !Sub ... like any CFN reader must
+        pass
+
+    def unknown(loader: yaml.Loader, suffix: str, node: yaml.Node) -> object:
+        if isinstance(node, yaml.ScalarNode):
+            return {suffix: loader.construct_scalar(node)}
+        if isinstance(node, yaml.SequenceNode):
+            return {suffix: loader.construct_sequence(node, deep=True)}
+        return {suffix: loader.construct_mapping(node, deep=True)}
+
+    Loader.add_multi_constructor("!", unknown)
+    return Loader
+
+
+class Timer:
+    """Wraps a module attribute and adds up the time spent in it."""
+
+    def __init__(self, module: object, name: str) -> None:
+        self.total = 0.0
+        self.ok = hasattr(module, name)
+        if not self.ok:
+            return
+        inner = getattr(module, name)
+
+        def wrapped(*a: object, **kw: object) -> object:
+            t = perf()
+            try:
+                return inner(*a, **kw)
+            finally:
+                self.total += perf() - t
+
+        setattr(module, name, wrapped)
+
+    def take(self) -> float | None:
+        value, self.total = self.total, 0.0
+        return value if self.ok else None
+
+
+def main() -> None:
+    path = sys.argv[1]
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    out: dict[str, object] = {"file": path}
+
+    t = perf()
+    import iacscan.analysis as analysis_mod
+    import iacscan.load.discover as discover_mod
+    from iacscan.classify.profile import load_profile
+    from iacscan.load.iam_actions import action_table
+
+    out["import_library"] = perf() - t
+    t = perf()
+    import cfnlint.decode.decode  # noqa: F401  (lazily imported by iacscan.load.cfn)
+
+    out["import_cfnlint_decode"] = perf() - t
+    t = perf()
+    import iacscan.load.sam as sam_mod  # noqa: F401  (lazily imported for SAM templates)
+
+    out["import_sam"] = perf() - t
+
+    decode_t = Timer(discover_mod, "decode_text")
+    sam_t = Timer(sam_mod, "transform_sam")
+    topo_t = Timer(analysis_mod, "build_topology")
+    classify_t = Timer(analysis_mod, "classify")
+
+    from iacscan.render.json_report import analysis_to_dict
+
+    def scan_once() -> dict[str, float | None]:
+        r: dict[str, float | None] = {}
+        t0 = perf()
+        loaded = discover_mod.load_paths([path])
+        t1 = perf()
+        profile = load_profile("johnston-2023")
+        actions = action_table()
+        t2 = perf()
+        analysis = analysis_mod.analyze(
+            loaded.templates,
+            profile=profile,
+            actions=actions,
+            inputs=loaded.inputs,
+            errors=loaded.errors,
+            notes=loaded.notes,
+        )
+        t3 = perf()
+        text = json.dumps(analysis_to_dict(analysis), indent=2, ensure_ascii=False)
+        t4 = perf()
+        r["load"] = t1 - t0
+        r["decode"] = decode_t.take()
+        r["sam_transform"] = sam_t.take()
+        r["profile_actions"] = t2 - t1
+        r["analyze"] = t3 - t2
+        r["topology"] = topo_t.take()
+        r["classify"] = classify_t.take()
+        r["render_json"] = t4 - t3
+        r["total"] = t4 - t0
+        r["nodes"] = len(analysis.topology.nodes)
+        r["edges"] = len(analysis.topology.edges)
+        r["errors"] = len(analysis.errors) + len(analysis.internal_errors)
+        r["json_bytes"] = len(text)
+        return r
+
+    out["cold"] = scan_once()
+    out["warm"] = [scan_once() for _ in range(repeats)]
+
+    import yaml
+
+    loader = csafe_loader()
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    runs = []
+    for _ in range(repeats + 1):
+        t = perf()
+        yaml.load(text, Loader=loader)  # noqa: S506 (a CSafeLoader subclass)
+        runs.append(perf() - t)
+    out["csafe_parse"] = runs[1:] if len(runs) > 1 else runs
+    if path.endswith(".json"):
+        runs = []
+        for _ in range(repeats):
+            t = perf()
+            json.loads(text)
+            runs.append(perf() - t)
+        out["json_loads"] = runs
+    import resource
+
+    out["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
