@@ -13,7 +13,21 @@ import json
 import sys
 import time
 
-perf = time.perf_counter
+
+def perf() -> float:
+    return time.perf_counter()
+
+
+def cpu() -> float:
+    return time.process_time()
+
+
+def clocks() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def since(start: tuple[float, float]) -> dict[str, float]:
+    return {"wall": time.perf_counter() - start[0], "cpu": time.process_time() - start[1]}
 
 
 def csafe_loader() -> type:
@@ -38,22 +52,25 @@ class Timer:
 
     def __init__(self, module: object, name: str) -> None:
         self.total = 0.0
+        self.total_cpu = 0.0
         self.ok = hasattr(module, name)
         if not self.ok:
             return
         inner = getattr(module, name)
 
         def wrapped(*a: object, **kw: object) -> object:
-            t = perf()
+            t, c = clocks()
             try:
                 return inner(*a, **kw)
             finally:
                 self.total += perf() - t
+                self.total_cpu += cpu() - c
 
         setattr(module, name, wrapped)
 
-    def take(self) -> float | None:
-        value, self.total = self.total, 0.0
+    def take(self) -> dict[str, float] | None:
+        value = {"wall": self.total, "cpu": self.total_cpu}
+        self.total = self.total_cpu = 0.0
         return value if self.ok else None
 
 
@@ -62,21 +79,21 @@ def main() -> None:
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     out: dict[str, object] = {"file": path}
 
-    t = perf()
+    t = clocks()
     import iacscan.analysis as analysis_mod
     import iacscan.load.discover as discover_mod
     from iacscan.classify.profile import load_profile
     from iacscan.load.iam_actions import action_table
 
-    out["import_library"] = perf() - t
-    t = perf()
+    out["import_library"] = since(t)
+    t = clocks()
     import cfnlint.decode.decode  # noqa: F401  (lazily imported by iacscan.load.cfn)
 
-    out["import_cfnlint_decode"] = perf() - t
-    t = perf()
+    out["import_cfnlint_decode"] = since(t)
+    t = clocks()
     import iacscan.load.sam as sam_mod  # noqa: F401  (lazily imported for SAM templates)
 
-    out["import_sam"] = perf() - t
+    out["import_sam"] = since(t)
 
     decode_t = Timer(discover_mod, "decode_text")
     sam_t = Timer(sam_mod, "transform_sam")
@@ -85,14 +102,16 @@ def main() -> None:
 
     from iacscan.render.json_report import analysis_to_dict
 
-    def scan_once() -> dict[str, float | None]:
-        r: dict[str, float | None] = {}
-        t0 = perf()
+    def scan_once() -> dict[str, object]:
+        r: dict[str, object] = {}
+        t0 = clocks()
         loaded = discover_mod.load_paths([path])
-        t1 = perf()
+        r["load"] = since(t0)
+        t1 = clocks()
         profile = load_profile("johnston-2023")
         actions = action_table()
-        t2 = perf()
+        r["profile_actions"] = since(t1)
+        t2 = clocks()
         analysis = analysis_mod.analyze(
             loaded.templates,
             profile=profile,
@@ -101,18 +120,15 @@ def main() -> None:
             errors=loaded.errors,
             notes=loaded.notes,
         )
-        t3 = perf()
+        r["analyze"] = since(t2)
+        t3 = clocks()
         text = json.dumps(analysis_to_dict(analysis), indent=2, ensure_ascii=False)
-        t4 = perf()
-        r["load"] = t1 - t0
+        r["render_json"] = since(t3)
+        r["total"] = since(t0)
         r["decode"] = decode_t.take()
         r["sam_transform"] = sam_t.take()
-        r["profile_actions"] = t2 - t1
-        r["analyze"] = t3 - t2
         r["topology"] = topo_t.take()
         r["classify"] = classify_t.take()
-        r["render_json"] = t4 - t3
-        r["total"] = t4 - t0
         r["nodes"] = len(analysis.topology.nodes)
         r["edges"] = len(analysis.topology.edges)
         r["errors"] = len(analysis.errors) + len(analysis.internal_errors)
@@ -129,16 +145,16 @@ def main() -> None:
         text = fh.read()
     runs = []
     for _ in range(repeats + 1):
-        t = perf()
+        t = clocks()
         yaml.load(text, Loader=loader)  # noqa: S506 (a CSafeLoader subclass)
-        runs.append(perf() - t)
+        runs.append(since(t))
     out["csafe_parse"] = runs[1:] if len(runs) > 1 else runs
     if path.endswith(".json"):
         runs = []
         for _ in range(repeats):
-            t = perf()
+            t = clocks()
             json.loads(text)
-            runs.append(perf() - t)
+            runs.append(since(t))
         out["json_loads"] = runs
     import resource
 

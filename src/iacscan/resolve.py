@@ -388,9 +388,9 @@ class Scope:
                     return Unknown(f"parameter {name} is read from SSM at deploy time")
                 if "Default" in p:
                     default = self.resolve(stack, p["Default"], depth)
-                    if ptype.startswith("List<") or ptype == "CommaDelimitedList":
-                        if isinstance(default, str):
-                            return [s.strip() for s in default.split(",")]
+                    is_list = ptype.startswith("List<") or ptype == "CommaDelimitedList"
+                    if is_list and isinstance(default, str):
+                        return [s.strip() for s in default.split(",")]
                     return default
         return Unknown(f"parameter {name} has no default")
 

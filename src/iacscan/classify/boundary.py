@@ -26,9 +26,9 @@ def find_boundary(ctx: ScanContext, topology: Topology) -> Boundary:
             ingress.add(n.id)
         elif n.role in _DATA and not incoming[n.id] and outgoing[n.id]:
             ingress.add(n.id)  # fed from outside: nothing in scope writes it
-        if (n.role in _DATA or n.role == "external") and incoming[n.id] and not outgoing[n.id]:
-            if any(k in ("writes", "triggers") for k in incoming[n.id]):
-                egress.add(n.id)
+        written = any(k in ("writes", "triggers") for k in incoming[n.id])
+        if (n.role in _DATA or n.role == "external") and written and not outgoing[n.id]:
+            egress.add(n.id)
     node_ids = {n.id for n in topology.nodes}
     for stack, t in ctx.templates.items():
         for out in t.outputs.values():

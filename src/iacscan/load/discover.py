@@ -25,6 +25,8 @@ from iacscan.model import InputError, InputInfo, InputKind, Template
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".aws-sam"}
 MAX_NESTING = 10
+# Nested templates loaded for one top-level template (fan-out: 10 stacks of 10 stacks of ...).
+MAX_NESTED_TEMPLATES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +107,14 @@ def load_template(
     parent: str | None = None,
     parameter_values: Mapping[str, Any] | None = None,
     chain: tuple[str, ...] = (),
+    errors: list[InputError] | None = None,
+    count: list[int] | None = None,
 ) -> tuple[list[Template], InputKind] | None:
-    """One template file (plain or SAM) and the local nested stacks it includes."""
+    """One template file (plain or SAM) and the local nested stacks it includes.
+
+    A nested template that cannot be loaded is added to ``errors`` (when given) and the
+    including template is kept; without ``errors`` it raises.
+    """
     text = read_text(path, limits)
     data = decode_text(text, str(path), limits)
     if folder_mode and not looks_like_template(data):
@@ -136,7 +144,8 @@ def load_template(
             data, file=str(path), stack=stack, parent=parent, parameter_values=parameter_values
         )
     out = [template]
-    out.extend(_nested(template, path, limits, chain + (str(path.resolve()),)))
+    count = count if count is not None else [0]
+    out.extend(_nested(template, path, limits, chain + (str(path.resolve()),), errors, count))
     return out, kind
 
 
@@ -149,7 +158,12 @@ def _with_parent(t: Template, parent: str | None, values: Mapping[str, Any] | No
 
 
 def _nested(
-    template: Template, path: Path, limits: Limits, chain: tuple[str, ...]
+    template: Template,
+    path: Path,
+    limits: Limits,
+    chain: tuple[str, ...],
+    errors: list[InputError] | None,
+    count: list[int],
 ) -> list[Template]:
     out: list[Template] = []
     for lid, res in template.resources.items():
@@ -158,40 +172,77 @@ def _nested(
         url = res.properties.get("TemplateURL")
         if not isinstance(url, str) or "://" in url or url.startswith("https:"):
             continue  # remote or computed: an external node, marked unknown
-        child = (path.parent / url).resolve()
-        if str(child) in chain:
-            raise InputParseError(
-                f"nested stack {lid} includes {url}, which includes this template again (a cycle)",
-                "remove the cycle between the nested templates",
-                file=str(path),
-                line=res.line,
-            )
-        if len(chain) >= MAX_NESTING:
-            raise LimitError(
-                f"nested stacks deeper than {MAX_NESTING} levels",
-                "flatten the nesting",
-                file=str(path),
-                line=res.line,
-            )
-        if not child.is_file():
-            raise InputParseError(
-                f"nested stack {lid}: {url} not found",
-                "check TemplateURL",
-                file=str(path),
-                line=res.line,
-            )
-        params = res.properties.get("Parameters")
-        loaded = load_template(
-            child,
-            f"{template.stack}/{lid}",
-            limits,
-            parent=f"{template.stack}/{lid}",
-            parameter_values=params if isinstance(params, Mapping) else {},
-            chain=chain,
-        )
-        if loaded:
-            out.extend(loaded[0])
+        try:
+            out.extend(_nested_one(template, path, limits, chain, errors, count, lid, res, url))
+        except IacscanError as err:
+            if errors is None:
+                raise
+            errors.append(error_of(err, str(path)))
     return out
+
+
+def _nested_one(
+    template: Template,
+    path: Path,
+    limits: Limits,
+    chain: tuple[str, ...],
+    errors: list[InputError] | None,
+    count: list[int],
+    lid: str,
+    res: Any,
+    url: str,
+) -> list[Template]:
+    count[0] += 1  # nested templates loaded under one top-level template
+    if count[0] > MAX_NESTED_TEMPLATES:
+        raise LimitError(
+            f"nested stack {lid}: more than {MAX_NESTED_TEMPLATES} nested templates under "
+            f"{Path(chain[0]).name}; the rest are not loaded",
+            "nested stacks that include the same templates many times over multiply; "
+            "scan the nested templates on their own",
+            file=str(path),
+            line=res.line,
+        )
+    try:
+        child = (path.parent / url).resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the name
+        child = None
+    if child is None or str(child) in chain:
+        raise InputParseError(
+            f"nested stack {lid} includes {url}, which includes this template again (a cycle)"
+            if child is not None
+            else f"nested stack {lid}: {url} cannot be resolved to a file",
+            "remove the cycle between the nested templates"
+            if child is not None
+            else "check TemplateURL",
+            file=str(path),
+            line=res.line,
+        )
+    if len(chain) >= MAX_NESTING:
+        raise LimitError(
+            f"nested stacks deeper than {MAX_NESTING} levels",
+            "flatten the nesting",
+            file=str(path),
+            line=res.line,
+        )
+    if not child.is_file():
+        raise InputParseError(
+            f"nested stack {lid}: {url} not found",
+            "check TemplateURL",
+            file=str(path),
+            line=res.line,
+        )
+    params = res.properties.get("Parameters")
+    loaded = load_template(
+        child,
+        f"{template.stack}/{lid}",
+        limits,
+        parent=f"{template.stack}/{lid}",
+        parameter_values=params if isinstance(params, Mapping) else {},
+        chain=chain,
+        errors=errors,
+        count=count,
+    )
+    return loaded[0] if loaded else []
 
 
 def load_paths(
@@ -225,7 +276,9 @@ def load_paths(
     names = stack_names([f for f, _, _ in files], _common_base(bases))
     for f, from_folder, _ in files:
         try:
-            result = load_template(f, names[f], limits, folder_mode=from_folder)
+            result = load_template(
+                f, names[f], limits, folder_mode=from_folder, errors=loaded.errors
+            )
         except IacscanError as err:
             loaded.errors.append(error_of(err, str(f)))
             continue

@@ -18,7 +18,7 @@ from iacscan.model import Resource
 from iacscan.resolve import Unknown, has_tokens
 from iacscan.topology import asl
 from iacscan.topology.context import ScanContext
-from iacscan.topology.extractors.base import each
+from iacscan.topology.extractors.base import each, get
 from iacscan.topology.extractors.iam import link_action
 
 ID = "step-functions"
@@ -29,11 +29,17 @@ _ACTION_ALIASES = {
     "ecs:runtask": "ecs:runtask",
 }
 _SUBST = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-_MAX_DEFINITION = 2 * 1024 * 1024
+# The same bound as load.cfn.Limits.max_definition_size (the SAM loader's DefinitionUri files).
+MAX_DEFINITION = 2 * 1024 * 1024
 
 
 def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str, Any] | None:
-    """The state machine's definition with references kept as tokens; None when unknown."""
+    """The state machine's definition with references kept as tokens; None when unknown.
+
+    A definition over the size limit, or one that is not valid JSON although nothing in it is
+    unknown, is reported as an input error of the template (file and line); the rest of the
+    template is still analysed.
+    """
     props = res.properties
     subs_raw = props.get("DefinitionSubstitutions")
     subs = ctx.resolve(stack, subs_raw) if isinstance(subs_raw, Mapping) else {}
@@ -44,22 +50,83 @@ def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str,
     raw = props.get("DefinitionString")
     if raw is None:
         return None
+    if _literal_size(raw) > MAX_DEFINITION:  # refuse before resolving, not after
+        _too_big(ctx, stack, res, raw, _literal_size(raw))
+        return None
     text = ctx.resolve(stack, raw)
     if isinstance(text, Unknown) or not isinstance(text, str):
         return None
-    if len(text) > _MAX_DEFINITION:
-        raise_limit(res, len(text))
+    if len(text) > MAX_DEFINITION:
+        _too_big(ctx, stack, res, raw, len(text))
+        return None
     if subs:
         text = _SUBST.sub(lambda m: _sub_text(subs, m), text)
     try:
         parsed = json.loads(text, strict=False)
-    except (ValueError, RecursionError):
+    except RecursionError:
+        ctx.input_error(
+            stack,
+            f"the Step Functions definition of {res.logical_id} is nested too deeply to read",
+            "no genuine state machine definition nests this deep; its integrations are unknown",
+            kind="limit",
+            at=raw,
+            res=res,
+        )
         return None
-    return parsed if isinstance(parsed, Mapping) else None
+    except ValueError as err:
+        if not has_tokens(text):  # unknown parts may break the JSON: only report real errors
+            ctx.input_error(
+                stack,
+                f"the Step Functions definition of {res.logical_id} is not valid JSON: "
+                f"{getattr(err, 'msg', err)} at line {getattr(err, 'lineno', '?')} "
+                f"column {getattr(err, 'colno', '?')} of the definition",
+                "fix the DefinitionString (Step Functions rejects it too); the state "
+                "machine's integrations are unknown until then",
+                at=raw,
+                res=res,
+            )
+        return None
+    if not isinstance(parsed, Mapping):
+        if not has_tokens(text):
+            ctx.input_error(
+                stack,
+                f"the Step Functions definition of {res.logical_id} is a "
+                f"{type(parsed).__name__}, not a JSON object",
+                "a definition is an object with StartAt and States",
+                at=raw,
+                res=res,
+            )
+        return None
+    return parsed
 
 
-def raise_limit(res: Resource, size: int) -> None:
-    raise ValueError(f"definition of {res.logical_id} is {size:,} characters, over the limit")
+def _literal_size(raw: Any) -> int:
+    """Characters the DefinitionString holds in the template itself (a string or Fn::Sub)."""
+    if isinstance(raw, str):
+        return len(raw)
+    if isinstance(raw, Mapping) and len(raw) == 1:
+        arg = raw.get("Fn::Sub")
+        if isinstance(arg, list) and arg:
+            arg = arg[0]
+        if isinstance(arg, str):
+            return len(arg)
+        parts = get(raw, "Fn::Join")
+        if isinstance(parts, list) and len(parts) == 2 and isinstance(parts[1], list):
+            return sum(len(p) for p in parts[1] if isinstance(p, str))
+    return 0
+
+
+def _too_big(ctx: ScanContext, stack: str, res: Resource, raw: Any, size: int) -> None:
+    ctx.input_error(
+        stack,
+        f"the Step Functions definition of {res.logical_id} is {size:,} characters, over "
+        f"iacscan's {MAX_DEFINITION:,}-character limit on definitions",
+        "Step Functions itself accepts definitions of at most 1 MB, so this one cannot be "
+        "deployed; its integrations are unknown (no flag lifts this limit)",
+        kind="limit",
+        at=raw,
+        res=res,
+    )
 
 
 def _sub_text(subs: Mapping[str, Any], m: re.Match[str]) -> str:

@@ -1,0 +1,52 @@
+"""Generate docs/rules.md, docs/criteria.md and docs/profiles.md from the registries.
+
+`python scripts/gen_docs.py` rewrites them; tests/test_docs.py fails when they are stale.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from iacscan.classify.criteria import CRITERIA
+from iacscan.classify.findings.registry import RULES
+from iacscan.classify.profile import all_profiles
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def rules_md() -> str:
+    out = ["# Costly-pattern rules", "", "Generated from `classify/findings/registry.py`.", ""]
+    for doc, _ in RULES:
+        out += [f"## {doc.id}", "", f"**{doc.title}** (severity: {doc.severity})", "",
+                f"- What it detects: {doc.detects}", f"- Why it costs: {doc.why}",
+                f"- What to do instead: {doc.instead}", f"- Source: {doc.source}",
+                f"- Suppress: `--ignore {doc.id}` or `Metadata: {{iacscan: {{ignore: [{doc.id}]}}}}`", ""]
+    return "\n".join(out)
+
+
+def criteria_md() -> str:
+    out = ["# Criteria", "", "Generated from `classify/criteria.py`.", ""]
+    for c in CRITERIA:
+        out += [f"## {c.id}", "", f"**{c.title}**", "", c.text, "", f"Sources: {c.sources}", ""]
+    return "\n".join(out)
+
+
+def profiles_md() -> str:
+    out = ["# Definition profiles", "", "Generated from `classify/profiles/*.yaml`. A custom definition",
+           "file has the same keys: `id`, `title`, `passes` (levels), `ecs_on_ec2` (`warn` or `fail`),",
+           "`sources` (author, title, date, url, quote); unknown keys are errors.", ""]
+    for p in all_profiles():
+        out += [f"## {p.id}", "", p.title, "", f"- Passing levels: {', '.join(sorted(p.passes))}",
+                f"- ECS on EC2 capacity: {p.ecs_on_ec2}"]
+        out += [f"- Source: {s.author}, \"{s.title}\" ({s.date}), {s.url}: \"{s.quote}\"" for s in p.sources]
+        out.append("")
+    return "\n".join(out)
+
+
+PAGES = {"rules.md": rules_md, "criteria.md": criteria_md, "profiles.md": profiles_md}
+
+if __name__ == "__main__":
+    for name, fn in PAGES.items():
+        (DOCS / name).write_text(fn() + "\n")
+    sys.exit(0)
