@@ -52,3 +52,43 @@ def test_non_sam_corpus_never_crashes() -> None:
     print(f"\nnon-SAM corpus: {len(rows)} templates in {seconds:.1f} s: {dict(sorted(outcomes.items()))}")
     assert not problems, "\n".join(problems[:20])
     assert sum(outcomes.values()) == len(rows)
+
+
+def _orphans(a: object) -> tuple[int, int]:
+    """(compute nodes with no incoming edge, compute nodes) when the template has an event source."""
+    topo = a.topology  # type: ignore[attr-defined]
+    has_source = any(n.role in ("ingress", "router", "channel") for n in topo.nodes)
+    if not has_source:
+        return 0, 0
+    targets = {e.target for e in topo.edges}
+    compute = [n for n in topo.nodes if n.role == "compute" and not n.deploy_time]
+    return sum(1 for n in compute if n.id not in targets), len(compute)
+
+
+def test_whole_corpus_never_crashes() -> None:
+    rows = _rows()
+    assert len(rows) == 934
+    outcomes: Counter[str] = Counter()
+    problems: list[str] = []
+    orphan = total = 0
+    start = time.perf_counter()
+    for row in rows:
+        path = CORPUS / row["path"]
+        try:
+            a = scan([path])
+        except Exception as err:
+            problems.append(f"{row['path']}: crash {type(err).__name__}: {err}")
+            continue
+        if a.internal_errors:
+            problems.append(f"{row['path']}: internal {[e.message for e in a.internal_errors]}")
+        if a.errors:
+            outcomes[f"error:{a.errors[0].kind}"] += 1
+        else:
+            outcomes[f"report:{a.verdict.level}"] += 1
+            o, t = _orphans(a)
+            orphan, total = orphan + o, total + t
+    seconds = time.perf_counter() - start
+    print(f"\nwhole corpus: {len(rows)} templates in {seconds:.1f} s: {dict(sorted(outcomes.items()))}; "
+          f"orphan compute {orphan}/{total} ({orphan / max(total, 1):.1%})")
+    assert not problems, "\n".join(problems[:20])
+    assert sum(outcomes.values()) == len(rows)

@@ -278,9 +278,9 @@ class Scope:
             delim = self.resolve(stack, arg[0], depth)
             text = self.resolve(stack, arg[1], depth)
             if isinstance(delim, str) and delim and isinstance(text, str):
-                parts = text.split(delim)
-                over = self._charge(len(parts))
-                return parts if over is None else over
+                pieces = text.split(delim)
+                over = self._charge(len(pieces))
+                return pieces if over is None else over
             return Unknown("Fn::Split over an unknown string")
         if fn == "Fn::If":
             if not isinstance(arg, list) or len(arg) != 3 or not isinstance(arg[0], str):
@@ -357,7 +357,7 @@ class Scope:
         return Unknown(f"Ref to {name}, which is not defined in {t.file}")
 
     def _memoized(self, key: tuple[str, ...], what: str, compute: Any) -> Any:
-        """A referenced value, resolved once; every use is charged what it cost (no blow-up)."""
+        """A referenced value, resolved once (cycles are unknown); each use is charged its size."""
         hit = self._memo.get(key)
         if hit is not None:
             over = self._charge(hit[1])
@@ -365,13 +365,13 @@ class Scope:
         if key in self._resolving:
             return Unknown(f"{what} refers to itself (a cycle)")
         self._resolving.add(key)
-        before = self._steps
         try:
             value = compute()
         finally:
             self._resolving.discard(key)
-        cost = max(1, self._steps - before) + _weight(value)
-        self._memo[key] = (value, cost)
+        # Resolving it was paid once; every later use pays for its size, which is what the
+        # consumers of the value then walk (a value built by doubling is as big as it cost).
+        self._memo[key] = (value, 1 + _weight(value))
         return value
 
     def _parameter(self, stack: str, name: str, depth: int) -> Any:

@@ -125,7 +125,7 @@ def load_template(
     if "AWS::LanguageExtensions" in names:
         from iacscan.load.language_extensions import expand_language_extensions
 
-        data = expand_language_extensions(data, file=str(path))
+        data = expand_language_extensions(data, file=str(path), parameter_values=parameter_values)
     if is_sam(data):
         from iacscan.load.sam import transform_sam
 
@@ -193,6 +193,8 @@ def _nested_one(
     url: str,
 ) -> list[Template]:
     count[0] += 1  # nested templates loaded under one top-level template
+    if count[0] > MAX_NESTED_TEMPLATES + 1:
+        return []  # said once, below
     if count[0] > MAX_NESTED_TEMPLATES:
         raise LimitError(
             f"nested stack {lid}: more than {MAX_NESTED_TEMPLATES} nested templates under "

@@ -21,30 +21,26 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from iacscan.errors import IacscanError, InputParseError, LimitError
-from iacscan.load.aws_errors import FetchError, aws_error
-from iacscan.load.cfn import (
-    SAM_TRANSFORM,
-    Limits,
-    check_depth,
-    decode_text,
-    is_sam,
-    template_from_data,
+from iacscan.errors import IacscanError, LimitError
+from iacscan.load.aws_errors import FetchError
+from iacscan.load.cfn import SAM_TRANSFORM, Limits, is_sam, template_from_data
+from iacscan.load.stack_calls import CloudFormation, StackExport, as_fetch_error
+from iacscan.load.stack_values import (
+    StackContext,
+    actual_parameters,
+    has_fn_transform,
+    imported_names,
+    passed_references,
+    transforms,
+    with_passed,
 )
-from iacscan.load.stack_imports import StackContext, imported_names
 from iacscan.model import InputError, InputInfo, Template
+
+__all__ = ["StackExport", "StackLoad", "load_stacks", "load_with_client", "make_client"]
 
 MAX_NESTING = 10
 MAX_EXPORTING_STACKS = 50
 _LOCAL_TRANSFORMS = {SAM_TRANSFORM, "AWS::LanguageExtensions"}
-_SKIPPED_STATUSES = {"DELETE_COMPLETE", "REVIEW_IN_PROGRESS"}  # nothing deployed
-
-
-@dataclass(frozen=True, slots=True)
-class StackExport:
-    name: str
-    value: str
-    stack_id: str  # the exporting stack's ARN
 
 
 @dataclass
@@ -70,7 +66,7 @@ def load_stacks(
     try:
         client = make_client(region=region, profile=profile)
     except Exception as err:  # botocore's, at session or client creation
-        failure = _as_fetch_error(err, stack="", region=region)
+        failure = as_fetch_error(err, stack="", region=region)
         labels = list(dict.fromkeys(names)) + (["*"] if all_stacks else [])
         return StackLoad(errors=[_input_error(failure, f"stack:{n}") for n in labels])
     return load_with_client(client, names, all_stacks=all_stacks, limits=limits)
@@ -102,11 +98,11 @@ def load_with_client(
 
 class _Loader:
     def __init__(self, client: Any, limits: Limits, out: StackLoad, base_dir: Path) -> None:
-        self.client = client
+        self.aws = CloudFormation(client, limits)
         self.limits = limits
         self.out = out
         self.base_dir = base_dir
-        self.region: str | None = getattr(getattr(client, "meta", None), "region_name", None)
+        self.region = self.aws.region
         self.fatal: FetchError | None = None
         self.loaded: dict[str, str] = {}  # StackId -> template stack name
         self.imports: dict[str, str] = {}  # export name -> first importing stack
@@ -117,7 +113,7 @@ class _Loader:
         labels = list(dict.fromkeys(names))
         if all_stacks:
             try:
-                listed = self.root_stacks()
+                listed = self.aws.root_stacks()
             except FetchError as err:
                 self.fail("*", err)
                 listed = []
@@ -178,17 +174,17 @@ class _Loader:
     ) -> list[Template]:
         """A stack (name or ARN) and its nested stacks. ``as_name``: a nested stack's
         "Parent/NestedLogicalId"; ``passed``: the Parameters its parent's template gives it."""
-        desc = self.describe(ref)
+        desc = self.aws.describe(ref)
         stack_id = str(desc.get("StackId", ref))
         real_name = str(desc.get("StackName", ref))
         if stack_id in self.loaded:
             return []
         stack = as_name or real_name
         file = f"stack:{stack}"
-        data = self.template_data(stack_id, "Original", file)
+        data = self.aws.template_data(stack_id, "Original", file)
         template = self.build(data, desc, stack, file, passed, as_name)
         self.loaded[stack_id] = stack
-        actual = _actual_parameters(desc, template.parameters)
+        actual = actual_parameters(desc, template.parameters)
         names, unknown = imported_names(template, StackContext(real_name, stack_id, actual))
         for n in sorted(names):
             self.imports.setdefault(n, stack)
@@ -212,10 +208,10 @@ class _Loader:
         parent: str | None,
     ) -> Template:
         stack_id = str(desc.get("StackId"))
-        if is_sam(data) and _transforms(data) <= _LOCAL_TRANSFORMS:
+        if is_sam(data) and transforms(data) <= _LOCAL_TRANSFORMS:
             from iacscan.load.sam import transform_sam
 
-            actual = _actual_parameters(desc, data.get("Parameters"))
+            actual = actual_parameters(desc, data.get("Parameters"))
             try:
                 t = transform_sam(
                     data,
@@ -231,19 +227,19 @@ class _Loader:
                     "read the template CloudFormation processed instead"
                 )
             else:
-                values = _with_passed(actual, passed)
+                values = with_passed(actual, passed)
                 return replace(t, kind="stack", file=file, parent=parent, parameter_values=values)
-            data = self.template_data(stack_id, "Processed", file)
-        elif _transforms(data) or _has_fn_transform(data):
-            data = self.template_data(stack_id, "Processed", file)
-        values = _with_passed(_actual_parameters(desc, data.get("Parameters")), passed)
+            data = self.aws.template_data(stack_id, "Processed", file)
+        elif transforms(data) or has_fn_transform(data):
+            data = self.aws.template_data(stack_id, "Processed", file)
+        values = with_passed(actual_parameters(desc, data.get("Parameters")), passed)
         return template_from_data(
             data, file=file, stack=stack, kind="stack", parent=parent, parameter_values=values
         )
 
     def load_nested(self, template: Template, stack_id: str, depth: int) -> list[Template]:
         out: list[Template] = []
-        for lid, physical in self.nested_stacks(stack_id):
+        for lid, physical in self.aws.nested_stacks(stack_id):
             name = f"{template.stack}/{lid}"
             res = template.resources.get(lid)
             passed = res.properties.get("Parameters") if res is not None else None
@@ -257,7 +253,7 @@ class _Loader:
                     self.load_stack(
                         physical,
                         as_name=name,
-                        passed=passed if isinstance(passed, Mapping) else None,
+                        passed=passed_references(passed, template.resources),
                         depth=depth + 1,
                     )
                 )
@@ -276,7 +272,7 @@ class _Loader:
         if not self.imports or self.fatal is not None:
             return
         try:
-            self.out.exports = self.list_exports()
+            self.out.exports = self.aws.list_exports()
         except FetchError as err:
             self.out.notes.append(
                 f"cannot list the region's exports, so Fn::ImportValue stays unresolved: "
@@ -330,95 +326,8 @@ class _Loader:
             f"{export.name}"
         )
 
-    # ------------------------------------------------------------------ AWS calls
-
-    def call(self, stack: str, operation: str, **kwargs: Any) -> Any:
-        try:
-            return getattr(self.client, operation)(**kwargs)
-        except Exception as err:
-            raise _as_fetch_error(err, stack=stack, region=self.region) from None
-
-    def pages(self, stack: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
-        items: list[Any] = []
-        try:
-            for page in self.client.get_paginator(operation).paginate(**kwargs):
-                items.extend(page.get(key) or [])
-        except Exception as err:
-            raise _as_fetch_error(err, stack=stack, region=self.region) from None
-        return items
-
-    def describe(self, ref: str) -> Mapping[str, Any]:
-        stacks = self.call(ref, "describe_stacks", StackName=ref).get("Stacks") or []
-        if not stacks:
-            raise FetchError(
-                f"stack {ref} does not exist in {self.region}", "check the name and --region"
-            )
-        first = stacks[0]
-        return first if isinstance(first, Mapping) else {}
-
-    def template_data(self, stack_id: str, stage: str, file: str) -> Mapping[str, Any]:
-        resp = self.call(stack_id, "get_template", StackName=stack_id, TemplateStage=stage)
-        body = resp.get("TemplateBody")
-        if isinstance(body, Mapping):  # botocore decodes JSON bodies itself (no lines then)
-            check_depth(body, file, self.limits)
-            return body
-        if isinstance(body, str):
-            if len(body.encode("utf-8")) > self.limits.max_file_size:
-                raise LimitError(
-                    f"the template is over the {self.limits.max_file_size:,}-byte limit",
-                    "raise the limit with --max-file-size BYTES if this template is genuine",
-                    file=file,
-                )
-            return decode_text(body, file, self.limits)
-        raise InputParseError(
-            f"GetTemplate returned no {stage} template", "check the stack's status", file=file
-        )
-
-    def nested_stacks(self, stack_id: str) -> list[tuple[str, str]]:
-        found = []
-        for r in self.pages(
-            stack_id, "list_stack_resources", "StackResourceSummaries", StackName=stack_id
-        ):
-            physical = r.get("PhysicalResourceId")
-            status = str(r.get("ResourceStatus", ""))
-            if (
-                r.get("ResourceType") == "AWS::CloudFormation::Stack"
-                and physical
-                and not status.startswith("DELETE")
-            ):
-                found.append((str(r.get("LogicalResourceId")), str(physical)))
-        return found
-
-    def root_stacks(self) -> list[str]:
-        names: list[str] = []
-        for s in self.pages("*", "list_stacks", "StackSummaries"):
-            if s.get("StackStatus") in _SKIPPED_STATUSES or s.get("ParentId"):
-                continue
-            name = s.get("StackName")
-            if isinstance(name, str) and name not in names:
-                names.append(name)
-        return names
-
-    def list_exports(self) -> dict[str, StackExport]:
-        exports: dict[str, StackExport] = {}
-        for e in self.pages("*", "list_exports", "Exports"):
-            name, value, stack_id = e.get("Name"), e.get("Value"), e.get("ExportingStackId")
-            if isinstance(name, str) and isinstance(value, str) and isinstance(stack_id, str):
-                exports[name] = StackExport(name=name, value=value, stack_id=stack_id)
-        return exports
-
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _as_fetch_error(err: Exception, *, stack: str, region: str | None) -> FetchError:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    if isinstance(err, FetchError):
-        return err
-    if isinstance(err, (BotoCoreError, ClientError)):
-        return aws_error(err, stack=stack, region=region)
-    raise err  # not botocore's: a bug, for the CLI's internal-error path
 
 
 def _input_error(err: IacscanError, file: str) -> InputError:
@@ -430,52 +339,3 @@ def _input_error(err: IacscanError, file: str) -> InputError:
         message=err.message,
         hint=err.hint,
     )
-
-
-def _transforms(data: Mapping[str, Any]) -> set[str]:
-    transform = data.get("Transform")
-    names = transform if isinstance(transform, list) else [transform]
-    return {n for n in names if isinstance(n, str)} | {
-        str(n.get("Name")) for n in names if isinstance(n, Mapping)
-    }
-
-
-def _has_fn_transform(data: Mapping[str, Any]) -> bool:
-    stack: list[Any] = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            if "Fn::Transform" in item:
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
-def _with_passed(actual: Mapping[str, Any], passed: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A value the parent passes as an intrinsic (Ref Queue, GetAtt X.Arn) keeps pointing at
-    the resource in scope; the deployed value is only the resource's physical name."""
-    intrinsic = {k: v for k, v in (passed or {}).items() if isinstance(v, Mapping)}
-    return {**actual, **intrinsic}
-
-
-def _actual_parameters(desc: Mapping[str, Any], declared: object) -> dict[str, Any]:
-    """DescribeStacks' parameter values (SSM ones resolved), lists split, NoEcho ones left out."""
-    specs = declared if isinstance(declared, Mapping) else {}
-    values: dict[str, Any] = {}
-    for p in desc.get("Parameters") or []:
-        key = p.get("ParameterKey")
-        value = p.get("ResolvedValue", p.get("ParameterValue"))
-        if not isinstance(key, str) or not isinstance(value, str):
-            continue
-        spec = specs.get(key)
-        spec = spec if isinstance(spec, Mapping) else {}
-        if value == "****" or str(spec.get("NoEcho", "")).lower() == "true":
-            continue  # masked by CloudFormation
-        ptype = str(spec.get("Type", ""))
-        if "List<" in ptype or "CommaDelimitedList" in ptype:
-            values[key] = [s.strip() for s in value.split(",")] if value else []
-        else:
-            values[key] = value
-    return values

@@ -1,4 +1,7 @@
-"""The export names a deployed stack imports, as far as they can be known while loading.
+"""What a deployed stack's values are: its actual parameters, the ones its parent passes, its
+transforms, and the export names it imports.
+
+Import names are found as far as they can be known while loading.
 
 The resolver (above the load layer) does the real evaluation once the templates are in scope;
 this only has to find which *stacks* to bring into scope. A deployed stack's parameters are
@@ -127,3 +130,89 @@ def _sub(text: str, variables: Mapping[str, Any], ctx: StackContext, depth: int)
 
     out = _SUB_VAR.sub(repl, text)
     return None if failed else out
+
+
+def transforms(data: Mapping[str, Any]) -> set[str]:
+    transform = data.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    return {n for n in names if isinstance(n, str)} | {
+        str(n.get("Name")) for n in names if isinstance(n, Mapping)
+    }
+
+
+def has_fn_transform(data: Mapping[str, Any]) -> bool:
+    stack: list[Any] = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            if "Fn::Transform" in item:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def with_passed(actual: Mapping[str, Any], passed: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {**actual, **(passed or {})}
+
+
+def passed_references(passed: object, resources: Mapping[str, Any]) -> dict[str, Any]:
+    """The nested stack parameters its parent sets to a reference to one of its resources
+    (Ref Queue, GetAtt Queue.Arn, Sub ${Queue.Arn}): kept as written, they resolve to that
+    resource in scope, where the deployed value is only its physical name. Every other
+    parameter keeps its deployed value."""
+    if not isinstance(passed, Mapping):
+        return {}
+    return {
+        str(k): v
+        for k, v in passed.items()
+        if isinstance(v, Mapping) and references_resource(v, resources)
+    }
+
+
+def references_resource(value: Any, resources: Mapping[str, Any]) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            ref = item.get("Ref")
+            if isinstance(ref, str) and ref in resources:
+                return True
+            att = item.get("Fn::GetAtt")
+            name = att.split(".", 1)[0] if isinstance(att, str) else None
+            if isinstance(att, list) and att and isinstance(att[0], str):
+                name = att[0]
+            if name in resources:
+                return True
+            sub = item.get("Fn::Sub")
+            text = sub[0] if isinstance(sub, list) and sub else sub
+            if isinstance(text, str) and any(
+                v.split(".", 1)[0] in resources for v in _SUB_VAR.findall(text)
+            ):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def actual_parameters(desc: Mapping[str, Any], declared: object) -> dict[str, Any]:
+    """DescribeStacks' parameter values (SSM ones resolved), lists split, NoEcho ones left out."""
+    specs = declared if isinstance(declared, Mapping) else {}
+    values: dict[str, Any] = {}
+    for p in desc.get("Parameters") or []:
+        key = p.get("ParameterKey")
+        value = p.get("ResolvedValue", p.get("ParameterValue"))
+        if not isinstance(key, str) or not isinstance(value, str):
+            continue
+        spec = specs.get(key)
+        spec = spec if isinstance(spec, Mapping) else {}
+        if value == "****" or str(spec.get("NoEcho", "")).lower() == "true":
+            continue  # masked by CloudFormation
+        ptype = str(spec.get("Type", ""))
+        if "List<" in ptype or "CommaDelimitedList" in ptype:
+            values[key] = [s.strip() for s in value.split(",")] if value else []
+        else:
+            values[key] = value
+    return values

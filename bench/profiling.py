@@ -1,0 +1,216 @@
+"""Profiles for bench/profile-notes.md: cProfile of whole CLI runs, and `python -X importtime`.
+
+    .venv/bin/python bench/profiling.py        (run by bench/run.py unless --no-profile)
+
+Writes bench/profile-out/:
+* cli-<template>.txt — top 15 by cumulative and by own time of
+  `iacscan <template> --format json -o /dev/null` under cProfile (500 and 5,000 resources);
+* growth.txt — functions whose time grows faster than the template (5,000 vs 500 resources);
+* importtime-<case>.txt — the biggest imports of `iacscan --version` and of a 3-resource scan;
+* cfnlint-decode-import.txt — what `import cfnlint.decode.decode` costs with the package's
+  __init__ and without it (a stub parent package).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+GEN = BENCH / "generated"
+OUT = BENCH / "profile-out"
+
+CLI = "import sys; from iacscan.cli import main; sys.argv = ['iacscan'] + sys.argv[1:]; main()"
+
+
+def short(path: str) -> str:
+    for marker in ("site-packages/", "/src/", "lib/python3.11/"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path
+
+
+def func_name(key: tuple[str, int, str]) -> str:
+    file, line, name = key
+    if file == "~":
+        return name
+    return f"{short(file)}:{line}({name})"
+
+
+def top(stats: pstats.Stats, sort: str, n: int = 15) -> list[tuple[str, int, float, float]]:
+    raw = stats.stats  # type: ignore[attr-defined]
+    idx = 3 if sort == "cumulative" else 2
+    items = sorted(raw.items(), key=lambda kv: kv[1][idx], reverse=True)
+    out = []
+    for key, (cc, nc, tt, ct, _callers) in items:
+        name = func_name(key)
+        if sort == "cumulative" and (name.startswith("<built-in method builtins.exec>") or name in ("<module>",)):
+            pass
+        out.append((name, nc, tt, ct))
+        if len(out) >= n:
+            break
+    return out
+
+
+def profile_cli(template: Path) -> pstats.Stats:
+    """Run the CLI under cProfile in a fresh interpreter; load the stats here."""
+    with tempfile.NamedTemporaryFile(suffix=".prof", delete=False) as fh:
+        prof = fh.name
+    subprocess.run(
+        [PY, "-m", "cProfile", "-o", prof, "-m", "iacscan", str(template), "--format", "json", "-o", os.devnull],
+        cwd=ROOT,
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
+    stats = pstats.Stats(prof)
+    os.unlink(prof)
+    return stats
+
+
+def write_top(stats: pstats.Stats, label: str, path: Path) -> None:
+    total = max(v[3] for v in stats.stats.values())  # type: ignore[attr-defined]
+    lines = [f"# cProfile of `iacscan {label} --format json -o /dev/null` (total {total:.2f} s)", ""]
+    for sort in ("cumulative", "tottime"):
+        lines.append(f"## top 15 by {sort}")
+        lines.append(f"{'cumulative':>10} {'own':>8} {'calls':>10}  function")
+        for name, nc, tt, ct in top(stats, sort, 15 if sort == "tottime" else 40):
+            lines.append(f"{ct:10.3f} {tt:8.3f} {nc:10d}  {name}")
+        lines.append("")
+    path.write_text("\n".join(lines))
+
+
+def growth(small: pstats.Stats, big: pstats.Stats, factor: float, path: Path) -> None:
+    s, b = small.stats, big.stats  # type: ignore[attr-defined]
+    rows = []
+    for key, (cc, nc, tt, ct, _) in b.items():
+        if key not in s or ct < 0.3:
+            continue
+        ct0 = s[key][3]
+        nc0 = s[key][1]
+        if ct0 <= 0.005:
+            continue
+        rows.append((ct / ct0, ct0, ct, nc0, nc, func_name(key)))
+    rows.sort(reverse=True)
+    lines = [
+        f"# Functions whose cumulative time grows faster than the template ({factor:.0f}x more resources)",
+        "",
+        f"{'growth':>8} {'t(500)':>8} {'t(5000)':>8} {'calls(500)':>11} {'calls(5000)':>12}  function",
+    ]
+    for g, t0, t1, n0, n1, name in rows[:40]:
+        lines.append(f"{g:8.1f} {t0:8.3f} {t1:8.3f} {n0:11d} {n1:12d}  {name}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+IMPORT_RE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s+)(\S+)")
+
+
+def importtime(args: list[str], label: str, path: Path, repeats: int = 3) -> None:
+    runs = []
+    for _ in range(repeats):
+        r = subprocess.run([PY, "-X", "importtime", "-c", CLI, *args], cwd=ROOT, capture_output=True, text=True)
+        rows = []
+        for line in r.stderr.splitlines():
+            m = IMPORT_RE.match(line)
+            if m:
+                rows.append((m.group(4), int(m.group(1)), int(m.group(2)), (len(m.group(3)) - 1) // 2))
+        runs.append(rows)
+    # the run with the median total (sum of the top-level cumulative times)
+    totals = [sum(c for _, _, c, d in rows if d == 0) for rows in runs]
+    rows = runs[totals.index(statistics.median_low(totals))]
+    total = sum(c for _, _, c, d in rows if d == 0)
+    lines = [
+        f"# python -X importtime: {label} (median of {repeats} runs by total; total {total / 1e6:.3f} s of imports)",
+        "",
+        "## biggest imports by cumulative time (nesting depth <= 3)",
+        f"{'cumul ms':>9} {'self ms':>8} {'depth':>5}  module",
+    ]
+    for name, self_us, cum_us, depth in sorted(rows, key=lambda r: r[2], reverse=True):
+        if depth <= 3 and cum_us >= 10_000:
+            lines.append(f"{cum_us / 1000:9.1f} {self_us / 1000:8.1f} {depth:5d}  {'  ' * depth}{name}")
+    lines += ["", "## by top-level package (sum of self time)", f"{'self ms':>8}  package"]
+    by_pkg: dict[str, int] = {}
+    for name, self_us, _, _ in rows:
+        pkg = name.split(".", 1)[0]
+        by_pkg[pkg] = by_pkg.get(pkg, 0) + self_us
+    for pkg, us in sorted(by_pkg.items(), key=lambda kv: kv[1], reverse=True)[:20]:
+        lines.append(f"{us / 1000:8.1f}  {pkg}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+STUB = """
+import sys, time, types, importlib.util
+spec = importlib.util.find_spec('cfnlint')
+t = time.perf_counter(); c = time.process_time()
+if sys.argv[1] == 'stub':
+    m = types.ModuleType('cfnlint'); m.__path__ = list(spec.submodule_search_locations)
+    sys.modules['cfnlint'] = m
+import cfnlint.decode.decode
+w = time.perf_counter() - t; cp = time.process_time() - c
+heavy = [n for n in ('cfnlint.api', 'cfnlint.runner', 'cfnlint.config', 'cfnlint.rules', 'cfnlint.template',
+                     'cfnlint.jsonschema', 'jsonschema', 'networkx', 'samtranslator', 'boto3', 'botocore',
+                     'regex', 'cfnlint.data', 'importlib_resources', 'sympy') if n in sys.modules]
+print(f'{w:.3f} {cp:.3f} {len(sys.modules)} ' + ','.join(heavy))
+"""
+
+
+def cfnlint_import(path: Path, repeats: int = 5) -> None:
+    lines = ["# Cost of `import cfnlint.decode.decode` (what iacscan.load.cfn imports)", ""]
+    for mode in ("normal", "stub"):
+        res = []
+        for _ in range(repeats):
+            r = subprocess.run([PY, "-c", STUB, mode], capture_output=True, text=True)
+            if r.returncode != 0:
+                lines.append(f"{mode}: failed: {r.stderr.strip().splitlines()[-1:]}")
+                break
+            w, c, n, heavy = (r.stdout.split() + [""])[:4]
+            res.append((float(w), float(c), int(n), heavy))
+        if res:
+            lines.append(
+                f"{mode:>6}: wall {statistics.median(x[0] for x in res):.3f} s, CPU "
+                f"{statistics.median(x[1] for x in res):.3f} s, {res[0][2]} modules loaded; "
+                f"heavy modules present: {res[0][3] or 'none'}"
+            )
+    lines.append("")
+    lines.append("normal = `import cfnlint.decode.decode`; stub = the same with a bare module object "
+                 "standing in for the `cfnlint` package, so cfnlint/__init__.py (api, config, rules, "
+                 "template) does not run.")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    stats = {}
+    for name in ("events-500.yaml", "events-5000.yaml"):
+        f = GEN / name
+        if not f.exists():
+            print(f"  {f} missing: run bench/generate.py", file=sys.stderr)
+            return 1
+        print(f"  cProfile {name}", flush=True)
+        stats[name] = profile_cli(f)
+        write_top(stats[name], f"bench/generated/{name}", OUT / f"cli-{f.stem}.txt")
+    growth(stats["events-500.yaml"], stats["events-5000.yaml"], 10, OUT / "growth.txt")
+    print("  importtime", flush=True)
+    importtime(["--version"], "`iacscan --version`", OUT / "importtime-version.txt")
+    importtime(
+        [str(GEN / "tiny-3.yaml"), "--format", "json", "-o", os.devnull],
+        "`iacscan tiny-3.yaml --format json -o /dev/null`",
+        OUT / "importtime-tiny.txt",
+    )
+    print("  cfnlint.decode import", flush=True)
+    cfnlint_import(OUT / "cfnlint-decode-import.txt")
+    print(f"  wrote {OUT}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
