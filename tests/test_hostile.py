@@ -1008,7 +1008,7 @@ def test_runs_are_measured_per_child(tmp_path: Path) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     assert usage.ru_maxrss / 1024 > 190
     _, status, usage = _wait(subprocess.Popen([sys.executable, "-c", "pass"]))
-    assert usage.ru_maxrss / 1024 < 100
+    assert usage.ru_maxrss / 1024 < 150  # a bare interpreter: far below the 200 MB child
 
 
 def _wait(proc: subprocess.Popen[bytes]) -> tuple[int, int, Any]:

@@ -280,17 +280,25 @@ def resources(draw: st.DrawFn, rtype: Any, types: dict[str, Any], hostile: bool)
 
 @st.composite
 def templates(draw: st.DrawFn) -> dict[str, Any]:
-    ids = draw(st.lists(names, min_size=1, max_size=10, unique=True))
     hostile = draw(st.integers(0, 4)) == 0  # then shapes that get the template refused, too
     odd_types = st.sampled_from(EXTRA_TYPES) | st.text(max_size=12)
-    types = {
-        lid: draw(
-            st.sampled_from(TYPES) | odd_types | (leaves if hostile else odd_types)
-            if draw(st.integers(0, 5)) == 0
-            else st.sampled_from(TYPES)
-        )
-        for lid in ids
-    }
+    if draw(st.integers(0, 9)) < 7:
+        # the resource types of part of a fixture: kinds that form topologies together
+        fixture = DECODED[draw(st.sampled_from(sorted(DECODED)))]["Resources"]
+        pairs = [(str(k), v["Type"]) for k, v in fixture.items()]
+        picked = draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=12, unique=True))
+        types: dict[str, Any] = dict(picked)
+        ids = list(types)
+    else:
+        ids = draw(st.lists(names, min_size=1, max_size=10, unique=True))
+        types = {
+            lid: draw(
+                st.sampled_from(TYPES) | odd_types | (leaves if hostile else odd_types)
+                if draw(st.integers(0, 5)) == 0
+                else st.sampled_from(TYPES)
+            )
+            for lid in ids
+        }
     data: dict[str, Any] = {
         "Resources": {lid: draw(resources(types[lid], types, hostile)) for lid in ids}
     }
