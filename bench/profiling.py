@@ -127,12 +127,16 @@ def growth(small: pstats.Stats, big: pstats.Stats, factor: float, path: Path) ->
         rows.append((ct / ct0, ct0, ct, nc0, nc, func_name(key)))
     rows.sort(reverse=True)
     lines = [
-        f"# Functions whose cumulative time grows faster than the template ({factor:.0f}x more resources)",
+        f"# Functions whose cumulative CPU time grows faster than the template ({factor:.0f}x more resources)",
         "",
-        f"{'growth':>8} {'t(500)':>8} {'t(5000)':>8} {'calls(500)':>11} {'calls(5000)':>12}  function",
+        "per call = growth of the time of one call: ~1 for work linear in the template; well above 1",
+        "means each call walks something that grows with the template (O(n) per call, O(n^2) in all).",
+        "",
+        f"{'growth':>8} {'per call':>8} {'t(500)':>8} {'t(5000)':>8} {'calls(500)':>11} {'calls(5000)':>12}  function",
     ]
     for g, t0, t1, n0, n1, name in rows[:40]:
-        lines.append(f"{g:8.1f} {t0:8.3f} {t1:8.3f} {n0:11d} {n1:12d}  {name}")
+        per_call = (t1 / n1) / (t0 / n0) if n0 and n1 else float("nan")
+        lines.append(f"{g:8.1f} {per_call:8.1f} {t0:8.3f} {t1:8.3f} {n0:11d} {n1:12d}  {name}")
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -161,6 +165,10 @@ def importtime(args: list[str], label: str, path: Path, repeats: int = 3) -> Non
     ]
     for name, self_us, cum_us, depth in sorted(rows, key=lambda r: r[2], reverse=True):
         if depth <= 3 and cum_us >= 10_000:
+            lines.append(f"{cum_us / 1000:9.1f} {self_us / 1000:8.1f} {depth:5d}  {'  ' * depth}{name}")
+    lines += ["", "## import tree: every import of >= 40 ms cumulative, at any depth (importtime order)"]
+    for name, self_us, cum_us, depth in rows:
+        if cum_us >= 40_000:
             lines.append(f"{cum_us / 1000:9.1f} {self_us / 1000:8.1f} {depth:5d}  {'  ' * depth}{name}")
     lines += ["", "## by top-level package (sum of self time)", f"{'self ms':>8}  package"]
     by_pkg: dict[str, int] = {}
@@ -212,6 +220,177 @@ def cfnlint_import(path: Path, repeats: int = 5) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+GC_EXPERIMENT = """
+import gc, json, sys, time
+mode = sys.argv[2]
+from iacscan.analysis import analyze
+from iacscan.classify.profile import load_profile
+from iacscan.load.discover import load_paths
+from iacscan.load.iam_actions import action_table
+import cfnlint.decode.decode  # noqa: F401
+profile, actions = load_profile('johnston-2023'), action_table()
+if mode == 'off':
+    gc.disable()
+elif mode == 'freeze':
+    gc.freeze()
+c = time.process_time()
+loaded = load_paths([sys.argv[1]])
+c1 = time.process_time()
+analyze(loaded.templates, profile=profile, actions=actions, inputs=loaded.inputs)
+c2 = time.process_time()
+print(json.dumps({'load': c1 - c, 'analyze': c2 - c1, 'gen2': gc.get_stats()[2]['collections']}))
+"""
+
+CSAFE_GC = """
+import gc, sys, time, yaml
+class L(yaml.CSafeLoader): pass
+def u(l, s, n):
+    if isinstance(n, yaml.ScalarNode): return {s: l.construct_scalar(n)}
+    if isinstance(n, yaml.SequenceNode): return {s: l.construct_sequence(n, deep=True)}
+    return {s: l.construct_mapping(n, deep=True)}
+L.add_multi_constructor('!', u)
+text = open(sys.argv[1], encoding='utf-8').read()
+if sys.argv[2] == 'off':
+    gc.disable()
+c = time.process_time(); yaml.load(text, Loader=L); print(time.process_time() - c)
+"""
+
+
+def gc_experiment(path: Path, repeats: int = 3) -> None:
+    """How much of the scan is the cyclic garbage collector walking the decoded template?"""
+    lines = ["# Cyclic GC during a scan (CPU seconds, median of %d fresh processes)" % repeats, ""]
+    lines.append(f"{'template':<20} {'gc':<7} {'load':>7} {'analyze':>8} {'gen2 GCs':>9}   C-YAML parse")
+    for name in ("events-500.yaml", "events-5000.yaml"):
+        f = GEN / name
+        for mode in ("on", "off", "freeze"):
+            res = []
+            for _ in range(repeats):
+                r = subprocess.run([PY, "-c", GC_EXPERIMENT, str(f), mode], cwd=ROOT, capture_output=True, text=True)
+                if r.returncode == 0:
+                    import json as _json
+
+                    res.append(_json.loads(r.stdout))
+            if not res:
+                lines.append(f"{name:<20} {mode:<7} failed")
+                continue
+            cy = ""
+            if mode in ("on", "off"):
+                ys = [float(subprocess.run([PY, "-c", CSAFE_GC, str(f), mode], capture_output=True, text=True).stdout or "nan") for _ in range(repeats)]
+                cy = f"{statistics.median(ys):.2f}"
+            lines.append(
+                f"{name:<20} {mode:<7} {statistics.median(x['load'] for x in res):7.2f} "
+                f"{statistics.median(x['analyze'] for x in res):8.2f} {res[0]['gen2']:9d}   {cy}"
+            )
+    lines += [
+        "",
+        "on = default thresholds; off = gc.disable() before loading; freeze = gc.freeze() after the",
+        "imports (moves the already-imported objects out of the collector's sight) with GC still on.",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+DATA_YAML = """
+import sys, time, yaml
+from importlib import resources
+files = {
+    'classify/data/resources.yaml': (resources.files('iacscan') / 'classify' / 'data' / 'resources.yaml').read_text('utf-8'),
+    'classify/profiles/johnston-2023.yaml': (resources.files('iacscan') / 'classify' / 'profiles' / 'johnston-2023.yaml').read_text('utf-8'),
+}
+for name, text in files.items():
+    c = time.process_time(); yaml.safe_load(text); a = time.process_time() - c
+    c = time.process_time(); yaml.load(text, Loader=yaml.CSafeLoader); b = time.process_time() - c
+    c = time.process_time(); yaml.compose(text); d = time.process_time() - c
+    print(f'{name:<40} {len(text):>7} {a * 1000:9.1f} {b * 1000:9.1f} {d * 1000:9.1f}')
+"""
+
+
+def data_yaml(path: Path) -> None:
+    r = subprocess.run([PY, "-c", DATA_YAML], cwd=ROOT, capture_output=True, text=True)
+    lines = [
+        "# iacscan's own YAML data, read on every scan: pure-Python vs libyaml (CPU ms)",
+        "",
+        f"{'file':<40} {'bytes':>7} {'safe_load':>9} {'CSafeLoad':>9} {'compose':>9}",
+        r.stdout.rstrip() or f"failed: {r.stderr[-300:]}",
+        "",
+        "safe_load = yaml.safe_load (pure Python, what knowledge._table and profile.parse_profile use);",
+        "CSafeLoad = yaml.load(text, Loader=yaml.CSafeLoader); compose = yaml.compose (pure Python,",
+        "parse_profile also composes the text once more for line numbers).",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+MARKED = """
+import sys, time, yaml
+from yaml import CSafeLoader, ScalarNode, SequenceNode
+
+class Line(dict):
+    __slots__ = ('start_mark',)
+
+class LStr(str):
+    __slots__ = ('start_mark',)
+
+class Marked(CSafeLoader):
+    # the C parser/composer, with Python constructors that keep the line of every mapping/string
+    def construct_yaml_map(self, node):
+        d = Line(); d.start_mark = node.start_mark
+        yield d
+        d.update(self.construct_mapping(node))
+    def construct_yaml_str(self, node):
+        s = LStr(self.construct_scalar(node)); s.start_mark = node.start_mark
+        return s
+
+def tag(loader, suffix, node):
+    name = suffix if suffix in ('Ref', 'Condition') else 'Fn::' + suffix
+    if isinstance(node, ScalarNode):
+        v = loader.construct_yaml_str(node)
+        if suffix == 'GetAtt': v = v.split('.', 1)
+    elif isinstance(node, SequenceNode):
+        v = loader.construct_sequence(node, deep=True)
+    else:
+        v = loader.construct_mapping(node, deep=True)
+    d = Line({name: v}); d.start_mark = node.start_mark
+    return d
+
+Marked.add_constructor('tag:yaml.org,2002:map', Marked.construct_yaml_map)
+Marked.add_constructor('tag:yaml.org,2002:str', Marked.construct_yaml_str)
+Marked.add_multi_constructor('!', tag)
+text = open(sys.argv[1], encoding='utf-8').read()
+c = time.process_time(); yaml.load(text, Loader=Marked); a = time.process_time() - c
+from cfnlint.decode.decode import decode_str
+c = time.process_time(); decode_str(text); b = time.process_time() - c
+print(f'{a:.3f} {b:.3f}')
+"""
+
+
+def marked_loader(path: Path, repeats: int = 3) -> None:
+    lines = [
+        "# A line-keeping CSafeLoader (prototype, bench only) against cfn-lint's decode_str (CPU s)",
+        "",
+        f"{'template':<20} {'marked CSafeLoader':>18} {'cfn-lint decode_str':>20} {'ratio':>6}",
+    ]
+    for name in ("events-500.yaml", "events-5000.yaml", "events-5000.json"):
+        res = []
+        for _ in range(repeats):
+            r = subprocess.run([PY, "-c", MARKED, str(GEN / name)], cwd=ROOT, capture_output=True, text=True)
+            if r.returncode == 0:
+                a, b = map(float, r.stdout.split())
+                res.append((a, b))
+        if res:
+            a = statistics.median(x[0] for x in res)
+            b = statistics.median(x[1] for x in res)
+            lines.append(f"{name:<20} {a:18.2f} {b:20.2f} {b / a:6.1f}")
+        else:
+            lines.append(f"{name:<20} failed: {r.stderr[-200:]}")
+    lines += [
+        "",
+        "The prototype keeps `start_mark` on every mapping and string (what iacscan's line_of reads)",
+        "and turns short tags into their long form. It does not check duplicate keys or aliases,",
+        "which cfn-lint's decoder does (its duplicate-key check is a nested loop over the keys",
+        "already seen: O(k^2) for a mapping of k keys, e.g. Resources).",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     stats = {}
@@ -233,6 +412,12 @@ def main() -> int:
     )
     print("  cfnlint.decode import", flush=True)
     cfnlint_import(OUT / "cfnlint-decode-import.txt")
+    print("  GC experiment", flush=True)
+    gc_experiment(OUT / "gc.txt")
+    print("  data YAML", flush=True)
+    data_yaml(OUT / "data-yaml.txt")
+    print("  marked loader prototype", flush=True)
+    marked_loader(OUT / "marked-loader.txt")
     print(f"  wrote {OUT}/")
     return 0
 

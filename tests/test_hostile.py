@@ -974,7 +974,8 @@ def test_hostile_input(case: Case, tmp_path: Path) -> None:
     report = run.report
     ids = {n["id"] for n in report["topology"]["nodes"]}
     assert case.good_node in ids, f"the good template's nodes are missing: {sorted(ids)}"
-    assert not report.get("internal_errors"), report.get("internal_errors")
+    internal = [e for e in report["errors"] if e["kind"] == "internal"]
+    assert not internal, internal
     if case.code == 0:
         assert report["errors"] == [], report["errors"]
         assert any(Path(i["path"]).name == bad.name for i in report["inputs"]), report["inputs"]
@@ -1015,3 +1016,266 @@ def _wait(proc: subprocess.Popen[bytes]) -> tuple[int, int, Any]:
     pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return pid, status, usage
+
+
+# ----------------------------------------------------------------------------- renderer safety
+
+EVIL_TEXT = (
+    "<script>alert(1)</script> **bold** [x](javascript:alert(1)) `code` | a | "
+    '\x1b[31mred\x1b[0m \x1b]8;;http://x\x07link\x1b]8;;\x07 \x9b2J\n"] --> pwn["x '
+    "%%{init: {}}%% click n1 call alert(1) <img src=x onerror=alert(1)>\r\n# Heading\n```"
+)
+EVIL_STATE = 'Run<script>alert(1)</script>\x1b[2J\n"]-->x'
+EVIL_ENDPOINT = (
+    'https://evil.example/<script>alert(1)</script>"]\nclick A call alert(1)\n'
+    "%%{init: {}}%%\x1b[31m|x|"
+)
+
+
+def evil_template() -> dict[str, Any]:
+    """Logical ids are alphanumeric (CloudFormation's rule); everything else is hostile."""
+    lam = {"Runtime": "python3.12", "Handler": "a.b", "Code": {"ZipFile": EVIL_TEXT}}
+    statements = [
+        {
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": "arn:aws:sqs:us-east-1:123456789012:q<script>alert(1)</script>\x1b[31m",
+        },
+        {
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": {"Fn::GetAtt": ["Queue", "Arn"]},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "sns:Publish",
+            "Resource": {"Fn::Sub": "arn:aws:sns:us-east-1:123456789012:${EvilName}"},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Resource": {"Fn::GetAtt": ["Fn2", "Arn"]},
+        },
+    ]
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": EVIL_TEXT,
+        "Parameters": {
+            "EvilName": {
+                "Type": "String",
+                "Default": "t<script>alert(1)</script>\x1b[31m|*_\n]]",
+                "Description": EVIL_TEXT,
+            }
+        },
+        "Resources": {
+            "Topic": {
+                "Type": "AWS::SNS::Topic",
+                "Properties": {
+                    "TopicName": {"Ref": "EvilName"},
+                    "DisplayName": EVIL_TEXT,
+                    "Tags": [{"Key": EVIL_TEXT, "Value": EVIL_TEXT}],
+                },
+            },
+            "HttpSubscription": {
+                "Type": "AWS::SNS::Subscription",
+                "Properties": {
+                    "TopicArn": {"Ref": "Topic"},
+                    "Protocol": "https",
+                    "Endpoint": EVIL_ENDPOINT,
+                },
+            },
+            "Queue": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {"QueueName": "jobs<script>alert(1)</script>\x1b[31m\n`x`"},
+            },
+            "FnRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "Policies": [
+                        {"PolicyName": EVIL_TEXT, "PolicyDocument": {"Statement": statements}}
+                    ]
+                },
+            },
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    **lam,
+                    "Role": {"Fn::GetAtt": ["FnRole", "Arn"]},
+                    "Description": EVIL_TEXT,
+                    "Environment": {"Variables": {"X": EVIL_TEXT}},
+                },
+            },
+            "Fn2": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {**lam, "Role": {"Fn::GetAtt": ["FnRole", "Arn"]}},
+            },
+            "Mapping": {
+                "Type": "AWS::Lambda::EventSourceMapping",
+                "Properties": {
+                    "EventSourceArn": {"Fn::GetAtt": ["Queue", "Arn"]},
+                    "FunctionName": {"Ref": "Fn"},
+                },
+            },
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "RoleArn": "arn:aws:iam::123456789012:role/r",
+                    "Definition": {
+                        "Comment": EVIL_TEXT,
+                        "StartAt": EVIL_STATE,
+                        "States": {
+                            EVIL_STATE: {
+                                "Type": "Map",
+                                "ItemProcessor": {
+                                    "StartAt": EVIL_STATE + "2",
+                                    "States": {
+                                        EVIL_STATE + "2": {
+                                            "Type": "Task",
+                                            "Resource": {"Fn::GetAtt": ["Fn", "Arn"]},
+                                            "End": True,
+                                        }
+                                    },
+                                },
+                                "Next": "Pub<b>",
+                            },
+                            "Pub<b>": {
+                                "Type": "Task",
+                                "Resource": "arn:aws:states:::sns:publish",
+                                "Parameters": {
+                                    "TopicArn": "arn:aws:sns:us-east-1:123456789012:x<script>",
+                                    "Message": EVIL_TEXT,
+                                },
+                                "End": True,
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "Outputs": {"Out": {"Description": EVIL_TEXT, "Value": EVIL_TEXT}},
+    }
+
+
+_MERMAID_LABEL = r'"(?:[A-Za-z0-9 _.,/:-]|#\d+;|<br/>)*"'
+_MERMAID_SHAPES = (
+    r"(?:\[\[|\(\[|\[\(|\{\{|\[/|\(\(|\[)"
+    + _MERMAID_LABEL
+    + (r"(?:\]\]|\]\)|\)\]|\}\}|/\]|\\\]|\)\)|\])")
+)
+MERMAID_LINE = re.compile(
+    r"flowchart LR"
+    rf"|    n\d+{_MERMAID_SHAPES}"
+    r"|    n\d+ (?:-- [a-z]+ -->|-\. [a-z]+ \.->|== [a-z]+ ==>) n\d+"
+    r"|    classDef [a-z]+ [a-z0-9:#,. -]+"
+    r"|    class n\d+(?:,n\d+)* [a-z]+"
+    r"|    linkStyle \d+ [a-z0-9:#,. -]+"
+)
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def test_hostile_strings_are_inert_in_every_output(tmp_path: Path) -> None:
+    template = tmp_path / "evil.json"
+    template.write_text(json.dumps(evil_template(), indent=1), "utf-8")
+    outputs: dict[str, str] = {}
+    for fmt in ("text", "markdown", "sarif"):
+        run = run_cli(["scan", str(template), "--format", fmt, "--no-color"], cwd=tmp_path)
+        assert run.code == 0, run.stderr[-2000:]
+        outputs[fmt] = run.stdout
+    run = run_cli(["graph", str(template), "--format", "mermaid"], cwd=tmp_path)
+    assert run.code == 0, run.stderr[-2000:]
+    outputs["mermaid"] = run.stdout
+    run = run_cli(["scan", str(template), "--format", "json"], cwd=tmp_path)
+    report = run.report
+    ids = {n["id"] for n in report["topology"]["nodes"]}
+    # the hostile values did reach the topology: an external subscriber and state names
+    assert any(i.startswith("ext:https://evil.example/") for i in ids), sorted(ids)
+    assert any("Run<script>" in v["what"] for e in report["topology"]["edges"] for v in e["via"])
+
+    for fmt, text in outputs.items():
+        assert "\x1b" not in text and "\x9b" not in text, f"an escape character in {fmt}"
+        assert not CONTROL.search(text.replace("\n", "")), f"a control character in {fmt}"
+    # where HTML is live, none of it survives
+    for fmt in ("markdown", "mermaid"):
+        assert "<script" not in outputs[fmt].lower(), fmt
+        assert "<img" not in outputs[fmt].lower(), fmt
+        assert "](javascript:" not in outputs[fmt].lower(), f"a live link in {fmt}"
+    # text is for terminals: the values are shown as they are, one line each, no escapes
+    assert "ext:https://evil.example/<script>" in outputs["text"]
+    # SARIF: valid JSON whose messages are one plain line without embedded links
+    log = json.loads(outputs["sarif"])
+    messages = [r["message"]["text"] for r in log["runs"][0]["results"]]
+    assert messages
+    for m in messages:
+        assert not CONTROL.search(m) and "\n" not in m, m
+        assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", m), f"an embedded link: {m}"
+    # Mermaid: every line is one of the shapes the renderer writes
+    for line in outputs["mermaid"].splitlines():
+        assert MERMAID_LINE.fullmatch(line), f"malformed Mermaid line: {line!r}"
+
+
+# ----------------------------------------------------------------------------- internal errors
+
+
+def _inject_extractor_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replace the Step Functions extractor with one that crashes on every state machine."""
+    from iacscan.topology import registry
+    from iacscan.topology.extractors import stepfunctions
+    from iacscan.topology.extractors.base import each
+
+    def boom(ctx: Any, stack: str, res: Any) -> None:
+        raise RuntimeError(f"injected failure on {res.logical_id}")
+
+    def broken(ctx: Any) -> None:
+        each(ctx, stepfunctions.ID, ("AWS::StepFunctions::StateMachine",), boom)
+
+    patched = tuple(
+        (ident, broken if ident == stepfunctions.ID else fn) for ident, fn in registry.EXTRACTORS
+    )
+    assert patched != registry.EXTRACTORS
+    monkeypatch.setattr(registry, "EXTRACTORS", patched)
+
+
+def test_an_extractor_bug_loses_nothing_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scan_helpers import edge_set, scan
+
+    _inject_extractor_bug(monkeypatch)
+    a = scan([GOOD])
+    assert len(a.internal_errors) == 1, a.internal_errors
+    message = a.internal_errors[0].message
+    assert "step-functions" in message and "MonitorStateMachine" in message, message
+    assert "injected failure" in message
+    assert a.internal_errors[0].hint
+    # every other extractor ran: the rule, the functions, IAM-implied edges are all there
+    ids = {n.id for n in a.topology.nodes}
+    assert {"MonitorStateMachine", "StartFunction", "StartRule", "AlertsTopic"} <= ids
+    edges = edge_set(a)
+    assert "StartRule -triggers-> StartFunction" in edges
+    assert "StartFunction -invokes-> MonitorStateMachine" in edges
+    assert a.verdict.criteria and a.errors == ()
+
+
+def test_cli_exits_4_and_points_to_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from iacscan.cli import app
+
+    _inject_extractor_bug(monkeypatch)
+    runner = CliRunner()
+    result = runner.invoke(app, ["scan", str(GOOD), "--format", "json"])
+    assert result.exit_code == 4, result.output
+    report = json.loads(result.stdout)
+    internal = [e for e in report["errors"] if e["kind"] == "internal"]
+    assert len(internal) == 1 and "MonitorStateMachine" in internal[0]["message"], internal
+    assert "MonitorStateMachine" in {n["id"] for n in report["topology"]["nodes"]}
+    assert "internal error: step-functions failed on MonitorStateMachine" in result.stderr
+    assert "--debug" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    debug = runner.invoke(app, ["scan", str(GOOD), "--format", "json", "--debug"])
+    assert debug.exit_code == 4
+    assert "Traceback (most recent call last)" in debug.stderr
+    assert "RuntimeError: injected failure on MonitorStateMachine" in debug.stderr
+    json.loads(debug.stdout)  # tracebacks go to stderr, the report stays valid
+
+    graph = runner.invoke(app, ["graph", str(GOOD), "--format", "mermaid"])
+    assert graph.exit_code == 4 and "--debug" in graph.stderr

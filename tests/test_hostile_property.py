@@ -249,12 +249,16 @@ def filled(draw: st.DrawFn, skeleton: Any, types: dict[str, Any]) -> Any:
 
 
 @st.composite
-def resources(draw: st.DrawFn, rtype: Any, types: dict[str, Any], hostile: bool) -> Any:
+def resources(
+    draw: st.DrawFn, rtype: Any, types: dict[str, Any], hostile: bool, own: Any = None
+) -> Any:
     if hostile and draw(st.integers(0, 9)) == 0:
         return draw(values)  # not a mapping: the template is refused
     body: dict[str, Any] = {"Type": rtype}
     shape = draw(st.integers(0, 9))
-    if shape < 7 and isinstance(rtype, str) and rtype in SKELETONS:
+    if shape < 5 and isinstance(own, Mapping):
+        body["Properties"] = draw(filled(own, types))
+    elif shape < 7 and isinstance(rtype, str) and rtype in SKELETONS:
         body["Properties"] = draw(filled(draw(st.sampled_from(SKELETONS[rtype])), types))
     elif shape < 9:
         body["Properties"] = draw(
@@ -286,11 +290,14 @@ def templates(draw: st.DrawFn) -> dict[str, Any]:
         # the resource types of part of a fixture: kinds that form topologies together
         fixture = DECODED[draw(st.sampled_from(sorted(DECODED)))]["Resources"]
         pairs = [(str(k), v["Type"]) for k, v in fixture.items()]
-        picked = draw(st.lists(st.sampled_from(pairs), min_size=1, max_size=12, unique=True))
+        keep = draw(st.integers(1, len(pairs)))
+        picked = draw(st.lists(st.sampled_from(pairs), min_size=keep, max_size=keep, unique=True))
         types: dict[str, Any] = dict(picked)
         ids = list(types)
+        own = {lid: fixture[lid].get("Properties") for lid in ids}
     else:
         ids = draw(st.lists(names, min_size=1, max_size=10, unique=True))
+        own = {}
         types = {
             lid: draw(
                 st.sampled_from(TYPES) | odd_types | (leaves if hostile else odd_types)
@@ -300,7 +307,7 @@ def templates(draw: st.DrawFn) -> dict[str, Any]:
             for lid in ids
         }
     data: dict[str, Any] = {
-        "Resources": {lid: draw(resources(types[lid], types, hostile)) for lid in ids}
+        "Resources": {lid: draw(resources(types[lid], types, hostile, own.get(lid))) for lid in ids}
     }
     if draw(st.booleans()):
         data["Parameters"] = draw(

@@ -6,6 +6,7 @@ gate tripped, 0 otherwise; 2 is a usage error.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import traceback
@@ -145,6 +146,8 @@ class Run:
             not no_color and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         )
         self.debug = debug
+        if debug:
+            _show_tracebacks()
         self.ignore = list(ignore) + list(self.config.get("ignore", []))
         self.fail_on = fail_on or FailOn(self.config.get("fail-on", "never"))
 
@@ -306,15 +309,40 @@ def _internal(err: BaseException, debug: bool) -> None:
     raise typer.Exit(EXIT_INTERNAL)
 
 
+def _report_errors(reports: list[Any]) -> None:
+    for r in reports:
+        for e in r.errors:
+            where = f"{e.file}:{e.line}" if e.line else e.file
+            typer.echo(
+                f"error: {where}: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""), err=True
+            )
+
+
 def _report_internal(run: Run, reports: list[Any]) -> None:
     for r in reports:
         for e in r.internal_errors:
             typer.echo(f"internal error: {e.message}", err=True)
         if r.internal_errors:
+            where = "" if run.debug else " (run with --debug for the traceback)"
             typer.echo(
-                f"hint: the rest of the report is complete; please report this at {ISSUES_URL}",
+                "hint: the rest of the report is complete; this is a bug in iacscan, please "
+                f"report it at {ISSUES_URL}{where}",
                 err=True,
             )
+
+
+class _EchoHandler(logging.Handler):
+    """Log records to the current stderr (tracebacks of extractor and rule failures)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        typer.echo(self.format(record), err=True)
+
+
+def _show_tracebacks() -> None:
+    logger = logging.getLogger("iacscan")
+    if not any(isinstance(h, _EchoHandler) for h in logger.handlers):
+        logger.addHandler(_EchoHandler())
+    logger.setLevel(logging.DEBUG)
 
 
 # ---------------------------------------------------------------- commands
@@ -378,12 +406,7 @@ def scan(
     except Exception as err:  # a bug: say so, never a bare traceback
         _internal(err, debug)
         return
-    for r in reports:
-        for e in r.errors:
-            where = f"{e.file}:{e.line}" if e.line else e.file
-            typer.echo(
-                f"error: {where}: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""), err=True
-            )
+    _report_errors(reports)
     _report_internal(run, reports)
     raise typer.Exit(_exit_code(run, reports))
 
@@ -559,7 +582,11 @@ def graph(
     except Exception as err:
         _internal(err, debug)
         return
-    raise typer.Exit(EXIT_INPUT if report.errors else EXIT_OK)
+    _report_errors([report])
+    _report_internal(run, [report])
+    raise typer.Exit(
+        EXIT_INTERNAL if report.internal_errors else EXIT_INPUT if report.errors else EXIT_OK
+    )
 
 
 @app.command()

@@ -5,6 +5,7 @@ The engine knows no profile by name: it reads the profile's passing levels and s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -28,6 +29,8 @@ class Classification:
     failures: tuple[str, ...]
     unclassified: Mapping[str, int]
 
+
+_log = logging.getLogger("iacscan.classify")  # rule tracebacks, shown by `iacscan --debug`
 
 LEVEL_WORDS = {
     "serverless": "serverless: nothing costs money while idle except data storage",
@@ -105,6 +108,7 @@ def _findings(
             found = check(data)
         except Exception as err:  # a rule bug must not lose the report
             failures.append(f"rule {doc.id} failed: {type(err).__name__}: {err}")
+            _log.debug("internal error: %s", failures[-1], exc_info=err)
             continue
         findings.extend(f for f in found if not _suppressed(result, f))
     findings.sort(key=lambda f: (f.rule, f.resources))

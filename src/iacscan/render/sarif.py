@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from iacscan.model import Analysis, InputError
+from iacscan.render.escape import clean
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/iacscan/iacscan"
@@ -74,6 +76,14 @@ def _location(file: str, line: int | None, node: str | None) -> dict[str, Any]:
     return location
 
 
+def _plain(value: object) -> str:
+    """A SARIF plain-text message: one line without escape sequences or control characters,
+    and with square brackets escaped, so that template text cannot form an embedded link
+    (``[text](uri)``, SARIF 2.1.0 section 3.11.6) that viewers would render."""
+    text = re.sub(r"\\(?=[\[\]])", r"\\\\", clean(value))
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
 def _fingerprint(rule_id: str, resources: Sequence[str], stacks: dict[str, str]) -> str:
     parts = [rule_id] + [f"{stacks.get(r, '')}\x1f{r}" for r in sorted(resources)]
     return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
@@ -84,7 +94,7 @@ def _notification(e: InputError, internal: bool) -> dict[str, Any]:
     text = f"{e.message} Hint: {e.hint}" if e.hint else e.message
     note: dict[str, Any] = {
         "level": "error",
-        "message": {"text": text or kind},
+        "message": {"text": _plain(text or kind)},
         "descriptor": {"id": f"iacscan/{kind}"},
     }
     location = _location(e.file, e.line, None)
@@ -112,7 +122,7 @@ def sarif_dict(a: Analysis, rules: Sequence[RuleDoc]) -> dict[str, Any]:
                 "ruleId": f.rule,
                 "ruleIndex": rule_index(f.rule, f.rule, f.severity),
                 "level": LEVELS.get(f.severity, "warning"),
-                "message": {"text": f.message or f.rule},
+                "message": {"text": _plain(f.message or f.rule)},
                 "locations": [location] if location else [],
                 "partialFingerprints": {"iacscan/v1": _fingerprint(f.rule, f.resources, stacks)},
             }
@@ -130,7 +140,9 @@ def sarif_dict(a: Analysis, rules: Sequence[RuleDoc]) -> dict[str, Any]:
                 "ruleIndex": rule_index(c.id, c.title, level),
                 "level": level,
                 "message": {
-                    "text": f"{c.title} ({c.status} under {a.verdict.definition}){why}{default}"
+                    "text": _plain(
+                        f"{c.title} ({c.status} under {a.verdict.definition}){why}{default}"
+                    )
                 },
                 "locations": [_location(ev.file, ev.line, ev.node)] if ev else [],
                 "partialFingerprints": {
@@ -166,7 +178,7 @@ def sarif_dict(a: Analysis, rules: Sequence[RuleDoc]) -> dict[str, Any]:
                         "level": v.level,
                         "serverless": v.serverless,
                         "architecture": v.architecture,
-                        "summary": v.summary,
+                        "summary": clean(v.summary),
                     }
                 },
             }

@@ -8,9 +8,9 @@ from typing import Any
 
 from iacscan.model import InputError, Template, Topology
 from iacscan.resolve import Scope
+from iacscan.topology import registry
 from iacscan.topology.context import ScanContext
-from iacscan.topology.extractors.base import ExtractorFailure
-from iacscan.topology.registry import EXTRACTORS
+from iacscan.topology.extractors.base import ExtractorFailure, log
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,15 +25,19 @@ class TopologyResult:
 def build_topology(
     templates: Mapping[str, Template],
     actions: Mapping[str, tuple[tuple[str, str], ...]],
-    extractors: tuple[tuple[str, Any], ...] = EXTRACTORS,
+    extractors: tuple[tuple[str, Any], ...] | None = None,
 ) -> TopologyResult:
+    if extractors is None:
+        extractors = registry.EXTRACTORS  # read at call time: the registry is the one list
     scope = Scope(templates)
     ctx = ScanContext(templates, scope, actions)
     for ident, extract in extractors:
         try:
             extract(ctx)
         except Exception as err:  # a bug in one extractor must not lose the report
-            ctx.failures.append(ExtractorFailure(ident, "", "*", err))
+            failure = ExtractorFailure(ident, "", "*", err)
+            log.debug("internal error: %s", failure, exc_info=err)
+            ctx.failures.append(failure)
     mark_deploy_time(ctx)
     if scope.exhausted is not None:
         reason, stack = scope.exhausted
@@ -50,9 +54,7 @@ def build_topology(
                 "are missing",
             )
         )
-    return TopologyResult(
-        ctx.graph.freeze(), ctx, tuple(ctx.failures), tuple(ctx.input_errors)
-    )
+    return TopologyResult(ctx.graph.freeze(), ctx, tuple(ctx.failures), tuple(ctx.input_errors))
 
 
 _HELPER_PATHS = (

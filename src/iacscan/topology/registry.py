@@ -11,6 +11,7 @@ from iacscan.topology.extractors import (
     event_source_mappings,
     eventbridge,
     iam,
+    lambda_permissions,
     load_balancers,
     misc_triggers,
     nodes,
@@ -33,5 +34,6 @@ EXTRACTORS: tuple[Extractor, ...] = (
     (pipes.ID, pipes.extract),
     (stepfunctions.ID, stepfunctions.extract),
     (misc_triggers.ID, misc_triggers.extract),
+    (lambda_permissions.ID, lambda_permissions.extract),
     (iam.ID, iam.extract),
 )

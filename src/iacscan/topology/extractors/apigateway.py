@@ -94,6 +94,30 @@ def _v2_api(ctx: ScanContext, stack: str, res: Resource) -> None:
         ctx.add_edge(api, fn.node, "triggers", ctx.via(stack, what, target, res=res))
 
 
+def _openapi_body(ctx: ScanContext, stack: str, res: Resource) -> None:
+    """Integrations written in an OpenAPI ``Body`` (SAM APIs, imported definitions)."""
+    body = res.properties.get("Body")
+    if not isinstance(body, dict):
+        location = res.properties.get("BodyS3Location")
+        attached = ctx.templates[stack].attachments.get(location) if isinstance(location, str) else None
+        body = attached if isinstance(attached, dict) else None
+    paths = get(body, "paths")
+    if not isinstance(paths, dict):
+        return
+    api = ctx.ensure_node((stack, res.logical_id))
+    for route, methods in paths.items():
+        if not isinstance(methods, dict):
+            continue
+        for verb, operation in methods.items():
+            integration = get(operation, "x-amazon-apigateway-integration")
+            if not isinstance(integration, dict):
+                continue
+            request = [integration.get("requestTemplates"), integration.get("requestParameters")]
+            what = f"{res.type} {res.logical_id} OpenAPI {str(verb).upper()} {route}"
+            for target in _integration_targets(ctx, stack, integration.get("uri"), request):
+                ctx.add_edge(api, target.node, "triggers", ctx.via(stack, what, integration, res=res))
+
+
 def _function_url(ctx: ScanContext, stack: str, res: Resource) -> None:
     url = ctx.ensure_node((stack, res.logical_id))
     what = f"AWS::Lambda::Url {res.logical_id} (AuthType {ctx.text(stack, res.properties.get('AuthType'))})"
@@ -108,3 +132,4 @@ def extract(ctx: ScanContext) -> None:
     each(ctx, ID, ("AWS::ApiGatewayV2::Integration",), _v2_integration)
     each(ctx, ID, ("AWS::ApiGatewayV2::Api",), _v2_api)
     each(ctx, ID, ("AWS::Lambda::Url",), _function_url)
+    each(ctx, ID, ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"), _openapi_body)

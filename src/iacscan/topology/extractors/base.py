@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -9,6 +10,8 @@ from iacscan.model import Resource
 from iacscan.topology.context import ScanContext
 
 Handler = Callable[[ScanContext, str, Resource], None]
+# Tracebacks of extractor failures go here; `iacscan --debug` shows them.
+log = logging.getLogger("iacscan.topology")
 
 
 class ExtractorFailure(Exception):
@@ -28,7 +31,9 @@ def each(ctx: ScanContext, extractor: str, types: tuple[str, ...], handler: Hand
         try:
             handler(ctx, stack, res)
         except Exception as err:  # an extractor bug must not lose the rest of the report
-            ctx.failures.append(ExtractorFailure(extractor, stack, res.logical_id, err))
+            failure = ExtractorFailure(extractor, stack, res.logical_id, err)
+            log.debug("internal error: %s", failure, exc_info=err)
+            ctx.failures.append(failure)
 
 
 def as_list(value: Any) -> list[Any]:

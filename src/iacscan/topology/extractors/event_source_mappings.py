@@ -25,6 +25,11 @@ def _mapping(ctx: ScanContext, stack: str, res: Resource) -> None:
     props = res.properties
     functions = ctx.targets(stack, props.get("FunctionName"), types=("AWS::Lambda::Function",))
     sources = ctx.targets(stack, props.get("EventSourceArn"), types=_SOURCES)
+    for ref in ctx.refs(stack, props.get("EventSourceArn")):
+        consumer = ctx.resource((ref.stack, ref.logical_id))
+        if consumer is not None and consumer.type == "AWS::Kinesis::StreamConsumer":
+            # enhanced fan-out: the mapping reads the consumer's stream
+            sources += ctx.targets(ref.stack, consumer.properties.get("StreamARN"), types=_SOURCES)
     if not sources and props.get("SelfManagedEventSource") is not None:
         servers = get(props, "SelfManagedEventSource", "Endpoints", "KafkaBootstrapServers")
         topics = ",".join(str(t) for t in as_list(props.get("Topics")))

@@ -26,6 +26,26 @@ def _cloudfront(ctx: ScanContext, stack: str, res: Resource) -> None:
                 ctx.add_edge(dist, t.node, "triggers", via)
 
 
+def _edge_functions(ctx: ScanContext, stack: str, res: Resource) -> None:
+    """Lambda@Edge: cache behaviours run functions on viewer and origin requests."""
+    config = get(res.properties, "DistributionConfig")
+    behaviours = [get(config, "DefaultCacheBehavior")] + as_list(get(config, "CacheBehaviors"))
+    dist = ctx.ensure_node((stack, res.logical_id))
+    for behaviour in behaviours:
+        for assoc in as_list(get(behaviour, "LambdaFunctionAssociations")):
+            what = f"AWS::CloudFront::Distribution {res.logical_id} {ctx.text(stack, get(assoc, 'EventType'))}"
+            for fn in ctx.targets(stack, get(assoc, "LambdaFunctionARN"), types=_FN, external_ok=False):
+                ctx.add_edge(dist, fn.node, "triggers", ctx.via(stack, what, assoc, res=res))
+
+
+def _config_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
+    source = get(res.properties, "Source")
+    what = f"AWS::Config::ConfigRule {res.logical_id} (custom rule)"
+    for fn in ctx.targets(stack, get(source, "SourceIdentifier"), types=_FN, external_ok=False):
+        ctx.add_edge(ctx.external("aws-config", "AWS Config"), fn.node, "triggers",
+                     ctx.via(stack, what, source, res=res))
+
+
 def _cognito(ctx: ScanContext, stack: str, res: Resource) -> None:
     config = res.properties.get("LambdaConfig")
     if config is None:
@@ -89,8 +109,38 @@ def _appsync(ctx: ScanContext, stack: str, res: Resource) -> None:
             ctx.add_edge(api.node, target.node, kind, ctx.via(stack, what, res=res))
 
 
+def _authorizer(ctx: ScanContext, stack: str, res: Resource) -> None:
+    api_prop = "RestApiId" if res.type == "AWS::ApiGateway::Authorizer" else "ApiId"
+    apis = ctx.targets(stack, res.properties.get(api_prop))
+    what = f"{res.type} {res.logical_id} (authorizer)"
+    for fn in ctx.targets(stack, res.properties.get("AuthorizerUri"), types=_FN, external_ok=False):
+        for api in apis:
+            ctx.add_edge(api.node, fn.node, "triggers", ctx.via(stack, what, res=res))
+
+
+def _firehose(ctx: ScanContext, stack: str, res: Resource) -> None:
+    stream = ctx.ensure_node((stack, res.logical_id))
+    for key, config in res.properties.items():
+        if not str(key).endswith("DestinationConfiguration") or not isinstance(config, dict):
+            continue
+        what = f"AWS::KinesisFirehose::DeliveryStream {res.logical_id} {key}"
+        processors = get(config, "ProcessingConfiguration", "Processors")
+        for fn in ctx.targets(stack, processors, types=_FN, external_ok=False):
+            ctx.add_edge(stream, fn.node, "triggers", ctx.via(stack, what + " processor", res=res))
+        for dest_key in ("BucketARN", "S3DestinationConfiguration"):
+            for t in ctx.targets(stack, config.get(dest_key), types=("AWS::S3::Bucket",), external_ok=False):
+                ctx.add_edge(stream, t.node, "writes", ctx.via(stack, what, res=res))
+    source = get(res.properties, "KinesisStreamSourceConfiguration", "KinesisStreamARN")
+    for t in ctx.targets(stack, source, types=("AWS::Kinesis::Stream",), external_ok=False):
+        ctx.add_edge(t.node, stream, "triggers", ctx.via(stack, f"{res.type} {res.logical_id} source", res=res))
+
+
 def extract(ctx: ScanContext) -> None:
+    each(ctx, ID, ("AWS::ApiGateway::Authorizer", "AWS::ApiGatewayV2::Authorizer"), _authorizer)
+    each(ctx, ID, ("AWS::KinesisFirehose::DeliveryStream",), _firehose)
     each(ctx, ID, ("AWS::CloudFront::Distribution",), _cloudfront)
+    each(ctx, ID, ("AWS::CloudFront::Distribution",), _edge_functions)
+    each(ctx, ID, ("AWS::Config::ConfigRule",), _config_rule)
     each(ctx, ID, ("AWS::Cognito::UserPool",), _cognito)
     each(ctx, ID, ("AWS::Logs::SubscriptionFilter",), _log_subscription)
     each(ctx, ID, ("AWS::IoT::TopicRule",), _iot_rule)
