@@ -256,7 +256,7 @@ c = time.process_time(); yaml.load(text, Loader=L); print(time.process_time() - 
 """
 
 
-def gc_experiment(path: Path, repeats: int = 3) -> None:
+def gc_experiment(path: Path, repeats: int = 2) -> None:
     """How much of the scan is the cyclic garbage collector walking the decoded template?"""
     lines = ["# Cyclic GC during a scan (CPU seconds, median of %d fresh processes)" % repeats, ""]
     lines.append(f"{'template':<20} {'gc':<7} {'load':>7} {'analyze':>8} {'gen2 GCs':>9}   C-YAML parse")
@@ -362,7 +362,7 @@ print(f'{a:.3f} {b:.3f}')
 """
 
 
-def marked_loader(path: Path, repeats: int = 3) -> None:
+def marked_loader(path: Path, repeats: int = 2) -> None:
     lines = [
         "# A line-keeping CSafeLoader (prototype, bench only) against cfn-lint's decode_str (CPU s)",
         "",
