@@ -188,8 +188,9 @@ def handler(event, context):
 class Builder:
     """Adds resources in dependency order and remembers the pools later blocks write to."""
 
-    def __init__(self, n: int, seed: int, sam: bool) -> None:
+    def __init__(self, n: int, seed: int, sam: bool, separate_policies: bool = False) -> None:
         self.n = n
+        self.separate_policies = separate_policies  # CDK style: AWS::IAM::Policy per role
         self.rng = random.Random(f"{seed}/{n}/{'sam' if sam else 'cfn'}")
         self.sam = sam
         self.resources: dict[str, Any] = {}
@@ -355,6 +356,19 @@ class Builder:
             "AssumeRolePolicyDocument": assume("lambda"),
             "ManagedPolicyArns": [BASIC_EXECUTION],
         }
+        if policies and self.separate_policies:
+            self.add(lid, "AWS::IAM::Role", props)
+            statements = [st for p in policies for st in p["PolicyDocument"]["Statement"]]
+            self.add(
+                f"{base}RoleDefaultPolicy",
+                "AWS::IAM::Policy",
+                {
+                    "PolicyName": f"{base}RoleDefaultPolicy",
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+                    "Roles": [Ref(lid)],
+                },
+            )
+            return lid
         if policies:
             props["Policies"] = policies
         self.add(lid, "AWS::IAM::Role", props)
@@ -968,7 +982,8 @@ class Builder:
                 self.topic(base)
         if not self.sam:
             self.finish_apis()
-        assert len(self.resources) == self.n, (len(self.resources), self.n)
+        if not self.separate_policies:  # separate policies add one resource per role
+            assert len(self.resources) == self.n, (len(self.resources), self.n)
         template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09"}
         if self.sam:
             template["Transform"] = "AWS::Serverless-2016-10-31"
@@ -994,8 +1009,10 @@ class Builder:
         return template
 
 
-def generate(n: int, seed: int = DEFAULT_SEED, sam: bool = False) -> dict[str, Any]:
-    return Builder(n, seed, sam).build()
+def generate(
+    n: int, seed: int = DEFAULT_SEED, sam: bool = False, separate_policies: bool = False
+) -> dict[str, Any]:
+    return Builder(n, seed, sam, separate_policies).build()
 
 
 def write_all(out: Path, sizes: tuple[int, ...] = DEFAULT_SIZES, seed: int = DEFAULT_SEED) -> list[Path]:

@@ -391,6 +391,59 @@ def marked_loader(path: Path, repeats: int = 2) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+POLICY_STYLE = """
+import json, sys, time
+from iacscan.analysis import analyze
+from iacscan.classify.profile import load_profile
+from iacscan.load.discover import load_paths
+from iacscan.load.iam_actions import action_table
+import cfnlint.decode.decode  # noqa: F401
+profile, actions = load_profile('johnston-2023'), action_table()
+loaded = load_paths([sys.argv[1]])
+c = time.process_time()
+a = analyze(loaded.templates, profile=profile, actions=actions, inputs=loaded.inputs)
+print(json.dumps({'analyze': time.process_time() - c, 'edges': len(a.topology.edges),
+                  'resources': sum(len(t.resources) for t in loaded.templates)}))
+"""
+
+
+def policy_style(path: Path, repeats: int = 2) -> None:
+    """Inline role policies against CDK-style AWS::IAM::Policy resources (Roles: [!Ref Role])."""
+    sys.path.insert(0, str(BENCH))
+    import generate
+
+    lines = [
+        "# IAM policies inline in the role vs separate AWS::IAM::Policy resources (as CDK writes them)",
+        "",
+        f"{'template':<28} {'resources':>9} {'edges':>6} {'analyze CPU s':>14}",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (500, 5000):
+            for separate in (False, True):
+                f = Path(tmp) / f"events-{n}-{'separate' if separate else 'inline'}.yaml"
+                f.write_text(generate.dump_yaml(generate.generate(n, separate_policies=separate)))
+                res = []
+                for _ in range(repeats):
+                    r = subprocess.run([PY, "-c", POLICY_STYLE, str(f)], cwd=ROOT, capture_output=True, text=True)
+                    if r.returncode == 0:
+                        import json as _json
+
+                        res.append(_json.loads(r.stdout))
+                if not res:
+                    lines.append(f"{f.name:<28} failed: {r.stderr[-200:]}")
+                    continue
+                lines.append(
+                    f"{f.name:<28} {res[0]['resources']:9d} {res[0]['edges']:6d} "
+                    f"{statistics.median(x['analyze'] for x in res):14.2f}"
+                )
+    lines += [
+        "",
+        "Same applications; *separate* moves each role's statements into `<Role>DefaultPolicy`",
+        "(AWS::IAM::Policy with Roles: [!Ref Role]), which is what CDK synthesizes.",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     stats = {}
@@ -418,6 +471,8 @@ def main() -> int:
     data_yaml(OUT / "data-yaml.txt")
     print("  marked loader prototype", flush=True)
     marked_loader(OUT / "marked-loader.txt")
+    print("  IAM policy style", flush=True)
+    policy_style(OUT / "policy-style.txt")
     print(f"  wrote {OUT}/")
     return 0
 

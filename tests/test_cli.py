@@ -118,3 +118,18 @@ def test_version_and_each(tmp_path: Path) -> None:
     p = run("--each", str(T / "prime-video-before.yaml"), str(T / "storage-only.yaml"), "-f", "json")
     reports = json.loads(p.stdout)
     assert [r["verdict"]["level"] for r in reports] == ["serverless", "no-compute"]
+
+
+def test_each_in_a_process_pool_matches_one_by_one(tmp_path: Path) -> None:
+    names = sorted(p.name for p in T.glob("*.yaml") if not p.name.endswith(".expected.yaml"))[:10]
+    for name in names:
+        (tmp_path / name).write_text((T / name).read_text())
+    (tmp_path / "notes.json").write_text('{"not": "a template"}')
+    p = run("--each", str(tmp_path), "-f", "json")
+    assert p.returncode == 0, p.stderr
+    reports = json.loads(p.stdout)
+    assert [r["inputs"][0]["path"] for r in reports] == [str(tmp_path / n) for n in names]
+    for name, report in zip(names, reports, strict=True):
+        single = json.loads(run(str(T / name), "-f", "json").stdout)
+        assert report["verdict"]["level"] == single["verdict"]["level"], name
+        assert {n["id"] for n in report["topology"]["nodes"]} == {n["id"] for n in single["topology"]["nodes"]}

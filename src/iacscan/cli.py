@@ -176,36 +176,30 @@ def _analyze_paths(
     from iacscan.load.discover import load_paths
     from iacscan.load.iam_actions import action_table
 
+    if each:
+        from iacscan.batch import analyze_each
+
+        run.profile()  # a bad definition fails once, before any work
+        reports, _ = analyze_each(
+            paths, definition=run.definition, ignore=run.ignore, limits=limits, synth=synth
+        )
+        return reports
     loaded = load_paths(paths, limits=limits, synth=synth)
     profile = run.profile()
     notes = list(loaded.notes)
     if loaded.skipped:
         notes.append(f"skipped {loaded.skipped} file(s) that are not CloudFormation templates")
-    if not each:
-        return [
-            analyze(
-                loaded.templates,
-                profile=profile,
-                actions=action_table(),
-                inputs=loaded.inputs,
-                errors=loaded.errors,
-                notes=notes,
-                ignore=run.ignore,
-            )
-        ]
-    reports = []
-    for info in loaded.inputs:
-        templates = [t for t in loaded.templates if t.stack in info.stacks]
-        reports.append(
-            analyze(
-                templates, profile=profile, actions=action_table(), inputs=[info], ignore=run.ignore
-            )
+    return [
+        analyze(
+            loaded.templates,
+            profile=profile,
+            actions=action_table(),
+            inputs=loaded.inputs,
+            errors=loaded.errors,
+            notes=notes,
+            ignore=run.ignore,
         )
-    for err in loaded.errors:
-        reports.append(
-            analyze([], profile=profile, actions=action_table(), errors=[err], ignore=run.ignore)
-        )
-    return reports
+    ]
 
 
 def _rules() -> list[Any]:
@@ -693,10 +687,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args if not a.startswith("-")), None)
     if (
-        args
-        and first is not None
-        and first not in COMMANDS
-        and not any(a in ("--version",) for a in args)
-    ) or args and first is None and not any(a in ("-h", "--help", "--version") for a in args):
+        (
+            args
+            and first is not None
+            and first not in COMMANDS
+            and not any(a in ("--version",) for a in args)
+        )
+        or args
+        and first is None
+        and not any(a in ("-h", "--help", "--version") for a in args)
+    ):
         args.insert(0, "scan")
     app(args=args, prog_name="iacscan")

@@ -109,7 +109,7 @@ def display(value: Any) -> str:
             return "${" + parts[1] + "}"
         return "${?}"
 
-    return _TOKEN.sub(repl, value)
+    return str(_TOKEN.sub(repl, value))
 
 
 def is_pseudo_or_unknown_token(text: str) -> bool:

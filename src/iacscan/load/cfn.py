@@ -138,7 +138,9 @@ def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mappin
             )
         raise InputParseError(
             f"cannot parse the template: {message}",
-            "fix the YAML/JSON syntax at that line",
+            "remove one of the duplicate keys: CloudFormation rejects templates that repeat a key"
+            if message.startswith("Duplicate")
+            else "fix the YAML/JSON syntax at that line",
             file=file,
             line=line,
         )

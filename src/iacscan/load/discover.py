@@ -248,8 +248,14 @@ def _nested_one(
 
 
 def load_paths(
-    paths: Sequence[str], *, limits: Limits = DEFAULT_LIMITS, synth: SynthOptions = SynthOptions()
+    paths: Sequence[str],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    synth: SynthOptions = SynthOptions(),
+    found_in_folder: bool = False,
 ) -> Loaded:
+    """Load every path. ``found_in_folder``: files were found in a folder, so a file that is
+    not a template is skipped, not an error."""
     loaded = Loaded()
     files: list[tuple[Path, bool, Path | None]] = []  # (file, from a folder, folder)
     stacks: list[str] = []  # deployed stacks: stack:NAME, stack:* (--all-stacks)
@@ -263,7 +269,7 @@ def load_paths(
                 continue
             files.extend((f, True, path) for f in find_templates(path, loaded))
         elif path.exists() or path.is_symlink():
-            files.append((path, False, None))
+            files.append((path, found_in_folder, None))
         else:
             loaded.errors.append(
                 InputError(

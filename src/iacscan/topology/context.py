@@ -128,7 +128,7 @@ class ScanContext:
                     stack=key[0],
                     file=t.file,
                     line=res.line,
-                    path=res.cdk_path,
+                    path=str(res.cdk_path) if res.cdk_path is not None else None,
                     deploy_time=info.deploy_time,
                 )
             )
