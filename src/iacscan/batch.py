@@ -50,8 +50,9 @@ def expand(paths: Sequence[str]) -> tuple[list[tuple[str, bool]], int]:
 
 
 def run_job(job: Job) -> list[Analysis]:
-    loaded = load_paths([job.path], limits=job.limits, synth=job.synth,
-                        found_in_folder=job.from_folder)
+    loaded = load_paths(
+        [job.path], limits=job.limits, synth=job.synth, found_in_folder=job.from_folder
+    )
     profile = load_profile(job.definition)
     if not loaded.inputs and not loaded.errors:
         return []  # not a CloudFormation template: skipped

@@ -99,7 +99,9 @@ def _openapi_body(ctx: ScanContext, stack: str, res: Resource) -> None:
     body = res.properties.get("Body")
     if not isinstance(body, dict):
         location = res.properties.get("BodyS3Location")
-        attached = ctx.templates[stack].attachments.get(location) if isinstance(location, str) else None
+        attached = (
+            ctx.templates[stack].attachments.get(location) if isinstance(location, str) else None
+        )
         body = attached if isinstance(attached, dict) else None
     paths = get(body, "paths")
     if not isinstance(paths, dict):
@@ -115,7 +117,9 @@ def _openapi_body(ctx: ScanContext, stack: str, res: Resource) -> None:
             request = [integration.get("requestTemplates"), integration.get("requestParameters")]
             what = f"{res.type} {res.logical_id} OpenAPI {str(verb).upper()} {route}"
             for target in _integration_targets(ctx, stack, integration.get("uri"), request):
-                ctx.add_edge(api, target.node, "triggers", ctx.via(stack, what, integration, res=res))
+                ctx.add_edge(
+                    api, target.node, "triggers", ctx.via(stack, what, integration, res=res)
+                )
 
 
 def _function_url(ctx: ScanContext, stack: str, res: Resource) -> None:

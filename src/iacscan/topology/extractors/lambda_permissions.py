@@ -33,7 +33,9 @@ def _permission(ctx: ScanContext, stack: str, res: Resource) -> None:
     types = _SOURCES.get(principal) if isinstance(principal, str) else None
     if types is None or types == ("AWS::ElasticLoadBalancingV2::TargetGroup",):
         return
-    functions = ctx.targets(stack, res.properties.get("FunctionName"), types=("AWS::Lambda::Function",))
+    functions = ctx.targets(
+        stack, res.properties.get("FunctionName"), types=("AWS::Lambda::Function",)
+    )
     sources = ctx.targets(stack, res.properties.get("SourceArn"), types=types, external_ok=False)
     what = f"AWS::Lambda::Permission {res.logical_id} ({principal})"
     for src in sources:

@@ -34,7 +34,9 @@ def _edge_functions(ctx: ScanContext, stack: str, res: Resource) -> None:
     for behaviour in behaviours:
         for assoc in as_list(get(behaviour, "LambdaFunctionAssociations")):
             what = f"AWS::CloudFront::Distribution {res.logical_id} {ctx.text(stack, get(assoc, 'EventType'))}"
-            for fn in ctx.targets(stack, get(assoc, "LambdaFunctionARN"), types=_FN, external_ok=False):
+            for fn in ctx.targets(
+                stack, get(assoc, "LambdaFunctionARN"), types=_FN, external_ok=False
+            ):
                 ctx.add_edge(dist, fn.node, "triggers", ctx.via(stack, what, assoc, res=res))
 
 
@@ -42,8 +44,12 @@ def _config_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
     source = get(res.properties, "Source")
     what = f"AWS::Config::ConfigRule {res.logical_id} (custom rule)"
     for fn in ctx.targets(stack, get(source, "SourceIdentifier"), types=_FN, external_ok=False):
-        ctx.add_edge(ctx.external("aws-config", "AWS Config"), fn.node, "triggers",
-                     ctx.via(stack, what, source, res=res))
+        ctx.add_edge(
+            ctx.external("aws-config", "AWS Config"),
+            fn.node,
+            "triggers",
+            ctx.via(stack, what, source, res=res),
+        )
 
 
 def _cognito(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -128,11 +134,18 @@ def _firehose(ctx: ScanContext, stack: str, res: Resource) -> None:
         for fn in ctx.targets(stack, processors, types=_FN, external_ok=False):
             ctx.add_edge(stream, fn.node, "triggers", ctx.via(stack, what + " processor", res=res))
         for dest_key in ("BucketARN", "S3DestinationConfiguration"):
-            for t in ctx.targets(stack, config.get(dest_key), types=("AWS::S3::Bucket",), external_ok=False):
+            for t in ctx.targets(
+                stack, config.get(dest_key), types=("AWS::S3::Bucket",), external_ok=False
+            ):
                 ctx.add_edge(stream, t.node, "writes", ctx.via(stack, what, res=res))
     source = get(res.properties, "KinesisStreamSourceConfiguration", "KinesisStreamARN")
     for t in ctx.targets(stack, source, types=("AWS::Kinesis::Stream",), external_ok=False):
-        ctx.add_edge(t.node, stream, "triggers", ctx.via(stack, f"{res.type} {res.logical_id} source", res=res))
+        ctx.add_edge(
+            t.node,
+            stream,
+            "triggers",
+            ctx.via(stack, f"{res.type} {res.logical_id} source", res=res),
+        )
 
 
 def extract(ctx: ScanContext) -> None:
