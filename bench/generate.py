@@ -191,6 +191,7 @@ class Builder:
     def __init__(self, n: int, seed: int, sam: bool, separate_policies: bool = False) -> None:
         self.n = n
         self.separate_policies = separate_policies  # CDK style: AWS::IAM::Policy per role
+        self.extra = 0  # those policies, not counted in N: the same application either way
         self.rng = random.Random(f"{seed}/{n}/{'sam' if sam else 'cfn'}")
         self.sam = sam
         self.resources: dict[str, Any] = {}
@@ -225,7 +226,7 @@ class Builder:
         return 0 if self.sam else 2 * len(self.apis)
 
     def room(self) -> int:
-        return self.n - len(self.resources) - self.reserved()
+        return self.n - (len(self.resources) - self.extra) - self.reserved()
 
     # -------------------------------------------------------------- data stores
 
@@ -368,6 +369,7 @@ class Builder:
                     "Roles": [Ref(lid)],
                 },
             )
+            self.extra += 1
             return lid
         if policies:
             props["Policies"] = policies
@@ -982,8 +984,7 @@ class Builder:
                 self.topic(base)
         if not self.sam:
             self.finish_apis()
-        if not self.separate_policies:  # separate policies add one resource per role
-            assert len(self.resources) == self.n, (len(self.resources), self.n)
+        assert len(self.resources) - self.extra == self.n, (len(self.resources), self.n)
         template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09"}
         if self.sam:
             template["Transform"] = "AWS::Serverless-2016-10-31"

@@ -438,7 +438,7 @@ def policy_style(path: Path, repeats: int = 2) -> None:
                 )
     lines += [
         "",
-        "Same applications; *separate* moves each role's statements into `<Role>DefaultPolicy`",
+        "Same applications (N counts the resources other than the policies); *separate* moves each role's statements into `<Role>DefaultPolicy`",
         "(AWS::IAM::Policy with Roles: [!Ref Role]), which is what CDK synthesizes.",
     ]
     path.write_text("\n".join(lines) + "\n")

@@ -1,2 +1,0 @@
-import pyparsing
-pyparsing.show_best_practices()
