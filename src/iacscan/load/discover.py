@@ -207,15 +207,16 @@ def _nested_one(
     try:
         child = (path.parent / url).resolve()
     except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the name
-        child = None
-    if child is None or str(child) in chain:
         raise InputParseError(
-            f"nested stack {lid} includes {url}, which includes this template again (a cycle)"
-            if child is not None
-            else f"nested stack {lid}: {url} cannot be resolved to a file",
-            "remove the cycle between the nested templates"
-            if child is not None
-            else "check TemplateURL",
+            f"nested stack {lid}: {url} cannot be resolved to a file",
+            "check TemplateURL",
+            file=str(path),
+            line=res.line,
+        ) from None
+    if str(child) in chain:
+        raise InputParseError(
+            f"nested stack {lid} includes {url}, which includes this template again (a cycle)",
+            "remove the cycle between the nested templates",
             file=str(path),
             line=res.line,
         )
