@@ -33,9 +33,9 @@ class Classification:
 _log = logging.getLogger("iacscan.classify")  # rule tracebacks, shown by `iacscan --debug`
 
 LEVEL_WORDS = {
-    "serverless": "serverless: nothing costs money while idle except data storage",
-    "serverless-with-floor": "serverless with a floor: no servers you manage, but something is paid for while idle",
-    "not-serverless": "not serverless",
+    "serverless": "nothing costs money while idle except data storage",
+    "serverless-with-floor": "no servers you manage, but something is paid for while idle",
+    "not-serverless": "servers or instance-sized capacity you pay for whether used or not",
     "indeterminate": "indeterminate",
     "no-compute": "no compute in scope",
 }
@@ -146,9 +146,18 @@ def _summary(
             return f"No compute in scope (storage or configuration only); by {profile.id} there is nothing to judge."
         return (
             f"Indeterminate by {profile.id}: a deciding property is unknown "
-            f"(best case {getattr(cases, 'best', '?')}, worst case {getattr(cases, 'worst', '?')}); {arch_words}."
+            f"(best case {getattr(cases, 'best', '?')}, worst case {getattr(cases, 'worst', '?')}; "
+            f"missing: {'; '.join(getattr(cases, 'missing', ()) or ('?',))}); {arch_words}."
         )
     verb = "Serverless" if serverless else "Not serverless"
     detail = LEVEL_WORDS[level]
-    floor = f" ({len(idle)} idle cost{'s' if len(idle) != 1 else ''})" if idle else ""
-    return f"{verb} by {profile.id} — level {level}: {detail}{floor}; {arch_words}."
+    if level == "serverless-with-floor" and any(getattr(i, "kind", "") == "ecs-on-ec2" for i in idle):
+        detail = "containers autoscale with events, on EC2 capacity in your account (accepted with a warning)"
+    floor = ""
+    if idle:
+        first = idle[0]
+        why = str(getattr(first, "why", ""))
+        why = why if len(why) <= 140 else why[:137] + "..."
+        more = f" and {len(idle) - 1} more" if len(idle) > 1 else ""
+        floor = f" ({getattr(first, 'node', '')}: {why}{more})"
+    return f"{verb} by {profile.id} (level {level}): {detail}{floor}; {arch_words}."
