@@ -506,6 +506,7 @@ def diff(
     except Exception as err:
         _internal(err, debug)
         return
+    _report_errors([before, after])
     _report_internal(run, [before, after])
     raise typer.Exit(_diff_exit(run, before, after))
 

@@ -118,14 +118,15 @@ def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mappin
         line = getattr(first, "linenumber", None)
         line = line if isinstance(line, int) and line > 0 else None
         lowered = message.lower()
-        if "alias" in lowered:  # cfn-lint's guard against alias bombs ("billion laughs")
+        if "alias amplification" in lowered or "aliases are expanded" in lowered:
+            # cfn-lint's guard against alias bombs ("billion laughs")
             raise LimitError(
                 f"cannot read the template: {message}",
                 "YAML aliases may expand to at most 250,000 values (a guard against alias "
                 "bombs that no flag lifts); CloudFormation itself rejects aliases: write the "
                 "values out",
                 file=file,
-                line=line,
+                line=None,  # cfn-lint's guard measures the whole template: no line
             )
         if "nesting depth" in lowered or "recursion" in lowered:
             raise LimitError(
