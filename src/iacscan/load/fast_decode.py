@@ -66,6 +66,7 @@ _STR: Final = "tag:yaml.org,2002:str"
 _MAP: Final = "tag:yaml.org,2002:map"
 _SEQ: Final = "tag:yaml.org,2002:seq"
 _MERGE: Final = "tag:yaml.org,2002:merge"
+_FLATTENED: Final = frozenset({_MERGE, "tag:yaml.org,2002:value"})
 _SCALAR_TAGS: Final = frozenset(
     "tag:yaml.org,2002:" + name for name in ("null", "bool", "int", "float", "binary", "timestamp")
 )
@@ -98,6 +99,8 @@ class Mark:
 class StrNode(str):
     """A string with the source span it was read from (cfn-lint's ``str_node``)."""
 
+    __slots__ = ("start_mark", "end_mark", "__dict__")
+
     start_mark: Any
     end_mark: Any
 
@@ -115,6 +118,8 @@ class StrNode(str):
 
 class DictNode(dict[Any, Any]):
     """A mapping with the source span it was read from (cfn-lint's ``dict_node``)."""
+
+    __slots__ = ("start_mark", "end_mark", "using_merge", "__dict__")
 
     start_mark: Any
     end_mark: Any
@@ -148,6 +153,8 @@ class DictNode(dict[Any, Any]):
 
 class ListNode(list[Any]):
     """A list with the source span it was read from (cfn-lint's ``list_node``)."""
+
+    __slots__ = ("start_mark", "end_mark", "__dict__")
 
     start_mark: Any
     end_mark: Any
@@ -262,19 +269,32 @@ def _key_line(key: Any) -> int:
 
 # --------------------------------------------------------------------------- cost model
 
-# cfn-lint's constructor recurses through Python frames: it fails with RecursionError (which
-# it reports as a parse error) once a template nests deeper than the interpreter's recursion
-# limit allows. The fast constructor does not recurse, so it counts the frames cfn-lint would
-# use instead: per level of each node kind, plus the deepest chain below the innermost one.
-_COST_MAP: Final = 2  # construct_object, construct_yaml_map
-_COST_SEQ: Final = (
-    5  # construct_object, construct_yaml_seq, generator, construct_sequence, listcomp
-)
-_COST_TAG_SEQ: Final = 4  # construct_object, multi_constructor, construct_sequence, listcomp
-_COST_TAG_MAP: Final = 4  # construct_object, multi_constructor, SafeConstructor/BaseConstructor
-_COST_GETATT_SEQ: Final = 5  # construct_object, multi_constructor, construct_getatt, listcomp
-_TAIL: Final = 6  # the deepest leaf chain (e.g. a mapping's flatten/construct_mapping calls)
-_BASE: Final = 6  # decode_str, _decode, loads, get_single_data, construct_document, first call
+# cfn-lint's constructor recurses: it fails with RecursionError (reported as a parse error)
+# once a template nests deeper than the interpreter's recursion limit allows. The fast
+# constructor does not recurse; it counts the frames cfn-lint would use instead, so that it
+# refuses exactly the templates cfn-lint refuses at the same recursion limit. The numbers were
+# measured on cfn-lint 1.58 under CPython 3.11 (the least recursion limit at which each shape
+# decodes). Offsets count from the ``construct_object`` call of the document's root.
+_CHILD_OFFSET: Final = (2, 5, 4, 4, 4)  # per frame kind: where its children's calls start
+# The deepest call chain a node needs, counted from its own construct_object call:
+_OWN_EMPTY: Final = (7, 5, 5, 6, 6)  # per frame kind, without children
+_OWN_FULL: Final = (9, 6, 5, 9, 6)  # per frame kind, with children (before theirs)
+_NEED_STR: Final = 5  # construct_yaml_str, SafeConstructor.construct_yaml_str, construct_scalar..
+_NEED_SCALAR: Final = 4  # null, bool, int, float, timestamp
+_NEED_BINARY: Final = 5
+_NEED_TAGGED: Final = 5  # !Ref x, !Sub "..."
+_NEED_GETATT: Final = 6  # !GetAtt a.b, !GetAtt {}
+_NEED_MAX_LEAF: Final = 6
+_ROOT_OFFSET: Final = 4  # decode_str, _decode, loads, get_single_data, construct_document
+#                          less this module's decode_fast frame
+
+
+def _too_deep(node: Node) -> NestingError:
+    return NestingError(
+        "Template could not be parsed: values are nested too deeply "
+        "(maximum recursion depth exceeded)",
+        _line(node.start_mark),
+    )
 
 
 def _stack_depth() -> int:
@@ -309,6 +329,11 @@ class _CfnLoader(_YamlLoader):
         return _base_resolve(self, kind, value, implicit)
 
     def flatten_mapping(self, node: MappingNode) -> None:
+        for key_node, _ in node.value:
+            if key_node.tag in _FLATTENED:
+                break
+        else:  # no merge ("<<") or value ("=") key: flattening would change nothing
+            return
         # cfn-lint's NodeConstructor.flatten_mapping, verbatim
         if any(key_node.tag == _MERGE for key_node, _ in node.value):
             super().flatten_mapping(node)
@@ -325,17 +350,32 @@ _K_GETATT_SEQ: Final = 4  # !GetAtt [..] -> DictNode({"Fn::GetAtt": ListNode([..
 
 
 class _Frame:
-    __slots__ = ("kind", "node", "items", "size", "pos", "out", "key", "depth", "dups", "merge")
+    __slots__ = (
+        "kind",
+        "paired",
+        "node",
+        "items",
+        "size",
+        "pos",
+        "out",
+        "key",
+        "child",
+        "near",
+        "dups",
+        "merge",
+    )
 
     def __init__(self, kind: int, node: Node, items: list[Any], size: int, out: Any) -> None:
         self.kind = kind
+        self.paired = kind in (_K_MAP, _K_TAG_MAP)
         self.node = node
         self.items = items
         self.size = size
         self.pos = 0
         self.out = out
         self.key: Any = None
-        self.depth = 0
+        self.child = 0
+        self.near = True
         self.dups: list[tuple[str, int]] = []
         self.merge = False
 
@@ -347,7 +387,9 @@ class _FastLoader(_CfnLoader):
         done: dict[Node, Any] = {}
         active: set[Node] = set()
         stack: list[_Frame] = []
-        value = self._enter(root, None, done, active, stack, budget)
+        enter = self._enter
+        accept = self._accept
+        value = enter(root, None, done, active, stack, budget)
         while True:
             if value is _PENDING:
                 frame = stack[-1]
@@ -355,15 +397,27 @@ class _FastLoader(_CfnLoader):
                 return value
             else:
                 frame = stack[-1]
-                self._accept(frame, value)
-            if frame.pos < frame.size:
-                pos = frame.pos
-                frame.pos = pos + 1
-                if frame.kind == _K_MAP or frame.kind == _K_TAG_MAP:
-                    child = frame.items[pos >> 1][pos & 1]
+                if frame.kind == _K_SEQ:
+                    frame.out.append(value)
                 else:
-                    child = frame.items[pos]
-                value = self._enter(child, frame, done, active, stack, budget)
+                    accept(frame, value)
+            pos = frame.pos
+            if pos < frame.size:
+                frame.pos = pos + 1
+                child = frame.items[pos >> 1][pos & 1] if frame.paired else frame.items[pos]
+                if (
+                    child.tag == _STR
+                    and type(child) is ScalarNode
+                    and not frame.near
+                    and child not in done
+                ):
+                    # the commonest node, inline: a plain string
+                    value = _new_str(StrNode, child.value)
+                    value.start_mark = child.start_mark
+                    value.end_mark = child.end_mark
+                    done[child] = value
+                else:
+                    value = enter(child, frame, done, active, stack, budget)
                 continue
             stack.pop()
             value = self._finish(frame)
@@ -380,6 +434,7 @@ class _FastLoader(_CfnLoader):
         budget: int,
     ) -> Any:
         """Build a leaf (returned) or push a frame for a collection (returns ``_PENDING``)."""
+        offset = parent.child if parent is not None else 0
         found = done.get(node, _PENDING)
         if found is not _PENDING:
             return found
@@ -392,20 +447,25 @@ class _FastLoader(_CfnLoader):
         if tag == _STR:
             if type(node) is not ScalarNode:
                 raise _Fallback
+            if offset + _NEED_STR > budget:
+                raise _too_deep(node)
             value: Any = _str_node(node.value, node)
             done[node] = value
             return value
         if tag == _MAP:
             if type(node) is not MappingNode:
                 raise _Fallback
-            kind, cost = _K_MAP, _COST_MAP
+            kind = _K_MAP
         elif tag == _SEQ:
             if type(node) is not SequenceNode:
                 raise _Fallback
-            kind, cost = _K_SEQ, _COST_SEQ
+            kind = _K_SEQ
         elif tag in _SCALAR_TAGS:
             if type(node) is not ScalarNode:
                 raise _Fallback
+            need = _NEED_BINARY if tag == "tag:yaml.org,2002:binary" else _NEED_SCALAR
+            if offset + need > budget:
+                raise _too_deep(node)
             value = self.yaml_constructors[tag](self, node)
             done[node] = value
             return value
@@ -413,6 +473,9 @@ class _FastLoader(_CfnLoader):
             name = _fn_name(tag)
             node_type = type(node)
             if node_type is ScalarNode:
+                need = _NEED_GETATT if name == "Fn::GetAtt" else _NEED_TAGGED
+                if offset + need > budget:
+                    raise _too_deep(node)
                 if name == "Fn::GetAtt":
                     inner: Any = _list_node(node.value.split(".", 1), node)
                 else:
@@ -421,29 +484,24 @@ class _FastLoader(_CfnLoader):
                 done[node] = value
                 return value
             if node_type is SequenceNode:
-                if name == "Fn::GetAtt":
-                    kind, cost = _K_GETATT_SEQ, _COST_GETATT_SEQ
-                else:
-                    kind, cost = _K_TAG_SEQ, _COST_TAG_SEQ
+                kind = _K_GETATT_SEQ if name == "Fn::GetAtt" else _K_TAG_SEQ
             elif node_type is MappingNode:
                 if name == "Fn::GetAtt":
                     if node.value:
                         raise _Fallback
+                    if offset + _NEED_GETATT > budget:
+                        raise _too_deep(node)
                     value = _dict_node({name: _list_node((), node)}, node)
                     done[node] = value
                     return value
-                kind, cost = _K_TAG_MAP, _COST_TAG_MAP
+                kind = _K_TAG_MAP
             else:  # pragma: no cover - the composer makes no other node types
                 raise _Fallback
         else:
             raise _Fallback
-        depth = (parent.depth if parent is not None else 0) + cost
-        if depth + _TAIL > budget:
-            raise NestingError(
-                "Template could not be parsed: values are nested too deeply "
-                "(maximum recursion depth exceeded)",
-                _line(node.start_mark),
-            )
+        own = _OWN_FULL[kind] if node.value else _OWN_EMPTY[kind]
+        if offset + own > budget:
+            raise _too_deep(node)
         if kind == _K_MAP:
             self.flatten_mapping(node)  # type: ignore[arg-type]
             out: Any = _new_dict(DictNode)
@@ -456,7 +514,8 @@ class _FastLoader(_CfnLoader):
             frame = _Frame(kind, node, node.value, len(node.value), _new_list(ListNode))
         else:
             frame = _Frame(kind, node, node.value, len(node.value), [])
-        frame.depth = depth
+        frame.child = offset + _CHILD_OFFSET[kind]
+        frame.near = frame.child + _NEED_MAX_LEAF > budget
         active.add(node)
         stack.append(frame)
         return _PENDING
@@ -604,7 +663,8 @@ def _check_alias_expansion(root: Any) -> None:
     """cfn-lint's ``_guard_alias_expansion`` without recursion: refuse over-large expansions.
 
     A mapping counts 1 plus its values, a list 1 plus its items, anything else 1; shared
-    (aliased) values are counted each time they appear but computed once.
+    (aliased) values are counted each time they appear but measured once. (cfn-lint's guard
+    recurses, but memoized in document order it never goes deeper than the constructor did.)
     """
     sizes: dict[int, int] = {}
     stack: list[Any] = [root]
@@ -618,7 +678,6 @@ def _check_alias_expansion(root: Any) -> None:
         elif isinstance(item, list):
             children = item
         else:
-            sizes[id(item)] = 1
             stack.pop()
             continue
         pending = [
@@ -654,7 +713,7 @@ def decode_fast(text: str) -> Any:
     Raises ``DecodeError`` subclasses (``ValueError``) or ``yaml.YAMLError`` where cfn-lint
     would return parse errors instead of a template.
     """
-    budget = sys.getrecursionlimit() - _stack_depth() - _BASE
+    budget = sys.getrecursionlimit() - _stack_depth() - _ROOT_OFFSET
     try:
         return _load_yaml(text, budget)
     except ScannerError as err:

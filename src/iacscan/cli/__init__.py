@@ -1,0 +1,75 @@
+"""The command line: the only place that wires the layers and maps errors to exit codes.
+
+Exit codes (highest wins): 4 internal error, 3 an input could not be analysed, 1 the --fail-on
+gate tripped, 0 otherwise; 2 is a usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+
+from iacscan import __version__
+from iacscan.cli.compare import diff, graph
+from iacscan.cli.github_comment import github_comment
+from iacscan.cli.info import definitions, explain
+from iacscan.cli.options import COMMANDS
+from iacscan.cli.runner import _rules
+from iacscan.cli.scan import scan
+
+__all__ = ["app", "main", "_rules"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="What does this infrastructure actually do, and is it still serverless?",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"iacscan {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """iacscan reads CloudFormation, SAM and CDK and says, with evidence, whether it is serverless."""
+
+
+# The commands, registered explicitly (no import side effects).
+app.command()(scan)
+app.command()(diff)
+app.command()(graph)
+app.command()(definitions)
+app.command()(explain)
+github_app = typer.Typer(no_args_is_help=True, help="GitHub Actions helpers.")
+github_app.command("comment")(github_comment)
+app.add_typer(github_app, name="github")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: ``iacscan PATH...`` means ``iacscan scan PATH...``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in args if not a.startswith("-")), None)
+    if (
+        (
+            args
+            and first is not None
+            and first not in COMMANDS
+            and not any(a in ("--version",) for a in args)
+        )
+        or args
+        and first is None
+        and not any(a in ("-h", "--help", "--version") for a in args)
+    ):
+        args.insert(0, "scan")
+    app(args=args, prog_name="iacscan")

@@ -1,0 +1,220 @@
+"""``iacscan diff`` and ``iacscan graph``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from iacscan.cli.options import (
+    EXIT_GATE,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    DebugOpt,
+    DefinitionOpt,
+    FailOn,
+    FailOnOpt,
+    Format,
+    FormatOpt,
+    GraphFormat,
+    IgnoreOpt,
+    MaxDepthOpt,
+    MaxSizeOpt,
+    NoCacheOpt,
+    NoColorOpt,
+    NoSynthOpt,
+    OutputOpt,
+    Paths,
+    SynthTimeoutOpt,
+)
+from iacscan.cli.runner import (
+    Run,
+    _analyze_paths,
+    _fail,
+    _internal,
+    _limits,
+    _report_errors,
+    _report_internal,
+    _rules,
+)
+from iacscan.errors import IacscanError
+
+
+def _diff_exit(run: Run, before: Any, after: Any) -> int:
+    code = EXIT_OK
+    if (
+        run.fail_on is FailOn.not_serverless
+        and after.verdict.serverless is False
+        and before.verdict.serverless is not False
+    ):
+        code = EXIT_GATE
+    if run.fail_on in (FailOn.warning, FailOn.error):
+        old = {(f.rule, f.resources) for f in before.findings}
+        new = [f for f in after.findings if (f.rule, f.resources) not in old]
+        levels = ("warning", "error") if run.fail_on is FailOn.warning else ("error",)
+        if any(f.severity in levels for f in new):
+            code = EXIT_GATE
+    if before.errors or after.errors:
+        code = EXIT_INPUT
+    if before.internal_errors or after.internal_errors:
+        code = EXIT_INTERNAL
+    return code
+
+
+def diff(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="BASE HEAD, or PATH... with --base-ref.")
+    ] = None,
+    base_ref: Annotated[
+        str | None,
+        typer.Option("--base-ref", help="Read PATHs from this git revision for the base side."),
+    ] = None,
+    head_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--head-ref",
+            help="Read PATHs from this git revision for the head side (default: the work tree).",
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    definition: DefinitionOpt = None,
+    fail_on: FailOnOpt = None,
+    ignore: IgnoreOpt = None,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+    no_synth: NoSynthOpt = False,
+    no_cache: NoCacheOpt = False,
+    synth_timeout: SynthTimeoutOpt = 300.0,
+    max_file_size: MaxSizeOpt = 20 * 1024 * 1024,
+    max_depth: MaxDepthOpt = 200,
+) -> None:
+    """Compare two versions of the infrastructure: topology, boundary, verdict and findings."""
+    import tempfile
+
+    from iacscan.diff import diff_analyses
+    from iacscan.load.discover import SynthOptions
+
+    paths = paths or []
+    try:
+        run = Run(
+            definition=definition,
+            fmt=fmt,
+            output=output,
+            quiet=False,
+            no_color=no_color,
+            debug=debug,
+            ignore=ignore or [],
+            fail_on=fail_on,
+            start=Path(paths[0]) if paths else None,
+        )
+        limits = _limits(max_file_size, max_depth, synth_timeout)
+        synth = SynthOptions(synth=not no_synth, use_cache=not no_cache)
+        with tempfile.TemporaryDirectory(prefix="iacscan-diff-") as tmp:
+            if base_ref is not None:
+                from iacscan.load.gitrev import materialize
+
+                if not paths:
+                    paths = ["."]
+                base_paths = materialize(base_ref, paths, Path(tmp) / "base")
+                head_paths = (
+                    materialize(head_ref, paths, Path(tmp) / "head") if head_ref else list(paths)
+                )
+            else:
+                if len(paths) != 2:
+                    typer.echo(
+                        "error: diff needs BASE and HEAD paths, or --base-ref REF [PATH...]",
+                        err=True,
+                    )
+                    raise typer.Exit(EXIT_USAGE)
+                base_paths, head_paths = [paths[0]], [paths[1]]
+            before = _analyze_paths(run, base_paths, limits, synth, False)[0]
+            after = _analyze_paths(run, head_paths, limits, synth, False)[0]
+        d = diff_analyses(before, after)
+        run.emit(_render_diff(run, d))
+    except IacscanError as err:
+        _fail(err, debug)
+        return
+    except typer.Exit:
+        raise
+    except Exception as err:
+        _internal(err, debug)
+        return
+    _report_errors([before, after])
+    _report_internal(run, [before, after])
+    raise typer.Exit(_diff_exit(run, before, after))
+
+
+def _render_diff(run: Run, d: Any) -> str:
+    if run.fmt is Format.json:
+        from iacscan.render.json_report import render_diff_json
+
+        return render_diff_json(d)
+    if run.fmt is Format.markdown:
+        from iacscan.render.markdown import render_diff_markdown
+
+        return render_diff_markdown(d)
+    if run.fmt is Format.sarif:
+        from iacscan.render.sarif import render_sarif
+
+        return render_sarif(d.after, _rules())
+    from iacscan.render.text import render_diff_text
+
+    return render_diff_text(d, color=run.color)
+
+
+def graph(
+    paths: Paths,
+    fmt: Annotated[
+        GraphFormat, typer.Option("--format", "-f", help="Graph format.")
+    ] = GraphFormat.mermaid,
+    output: OutputOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Print the event-driven topology as Mermaid, DOT or JSON."""
+    from iacscan.load.discover import SynthOptions
+
+    try:
+        run = Run(
+            definition=None,
+            fmt=Format.text,
+            output=output,
+            quiet=False,
+            no_color=True,
+            debug=debug,
+            ignore=[],
+            fail_on=None,
+            start=Path(paths[0]) if paths else None,
+        )
+        report = _analyze_paths(
+            run, paths, _limits(20 * 1024 * 1024, 200, 300.0), SynthOptions(), False
+        )[0]
+        if fmt is GraphFormat.dot:
+            from iacscan.render.dot import render_dot
+
+            text = render_dot(report.topology)
+        elif fmt is GraphFormat.json:
+            import json
+
+            from iacscan.render.json_report import analysis_to_dict
+
+            text = json.dumps(analysis_to_dict(report)["topology"], indent=2)
+        else:
+            from iacscan.render.mermaid import render_mermaid
+
+            text = render_mermaid(report.topology)
+        run.emit(text)
+    except IacscanError as err:
+        _fail(err, debug)
+        return
+    except Exception as err:
+        _internal(err, debug)
+        return
+    _report_errors([report])
+    _report_internal(run, [report])
+    raise typer.Exit(
+        EXIT_INTERNAL if report.internal_errors else EXIT_INPUT if report.errors else EXIT_OK
+    )

@@ -1,0 +1,82 @@
+"""Shared option types, exit codes and constants of the command line."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+COMMANDS = {"scan", "diff", "graph", "definitions", "explain", "github"}
+EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+ISSUES_URL = "https://github.com/iacscan/iacscan/issues"
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    markdown = "markdown"
+
+
+class GraphFormat(StrEnum):
+    mermaid = "mermaid"
+    dot = "dot"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    never = "never"
+    not_serverless = "not-serverless"
+    warning = "warning"
+    error = "error"
+
+
+Paths = Annotated[
+    list[str], typer.Argument(help="Templates, folders, CDK apps, cdk.out folders or stack:NAME.")
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
+DefinitionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--definition", "-d", help="Profile name or definition file (default johnston-2023)."
+    ),
+]
+FailOnOpt = Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when the gate trips.")]
+IgnoreOpt = Annotated[
+    list[str] | None, typer.Option("--ignore", help="Rule id to ignore (repeatable).")
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print only the verdict line (text).")
+]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colours in text output.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+EachOpt = Annotated[bool, typer.Option("--each", help="Report every template separately.")]
+NoSynthOpt = Annotated[
+    bool, typer.Option("--no-synth", help="Never run CDK app code; read cdk.out only.")
+]
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Synthesize CDK apps even when cached.")
+]
+SynthTimeoutOpt = Annotated[
+    float, typer.Option("--synth-timeout", help="Seconds a CDK app may take to synthesize.")
+]
+PassthroughOpt = Annotated[
+    bool,
+    typer.Option(
+        "--synth-env-passthrough", help="Pass AWS credentials to CDK apps (context lookups)."
+    ),
+]
+MaxSizeOpt = Annotated[
+    int, typer.Option("--max-file-size", help="Largest template read, in bytes.")
+]
+MaxDepthOpt = Annotated[
+    int, typer.Option("--max-depth", help="Deepest nesting of template values.")
+]
+RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region for stack:NAME.")]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile for stack:NAME.")]
+AllStacksOpt = Annotated[
+    bool, typer.Option("--all-stacks", help="Every deployed stack in the region.")
+]

@@ -1,0 +1,245 @@
+"""One invocation: configuration, loading, analysis, rendering and exit codes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from iacscan.cli.options import (
+    EXIT_GATE,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    ISSUES_URL,
+    FailOn,
+    Format,
+)
+from iacscan.errors import IacscanError
+
+
+class Run:
+    """One invocation's options, profile and rendering."""
+
+    def __init__(
+        self,
+        *,
+        definition: str | None,
+        fmt: Format,
+        output: Path | None,
+        quiet: bool,
+        no_color: bool,
+        debug: bool,
+        ignore: Sequence[str],
+        fail_on: FailOn | None,
+        start: Path | None,
+    ) -> None:
+        from iacscan.config import find_config
+
+        self.config = find_config(start)
+        self.definition = definition or self.config.get("definition") or "johnston-2023"
+        self.fmt = fmt
+        self.output = output
+        self.quiet = quiet
+        self.color = (
+            not no_color and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        )
+        self.debug = debug
+        if debug:
+            _show_tracebacks()
+        self.ignore = list(ignore) + list(self.config.get("ignore", []))
+        self.fail_on = fail_on or FailOn(self.config.get("fail-on", "never"))
+
+    def profile(self) -> Any:
+        from iacscan.classify.profile import load_profile
+
+        return load_profile(self.definition)
+
+    def emit(self, text: str) -> None:
+        if self.output is not None:
+            self.output.write_text(text if text.endswith("\n") else text + "\n", "utf-8")
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _limits(max_file_size: int, max_depth: int, synth_timeout: float) -> Any:
+    from iacscan.load.cfn import Limits
+
+    return Limits(max_file_size=max_file_size, max_depth=max_depth, synth_timeout=synth_timeout)
+
+
+def _analyze_paths(
+    run: Run, paths: Sequence[str], limits: Any, synth: Any, each: bool
+) -> list[Any]:
+    from iacscan.analysis import analyze
+    from iacscan.load.discover import load_paths
+    from iacscan.load.iam_actions import action_table
+
+    if each:
+        from iacscan.batch import analyze_each
+
+        run.profile()  # a bad definition fails once, before any work
+        reports, _ = analyze_each(
+            paths, definition=run.definition, ignore=run.ignore, limits=limits, synth=synth
+        )
+        return reports
+    loaded = load_paths(paths, limits=limits, synth=synth)
+    profile = run.profile()
+    notes = list(loaded.notes)
+    if loaded.skipped:
+        notes.append(f"skipped {loaded.skipped} file(s) that are not CloudFormation templates")
+    return [
+        analyze(
+            loaded.templates,
+            profile=profile,
+            actions=action_table(),
+            inputs=loaded.inputs,
+            errors=loaded.errors,
+            notes=notes,
+            ignore=run.ignore,
+        )
+    ]
+
+
+def _rules() -> list[Any]:
+    from iacscan.classify.criteria import CRITERIA
+    from iacscan.classify.findings.registry import RULES
+    from iacscan.render.sarif import RuleDoc
+
+    docs = [
+        RuleDoc(
+            id=d.id,
+            name=d.id,
+            short=d.title,
+            full=d.detects,
+            help=f"{d.why} Instead: {d.instead}",
+            help_uri=f"https://github.com/iacscan/iacscan/blob/main/docs/rules.md#{d.id}",
+            severity=d.severity,
+        )
+        for d, _ in RULES
+    ]
+    docs += [
+        RuleDoc(
+            id=c.id,
+            name=c.id,
+            short=c.title,
+            full=c.text,
+            help=f"Sources: {c.sources}",
+            help_uri=f"https://github.com/iacscan/iacscan/blob/main/docs/criteria.md#{c.id}",
+            severity="warning",
+        )
+        for c in CRITERIA
+    ]
+    return docs
+
+
+def _render(run: Run, reports: list[Any]) -> str:
+    if run.fmt is Format.json:
+        import json
+
+        from iacscan.render.json_report import analysis_to_dict
+
+        data: Any = (
+            [analysis_to_dict(r) for r in reports]
+            if len(reports) > 1
+            else analysis_to_dict(reports[0])
+        )
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    if run.fmt is Format.sarif:
+        from iacscan.render.sarif import render_sarif
+
+        return render_sarif(reports[0], _rules())
+    if run.fmt is Format.markdown:
+        from iacscan.render.markdown import render_markdown
+
+        return "\n\n".join(render_markdown(r) for r in reports)
+    if run.quiet:
+        return "\n".join(r.verdict.summary for r in reports)
+    from iacscan.render.text import render_text
+
+    return "\n".join(render_text(r, color=run.color) for r in reports)
+
+
+def _exit_code(run: Run, reports: list[Any]) -> int:
+    code = EXIT_OK
+    if _gate(run.fail_on, reports):
+        code = EXIT_GATE
+    if any(r.errors for r in reports):
+        code = EXIT_INPUT
+    if any(r.internal_errors for r in reports):
+        code = EXIT_INTERNAL
+    return code
+
+
+def _gate(fail_on: FailOn, reports: list[Any]) -> bool:
+    if fail_on is FailOn.not_serverless:
+        return any(r.verdict.serverless is False for r in reports)
+    if fail_on is FailOn.warning:
+        return any(f.severity in ("warning", "error") for r in reports for f in r.findings)
+    if fail_on is FailOn.error:
+        return any(f.severity == "error" for r in reports for f in r.findings)
+    return False
+
+
+def _fail(err: IacscanError, debug: bool) -> None:
+    where = err.where()
+    typer.echo(f"error: {where + ': ' if where else ''}{err.message}", err=True)
+    if err.hint:
+        typer.echo(f"hint: {err.hint}", err=True)
+    if debug:
+        traceback.print_exc()
+    raise typer.Exit(EXIT_USAGE if err.kind == "usage" else EXIT_INPUT)
+
+
+def _internal(err: BaseException, debug: bool) -> None:
+    typer.echo(f"internal error: {type(err).__name__}: {err}", err=True)
+    typer.echo(
+        f"hint: this is a bug in iacscan; please report it at {ISSUES_URL} (run with --debug for the traceback)",
+        err=True,
+    )
+    if debug:
+        traceback.print_exc()
+    raise typer.Exit(EXIT_INTERNAL)
+
+
+def _report_errors(reports: list[Any]) -> None:
+    for r in reports:
+        for e in r.errors:
+            where = f"{e.file}:{e.line}" if e.line else e.file
+            typer.echo(
+                f"error: {where}: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""), err=True
+            )
+
+
+def _report_internal(run: Run, reports: list[Any]) -> None:
+    for r in reports:
+        for e in r.internal_errors:
+            typer.echo(f"internal error: {e.message}", err=True)
+        if r.internal_errors:
+            where = "" if run.debug else " (run with --debug for the traceback)"
+            typer.echo(
+                "hint: the rest of the report is complete; this is a bug in iacscan, please "
+                f"report it at {ISSUES_URL}{where}",
+                err=True,
+            )
+
+
+class _EchoHandler(logging.Handler):
+    """Log records to the current stderr (tracebacks of extractor and rule failures)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        typer.echo(self.format(record), err=True)
+
+
+def _show_tracebacks() -> None:
+    logger = logging.getLogger("iacscan")
+    if not any(isinstance(h, _EchoHandler) for h in logger.handlers):
+        logger.addHandler(_EchoHandler())
+    logger.setLevel(logging.DEBUG)

@@ -1,0 +1,105 @@
+"""``iacscan scan PATH...``: one system, or every template with --each."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from iacscan.cli.options import (
+    AllStacksOpt,
+    DebugOpt,
+    DefinitionOpt,
+    EachOpt,
+    FailOnOpt,
+    Format,
+    FormatOpt,
+    IgnoreOpt,
+    MaxDepthOpt,
+    MaxSizeOpt,
+    NoCacheOpt,
+    NoColorOpt,
+    NoSynthOpt,
+    OutputOpt,
+    PassthroughOpt,
+    Paths,
+    ProfileOpt,
+    QuietOpt,
+    RegionOpt,
+    SynthTimeoutOpt,
+)
+from iacscan.cli.runner import (
+    Run,
+    _analyze_paths,
+    _exit_code,
+    _fail,
+    _internal,
+    _limits,
+    _render,
+    _report_errors,
+    _report_internal,
+)
+from iacscan.errors import IacscanError
+
+
+def scan(
+    paths: Paths,
+    fmt: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    definition: DefinitionOpt = None,
+    fail_on: FailOnOpt = None,
+    ignore: IgnoreOpt = None,
+    quiet: QuietOpt = False,
+    no_color: NoColorOpt = False,
+    debug: DebugOpt = False,
+    each: EachOpt = False,
+    no_synth: NoSynthOpt = False,
+    no_cache: NoCacheOpt = False,
+    synth_timeout: SynthTimeoutOpt = 300.0,
+    synth_env_passthrough: PassthroughOpt = False,
+    max_file_size: MaxSizeOpt = 20 * 1024 * 1024,
+    max_depth: MaxDepthOpt = 200,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    all_stacks: AllStacksOpt = False,
+) -> None:
+    """Scan templates, folders, CDK apps or stacks as one system: topology, verdict, findings."""
+    from iacscan.load.discover import SynthOptions
+
+    try:
+        run = Run(
+            definition=definition,
+            fmt=fmt,
+            output=output,
+            quiet=quiet,
+            no_color=no_color,
+            debug=debug,
+            ignore=ignore or [],
+            fail_on=fail_on,
+            start=Path(paths[0]) if paths else None,
+        )
+        if region:
+            os.environ["AWS_DEFAULT_REGION"] = region
+        if profile:
+            os.environ["AWS_PROFILE"] = profile
+        stack_paths = list(paths) + (["stack:*"] if all_stacks else [])
+        reports = _analyze_paths(
+            run,
+            stack_paths,
+            _limits(max_file_size, max_depth, synth_timeout),
+            SynthOptions(
+                synth=not no_synth, use_cache=not no_cache, env_passthrough=synth_env_passthrough
+            ),
+            each,
+        )
+        run.emit(_render(run, reports))
+    except IacscanError as err:
+        _fail(err, debug)
+        return
+    except Exception as err:  # a bug: say so, never a bare traceback
+        _internal(err, debug)
+        return
+    _report_errors(reports)
+    _report_internal(run, reports)
+    raise typer.Exit(_exit_code(run, reports))
