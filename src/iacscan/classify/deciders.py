@@ -140,6 +140,16 @@ def _launch(d: DeciderInput) -> tuple[str | None, str, int | None, bool]:
                     assoc.line,
                     False,
                 )
+    for ref in cluster_refs:
+        instances = d.ctx.cluster_instances.get((ref.stack, ref.logical_id))
+        if instances:
+            asg = instances[0][1]
+            return (
+                "EC2",
+                f"cluster {ref.logical_id}'s EC2 instances (auto scaling group {asg})",
+                d.res.line,
+                False,
+            )
     return None, "no LaunchType, capacity provider strategy or cluster default", d.res.line, False
 
 
@@ -365,15 +375,38 @@ def lambda_provisioned_concurrency(d: DeciderInput) -> Assessment | None:
 
 
 def autoscaling_group(d: DeciderInput) -> Assessment | None:
-    if d.ctx.role_overrides.get((d.stack, d.res.logical_id)) == "capacity":
-        return None  # ECS capacity: judged through the services that run on it
     size = d.ctx.text(d.stack, d.res.properties.get("MinSize"))
+    if d.ctx.role_overrides.get((d.stack, d.res.logical_id)) == "capacity":
+        # ECS capacity is judged through the services that run on it: accepted when some
+        # service on EC2 capacity is (autoscaled, fed by events, ecs_on_ec2: warn).
+        if _accepted_ecs_on_ec2(d):
+            return None
+        return _a(
+            d,
+            "not-serverless",
+            f"EC2 instances that run ECS tasks: servers you run (MinSize {size}), and no "
+            "autoscaled, event-fed ECS service on them is accepted by this definition",
+            idle="ecs-on-ec2",
+            ecs_on_ec2=True,
+        )
     return _a(
         d,
         "not-serverless",
         f"EC2 auto scaling group: servers you run (MinSize {size})",
         idle="instance",
     )
+
+
+def _accepted_ecs_on_ec2(d: DeciderInput) -> bool:
+    if d.profile.ecs_on_ec2 != "warn":
+        return False
+    for stack, svc in d.ctx.resources("AWS::ECS::Service"):
+        node = d.ctx.node_id(stack, svc.logical_id)
+        base = {**d.base, "stack": stack, "logical_id": svc.logical_id, "node": node}
+        a = ecs_service(DeciderInput(d.ctx, d.topology, d.profile, stack, svc, base))
+        if a.ecs_on_ec2 and a.level == "serverless-with-floor":
+            return True
+    return False
 
 
 def ecs_capacity_provider(d: DeciderInput) -> Assessment | None:

@@ -14,9 +14,9 @@ from iacscan.classify.boundary import find_boundary
 from iacscan.classify.criteria import evaluate_criteria
 from iacscan.classify.findings.base import RuleInput
 from iacscan.classify.findings.registry import RULES
-from iacscan.classify.levels import COUNTED_ROLES, decide_level
+from iacscan.classify.levels import COUNTED_ROLES, LevelResult, decide_level
 from iacscan.classify.profile import Profile
-from iacscan.model import Boundary, Finding, Level, Topology, Verdict
+from iacscan.model import Boundary, Finding, IdleCost, Level, Topology, Verdict
 from iacscan.topology.build import TopologyResult
 
 
@@ -78,7 +78,7 @@ def classify(
         scales_to_zero=scales,
         monolith=arch.monolith,
         architecture=arch.label,
-        summary=_summary(profile, level, serverless, arch.label, levels.idle_costs, levels.cases),
+        summary=_summary(profile, level, serverless, arch.label, _decisive(levels), levels.cases),
         criteria=criteria,
         idle_costs=levels.idle_costs,
         cases=levels.cases,
@@ -127,6 +127,12 @@ def _suppressed(result: TopologyResult, finding: Finding) -> bool:
     return False
 
 
+def _decisive(levels: LevelResult) -> tuple[IdleCost, ...]:
+    """Idle costs of the resources that set the level first, then the others."""
+    top = {a.node for a in levels.assessments if a.level == levels.level}
+    return tuple(sorted(levels.idle_costs, key=lambda i: i.node not in top))
+
+
 def _summary(
     profile: Profile,
     level: str,
@@ -156,7 +162,7 @@ def _summary(
     floor = ""
     if idle:
         first = idle[0]
-        why = str(getattr(first, "why", ""))
+        why = str(getattr(first, "why", "")).rstrip(".")
         why = why if len(why) <= 140 else why[:137] + "..."
         more = f" and {len(idle) - 1} more" if len(idle) > 1 else ""
         floor = f" ({getattr(first, 'node', '')}: {why}{more})"

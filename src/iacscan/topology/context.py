@@ -75,6 +75,32 @@ class ScanContext:
             value = asg.get("AutoScalingGroupArn") if isinstance(asg, Mapping) else None
             for ref in self.refs(stack, value):
                 self.role_overrides[(ref.stack, ref.logical_id)] = "capacity"
+        # Classic ECS capacity: cluster -> the auto scaling groups whose instances join it.
+        self.cluster_instances: dict[Key, list[Key]] = defaultdict(list)
+        for stack, asg in self.by_type.get("AWS::AutoScaling::AutoScalingGroup", []):
+            cluster = self._joined_ecs_cluster(stack, asg)
+            if cluster is not None:
+                self.role_overrides[(stack, asg.logical_id)] = "capacity"
+                self.cluster_instances[cluster].append((stack, asg.logical_id))
+
+    def _joined_ecs_cluster(self, stack: str, asg: Resource) -> Key | None:
+        """Classic ECS capacity: the instances' user data registers them with a cluster."""
+        props = asg.properties
+        launch = [props.get("LaunchConfigurationName")]
+        template = props.get("LaunchTemplate")
+        if isinstance(template, Mapping):
+            launch += [template.get("LaunchTemplateId"), template.get("LaunchTemplateName")]
+        for ref in self.refs(stack, launch):
+            config = self.resource((ref.stack, ref.logical_id))
+            if config is None:
+                continue
+            data = config.properties.get("LaunchTemplateData", config.properties)
+            user_data = data.get("UserData") if isinstance(data, Mapping) else None
+            for inner in self.refs(ref.stack, user_data):
+                target = self.resource((inner.stack, inner.logical_id))
+                if target is not None and target.type == "AWS::ECS::Cluster":
+                    return (inner.stack, inner.logical_id)
+        return None
 
     # ------------------------------------------------------------------ ids and nodes
 
