@@ -157,7 +157,9 @@ def _summary(
         )
     verb = "Serverless" if serverless else "Not serverless"
     detail = LEVEL_WORDS[level]
-    if level == "serverless-with-floor" and any(getattr(i, "kind", "") == "ecs-on-ec2" for i in idle):
+    if level == "serverless-with-floor" and any(
+        getattr(i, "kind", "") == "ecs-on-ec2" for i in idle
+    ):
         detail = "containers autoscale with events, on EC2 capacity in your account (accepted with a warning)"
     floor = ""
     if idle:

@@ -1,0 +1,286 @@
+"""ECS deciders: launch type through capacity providers, cluster defaults and classic
+cluster instances; floor through Application Auto Scaling; tasks started per event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from iacscan.classify.assess import Assessment
+from iacscan.classify.decider_base import DeciderInput, _a, _int, _text
+from iacscan.model import line_of
+from iacscan.resolve import has_tokens
+from iacscan.topology.context import Key
+
+
+def _capacity_kind(d: DeciderInput, stack: str, strategy: Any) -> str | None:
+    """FARGATE, EC2, or None (unknown) for a capacity provider strategy."""
+    kinds = set()
+    items = d.ctx.resolve(stack, strategy)
+    if not isinstance(items, list) or not items:
+        return None
+    for item in items:
+        provider = item.get("CapacityProvider") if isinstance(item, Mapping) else None
+        refs = list(d.ctx.refs(stack, provider)) if provider is not None else []
+        if refs:
+            cp = d.ctx.resource((refs[0].stack, refs[0].logical_id))
+            if cp is not None and cp.type == "AWS::ECS::CapacityProvider":
+                kinds.add("EC2")
+                continue
+        name = str(provider) if isinstance(provider, str) and not has_tokens(provider) else None
+        if name in ("FARGATE", "FARGATE_SPOT"):
+            kinds.add("FARGATE")
+        elif name is not None:
+            found = [
+                r
+                for s, r in d.ctx.resources("AWS::ECS::CapacityProvider")
+                if d.ctx.text(s, r.properties.get("Name")) == name
+            ]
+            kinds.add("EC2" if found or name else "UNKNOWN")
+        else:
+            kinds.add("UNKNOWN")
+    if "UNKNOWN" in kinds:
+        return None
+    return "EC2" if "EC2" in kinds else "FARGATE"
+
+
+def _launch(d: DeciderInput) -> tuple[str | None, str, int | None, bool]:
+    """(FARGATE|EC2|EXTERNAL|None, why, line, default) for an ECS service."""
+    props = d.res.properties
+    if "LaunchType" in props:
+        lt = _text(d, props["LaunchType"])
+        if lt is None:
+            return (
+                None,
+                f"LaunchType is {d.ctx.text(d.stack, props['LaunchType'])}",
+                line_of(props["LaunchType"]),
+                False,
+            )
+        return lt.upper(), f"LaunchType {lt}", line_of(props["LaunchType"]), False
+    if "CapacityProviderStrategy" in props:
+        kind = _capacity_kind(d, d.stack, props["CapacityProviderStrategy"])
+        return (
+            kind,
+            "its CapacityProviderStrategy",
+            line_of(props["CapacityProviderStrategy"]),
+            False,
+        )
+    cluster_refs = list(d.ctx.refs(d.stack, props.get("Cluster")))
+    for ref in cluster_refs:
+        cluster = d.ctx.resource((ref.stack, ref.logical_id))
+        if cluster is not None and "DefaultCapacityProviderStrategy" in cluster.properties:
+            kind = _capacity_kind(
+                d, ref.stack, cluster.properties["DefaultCapacityProviderStrategy"]
+            )
+            return (
+                kind,
+                f"cluster {ref.logical_id}'s default capacity provider strategy",
+                cluster.line,
+                False,
+            )
+        for s, assoc in d.ctx.resources("AWS::ECS::ClusterCapacityProviderAssociations"):
+            if any(
+                r.logical_id == ref.logical_id
+                for r in d.ctx.refs(s, assoc.properties.get("Cluster"))
+            ):
+                kind = _capacity_kind(d, s, assoc.properties.get("DefaultCapacityProviderStrategy"))
+                return (
+                    kind,
+                    f"{assoc.logical_id}'s default capacity provider strategy",
+                    assoc.line,
+                    False,
+                )
+    for ref in cluster_refs:
+        instances = d.ctx.cluster_instances.get((ref.stack, ref.logical_id))
+        if instances:
+            asg = instances[0][1]
+            return (
+                "EC2",
+                f"cluster {ref.logical_id}'s EC2 instances (auto scaling group {asg})",
+                d.res.line,
+                False,
+            )
+    return None, "no LaunchType, capacity provider strategy or cluster default", d.res.line, False
+
+
+def _scaling(d: DeciderInput) -> tuple[bool, int | None, int | None, str]:
+    """(autoscaled, min, max, evidence) from ScalableTargets and ScalingPolicies on the service."""
+    me = d.res.logical_id
+    for stack, target in d.ctx.resources("AWS::ApplicationAutoScaling::ScalableTarget"):
+        rid = target.properties.get("ResourceId")
+        if not any(r.logical_id == me for r in d.ctx.refs(stack, rid)):
+            continue
+        policies = [
+            p
+            for s, p in d.ctx.resources("AWS::ApplicationAutoScaling::ScalingPolicy")
+            if any(
+                r.logical_id == target.logical_id
+                for r in d.ctx.refs(s, p.properties.get("ScalingTargetId"))
+            )
+            or any(r.logical_id == me for r in d.ctx.refs(s, p.properties.get("ResourceId")))
+        ]
+        low = _int(d.ctx.resolve(stack, target.properties.get("MinCapacity")))
+        high = _int(d.ctx.resolve(stack, target.properties.get("MaxCapacity")))
+        if policies:
+            return (
+                True,
+                low,
+                high,
+                f"ScalableTarget {target.logical_id} MinCapacity {low} MaxCapacity {high}, ScalingPolicy {policies[0].logical_id}",
+            )
+        return False, low, high, f"ScalableTarget {target.logical_id} without a ScalingPolicy"
+    return False, None, None, "no ScalableTarget with a ScalingPolicy"
+
+
+def _incoming(d: DeciderInput, node: str) -> bool:
+    return any(e.target == node for e in d.topology.edges)
+
+
+def ecs_service(d: DeciderInput) -> Assessment:
+    launch, launch_why, launch_line, _ = _launch(d)
+    autoscaled, low, high, scale_why = _scaling(d)
+    if autoscaled:
+        floor: int | None = low
+        floor_why = scale_why
+        floor_default = False
+    else:
+        raw = d.res.properties.get("DesiredCount")
+        floor = 1 if raw is None else _int(d.ctx.resolve(d.stack, raw))
+        floor_default = raw is None
+        floor_why = (
+            "DesiredCount absent: CloudFormation starts 1 task"
+            if raw is None
+            else f"DesiredCount {floor}"
+        )
+    props = {"launch_type": launch, "floor": floor, "autoscaled": autoscaled, "max": high}
+    node = str(d.base["node"])
+
+    def level_for(kind: str) -> Assessment:
+        if kind == "FARGATE":
+            if floor == 0:
+                return _a(
+                    d,
+                    "serverless",
+                    f"Fargate service that scales to zero ({floor_why})",
+                    properties=props,
+                )
+            if autoscaled:
+                return _a(
+                    d,
+                    "serverless-with-floor",
+                    f"Fargate service keeps {floor} task(s) running and autoscales ({floor_why})",
+                    idle="container-floor",
+                    properties=props,
+                )
+            return _a(
+                d,
+                "not-serverless",
+                f"fixed fleet: {floor_why} and no ScalingPolicy ({launch_why})",
+                idle="container-floor",
+                default=floor_default,
+                properties=props,
+            )
+        # EC2 capacity in your account
+        if d.profile.ecs_on_ec2 == "warn" and autoscaled and _incoming(d, node):
+            return _a(
+                d,
+                "serverless-with-floor",
+                f"ECS service on EC2 capacity ({launch_why}) that autoscales ({floor_why}) and is fed by events",
+                idle="ecs-on-ec2",
+                properties=props,
+                ecs_on_ec2=True,
+                warning=(
+                    f"{node} runs on EC2 hosts in your account ({launch_why}); Prime Video's "
+                    "after-state ran on EC2+ECS and Johnston still called it serverless"
+                ),
+            )
+        why = f"ECS service on EC2 capacity you run ({launch_why})"
+        if not autoscaled:
+            why += f", fixed fleet ({floor_why})"
+        return _a(
+            d,
+            "not-serverless",
+            why,
+            idle="ecs-on-ec2" if autoscaled else "instance",
+            properties=props,
+            ecs_on_ec2=True,
+        )
+
+    if launch in ("FARGATE", "EC2"):
+        return replace(level_for(launch), line=launch_line or d.res.line)
+    if launch == "EXTERNAL":
+        return _a(
+            d,
+            "not-serverless",
+            "ECS Anywhere: tasks on servers you run (LaunchType EXTERNAL)",
+            idle="instance",
+            properties=props,
+        )
+    a, b = level_for("FARGATE"), level_for("EC2")
+    ranked = sorted(
+        [a, b],
+        key=lambda x: ("serverless", "serverless-with-floor", "not-serverless").index(x.level),
+    )
+    if ranked[0].level == ranked[1].level:
+        return ranked[0]
+    return _a(
+        d,
+        "indeterminate",
+        f"launch type unknown: {launch_why}",
+        best=ranked[0].level,
+        worst=ranked[1].level,
+        missing=f"launch type of {node} ({launch_why})",
+        properties=props,
+    )
+
+
+def ecs_task_definition(d: DeciderInput) -> Assessment | None:
+    key: Key = (d.stack, d.res.logical_id)
+    if key not in d.ctx.started_tasks:
+        return None  # folded into its service, or never started: decided elsewhere
+    compat = d.ctx.resolve(d.stack, d.res.properties.get("RequiresCompatibilities"))
+    values = {str(c).upper() for c in compat} if isinstance(compat, list) else set()
+    line = line_of(d.res.properties.get("RequiresCompatibilities"))
+    props: dict[str, str | int | bool | None] = {
+        "launch_type": "FARGATE" if values == {"FARGATE"} else None
+    }
+    if values == {"FARGATE"}:
+        return _a(
+            d,
+            "serverless",
+            "Fargate task started per event: nothing runs between events",
+            line=line,
+            properties=props,
+        )
+    if "EC2" in values or "EXTERNAL" in values:
+        props["launch_type"] = "EC2"
+        if d.profile.ecs_on_ec2 == "warn":
+            return _a(
+                d,
+                "serverless-with-floor",
+                "task started per event on EC2 capacity you keep",
+                idle="ecs-on-ec2",
+                line=line,
+                properties=props,
+                ecs_on_ec2=True,
+                warning=f"{d.base['node']} runs on EC2 hosts in your account",
+            )
+        return _a(
+            d,
+            "not-serverless",
+            "task started per event on EC2 capacity you run",
+            idle="ecs-on-ec2",
+            line=line,
+            properties=props,
+            ecs_on_ec2=True,
+        )
+    return _a(
+        d,
+        "indeterminate",
+        "RequiresCompatibilities does not say FARGATE: launch type unknown",
+        best="serverless",
+        worst="serverless-with-floor" if d.profile.ecs_on_ec2 == "warn" else "not-serverless",
+        missing=f"launch type of task definition {d.base['node']} (RequiresCompatibilities)",
+        properties=props,
+    )
