@@ -19,7 +19,7 @@ venv: $(STAMP)
 node:
 	@bash scripts/ensure-node.sh >/dev/null 2>&1 || echo "note: Node 22 not installed; using the system node"
 
-run: $(STAMP)
+run: $(STAMP) node
 	@echo "== Prime Video before: Step Functions + Lambda, frames through S3 =="
 	-$(BIN)/iacscan fixtures/templates/prime-video-before.yaml
 	@echo
@@ -30,6 +30,9 @@ run: $(STAMP)
 	@echo "== Prime Video after, on EC2 capacity as Prime Video ran it (johnston-2023, then aws) =="
 	-$(BIN)/iacscan --quiet fixtures/templates/prime-video-after-ec2.yaml
 	-$(BIN)/iacscan --quiet --definition aws fixtures/templates/prime-video-after-ec2.yaml
+	@echo
+	@echo "== The same after-state as a CDK app (synthesized for real; cached on later runs) =="
+	-PATH="$(NODE_BIN):$(CURDIR)/$(BIN):$$PATH" $(BIN)/iacscan --quiet fixtures/cdk_apps/prime_video_after
 	@echo
 	@echo "== What changed from before to after =="
 	-$(BIN)/iacscan diff fixtures/templates/prime-video-before.yaml fixtures/templates/prime-video-after-task.yaml
