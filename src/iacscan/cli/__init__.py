@@ -6,6 +6,7 @@ gate tripped, 0 otherwise; 2 is a usage error.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from typing import Annotated
@@ -58,6 +59,9 @@ app.add_typer(github_app, name="github")
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: ``iacscan PATH...`` means ``iacscan scan PATH...``."""
+    # A short-lived process that builds many small objects: collect far less often (the
+    # benchmark showed the collector as the largest single cost at 5,000 resources).
+    gc.set_threshold(100_000, 50, 100)
     args = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args if not a.startswith("-")), None)
     if (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 
 from iacscan.model import EdgeKind, ErrorKind, InputError, Resource, Role, Template, Via, line_of
@@ -62,6 +63,10 @@ class ScanContext:
                     name = scope.resolve(stack, res.properties.get(service_prop[1]))
                     if isinstance(name, str) and name and not has_tokens(name):
                         self.names[service_prop[0]].append(((stack, lid), name))
+        self.exact_names: dict[tuple[str, str], list[tuple[Key, str]]] = defaultdict(list)
+        for service, entries in self.names.items():
+            for key, name in entries:
+                self.exact_names[(service, name)].append((key, name))
         self.services_of_task: dict[Key, list[Key]] = defaultdict(list)
         for stack, svc in self.by_type.get("AWS::ECS::Service", []):
             for ref in self.refs(stack, svc.properties.get("TaskDefinition")):
@@ -255,12 +260,15 @@ class ScanContext:
         if arn is None or unknown_name:
             return []
         matches: list[Target] = []
-        for key, name in self.names.get(arn.service, ()):
+        candidates = (
+            self.names.get(arn.service, ())
+            if arn.is_pattern
+            else self.exact_names.get((arn.service, arn.name), ())
+        )
+        for key, name in candidates:
             res = self.resource(key)
             if res is None or (wanted is not None and res.type not in wanted):
                 continue
-            from fnmatch import fnmatchcase
-
             if (arn.is_pattern and fnmatchcase(name, arn.name)) or name == arn.name:
                 node = self.ensure_node(key)
                 if node:

@@ -148,17 +148,21 @@ def extract(ctx: ScanContext) -> None:
                     label = f"AWS::IAM::ManagedPolicy {ref.logical_id} on role {res.logical_id}"
                     _apply(ctx, ref.stack, nodes, managed.properties.get("PolicyDocument"), label)
 
+    # Roles named by their RoleName (a literal) rather than by reference: one index, built once.
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for (rstack, rlid), rnodes in principals.items():
+        rres = ctx.resource((rstack, rlid))
+        if rres is not None and rres.properties.get("RoleName") is not None:
+            by_name[ctx.text(rstack, rres.properties.get("RoleName"))].extend(rnodes)
+
     def policy(ctx: ScanContext, stack: str, res: Resource) -> None:
         nodes: list[str] = []
         for role_value in as_list(res.properties.get("Roles")):
-            for ref in ctx.refs(stack, role_value):
+            refs = list(ctx.refs(stack, role_value))
+            for ref in refs:
                 nodes.extend(principals.get((ref.stack, ref.logical_id), []))
-            text = ctx.text(stack, role_value)
-            for (rstack, rlid), rnodes in principals.items():
-                rres = ctx.resource((rstack, rlid))
-                name = ctx.text(rstack, rres.properties.get("RoleName")) if rres else ""
-                if rres is not None and name and name == text:
-                    nodes.extend(rnodes)
+            if not refs:
+                nodes.extend(by_name.get(ctx.text(stack, role_value), []))
         if nodes:
             label = f"{res.type} {res.logical_id}"
             _apply(ctx, stack, sorted(set(nodes)), res.properties.get("PolicyDocument"), label)
