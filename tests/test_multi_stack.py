@@ -67,3 +67,17 @@ def test_same_stem_files_get_their_relative_paths_as_stack_names(tmp_path: Path)
     stacks = {s for i in a.inputs for s in i.stacks}
     assert stacks == {"orders/template", "billing/template"}
     assert "orders/template/WorkerFunction" in node_roles(a)
+
+
+def test_large_folder_loads_in_a_process_pool_with_the_same_result(tmp_path: Path) -> None:
+    shutil.copy(MULTI / "cross-stack" / "orders-producer.yaml", tmp_path / "orders-producer.yaml")
+    shutil.copy(MULTI / "cross-stack" / "orders-consumer.yaml", tmp_path / "orders-consumer.yaml")
+    for i in range(8):  # enough files for the pool (PARALLEL_FROM)
+        shutil.copy(MULTI / "nested" / "child.yaml", tmp_path / f"worker{i}.yaml")
+    a = scan([tmp_path])
+    assert not a.errors
+    assert "orders-producer/OrdersQueue -triggers-> orders-consumer/FulfilFunction" in edge_set(a)
+    assert {f"worker{i}/WorkerFunction" for i in range(8)} <= set(node_roles(a))
+    # line numbers survive the trip through the worker processes
+    fulfil = a.topology.node("orders-consumer/FulfilFunction")
+    assert fulfil is not None and fulfil.line == 5  # where the resource body starts

@@ -219,9 +219,9 @@ def template_from_data(
             line=line_of(resources_raw) or line_of(data),
         )
     resources: dict[str, Resource] = {}
-    for lid, body in resources_raw.items():
-        lid = str(lid)
-        line = line_of(body) or line_of(lid) or (lines or {}).get(lid)
+    for key, body in resources_raw.items():
+        lid = str(key)
+        line = line_of(body) or line_of(key) or (lines or {}).get(lid)
         if not isinstance(body, Mapping):
             raise InputParseError(
                 f"resource {lid} is not a mapping",

@@ -283,36 +283,53 @@ def load_paths(
             )
     bases = {f: base for f, _, base in files}
     names = stack_names([f for f, _, _ in files], _common_base(bases))
-    for f, from_folder, _ in files:
-        try:
-            result = load_template(
-                f, names[f], limits, folder_mode=from_folder, errors=loaded.errors
-            )
-        except IacscanError as err:
-            loaded.errors.append(error_of(err, str(f)))
-            continue
-        except RecursionError:
-            loaded.errors.append(
-                InputError(
-                    file=str(f),
-                    line=None,
-                    kind="limit",
-                    message="the template is nested too deeply to read",
-                    hint="raise --max-depth only if the template is genuine",
-                )
-            )
-            continue
-        if result is None:
+    jobs = [(f, names[f], limits, from_folder) for f, from_folder, _ in files]
+    for f, outcome in zip(jobs, _run_loads(jobs), strict=True):
+        templates, kind, errors, skipped = outcome
+        loaded.errors.extend(errors)
+        if skipped:
             loaded.skipped += 1
-            continue
-        templates, kind = result
-        loaded.templates.extend(templates)
-        loaded.inputs.append(
-            InputInfo(path=str(f), kind=kind, stacks=tuple(t.stack for t in templates))
-        )
+        elif templates is not None and kind is not None:
+            loaded.templates.extend(templates)
+            loaded.inputs.append(
+                InputInfo(path=str(f[0]), kind=kind, stacks=tuple(t.stack for t in templates))
+            )
     if stacks:
         _load_stacks(stacks, limits, loaded)
     return loaded
+
+
+LoadJob = tuple[Path, str, Limits, bool]
+LoadOutcome = tuple[list[Template] | None, InputKind | None, list[InputError], bool]
+PARALLEL_FROM = 8  # below this many files a process pool costs more than it saves
+
+
+def load_one(job: LoadJob) -> LoadOutcome:
+    """Load one file; every failure comes back as data (errors do not pickle with their hints)."""
+    path, stack, limits, from_folder = job
+    errors: list[InputError] = []
+    try:
+        result = load_template(path, stack, limits, folder_mode=from_folder, errors=errors)
+    except IacscanError as err:
+        return None, None, [*errors, error_of(err, str(path))], False
+    except RecursionError:
+        message = "the template is nested too deeply to read"
+        hint = "raise --max-depth only if the template is genuine"
+        return None, None, [*errors, InputError(str(path), None, "limit", message, hint)], False
+    if result is None:
+        return None, None, errors, True
+    return result[0], result[1], errors, False
+
+
+def _run_loads(jobs: list[LoadJob]) -> list[LoadOutcome]:
+    """Decode many files in a process pool sized to the cores (order kept)."""
+    workers = os.cpu_count() or 1
+    if len(jobs) < PARALLEL_FROM or workers == 1:
+        return [load_one(j) for j in jobs]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(load_one, jobs, chunksize=4))
 
 
 def _common_base(bases: Mapping[Path, Path | None]) -> Path | None:

@@ -304,7 +304,9 @@ def _like(original: Any, new: Any) -> Any:
     start, end = getattr(original, "start_mark", None), getattr(original, "end_mark", None)
     if start is None:
         return new
-    from cfnlint.decode.node import dict_node, list_node, str_node
+    from iacscan.load.fast_decode import DictNode as dict_node
+    from iacscan.load.fast_decode import ListNode as list_node
+    from iacscan.load.fast_decode import StrNode as str_node
 
     if isinstance(new, Mapping):
         return dict_node(new, start, end)

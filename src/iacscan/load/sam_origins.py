@@ -202,7 +202,8 @@ def _with_marks(value: dict[Any, Any] | list[Any], old: object) -> Any:
     start, end = getattr(old, "start_mark", None), getattr(old, "end_mark", None)
     if start is None:
         return value
-    from cfnlint.decode.node import dict_node, list_node
+    from iacscan.load.fast_decode import DictNode as dict_node
+    from iacscan.load.fast_decode import ListNode as list_node
 
     if isinstance(value, dict):
         return dict_node(value, start, end)
