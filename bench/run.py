@@ -622,7 +622,7 @@ class Bench:
             "\n*C-YAML parse* = `python -c` that loads the file with a `yaml.CSafeLoader` subclass "
             "with a `!` multi-constructor (short tags), interpreter start-up included: the floor for "
             "any Python tool that reads the template. JSON templates go through the same YAML "
-            "loader (cfn-lint's decoder, which iacscan uses, does the same).\n"
+            "loader (cfn-lint's decoder does the same, and so does iacscan's libyaml decoder, load/fast_decode.py).\n"
         )
         dots = [f"{n}: {d['_obj']['cfn-lint -g'].note}" for n, d in R.get("sizes", {}).items() if "cfn-lint -g" in d["_obj"]]
         if dots:
