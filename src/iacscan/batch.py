@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iacscan.analysis import analyze
-from iacscan.classify.profile import load_profile
+from iacscan.classify.profile import Profile, load_profile
 from iacscan.load.cfn import Limits
 from iacscan.load.discover import Loaded, SynthOptions, find_templates, load_paths
 from iacscan.load.iam_actions import action_table
@@ -49,24 +49,29 @@ def expand(paths: Sequence[str]) -> tuple[list[tuple[str, bool]], int]:
     return out, skipped
 
 
+def analyze_loaded(loaded: Loaded, profile: Profile, ignore: Sequence[str]) -> Analysis:
+    """The analysis of what ``load_paths`` returned, as one system."""
+    notes = list(loaded.notes)
+    if loaded.skipped:
+        notes.append(f"skipped {loaded.skipped} file(s) that are not CloudFormation templates")
+    return analyze(
+        loaded.templates,
+        profile=profile,
+        actions=action_table(),
+        inputs=loaded.inputs,
+        errors=loaded.errors,
+        notes=notes,
+        ignore=ignore,
+    )
+
+
 def run_job(job: Job) -> list[Analysis]:
     loaded = load_paths(
         [job.path], limits=job.limits, synth=job.synth, found_in_folder=job.from_folder
     )
-    profile = load_profile(job.definition)
     if not loaded.inputs and not loaded.errors:
         return []  # not a CloudFormation template: skipped
-    return [
-        analyze(
-            loaded.templates,
-            profile=profile,
-            actions=action_table(),
-            inputs=loaded.inputs,
-            errors=loaded.errors,
-            notes=loaded.notes,
-            ignore=job.ignore,
-        )
-    ]
+    return [analyze_loaded(loaded, load_profile(job.definition), job.ignore)]
 
 
 def analyze_each(

@@ -78,34 +78,16 @@ def _limits(max_file_size: int, max_depth: int, synth_timeout: float) -> Any:
 def _analyze_paths(
     run: Run, paths: Sequence[str], limits: Any, synth: Any, each: bool
 ) -> list[Any]:
-    from iacscan.analysis import analyze
+    from iacscan.batch import analyze_each, analyze_loaded
     from iacscan.load.discover import load_paths
-    from iacscan.load.iam_actions import action_table
 
+    profile = run.profile()  # a bad definition fails once, before any work
     if each:
-        from iacscan.batch import analyze_each
-
-        run.profile()  # a bad definition fails once, before any work
         reports, _ = analyze_each(
             paths, definition=run.definition, ignore=run.ignore, limits=limits, synth=synth
         )
         return reports
-    loaded = load_paths(paths, limits=limits, synth=synth)
-    profile = run.profile()
-    notes = list(loaded.notes)
-    if loaded.skipped:
-        notes.append(f"skipped {loaded.skipped} file(s) that are not CloudFormation templates")
-    return [
-        analyze(
-            loaded.templates,
-            profile=profile,
-            actions=action_table(),
-            inputs=loaded.inputs,
-            errors=loaded.errors,
-            notes=notes,
-            ignore=run.ignore,
-        )
-    ]
+    return [analyze_loaded(load_paths(paths, limits=limits, synth=synth), profile, run.ignore)]
 
 
 def _rules() -> list[Any]:

@@ -8,9 +8,7 @@ identity); a ``*`` in the name part matches several resources and makes the evid
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
 # resource type -> (ARN service, name property)
 NAME_PROPERTIES: dict[str, tuple[str, str]] = {
@@ -84,10 +82,3 @@ def parse_arn(text: str) -> ArnName | None:
 
 def _wild(name: str) -> bool:
     return "*" in name or "?" in name
-
-
-def match_names(arn: ArnName, candidates: Iterable[tuple[str, str]]) -> list[str]:
-    """Keys of the candidates ``(key, physical name)`` that the ARN's name matches."""
-    if not arn.is_pattern:
-        return [key for key, name in candidates if name == arn.name]
-    return [key for key, name in candidates if fnmatchcase(name, arn.name)]
