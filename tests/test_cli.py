@@ -133,3 +133,48 @@ def test_each_in_a_process_pool_matches_one_by_one(tmp_path: Path) -> None:
         single = json.loads(run(str(T / name), "-f", "json").stdout)
         assert report["verdict"]["level"] == single["verdict"]["level"], name
         assert {n["id"] for n in report["topology"]["nodes"]} == {n["id"] for n in single["topology"]["nodes"]}
+
+
+def test_diff_ids_count_the_stacks_of_both_sides(tmp_path: Path) -> None:
+    """A PR that adds a second stack renames nothing: ids are STACK/LogicalId on both sides."""
+    base, head = tmp_path / "base", tmp_path / "head"
+    base.mkdir()
+    head.mkdir()
+    one = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n"
+    (base / "t.yaml").write_text(one)
+    (head / "t.yaml").write_text(one)
+    (head / "u.yaml").write_text("Resources:\n  T:\n    Type: AWS::SNS::Topic\n")
+    changes = json.loads(run("diff", str(base), str(head), "-f", "json").stdout)["changes"]
+    assert changes["nodes"]["added"] == ["u/T"]
+    assert changes["nodes"]["removed"] == []
+
+
+def test_each_json_is_always_a_list_and_sarif_has_a_run_per_report(tmp_path: Path) -> None:
+    (tmp_path / "only.yaml").write_text((T / "prime-video-before.yaml").read_text())
+    one = json.loads(run("--each", str(tmp_path), "-f", "json").stdout)
+    assert isinstance(one, list) and len(one) == 1
+    sarif = json.loads(
+        run("--each", str(T / "prime-video-before.yaml"), str(T / "lambda-calls-lambda.yaml")
+            if (T / "lambda-calls-lambda.yaml").exists() else str(T / "extract-iam.yaml"),
+            "-f", "sarif").stdout
+    )
+    assert len(sarif["runs"]) == 2
+    rules = {r["ruleId"] for run_ in sarif["runs"] for r in run_["results"]}
+    assert {"sfn-standard-per-item", "lambda-calls-lambda"} <= rules
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run(str(T / "storage-only.yaml"), "--definition", "no-such-profile").returncode == 2
+    assert run("diff", "--head-ref", "HEAD", str(T)).returncode == 2
+
+
+def test_nested_template_outside_the_repository_is_refused(tmp_path: Path) -> None:
+    tpl = tmp_path / "parent.yaml"
+    tpl.write_text(
+        "Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n"
+        "    Properties:\n      TemplateURL: /etc/hostname\n"
+    )
+    p = run(str(tpl), "-f", "json", cwd=tmp_path)
+    assert p.returncode == 3
+    err = json.loads(p.stdout)["errors"][0]
+    assert "outside" in err["message"] and err["line"] == 3

@@ -22,11 +22,13 @@ def analyze(
     errors: Sequence[InputError] = (),
     notes: Sequence[str] = (),
     ignore: Iterable[str] = (),
+    multi: bool | None = None,
 ) -> Analysis:
+    """``multi`` forces ``STACK/LogicalId`` ids (a diff whose other side has several stacks)."""
     by_stack: dict[str, Template] = {}
     for t in templates:
         by_stack[t.stack] = t
-    result = build_topology(by_stack, actions)
+    result = build_topology(by_stack, actions, multi=multi)
     c = classify(result, profile, ignore)
     internal = tuple(
         InputError(file="", line=None, kind="internal", message=f, hint=REPORT_BUGS)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +48,9 @@ def expand(paths: Sequence[str]) -> tuple[list[tuple[str, bool]], int]:
     return out, skipped
 
 
-def analyze_loaded(loaded: Loaded, profile: Profile, ignore: Sequence[str]) -> Analysis:
+def analyze_loaded(
+    loaded: Loaded, profile: Profile, ignore: Sequence[str], multi: bool | None = None
+) -> Analysis:
     """The analysis of what ``load_paths`` returned, as one system."""
     notes = list(loaded.notes)
     if loaded.skipped:
@@ -62,6 +63,7 @@ def analyze_loaded(loaded: Loaded, profile: Profile, ignore: Sequence[str]) -> A
         errors=loaded.errors,
         notes=notes,
         ignore=ignore,
+        multi=multi,
     )
 
 
@@ -91,6 +93,8 @@ def analyze_each(
     if len(jobs) < SERIAL_BELOW or workers == 1:
         results = [run_job(j) for j in jobs]
     else:
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(max_workers=workers) as pool:
             iterator = pool.map(run_job, jobs, chunksize=4)
             if show:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from iacscan.errors import DefinitionError
+from iacscan.errors import DefinitionError, UsageError
 
 BUILTIN = ("johnston-2023", "johnston-2017", "aws", "cncf")
 DEFAULT = "johnston-2023"
@@ -51,7 +51,7 @@ def load_profile(name_or_path: str) -> Profile:
         return parse_profile(text, f"<builtin>/{name_or_path}.yaml")
     path = Path(name_or_path)
     if not path.is_file():
-        raise DefinitionError(
+        raise UsageError(
             f"unknown definition {name_or_path!r}",
             f"use one of {', '.join(BUILTIN)}, or the path of a definition file",
         )

@@ -43,7 +43,8 @@ from iacscan.cli.runner import (
 from iacscan.errors import IacscanError
 
 
-def _diff_exit(run: Run, before: Any, after: Any) -> int:
+def _diff_exit(run: Run, d: Any) -> int:
+    before, after = d.before, d.after
     code = EXIT_OK
     if (
         run.fail_on is FailOn.not_serverless
@@ -52,8 +53,7 @@ def _diff_exit(run: Run, before: Any, after: Any) -> int:
     ):
         code = EXIT_GATE
     if run.fail_on in (FailOn.warning, FailOn.error):
-        old = {(f.rule, f.resources) for f in before.findings}
-        new = [f for f in after.findings if (f.rule, f.resources) not in old]
+        new = d.findings_new  # keyed like the report: CDK renames are not new findings
         levels = ("warning", "error") if run.fail_on is FailOn.warning else ("error",)
         if any(f.severity in levels for f in new):
             code = EXIT_GATE
@@ -114,6 +114,9 @@ def diff(
         limits = _limits(max_file_size, max_depth, synth_timeout)
         synth = SynthOptions(synth=not no_synth, use_cache=not no_cache)
         with tempfile.TemporaryDirectory(prefix="iacscan-diff-") as tmp:
+            if head_ref is not None and base_ref is None:
+                typer.echo("error: --head-ref needs --base-ref", err=True)
+                raise typer.Exit(EXIT_USAGE)
             if base_ref is not None:
                 from iacscan.load.gitrev import materialize
 
@@ -131,8 +134,22 @@ def diff(
                     )
                     raise typer.Exit(EXIT_USAGE)
                 base_paths, head_paths = [paths[0]], [paths[1]]
-            before = _analyze_paths(run, base_paths, limits, synth, False)[0]
-            after = _analyze_paths(run, head_paths, limits, synth, False)[0]
+            from iacscan.batch import analyze_loaded
+            from iacscan.load.discover import load_paths
+
+            profile = run.profile()
+            base = load_paths(base_paths, limits=limits, synth=synth)
+            head = load_paths(head_paths, limits=limits, synth=synth)
+
+            # Node ids count the stacks of both sides: when either side has several stacks,
+            # both use STACK/LogicalId, so a PR that adds a stack renames nothing. Two single
+            # files (before.yaml, after.yaml) are one stack at two versions: plain ids.
+            def roots(loaded: Any) -> int:
+                return len({t.stack for t in loaded.templates if t.parent is None})
+
+            multi = max(roots(base), roots(head)) > 1
+            before = analyze_loaded(base, profile, run.ignore, multi)
+            after = analyze_loaded(head, profile, run.ignore, multi)
         d = diff_analyses(before, after)
         run.emit(_render_diff(run, d))
     except IacscanError as err:
@@ -145,7 +162,7 @@ def diff(
         return
     _report_errors([before, after])
     _report_internal(run, [before, after])
-    raise typer.Exit(_diff_exit(run, before, after))
+    raise typer.Exit(_diff_exit(run, d))
 
 
 def _render_diff(run: Run, d: Any) -> str:

@@ -78,15 +78,17 @@ def _limits(max_file_size: int, max_depth: int, synth_timeout: float) -> Any:
 def _analyze_paths(
     run: Run, paths: Sequence[str], limits: Any, synth: Any, each: bool
 ) -> list[Any]:
-    from iacscan.batch import analyze_each, analyze_loaded
-    from iacscan.load.discover import load_paths
-
     profile = run.profile()  # a bad definition fails once, before any work
     if each:
+        from iacscan.batch import analyze_each
+
         reports, _ = analyze_each(
             paths, definition=run.definition, ignore=run.ignore, limits=limits, synth=synth
         )
         return reports
+    from iacscan.batch import analyze_loaded
+    from iacscan.load.discover import load_paths
+
     return [analyze_loaded(load_paths(paths, limits=limits, synth=synth), profile, run.ignore)]
 
 
@@ -122,22 +124,26 @@ def _rules() -> list[Any]:
     return docs
 
 
-def _render(run: Run, reports: list[Any]) -> str:
+def _render(run: Run, reports: list[Any], each: bool = False) -> str:
     if run.fmt is Format.json:
         import json
 
         from iacscan.render.json_report import analysis_to_dict
 
-        data: Any = (
-            [analysis_to_dict(r) for r in reports]
-            if len(reports) > 1
-            else analysis_to_dict(reports[0])
-        )
+        # --each always gives a list, whatever the number of templates
+        data: Any = [analysis_to_dict(r) for r in reports] if each else analysis_to_dict(reports[0])
         return json.dumps(data, indent=2, ensure_ascii=False)
     if run.fmt is Format.sarif:
-        from iacscan.render.sarif import render_sarif
+        import json
 
-        return render_sarif(reports[0], _rules())
+        from iacscan.render.sarif import sarif_dict
+
+        rules = _rules()
+        log = sarif_dict(reports[0], rules) if reports else {"runs": []}
+        log["runs"] = [
+            run for r in reports for run in sarif_dict(r, rules)["runs"]
+        ]  # one per report
+        return json.dumps(log, indent=2, ensure_ascii=False)
     if run.fmt is Format.markdown:
         from iacscan.render.markdown import render_markdown
 

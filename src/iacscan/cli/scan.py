@@ -93,7 +93,7 @@ def scan(
             ),
             each,
         )
-        run.emit(_render(run, reports))
+        run.emit(_render(run, reports, each))
     except IacscanError as err:
         _fail(err, debug)
         return

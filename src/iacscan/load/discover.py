@@ -213,6 +213,15 @@ def _nested_one(
             file=str(path),
             line=res.line,
         ) from None
+    top = Path(chain[0]).parent if chain else path.resolve().parent
+    if not (_inside(child, top) or _inside(child, Path.cwd().resolve())):
+        # Templates come from pull requests: a TemplateURL must not open files elsewhere.
+        raise InputParseError(
+            f"nested stack {lid}: {url} is outside the template's folder and the working directory",
+            "keep nested templates inside the repository, or scan them on their own",
+            file=str(path),
+            line=res.line,
+        )
     if str(child) in chain:
         raise InputParseError(
             f"nested stack {lid} includes {url}, which includes this template again (a cycle)",
@@ -260,7 +269,12 @@ def load_paths(
     loaded = Loaded()
     files: list[tuple[Path, bool, Path | None]] = []  # (file, from a folder, folder)
     stacks: list[str] = []  # deployed stacks: stack:NAME, stack:* (--all-stacks)
+    seen: set[str] = set()
     for raw in paths:
+        key = raw if raw.startswith("stack:") else str(Path(raw).resolve())
+        if key in seen:
+            continue  # the same input twice is one input
+        seen.add(key)
         if raw.startswith("stack:"):
             stacks.append(raw[len("stack:") :])
             continue
@@ -299,6 +313,14 @@ def load_paths(
     return loaded
 
 
+def _inside(child: Path, folder: Path) -> bool:
+    try:
+        child.relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
 LoadJob = tuple[Path, str, Limits, bool]
 LoadOutcome = tuple[list[Template] | None, InputKind | None, list[InputError], bool]
 PARALLEL_FROM = 8  # below this many files a process pool costs more than it saves
@@ -316,6 +338,10 @@ def load_one(job: LoadJob) -> LoadOutcome:
         message = "the template is nested too deeply to read"
         hint = "raise --max-depth only if the template is genuine"
         return None, None, [*errors, InputError(str(path), None, "limit", message, hint)], False
+    except Exception as err:  # a loader bug: this file is lost, never the whole run
+        message = f"internal error while loading: {type(err).__name__}: {err}"
+        hint = "this is a bug in iacscan: please report it with this template"
+        return None, None, [*errors, InputError(str(path), None, "internal", message, hint)], False
     if result is None:
         return None, None, errors, True
     return result[0], result[1], errors, False

@@ -26,11 +26,12 @@ def build_topology(
     templates: Mapping[str, Template],
     actions: Mapping[str, tuple[tuple[str, str], ...]],
     extractors: tuple[tuple[str, Any], ...] | None = None,
+    multi: bool | None = None,
 ) -> TopologyResult:
     if extractors is None:
         extractors = registry.EXTRACTORS  # read at call time: the registry is the one list
     scope = Scope(templates)
-    ctx = ScanContext(templates, scope, actions)
+    ctx = ScanContext(templates, scope, actions, multi=multi)
     for ident, extract in extractors:
         try:
             extract(ctx)

@@ -36,6 +36,7 @@ class ScanContext:
         templates: Mapping[str, Template],
         scope: Scope,
         actions: Mapping[str, tuple[tuple[str, str], ...]] | None = None,
+        multi: bool | None = None,
     ) -> None:
         self.templates = templates
         self.scope = scope
@@ -48,7 +49,7 @@ class ScanContext:
         self.facts: dict[str, dict[str, Any]] = {}
         self.graph = GraphBuilder()
         roots = [t for t in templates.values() if t.parent is None]
-        self.multi = len(roots) > 1
+        self.multi = len(roots) > 1 if multi is None else multi
         self.by_type: dict[str, list[tuple[str, Resource]]] = defaultdict(list)
         self.names: dict[str, list[tuple[Key, str]]] = defaultdict(list)
         self.disabled: set[Key] = set()
