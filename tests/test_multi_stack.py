@@ -11,7 +11,12 @@ MULTI = Path(__file__).resolve().parent.parent / "fixtures" / "multi"
 
 
 def test_cross_stack_import_becomes_an_edge_between_stacks() -> None:
-    a = scan([MULTI / "cross-stack" / "orders-producer.yaml", MULTI / "cross-stack" / "orders-consumer.yaml"])
+    a = scan(
+        [
+            MULTI / "cross-stack" / "orders-producer.yaml",
+            MULTI / "cross-stack" / "orders-consumer.yaml",
+        ]
+    )
     assert not a.errors
     assert edge_set(a) == {
         "orders-producer/IntakeUrl -triggers-> orders-producer/IntakeFunction",
@@ -81,3 +86,11 @@ def test_large_folder_loads_in_a_process_pool_with_the_same_result(tmp_path: Pat
     # line numbers survive the trip through the worker processes
     fulfil = a.topology.node("orders-consumer/FulfilFunction")
     assert fulfil is not None and fulfil.line == 5  # where the resource body starts
+
+
+def test_exports_are_egress_unless_a_stack_in_scope_imports_them() -> None:
+    alone = scan([MULTI / "cross-stack" / "orders-producer.yaml"])
+    assert set(alone.boundary.egress) == {"OrdersQueue"}
+    both = scan([MULTI / "cross-stack"])
+    assert set(both.boundary.egress) == set()
+    assert set(both.boundary.ingress) == {"orders-producer/IntakeUrl"}

@@ -144,7 +144,7 @@ def label_architecture(ctx: ScanContext, topology: Topology) -> ArchitectureResu
 
 
 def _unit_artifact(ctx: ScanContext, node_type: str, node_id: str) -> str | None:
-    key = _key_of(ctx, node_id)
+    key = ctx.key_of.get(node_id)
     if key is None:
         return None
     res = ctx.resource(key)
@@ -157,10 +157,6 @@ def _unit_artifact(ctx: ScanContext, node_type: str, node_id: str) -> str | None
                 return _artifact(ctx, td.type, ref.stack, td.properties)
         return None
     return _artifact(ctx, node_type, key[0], res.properties)
-
-
-def _key_of(ctx: ScanContext, node_id: str) -> tuple[str, str] | None:
-    return ctx.key_of.get(node_id)
 
 
 def _not_monolith(

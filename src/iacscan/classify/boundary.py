@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 from iacscan.model import Boundary, Topology
 from iacscan.resolve import refs_in
@@ -30,11 +32,34 @@ def find_boundary(ctx: ScanContext, topology: Topology) -> Boundary:
         if (n.role in _DATA or n.role == "external") and written and not outgoing[n.id]:
             egress.add(n.id)
     node_ids = {n.id for n in topology.nodes}
+    imported = _imported_names(ctx)
     for stack, t in ctx.templates.items():
         for out in t.outputs.values():
-            if isinstance(out, dict) and "Export" in out:
-                for ref in refs_in(ctx.resolve(stack, out.get("Value"))):
-                    node = ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id)))
-                    if node in node_ids and ctx.multi is False:
-                        egress.add(node)
+            if not isinstance(out, Mapping) or not isinstance(out.get("Export"), Mapping):
+                continue
+            name = ctx.resolve(stack, out["Export"].get("Name"))
+            if isinstance(name, str) and name in imported:
+                continue  # consumed by a stack in scope: inside the black box
+            for ref in refs_in(ctx.resolve(stack, out.get("Value"))):
+                node = ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id)))
+                if node in node_ids:
+                    egress.add(node)
     return Boundary(ingress=tuple(sorted(ingress)), egress=tuple(sorted(egress)))
+
+
+def _imported_names(ctx: ScanContext) -> set[str]:
+    """Export names that some template in scope imports with Fn::ImportValue."""
+    names: set[str] = set()
+    for stack, t in ctx.templates.items():
+        pending: list[Any] = [r.properties for r in t.resources.values()]
+        while pending:
+            value = pending.pop()
+            if isinstance(value, Mapping):
+                if "Fn::ImportValue" in value:
+                    name = ctx.resolve(stack, value["Fn::ImportValue"])
+                    if isinstance(name, str):
+                        names.add(name)
+                pending.extend(value.values())
+            elif isinstance(value, list):
+                pending.extend(value)
+    return names

@@ -14,7 +14,7 @@ from iacscan.classify.boundary import find_boundary
 from iacscan.classify.criteria import evaluate_criteria
 from iacscan.classify.findings.base import RuleInput
 from iacscan.classify.findings.registry import RULES
-from iacscan.classify.levels import COUNTED_ROLES, LevelResult, decide_level
+from iacscan.classify.levels import LevelResult, decide_level
 from iacscan.classify.profile import Profile
 from iacscan.model import Boundary, Finding, IdleCost, Level, Topology, Verdict
 from iacscan.topology.build import TopologyResult
@@ -58,7 +58,7 @@ def classify(
     )
     ctx = result.context
     arch = label_architecture(ctx, topology)
-    has_compute = any(n.role in COUNTED_ROLES and not n.deploy_time for n in topology.nodes)
+    has_compute = levels.has_compute
     criteria = evaluate_criteria(levels.assessments, topology, profile, has_compute)
     level: Level = levels.level
     serverless = None if level in ("indeterminate", "no-compute") else level in profile.passes

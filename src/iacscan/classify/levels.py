@@ -24,6 +24,7 @@ class LevelResult:
     idle_costs: tuple[IdleCost, ...]
     warnings: tuple[str, ...]
     unclassified: Mapping[str, int]
+    has_compute: bool
 
 
 def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessment], dict[str, int]]:
@@ -92,4 +93,4 @@ def decide_level(result: TopologyResult, profile: Profile) -> LevelResult:
         if a.level in ("serverless-with-floor", "not-serverless") and a.idle_kind
     )
     warnings = tuple(sorted({a.warning for a in assessments if a.warning}))
-    return LevelResult(level, tuple(assessments), cases, idle, warnings, unclassified)
+    return LevelResult(level, tuple(assessments), cases, idle, warnings, unclassified, has_compute)
