@@ -28,20 +28,43 @@ def test_default_command_is_scan_and_json_contract() -> None:
 
 
 def test_fail_on_not_serverless_trips_only_when_false() -> None:
-    assert run(str(T / "ec2-asg-behind-alb.yaml"), "--fail-on", "not-serverless", "-q").returncode == 1
-    assert run(str(T / "prime-video-before.yaml"), "--fail-on", "not-serverless", "-q").returncode == 0
+    assert (
+        run(str(T / "ec2-asg-behind-alb.yaml"), "--fail-on", "not-serverless", "-q").returncode == 1
+    )
+    assert (
+        run(str(T / "prime-video-before.yaml"), "--fail-on", "not-serverless", "-q").returncode == 0
+    )
     # indeterminate (null) never trips
-    assert run(str(T / "indeterminate-launch-type.yaml"), "--fail-on", "not-serverless", "-q").returncode == 0
+    assert (
+        run(
+            str(T / "indeterminate-launch-type.yaml"), "--fail-on", "not-serverless", "-q"
+        ).returncode
+        == 0
+    )
 
 
 def test_fail_on_warning_trips_on_findings() -> None:
     assert run(str(T / "prime-video-before.yaml"), "--fail-on", "warning", "-q").returncode == 1
-    assert run(str(T / "prime-video-before.yaml"), "--fail-on", "warning", "-q",
-               "--ignore", "sfn-standard-per-item", "--ignore", "s3-intermediate-bus",
-               "--ignore", "fan-out-re-reads").returncode == 0
+    assert (
+        run(
+            str(T / "prime-video-before.yaml"),
+            "--fail-on",
+            "warning",
+            "-q",
+            "--ignore",
+            "sfn-standard-per-item",
+            "--ignore",
+            "s3-intermediate-bus",
+            "--ignore",
+            "fan-out-re-reads",
+        ).returncode
+        == 0
+    )
 
 
-def test_bad_input_exit_3_names_file_and_line_and_other_inputs_still_analysed(tmp_path: Path) -> None:
+def test_bad_input_exit_3_names_file_and_line_and_other_inputs_still_analysed(
+    tmp_path: Path,
+) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("Resources:\n  A:\n    Type: [oops\n")
     p = run(str(bad), str(T / "prime-video-after-task.yaml"), "--format", "json")
@@ -55,18 +78,28 @@ def test_bad_input_exit_3_names_file_and_line_and_other_inputs_still_analysed(tm
 
 def test_profiles_change_the_verdict_not_the_evidence() -> None:
     a = json.loads(run(str(T / "prime-video-after-service.yaml"), "-f", "json").stdout)["verdict"]
-    b = json.loads(run(str(T / "prime-video-after-service.yaml"), "-f", "json", "--definition", "johnston-2017").stdout)["verdict"]
+    b = json.loads(
+        run(
+            str(T / "prime-video-after-service.yaml"), "-f", "json", "--definition", "johnston-2017"
+        ).stdout
+    )["verdict"]
     assert (a["level"], a["serverless"]) == ("serverless-with-floor", True)
     assert (b["level"], b["serverless"]) == ("serverless-with-floor", False)
     assert a["idle_costs"] == b["idle_costs"]
-    c = json.loads(run(str(T / "lambda-behind-nat.yaml"), "-f", "json", "--definition", "johnston-2017").stdout)["verdict"]
+    c = json.loads(
+        run(str(T / "lambda-behind-nat.yaml"), "-f", "json", "--definition", "johnston-2017").stdout
+    )["verdict"]
     assert c["serverless"] is False and any(i["kind"] == "network" for i in c["idle_costs"])
 
 
 def test_custom_definition_file_and_bad_definition(tmp_path: Path) -> None:
     good = tmp_path / "strict.yaml"
     good.write_text("id: strict\ntitle: Our own\npasses: [serverless]\necs_on_ec2: fail\n")
-    data = json.loads(run(str(T / "prime-video-after-service.yaml"), "-f", "json", "--definition", str(good)).stdout)
+    data = json.loads(
+        run(
+            str(T / "prime-video-after-service.yaml"), "-f", "json", "--definition", str(good)
+        ).stdout
+    )
     assert data["verdict"]["definition"] == "strict" and data["verdict"]["serverless"] is False
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\ntitle: y\npasses: [serverless]\necs_on_ec2: maybe\n")
@@ -94,7 +127,13 @@ def test_definitions_and_explain() -> None:
 
 
 def test_diff_prime_video_before_after() -> None:
-    p = run("diff", str(T / "prime-video-before.yaml"), str(T / "prime-video-after-task.yaml"), "-f", "json")
+    p = run(
+        "diff",
+        str(T / "prime-video-before.yaml"),
+        str(T / "prime-video-after-task.yaml"),
+        "-f",
+        "json",
+    )
     assert p.returncode == 0, p.stderr
     data = json.loads(p.stdout)
     changes = data["changes"]
@@ -102,20 +141,29 @@ def test_diff_prime_video_before_after() -> None:
     assert {"LauncherFunction", "MonitorTaskDefinition"} <= set(changes["nodes"]["added"])
     assert changes["boundary"]["ingress"] == {"added": [], "removed": []}
     assert data["after"]["verdict"]["serverless"] is True
-    text = run("diff", str(T / "prime-video-before.yaml"), str(T / "prime-video-after-task.yaml"), "--no-color").stdout
+    text = run(
+        "diff",
+        str(T / "prime-video-before.yaml"),
+        str(T / "prime-video-after-task.yaml"),
+        "--no-color",
+    ).stdout
     assert "Still serverless" in text and "Same black box" in text
 
 
 def test_graph_formats() -> None:
     assert run("graph", str(T / "prime-video-before.yaml")).stdout.startswith("flowchart")
     assert "digraph" in run("graph", str(T / "prime-video-before.yaml"), "-f", "dot").stdout
-    nodes = json.loads(run("graph", str(T / "prime-video-before.yaml"), "-f", "json").stdout)["nodes"]
+    nodes = json.loads(run("graph", str(T / "prime-video-before.yaml"), "-f", "json").stdout)[
+        "nodes"
+    ]
     assert "MonitorStateMachine" in {n["id"] for n in nodes}
 
 
 def test_version_and_each(tmp_path: Path) -> None:
     assert run("--version").stdout.startswith("iacscan ")
-    p = run("--each", str(T / "prime-video-before.yaml"), str(T / "storage-only.yaml"), "-f", "json")
+    p = run(
+        "--each", str(T / "prime-video-before.yaml"), str(T / "storage-only.yaml"), "-f", "json"
+    )
     reports = json.loads(p.stdout)
     assert [r["verdict"]["level"] for r in reports] == ["serverless", "no-compute"]
 
@@ -132,7 +180,9 @@ def test_each_in_a_process_pool_matches_one_by_one(tmp_path: Path) -> None:
     for name, report in zip(names, reports, strict=True):
         single = json.loads(run(str(T / name), "-f", "json").stdout)
         assert report["verdict"]["level"] == single["verdict"]["level"], name
-        assert {n["id"] for n in report["topology"]["nodes"]} == {n["id"] for n in single["topology"]["nodes"]}
+        assert {n["id"] for n in report["topology"]["nodes"]} == {
+            n["id"] for n in single["topology"]["nodes"]
+        }
 
 
 def test_diff_ids_count_the_stacks_of_both_sides(tmp_path: Path) -> None:
@@ -154,9 +204,15 @@ def test_each_json_is_always_a_list_and_sarif_has_a_run_per_report(tmp_path: Pat
     one = json.loads(run("--each", str(tmp_path), "-f", "json").stdout)
     assert isinstance(one, list) and len(one) == 1
     sarif = json.loads(
-        run("--each", str(T / "prime-video-before.yaml"), str(T / "lambda-calls-lambda.yaml")
-            if (T / "lambda-calls-lambda.yaml").exists() else str(T / "extract-iam.yaml"),
-            "-f", "sarif").stdout
+        run(
+            "--each",
+            str(T / "prime-video-before.yaml"),
+            str(T / "lambda-calls-lambda.yaml")
+            if (T / "lambda-calls-lambda.yaml").exists()
+            else str(T / "extract-iam.yaml"),
+            "-f",
+            "sarif",
+        ).stdout
     )
     assert len(sarif["runs"]) == 2
     rules = {r["ruleId"] for run_ in sarif["runs"] for r in run_["results"]}
@@ -178,3 +234,19 @@ def test_nested_template_outside_the_repository_is_refused(tmp_path: Path) -> No
     assert p.returncode == 3
     err = json.loads(p.stdout)["errors"][0]
     assert "outside" in err["message"] and err["line"] == 3
+
+
+def test_all_stacks_needs_no_path_and_no_path_is_a_usage_error(tmp_path: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    p = subprocess.run(
+        [*IACSCAN, "--all-stacks", "-q"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert p.returncode == 3 and "stack:*" in p.stderr and "region" in p.stderr
+    assert run("scan").returncode == 2

@@ -13,6 +13,9 @@ from iacscan.cli.options import (
     EXIT_INTERNAL,
     EXIT_OK,
     EXIT_USAGE,
+    MAX_DEPTH,
+    MAX_FILE_SIZE,
+    SYNTH_TIMEOUT,
     DebugOpt,
     DefinitionOpt,
     FailOn,
@@ -88,9 +91,9 @@ def diff(
     debug: DebugOpt = False,
     no_synth: NoSynthOpt = False,
     no_cache: NoCacheOpt = False,
-    synth_timeout: SynthTimeoutOpt = 300.0,
-    max_file_size: MaxSizeOpt = 20 * 1024 * 1024,
-    max_depth: MaxDepthOpt = 200,
+    synth_timeout: SynthTimeoutOpt = SYNTH_TIMEOUT,
+    max_file_size: MaxSizeOpt = MAX_FILE_SIZE,
+    max_depth: MaxDepthOpt = MAX_DEPTH,
 ) -> None:
     """Compare two versions of the infrastructure: topology, boundary, verdict and findings."""
     import tempfile
@@ -207,7 +210,7 @@ def graph(
             start=Path(paths[0]) if paths else None,
         )
         report = _analyze_paths(
-            run, paths, _limits(20 * 1024 * 1024, 200, 300.0), SynthOptions(), False
+            run, paths, _limits(MAX_FILE_SIZE, MAX_DEPTH, SYNTH_TIMEOUT), SynthOptions(), False
         )[0]
         if fmt is GraphFormat.dot:
             from iacscan.render.dot import render_dot

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from iacscan.load.cfn import DEFAULT_LIMITS
+
 COMMANDS = {"scan", "diff", "graph", "definitions", "explain", "github"}
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 ISSUES_URL = "https://github.com/iacscan/iacscan/issues"
@@ -36,6 +38,14 @@ class FailOn(StrEnum):
 Paths = Annotated[
     list[str], typer.Argument(help="Templates, folders, CDK apps, cdk.out folders or stack:NAME.")
 ]
+OptionalPaths = Annotated[
+    list[str] | None,
+    typer.Argument(help="Templates, folders, CDK apps, cdk.out folders or stack:NAME."),
+]
+# Defaults of the hostile-input limits: one place, the loader's own Limits.
+MAX_FILE_SIZE = DEFAULT_LIMITS.max_file_size
+MAX_DEPTH = DEFAULT_LIMITS.max_depth
+SYNTH_TIMEOUT = DEFAULT_LIMITS.synth_timeout
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
 DefinitionOpt = Annotated[

@@ -8,6 +8,10 @@ from pathlib import Path
 import typer
 
 from iacscan.cli.options import (
+    EXIT_USAGE,
+    MAX_DEPTH,
+    MAX_FILE_SIZE,
+    SYNTH_TIMEOUT,
     AllStacksOpt,
     DebugOpt,
     DefinitionOpt,
@@ -21,9 +25,9 @@ from iacscan.cli.options import (
     NoCacheOpt,
     NoColorOpt,
     NoSynthOpt,
+    OptionalPaths,
     OutputOpt,
     PassthroughOpt,
-    Paths,
     ProfileOpt,
     QuietOpt,
     RegionOpt,
@@ -44,7 +48,7 @@ from iacscan.errors import IacscanError
 
 
 def scan(
-    paths: Paths,
+    paths: OptionalPaths = None,
     fmt: FormatOpt = Format.text,
     output: OutputOpt = None,
     definition: DefinitionOpt = None,
@@ -56,10 +60,10 @@ def scan(
     each: EachOpt = False,
     no_synth: NoSynthOpt = False,
     no_cache: NoCacheOpt = False,
-    synth_timeout: SynthTimeoutOpt = 300.0,
+    synth_timeout: SynthTimeoutOpt = SYNTH_TIMEOUT,
     synth_env_passthrough: PassthroughOpt = False,
-    max_file_size: MaxSizeOpt = 20 * 1024 * 1024,
-    max_depth: MaxDepthOpt = 200,
+    max_file_size: MaxSizeOpt = MAX_FILE_SIZE,
+    max_depth: MaxDepthOpt = MAX_DEPTH,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     all_stacks: AllStacksOpt = False,
@@ -67,6 +71,10 @@ def scan(
     """Scan templates, folders, CDK apps or stacks as one system: topology, verdict, findings."""
     from iacscan.load.discover import SynthOptions
 
+    paths = paths or []
+    if not paths and not all_stacks:
+        typer.echo("error: give at least one PATH (or --all-stacks)", err=True)
+        raise typer.Exit(EXIT_USAGE)
     try:
         run = Run(
             definition=definition,
