@@ -159,6 +159,68 @@ def test_graph_formats() -> None:
     assert "MonitorStateMachine" in {n["id"] for n in nodes}
 
 
+def _graph_json(*args: str) -> tuple[set[str], set[tuple[str, str, str]]]:
+    p = run("graph", str(T / "prime-video-before.yaml"), "-f", "json", *args)
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    return {n["id"] for n in data["nodes"]}, {
+        (e["source"], e["target"], e["kind"]) for e in data["edges"]
+    }
+
+
+def test_graph_focus_keeps_the_flow_through_a_node() -> None:
+    nodes, edges = _graph_json("--focus", "DetectorAFunction")
+    # upstream: the rule, the starter and the workflow; downstream: the results bucket. The
+    # converter feeds the frames bucket the detector reads, so it is upstream too; the sibling
+    # detector B is only reached sideways and is left out.
+    assert nodes == {
+        "StartRule",
+        "StartFunction",
+        "MonitorStateMachine",
+        "ConverterFunction",
+        "FramesBucket",
+        "DetectorAFunction",
+        "ResultsBucket",
+    }
+    assert ("MonitorStateMachine", "DetectorBFunction", "invokes") not in edges
+    assert ("FramesBucket", "DetectorAFunction", "reads") in edges
+    near, near_edges = _graph_json("--focus", "DetectorAFunction", "--depth", "1")
+    assert near == {"MonitorStateMachine", "FramesBucket", "DetectorAFunction", "ResultsBucket"}
+    assert near_edges == {
+        ("MonitorStateMachine", "DetectorAFunction", "invokes"),
+        ("FramesBucket", "DetectorAFunction", "reads"),
+        ("DetectorAFunction", "ResultsBucket", "writes"),
+    }
+
+
+def test_graph_focus_on_an_unknown_node_is_a_usage_error() -> None:
+    p = run("graph", str(T / "prime-video-before.yaml"), "--focus", "DetectorFunction")
+    assert p.returncode == 2
+    assert "--focus DetectorFunction: no such node" in p.stderr
+    assert "DetectorAFunction" in p.stderr  # the closest ids are suggested
+    assert "Traceback" not in p.stderr
+
+
+def test_a_plain_template_scan_imports_only_what_it_uses() -> None:
+    """Start-up: a CloudFormation scan must not import networkx, the SAM translator, boto3,
+    cfn-lint or pydantic (each costs 0.1-0.7 s). Checked on the modules loaded, not by timing."""
+    code = (
+        "import sys, iacscan.cli as c\n"
+        "sys.argv = ['iacscan', sys.argv[1], '-f', sys.argv[2]]\n"
+        "try:\n    c.main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('networkx', 'samtranslator', 'boto3', 'botocore', 'cfnlint', 'pydantic')\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    for fmt in ("text", "json"):
+        p = subprocess.run(
+            [sys.executable, "-c", code, str(T / "prime-video-before.yaml"), fmt],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert "LOADED []" in p.stdout, (fmt, p.stdout[-500:], p.stderr[-2000:])
+
+
 def test_version_and_each(tmp_path: Path) -> None:
     assert run("--version").stdout.startswith("iacscan ")
     p = run(

@@ -14,7 +14,11 @@ def test_generated_docs_are_current() -> None:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     for name, fn in mod.PAGES.items():
-        assert (ROOT / "docs" / name).read_text() == fn() + "\n", f"run scripts/gen_docs.py ({name})"
+        assert (ROOT / "docs" / name).read_text() == fn() + "\n", (
+            f"run scripts/gen_docs.py ({name})"
+        )
+    for path, fn in mod.DATA.items():
+        assert path.read_text("utf-8") == fn() + "\n", f"run scripts/gen_docs.py ({path.name})"
 
 
 def test_every_rule_and_profile_is_documented() -> None:
@@ -26,4 +30,6 @@ def test_every_rule_and_profile_is_documented() -> None:
     assert all(f"## {doc.id}" in rules for doc, _ in RULES)
     assert all(f"## {p}" in profiles for p in BUILTIN)
     ids = [doc.id for doc, _ in RULES]
-    assert len(ids) == len(set(ids)) and all(i.replace("-", "").isalnum() and i.islower() for i in ids)
+    assert len(ids) == len(set(ids)) and all(
+        i.replace("-", "").isalnum() and i.islower() for i in ids
+    )

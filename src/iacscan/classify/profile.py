@@ -21,6 +21,7 @@ DEFAULT = "johnston-2023"
 _LEVELS = {"serverless", "serverless-with-floor", "not-serverless"}
 _KEYS = {"id", "title", "passes", "ecs_on_ec2", "sources", "description"}
 _SOURCE_KEYS = {"author", "title", "date", "url", "quote"}
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster than pure Python
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +71,8 @@ def all_profiles() -> tuple[Profile, ...]:
 
 def parse_profile(text: str, file: str) -> Profile:
     try:
-        nodes = yaml.compose(text)
-        data = yaml.safe_load(text)
+        nodes = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         raise DefinitionError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -191,6 +192,18 @@ def graph(
     fmt: Annotated[
         GraphFormat, typer.Option("--format", "-f", help="Graph format.")
     ] = GraphFormat.mermaid,
+    focus: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--focus",
+            help="Show only the flow through this node: what feeds it and what it feeds "
+            "(repeatable; a logical id is enough when it is unique).",
+        ),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option("--depth", min=1, help="With --focus: at most this many hops each way."),
+    ] = None,
     output: OutputOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -212,6 +225,10 @@ def graph(
         report = _analyze_paths(
             run, paths, _limits(MAX_FILE_SIZE, MAX_DEPTH, SYNTH_TIMEOUT), SynthOptions(), False
         )[0]
+        if focus:
+            from iacscan.topology.queries import focus as focus_on
+
+            report = replace(report, topology=focus_on(report.topology, focus, depth))
         if fmt is GraphFormat.dot:
             from iacscan.render.dot import render_dot
 
