@@ -203,6 +203,12 @@ def cli_runs(
     """Every independent CLI run of this file, started together."""
     tmp = tmp_path_factory.mktemp("aws")
     ok = _moto_env(tmp, deployed)
+    # Credentials only in a named profile, and no region anywhere: --profile and --region
+    # must carry them to every client.
+    named = tmp / "named-credentials"
+    named.write_text("[ci]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    by_option = {**_env(tmp, AWS_ENDPOINT_URL=deployed), "AWS_SHARED_CREDENTIALS_FILE": str(named)}
+    aws_options = ["--region", "us-east-1", "--profile", "ci"]
     jobs: dict[str, tuple[list[str], dict[str, str]]] = {
         "before": (["stack:before-stack", "--format", "json"], ok),
         "nested": (["stack:parent", "--format", "json"], ok),
@@ -219,6 +225,18 @@ def cli_runs(
             ],
             ok,
         ),
+        "diff-options": (
+            [
+                "diff",
+                "stack:before-stack",
+                str(TEMPLATES / "prime-video-after-task.yaml"),
+                "--format",
+                "json",
+                *aws_options,
+            ],
+            by_option,
+        ),
+        "graph-options": (["graph", "stack:before-stack", "-f", "json", *aws_options], by_option),
         "no-credentials": (
             ["stack:before-stack"],
             _env(tmp, AWS_ENDPOINT_URL=deployed, AWS_DEFAULT_REGION="us-east-1"),
@@ -326,6 +344,18 @@ def test_diff_stack_against_template(
     nodes = json.loads(run.stdout)["changes"]["nodes"]
     assert {"ConverterFunction", "MonitorStateMachine", "FramesBucket"} <= set(nodes["removed"])
     assert {"LauncherFunction", "MonitorTaskDefinition"} <= set(nodes["added"])
+
+
+def test_diff_and_graph_take_region_and_profile(
+    cli_runs: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    run = cli_runs["diff-options"]
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["changes"] == json.loads(cli_runs["diff"].stdout)["changes"]
+    graph = cli_runs["graph-options"]
+    assert graph.returncode == 0, graph.stderr
+    graph_nodes = {n["id"] for n in json.loads(graph.stdout)["nodes"]}
+    assert graph_nodes == _nodes(_report(cli_runs["before"]))
 
 
 def test_all_stacks_skips_deleted(moto_env: dict[str, str]) -> None:

@@ -32,6 +32,8 @@ from iacscan.cli.options import (
     NoSynthOpt,
     OutputOpt,
     Paths,
+    ProfileOpt,
+    RegionOpt,
     SynthTimeoutOpt,
 )
 from iacscan.cli.runner import (
@@ -43,6 +45,7 @@ from iacscan.cli.runner import (
     _report_errors,
     _report_internal,
     _rules,
+    _use_aws,
 )
 from iacscan.errors import IacscanError
 
@@ -95,6 +98,8 @@ def diff(
     synth_timeout: SynthTimeoutOpt = SYNTH_TIMEOUT,
     max_file_size: MaxSizeOpt = MAX_FILE_SIZE,
     max_depth: MaxDepthOpt = MAX_DEPTH,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Compare two versions of the infrastructure: topology, boundary, verdict and findings."""
     import tempfile
@@ -117,6 +122,7 @@ def diff(
         )
         limits = _limits(max_file_size, max_depth, synth_timeout)
         synth = SynthOptions(synth=not no_synth, use_cache=not no_cache)
+        _use_aws(region, profile)
         with tempfile.TemporaryDirectory(prefix="iacscan-diff-") as tmp:
             if head_ref is not None and base_ref is None:
                 typer.echo("error: --head-ref needs --base-ref", err=True)
@@ -141,7 +147,7 @@ def diff(
             from iacscan.batch import analyze_loaded
             from iacscan.load.discover import load_paths
 
-            profile = run.profile()
+            definition_profile = run.profile()
             base = load_paths(base_paths, limits=limits, synth=synth)
             head = load_paths(head_paths, limits=limits, synth=synth)
 
@@ -152,8 +158,8 @@ def diff(
                 return len({t.stack for t in loaded.templates if t.parent is None})
 
             multi = max(roots(base), roots(head)) > 1
-            before = analyze_loaded(base, profile, run.ignore, multi)
-            after = analyze_loaded(head, profile, run.ignore, multi)
+            before = analyze_loaded(base, definition_profile, run.ignore, multi)
+            after = analyze_loaded(head, definition_profile, run.ignore, multi)
         d = diff_analyses(before, after)
         run.emit(_render_diff(run, d))
     except IacscanError as err:
@@ -206,6 +212,8 @@ def graph(
     ] = None,
     output: OutputOpt = None,
     debug: DebugOpt = False,
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
 ) -> None:
     """Print the event-driven topology as Mermaid, DOT or JSON."""
     from iacscan.load.discover import SynthOptions
@@ -222,6 +230,7 @@ def graph(
             fail_on=None,
             start=Path(paths[0]) if paths else None,
         )
+        _use_aws(region, profile)
         report = _analyze_paths(
             run, paths, _limits(MAX_FILE_SIZE, MAX_DEPTH, SYNTH_TIMEOUT), SynthOptions(), False
         )[0]

@@ -176,6 +176,15 @@ def _gate(fail_on: FailOn, reports: list[Any]) -> bool:
     return False
 
 
+def _use_aws(region: str | None, profile: str | None) -> None:
+    """--region and --profile, for stack:NAME paths: boto3 reads them from the environment,
+    as the AWS CLI does, so that every client and the profile's credentials agree."""
+    if region:
+        os.environ["AWS_DEFAULT_REGION"] = region
+    if profile:
+        os.environ["AWS_PROFILE"] = profile
+
+
 def _fail(err: IacscanError, debug: bool) -> None:
     where = err.where()
     typer.echo(f"error: {where + ': ' if where else ''}{err.message}", err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
@@ -43,6 +42,7 @@ from iacscan.cli.runner import (
     _render,
     _report_errors,
     _report_internal,
+    _use_aws,
 )
 from iacscan.errors import IacscanError
 
@@ -87,10 +87,7 @@ def scan(
             fail_on=fail_on,
             start=Path(paths[0]) if paths else None,
         )
-        if region:
-            os.environ["AWS_DEFAULT_REGION"] = region
-        if profile:
-            os.environ["AWS_PROFILE"] = profile
+        _use_aws(region, profile)
         stack_paths = list(paths) + (["stack:*"] if all_stacks else [])
         reports = _analyze_paths(
             run,
