@@ -681,6 +681,7 @@ class Bench:
         add("## Growth with size\n")
         rows = []
         base: dict[str, Any] = {}
+        steps: list[float] = []  # in-process growth per ×10 resources
         for size in (50, 500, 5000):
             name = f"events-{size}.yaml"
             d = R.get("sizes", {}).get(name)
@@ -699,13 +700,21 @@ class Bench:
                 if vals[k] is not None else "—"
                 for k in ("iacscan", "analysis", "cfn-lint", "csafe")
             ])
+            if base.get("analysis") and vals["analysis"]:
+                steps.append(vals["analysis"] / base["analysis"])
             base = vals
         add(table(["resources (YAML)", "iacscan whole process, CPU (× previous)", "iacscan in process, warm CPU (× previous)", "cfn-lint, CPU (× previous)", "C-YAML parse, CPU (× previous)"], rows))
+        shape = ""
+        if steps:
+            worst = max(steps)
+            shape = (
+                f" In process, the work grows ×{' then ×'.join(f'{x:.1f}' for x in steps)}: "
+                + ("close to linear." if worst <= 13 else
+                   "faster than linear; see bench/profile-notes.md for where the time goes.")
+            )
         add(
             "\nLinear growth is ×10 per row. Whole-process figures carry a fixed start-up cost, so "
-            "they grow more slowly than the work; the in-process figures grow faster than linear at "
-            "5,000 resources mostly because of the cyclic garbage collector walking the decoded "
-            "template (see bench/profile-notes.md).\n"
+            f"they grow more slowly than the work.{shape}\n"
         )
 
         st = R.get("_startup")
