@@ -94,3 +94,85 @@ def test_exports_are_egress_unless_a_stack_in_scope_imports_them() -> None:
     both = scan([MULTI / "cross-stack"])
     assert set(both.boundary.egress) == set()
     assert set(both.boundary.ingress) == {"orders-producer/IntakeUrl"}
+
+
+def test_a_stack_name_two_inputs_share_is_qualified_with_its_nested_stacks() -> None:
+    from iacscan.load.shared_names import qualify_shared_names
+    from iacscan.model import InputInfo, Template
+
+    def t(stack: str, file: str, kind: str, parent: str | None = None) -> Template:
+        return Template(stack=stack, file=file, kind=kind, resources={}, parent=parent)  # type: ignore[arg-type]
+
+    templates = [
+        t("orders", "orders.yaml", "template"),
+        t("orders/Db", "db.yaml", "template", parent="orders/Db"),
+        t("billing", "billing.yaml", "template"),
+        t("orders", "stack:orders", "stack"),
+    ]
+    inputs = [
+        InputInfo("orders.yaml", "template", ("orders", "orders/Db")),
+        InputInfo("billing.yaml", "template", ("billing",)),
+        InputInfo("stack:orders", "stack", ("orders",)),
+    ]
+    out, infos, notes = qualify_shared_names(templates, inputs)
+    assert [(x.stack, x.parent) for x in out] == [
+        ("template/orders", None),
+        ("template/orders/Db", "template/orders/Db"),
+        ("billing", None),
+        ("deployed/orders", None),
+    ]
+    assert [i.stacks for i in infos] == [
+        ("template/orders", "template/orders/Db"),
+        ("billing",),
+        ("deployed/orders",),
+    ]
+    assert len(notes) == 2 and "'deployed/orders'" in notes[1] and "stack:orders" in notes[1]
+    # nothing shared: unchanged, no notes
+    assert qualify_shared_names(templates[:3], inputs[:2]) == (templates[:3], inputs[:2], [])
+
+
+def test_a_file_and_a_cdk_out_stack_of_one_name_stay_apart(tmp_path: Path) -> None:
+    """Scanned together, orders-producer.yaml and a cloud assembly's stack of the same name keep
+    their own nodes, and AWS::StackName (in the producer's export name) is still the real name."""
+    import json
+
+    from iacscan.load.cfn import decode_text
+
+    shutil.copy(MULTI / "cross-stack" / "orders-producer.yaml", tmp_path / "orders-producer.yaml")
+    out = tmp_path / "cdk.out"
+    out.mkdir()
+    consumer = MULTI / "cross-stack" / "orders-consumer.yaml"
+    data = _plain(decode_text(consumer.read_text(), str(consumer)))
+    (out / "consumer.template.json").write_text(json.dumps(data))
+    (out / "manifest.json").write_text(
+        json.dumps(
+            {
+                "version": "36.0.0",
+                "artifacts": {
+                    "orders-producer": {
+                        "type": "aws:cloudformation:stack",
+                        "environment": "aws://unknown-account/unknown-region",
+                        "properties": {"templateFile": "consumer.template.json"},
+                    }
+                },
+            }
+        )
+    )
+    a = scan([tmp_path / "orders-producer.yaml", out])
+    assert not a.errors, a.errors
+    p, c = "template/orders-producer", "cdk/orders-producer"
+    assert {s for i in a.inputs for s in i.stacks} == {p, c}
+    assert edge_set(a) == {
+        f"{p}/IntakeUrl -triggers-> {p}/IntakeFunction",
+        f"{p}/IntakeFunction -writes-> {p}/OrdersQueue",
+        f"{p}/OrdersQueue -triggers-> {c}/FulfilFunction",
+    }
+    assert any("Two inputs give the stack name 'orders-producer'" in n for n in a.notes)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

@@ -20,6 +20,7 @@ from iacscan.load.cfn import (
     read_text,
     template_from_data,
 )
+from iacscan.load.shared_names import qualify_shared_names
 from iacscan.model import InputError, InputInfo, InputKind, Template
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -310,6 +311,8 @@ def load_paths(
             )
     if stacks:
         _load_stacks(stacks, limits, loaded)
+    loaded.templates, loaded.inputs, notes = qualify_shared_names(loaded.templates, loaded.inputs)
+    loaded.notes.extend(notes)
     return loaded
 
 
