@@ -415,7 +415,7 @@ class Bench:
                 f"cfn-lint on the 5,000-resource templates: skipped — its growth from 50 to 500 "
                 f"resources (x{(s500.med('cpu') - (tiny.med('cpu') if tiny else 0)) / max(s50.med('cpu') - (tiny.med('cpu') if tiny else 0), 1e-3):.0f} "
                 f"in CPU for x10 resources, start-up excluded) projects at least {est['cpu']:.0f} s CPU "
-                f"({est['wall']:.0f} s wall here) at 5,000, and the growth steepens with size; "
+                f"({est['wall']:.0f} s wall here) at 5,000 (the issue measured 304 s for full cfn-lint there); "
                 f"`bench/run.py --cfnlint-5000 run` tries one run with a 5-minute cap"
             )
             return False
@@ -709,7 +709,7 @@ class Bench:
             worst = max(steps)
             shape = (
                 f" In process, the work grows ×{' then ×'.join(f'{x:.1f}' for x in steps)}: "
-                + ("close to linear." if worst <= 13 else
+                + ("close to linear (within 30% of ×10 per step)." if worst <= 13 else
                    "faster than linear; see bench/profile-notes.md for where the time goes.")
             )
         add(

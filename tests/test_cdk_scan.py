@@ -24,10 +24,17 @@ def test_prime_video_before_app() -> None:
     assert not a.errors, a.errors
     assert a.verdict.level == "serverless"
     assert a.verdict.architecture == "distributed"
-    assert {f.rule for f in a.findings} >= {"sfn-standard-per-item", "s3-intermediate-bus", "fan-out-re-reads"}
+    assert {f.rule for f in a.findings} >= {
+        "sfn-standard-per-item",
+        "s3-intermediate-bus",
+        "fan-out-re-reads",
+    }
     paths = {n.path for n in a.topology.nodes}
     assert "PrimeVideoBefore/ConverterFunction/Resource" in paths
-    kinds = {(e.kind, a.topology.node(e.source).type, a.topology.node(e.target).type) for e in a.topology.edges}  # type: ignore[union-attr]
+    kinds = {
+        (e.kind, a.topology.node(e.source).type, a.topology.node(e.target).type)
+        for e in a.topology.edges
+    }  # type: ignore[union-attr]
     assert ("invokes", "AWS::StepFunctions::StateMachine", "AWS::Lambda::Function") in kinds
     assert ("reads", "AWS::S3::Bucket", "AWS::Lambda::Function") in kinds
 
@@ -35,7 +42,10 @@ def test_prime_video_before_app() -> None:
 def test_multi_stack_app_has_edges_across_stacks() -> None:
     a = scan([APPS / "multi_stack"])
     assert not a.errors, a.errors
-    cross = [e for e in a.topology.edges
-             if a.topology.node(e.source).stack != a.topology.node(e.target).stack]  # type: ignore[union-attr]
+    cross = [
+        e
+        for e in a.topology.edges
+        if a.topology.node(e.source).stack != a.topology.node(e.target).stack
+    ]  # type: ignore[union-attr]
     assert cross, edge_set(a)
     assert all(e.kind == "triggers" for e in cross)

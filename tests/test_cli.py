@@ -201,13 +201,40 @@ def test_graph_focus_on_an_unknown_node_is_a_usage_error() -> None:
     assert "Traceback" not in p.stderr
 
 
+def test_graph_focus_names_a_node_by_the_end_of_its_id() -> None:
+    from iacscan.errors import UsageError
+    from iacscan.model import Node, Topology
+    from iacscan.topology.queries import resolve_focus
+
+    def node(i: str) -> Node:
+        return Node(i, "AWS::Lambda::Function", "compute", i.split("/")[0], "f.yaml", 1)
+
+    ids = ("app/Api/Fn", "app/Worker/Fn", "cdk/orders/Queue", "other/Fn2")
+    topo = Topology(nodes=tuple(node(i) for i in ids), edges=())
+    assert resolve_focus(topo, "app/Api/Fn") == "app/Api/Fn"
+    assert resolve_focus(topo, "Api/Fn") == "app/Api/Fn"
+    assert resolve_focus(topo, "orders/Queue") == "cdk/orders/Queue"
+    assert resolve_focus(topo, "Queue") == "cdk/orders/Queue"
+    try:
+        resolve_focus(topo, "Fn")
+    except UsageError as err:
+        assert "names 2 nodes" in err.message and "app/Worker/Fn" in err.message
+    else:
+        raise AssertionError("an ambiguous --focus must be refused")
+
+
+def test_graph_depth_without_focus_is_a_usage_error() -> None:
+    p = run("graph", str(T / "prime-video-before.yaml"), "--depth", "1")
+    assert p.returncode == 2 and "--depth limits --focus" in p.stderr
+
+
 def test_a_plain_template_scan_imports_only_what_it_uses() -> None:
     """Start-up: a CloudFormation scan must not import networkx, the SAM translator, boto3,
     cfn-lint or pydantic (each costs 0.1-0.7 s). Checked on the modules loaded, not by timing."""
     code = (
         "import sys, iacscan.cli as c\n"
         "sys.argv = ['iacscan', sys.argv[1], '-f', sys.argv[2]]\n"
-        "try:\n    c.main()\nexcept SystemExit:\n    pass\n"
+        "try:\n    c.main()\nexcept SystemExit as e:\n    print('EXIT', e.code)\n"
         "heavy = ('networkx', 'samtranslator', 'boto3', 'botocore', 'cfnlint', 'pydantic')\n"
         "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
@@ -219,6 +246,7 @@ def test_a_plain_template_scan_imports_only_what_it_uses() -> None:
             timeout=120,
         )
         assert "LOADED []" in p.stdout, (fmt, p.stdout[-500:], p.stderr[-2000:])
+        assert "EXIT 0" in p.stdout and "MonitorStateMachine" in p.stdout, p.stdout[-500:]
 
 
 def test_version_and_each(tmp_path: Path) -> None:

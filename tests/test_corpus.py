@@ -49,7 +49,9 @@ def test_non_sam_corpus_never_crashes() -> None:
     rows = [r for r in _rows() if r["is_sam"] == "false"]
     assert len(rows) == 329
     outcomes, problems, seconds = _scan_all(rows)
-    print(f"\nnon-SAM corpus: {len(rows)} templates in {seconds:.1f} s: {dict(sorted(outcomes.items()))}")
+    print(
+        f"\nnon-SAM corpus: {len(rows)} templates in {seconds:.1f} s: {dict(sorted(outcomes.items()))}"
+    )
     assert not problems, "\n".join(problems[:20])
     assert sum(outcomes.values()) == len(rows)
 
@@ -88,7 +90,9 @@ def test_whole_corpus_never_crashes() -> None:
             o, t = _orphans(a)
             orphan, total = orphan + o, total + t
     seconds = time.perf_counter() - start
-    print(f"\nwhole corpus: {len(rows)} templates in {seconds:.1f} s: {dict(sorted(outcomes.items()))}; "
-          f"orphan compute {orphan}/{total} ({orphan / max(total, 1):.1%})")
+    print(
+        f"\nwhole corpus: {len(rows)} templates in {seconds:.1f} s: {dict(sorted(outcomes.items()))}; "
+        f"orphan compute {orphan}/{total} ({orphan / max(total, 1):.1%})"
+    )
     assert not problems, "\n".join(problems[:20])
     assert sum(outcomes.values()) == len(rows)

@@ -97,7 +97,7 @@ def test_exports_are_egress_unless_a_stack_in_scope_imports_them() -> None:
 
 
 def test_a_stack_name_two_inputs_share_is_qualified_with_its_nested_stacks() -> None:
-    from iacscan.load.shared_names import qualify_shared_names
+    from iacscan.load.shared_names import qualify, shared_roots
     from iacscan.model import InputInfo, Template
 
     def t(stack: str, file: str, kind: str, parent: str | None = None) -> Template:
@@ -108,56 +108,94 @@ def test_a_stack_name_two_inputs_share_is_qualified_with_its_nested_stacks() -> 
         t("orders/Db", "db.yaml", "template", parent="orders/Db"),
         t("billing", "billing.yaml", "template"),
         t("orders", "stack:orders", "stack"),
+        t("orders-2", "stack:orders-2", "stack"),  # a prefix of nothing: untouched
     ]
     inputs = [
         InputInfo("orders.yaml", "template", ("orders", "orders/Db")),
         InputInfo("billing.yaml", "template", ("billing",)),
         InputInfo("stack:orders", "stack", ("orders",)),
+        InputInfo("stack:orders-2", "stack", ("orders-2",)),
     ]
-    out, infos, notes = qualify_shared_names(templates, inputs)
+    shared = shared_roots(templates, inputs)
+    assert shared == {"orders"}
+    out, infos, notes = qualify(templates, inputs, shared)
     assert [(x.stack, x.parent) for x in out] == [
         ("template/orders", None),
         ("template/orders/Db", "template/orders/Db"),
         ("billing", None),
         ("deployed/orders", None),
+        ("orders-2", None),
     ]
     assert [i.stacks for i in infos] == [
         ("template/orders", "template/orders/Db"),
         ("billing",),
         ("deployed/orders",),
+        ("orders-2",),
     ]
     assert len(notes) == 2 and "'deployed/orders'" in notes[1] and "stack:orders" in notes[1]
-    # nothing shared: unchanged, no notes
-    assert qualify_shared_names(templates[:3], inputs[:2]) == (templates[:3], inputs[:2], [])
+    assert qualify(templates, inputs, set()) == (templates, inputs, [])
+
+
+def test_a_nested_stack_name_another_input_has_qualifies_its_root() -> None:
+    """A CDK stack "a" with a nested stack "orders" gives a/orders, which is also the name of a
+    file a/orders.yaml (two files with one stem are named by their relative paths)."""
+    from iacscan.load.shared_names import qualify, shared_roots
+    from iacscan.model import InputInfo, Template
+
+    templates = [
+        Template(stack="a/orders", file="a/orders.yaml", kind="template", resources={}),
+        Template(stack="a", file="cdk.out/a.json", kind="cdk-out", resources={}),
+        Template(
+            stack="a/orders", file="cdk.out/n.json", kind="cdk-out", resources={}, parent="a/orders"
+        ),
+    ]
+    inputs = [
+        InputInfo("a/orders.yaml", "template", ("a/orders",)),
+        InputInfo("cdk.out", "cdk-out", ("a", "a/orders")),
+    ]
+    shared = shared_roots(templates, inputs)
+    assert shared == {"a/orders", "a"}
+    out, _, _ = qualify(templates, inputs, shared)
+    assert [x.stack for x in out] == ["template/a/orders", "cdk/a", "cdk/a/orders"]
+    assert len({x.stack for x in out}) == 3
+
+
+def test_templates_out_of_step_with_their_inputs_are_a_bug_not_a_guess() -> None:
+    import pytest
+
+    from iacscan.load.shared_names import shared_roots
+    from iacscan.model import InputInfo, Template
+
+    templates = [Template(stack="x", file="x.yaml", kind="template", resources={})]
+    with pytest.raises(RuntimeError):
+        shared_roots(templates, [InputInfo("y.yaml", "template", ("y",))])
+
+
+def _consumer_assembly(out: Path, stack: str) -> Path:
+    """A cloud assembly with one stack, the cross-stack consumer, named ``stack``."""
+    import json
+
+    from iacscan.load.cfn import decode_text
+
+    out.mkdir(parents=True)
+    consumer = MULTI / "cross-stack" / "orders-consumer.yaml"
+    data = _plain(decode_text(consumer.read_text(), str(consumer)))
+    (out / "consumer.template.json").write_text(json.dumps(data))
+    artifact = {
+        "type": "aws:cloudformation:stack",
+        "environment": "aws://unknown-account/unknown-region",
+        "properties": {"templateFile": "consumer.template.json"},
+    }
+    manifest = {"version": "36.0.0", "artifacts": {stack: artifact}}
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    return out
 
 
 def test_a_file_and_a_cdk_out_stack_of_one_name_stay_apart(tmp_path: Path) -> None:
     """Scanned together, orders-producer.yaml and a cloud assembly's stack of the same name keep
     their own nodes, and AWS::StackName (in the producer's export name) is still the real name."""
-    import json
-
-    from iacscan.load.cfn import decode_text
-
     shutil.copy(MULTI / "cross-stack" / "orders-producer.yaml", tmp_path / "orders-producer.yaml")
-    out = tmp_path / "cdk.out"
-    out.mkdir()
-    consumer = MULTI / "cross-stack" / "orders-consumer.yaml"
-    data = _plain(decode_text(consumer.read_text(), str(consumer)))
-    (out / "consumer.template.json").write_text(json.dumps(data))
-    (out / "manifest.json").write_text(
-        json.dumps(
-            {
-                "version": "36.0.0",
-                "artifacts": {
-                    "orders-producer": {
-                        "type": "aws:cloudformation:stack",
-                        "environment": "aws://unknown-account/unknown-region",
-                        "properties": {"templateFile": "consumer.template.json"},
-                    }
-                },
-            }
-        )
-    )
+    out = _consumer_assembly(tmp_path / "cdk.out", "orders-producer")
     a = scan([tmp_path / "orders-producer.yaml", out])
     assert not a.errors, a.errors
     p, c = "template/orders-producer", "cdk/orders-producer"
@@ -168,6 +206,46 @@ def test_a_file_and_a_cdk_out_stack_of_one_name_stay_apart(tmp_path: Path) -> No
         f"{p}/OrdersQueue -triggers-> {c}/FulfilFunction",
     }
     assert any("Two inputs give the stack name 'orders-producer'" in n for n in a.notes)
+
+
+def test_diff_qualifies_both_sides_alike(tmp_path: Path) -> None:
+    """A pull request adds a CDK stack named like an existing template: only the new stack's
+    nodes are added; the template's nodes are not renamed on one side."""
+    import json
+    import subprocess
+    import sys
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    shutil.copy(MULTI / "cross-stack" / "orders-producer.yaml", tmp_path / "orders-producer.yaml")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    _consumer_assembly(tmp_path / "cdk.out", "orders-producer")
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "iacscan",
+            "diff",
+            "--base-ref",
+            "HEAD",
+            "orders-producer.yaml",
+            "cdk.out",
+            "-f",
+            "json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr
+    nodes = json.loads(p.stdout)["changes"]["nodes"]
+    assert nodes["removed"] == []
+    assert "cdk/orders-producer/FulfilFunction" in nodes["added"]
+    assert all(n.startswith("cdk/orders-producer/") for n in nodes["added"]), nodes["added"]
 
 
 def _plain(value: object) -> object:

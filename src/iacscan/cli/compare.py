@@ -145,11 +145,13 @@ def diff(
                     raise typer.Exit(EXIT_USAGE)
                 base_paths, head_paths = [paths[0]], [paths[1]]
             from iacscan.batch import analyze_loaded
-            from iacscan.load.discover import load_paths
+            from iacscan.load.discover import load_paths, requalify
 
             definition_profile = run.profile()
             base = load_paths(base_paths, limits=limits, synth=synth)
             head = load_paths(head_paths, limits=limits, synth=synth)
+            for side in (base, head):  # a name one side qualifies, both sides do
+                requalify(side, base.shared | head.shared)
 
             # Node ids count the stacks of both sides: when either side has several stacks,
             # both use STACK/LogicalId, so a PR that adds a stack renames nothing. Two single
@@ -217,6 +219,10 @@ def graph(
 ) -> None:
     """Print the event-driven topology as Mermaid, DOT or JSON."""
     from iacscan.load.discover import SynthOptions
+
+    if depth is not None and not focus:
+        typer.echo("error: --depth limits --focus: give the node with --focus NODE", err=True)
+        raise typer.Exit(EXIT_USAGE)
 
     try:
         run = Run(

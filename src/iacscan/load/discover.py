@@ -20,7 +20,7 @@ from iacscan.load.cfn import (
     read_text,
     template_from_data,
 )
-from iacscan.load.shared_names import qualify_shared_names
+from iacscan.load.shared_names import qualify, shared_roots
 from iacscan.model import InputError, InputInfo, InputKind, Template
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -44,6 +44,8 @@ class Loaded:
     errors: list[InputError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     skipped: int = 0
+    # Root stack names two inputs shared, now qualified (load/shared_names.py).
+    shared: set[str] = field(default_factory=set)
 
 
 def error_of(err: IacscanError, fallback_file: str) -> InputError:
@@ -311,9 +313,18 @@ def load_paths(
             )
     if stacks:
         _load_stacks(stacks, limits, loaded)
-    loaded.templates, loaded.inputs, notes = qualify_shared_names(loaded.templates, loaded.inputs)
-    loaded.notes.extend(notes)
+    requalify(loaded, shared_roots(loaded.templates, loaded.inputs))
     return loaded
+
+
+def requalify(loaded: Loaded, shared: set[str]) -> None:
+    """Qualify the root stacks named in ``shared`` (see load/shared_names.py); ``diff`` calls it
+    again with the names both sides share."""
+    new = shared - loaded.shared
+    if new:
+        loaded.templates, loaded.inputs, notes = qualify(loaded.templates, loaded.inputs, new)
+        loaded.notes.extend(notes)
+        loaded.shared |= new
 
 
 def _inside(child: Path, folder: Path) -> bool:

@@ -4,9 +4,12 @@ A stack is named by its file stem, its CDK stack name or its deployed name, and 
 ``STACK/LogicalId`` when several stacks are scanned together. ``iacscan orders.yaml stack:orders``
 or a template folder next to a CDK app with a stack of the same name would give two stacks one
 name: their nodes would merge and one template would replace the other. Each root stack whose
-name another input also gives is qualified by where it comes from (``template/orders``,
-``deployed/orders``, ``cdk/orders``), with its nested stacks; ``AWS::StackName`` still resolves
-to the last segment, the real name.
+name (or a nested stack's name under it) another input also gives is qualified by where it comes
+from (``template/orders``, ``deployed/orders``, ``cdk/orders``), with its nested stacks;
+``AWS::StackName`` still resolves to the last segment, the real name.
+
+``diff`` qualifies both sides with the names either side shares, so that a pull request that
+adds a same-named CDK stack does not rename the template's nodes on one side only.
 """
 
 from __future__ import annotations
@@ -24,40 +27,61 @@ LABELS = {
     "cdk-out": "cdk",
     "stack": "deployed",
 }
+Group = tuple[InputInfo, list[Template]]
 
 
-def qualify_shared_names(
-    templates: Sequence[Template], inputs: Sequence[InputInfo]
-) -> tuple[list[Template], list[InputInfo], list[str]]:
-    """The templates and inputs with shared root names qualified, and a note per rename.
-
-    Loaders add an input's templates together and in the order of ``InputInfo.stacks``; when
-    that does not hold the lists come back unchanged."""
-    groups: list[tuple[InputInfo, list[Template]]] = []
+def _groups(templates: Sequence[Template], inputs: Sequence[InputInfo]) -> list[Group]:
+    """Each input with its templates. Loaders add an input's templates together, in the order
+    of ``InputInfo.stacks``; anything else is a loader bug, and guessing would merge stacks."""
+    groups: list[Group] = []
     pos = 0
     for info in inputs:
         chunk = list(templates[pos : pos + len(info.stacks)])
         if [t.stack for t in chunk] != list(info.stacks):
-            return list(templates), list(inputs), []
+            raise RuntimeError(f"the templates of {info.path} are not where its input lists them")
         groups.append((info, chunk))
         pos += len(chunk)
     if pos != len(templates):
-        return list(templates), list(inputs), []
-    roots = Counter(t.stack for _, chunk in groups for t in chunk if t.parent is None)
-    shared = {name for name, count in roots.items() if count > 1}
+        raise RuntimeError("templates without an input")
+    return groups
+
+
+def _root_of(name: str, roots: Sequence[str]) -> str | None:
+    inside = [r for r in roots if name == r or name.startswith(r + "/")]
+    return max(inside, key=len) if inside else None
+
+
+def shared_roots(templates: Sequence[Template], inputs: Sequence[InputInfo]) -> set[str]:
+    """Root stack names to qualify: those with a stack name (their own or a nested one) that
+    another input also has."""
+    groups = _groups(templates, inputs)
+    seen = Counter(name for _, chunk in groups for name in {t.stack for t in chunk})
+    clashing = {name for name, n in seen.items() if n > 1}
+    out: set[str] = set()
+    for _, chunk in groups:
+        roots = [t.stack for t in chunk if t.parent is None]
+        out.update(r for r in (_root_of(n, roots) for n in clashing) if r is not None)
+    return out
+
+
+def qualify(
+    templates: Sequence[Template], inputs: Sequence[InputInfo], shared: set[str]
+) -> tuple[list[Template], list[InputInfo], list[str]]:
+    """The templates and inputs with the roots named in ``shared`` qualified (nested stacks
+    follow their root), and a note per rename."""
     if not shared:
         return list(templates), list(inputs), []
     used = {t.stack for t in templates}
     out_templates: list[Template] = []
     out_inputs: list[InputInfo] = []
     notes: list[str] = []
-    for info, chunk in groups:
+    for info, chunk in _groups(templates, inputs):
         renames: dict[str, str] = {}
         for t in chunk:
             if t.parent is None and t.stack in shared:
                 label = LABELS.get(info.kind, info.kind)
                 new, n = f"{label}/{t.stack}", 2
-                while new in used:
+                while new in used or any(u.startswith(new + "/") for u in used):
                     new, n = f"{label}{n}/{t.stack}", n + 1
                 used.add(new)
                 renames[t.stack] = new
@@ -72,10 +96,11 @@ def qualify_shared_names(
 
 
 def _renamed(t: Template, renames: dict[str, str]) -> Template:
-    for old, new in renames.items():
-        if t.stack == old or t.stack.startswith(old + "/"):
-            parent = t.parent
-            if parent is not None and (parent == old or parent.startswith(old + "/")):
-                parent = new + parent[len(old) :]
-            return replace(t, stack=new + t.stack[len(old) :], parent=parent)
-    return t
+    root = _root_of(t.stack, list(renames))
+    if root is None:
+        return t
+    new = renames[root]
+    parent = t.parent
+    if parent is not None and (parent == root or parent.startswith(root + "/")):
+        parent = new + parent[len(root) :]
+    return replace(t, stack=new + t.stack[len(root) :], parent=parent)

@@ -34,13 +34,13 @@ def to_networkx(topology: Topology) -> nx.MultiDiGraph:
 
 
 def resolve_focus(topology: Topology, wanted: str) -> str:
-    """A node id from what the user typed: the exact id, or a logical id that names one node of
-    a multi-stack scan (``Fn`` for ``Stack/Fn``)."""
+    """A node id from what the user typed: the exact id, or its end after a ``/`` when that
+    names one node (``Fn`` or ``Nested/Fn`` for ``Stack/Nested/Fn``)."""
     ids = {n.id for n in topology.nodes} | {e.source for e in topology.edges}
     ids |= {e.target for e in topology.edges}
     if wanted in ids:
         return wanted
-    tails = sorted(i for i in ids if i.rsplit("/", 1)[-1] == wanted)
+    tails = sorted(i for i in ids if i.endswith("/" + wanted))
     if len(tails) == 1:
         return tails[0]
     if tails:
