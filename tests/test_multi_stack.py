@@ -96,6 +96,47 @@ def test_exports_are_egress_unless_a_stack_in_scope_imports_them() -> None:
     assert set(both.boundary.ingress) == {"orders-producer/IntakeUrl"}
 
 
+def test_ssm_parameters_wire_stacks_like_exports() -> None:
+    """A stack publishes ARNs as AWS::SSM::Parameter; another reads them through an SSM-typed
+    parameter and a {{resolve:ssm:...}} dynamic reference. Both become edges between stacks."""
+    folder = MULTI / "ssm-wiring"
+    a = scan([folder])
+    assert not a.errors
+    p, c = "shipping-producer", "shipping-consumer"
+    assert edge_set(a) == {
+        f"{p}/ShipmentsQueue -triggers-> {c}/ShipFunction",
+        f"{c}/ShipFunction -writes-> {p}/NotificationsTopic",
+    }
+    # The prices table's parameter is set by no stack in scope: no edge, no guess.
+    alone = scan([folder / "shipping-consumer.yaml"])
+    assert edge_set(alone) == set() and node_roles(alone) == {"ShipFunction": "compute"}
+
+
+def test_ssm_dynamic_references_inside_text_and_cycles() -> None:
+    from iacscan.model import Resource, Template
+    from iacscan.resolve import Scope, Unknown, refs_in
+
+    def param(name: str, value: object) -> Resource:
+        return Resource(name, "AWS::SSM::Parameter", {"Name": name, "Value": value}, 1)
+
+    t = Template(
+        stack="s",
+        file="s.yaml",
+        kind="template",
+        resources={
+            "Bucket": Resource("Bucket", "AWS::S3::Bucket", {}, 1),
+            "a": param("/a", {"Ref": "Bucket"}),
+            "loop": param("/loop", "{{resolve:ssm:/loop}}"),
+        },
+    )
+    scope = Scope({"s": t})
+    text = scope.resolve("s", {"Fn::Sub": "arn:aws:s3:::{{resolve:ssm:/a:7}}/*"})
+    assert [(r.logical_id, r.attr) for r in refs_in(text)] == [("Bucket", "Ref")]
+    assert scope.resolve("s", "{{resolve:ssm:/missing}}") == "{{resolve:ssm:/missing}}"
+    looped = scope.resolve("s", "{{resolve:ssm:/loop}}")
+    assert looped == "{{resolve:ssm:/loop}}" or isinstance(looped, Unknown)
+
+
 def test_a_stack_name_two_inputs_share_is_qualified_with_its_nested_stacks() -> None:
     from iacscan.load.shared_names import qualify, shared_roots
     from iacscan.model import InputInfo, Template

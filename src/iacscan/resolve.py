@@ -20,6 +20,8 @@ from iacscan.model import Template
 _OPEN, _SEP, _CLOSE = "\x01", "\x1f", "\x02"
 _TOKEN = re.compile("\x01([^\x01\x02]*)\x02")
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+# A dynamic reference to an SSM parameter, with an optional version: {{resolve:ssm:/a/b:3}}.
+_SSM_REF = re.compile(r"\{\{resolve:ssm:([A-Za-z0-9_.\-/]+)(?::\d+)?\}\}")
 MAX_DEPTH = 64
 # Bounds that keep hostile templates (references that double each other, cycles, huge values
 # used many times) linear: a string built by Fn::Sub/Fn::Join holds at most MAX_TEXT characters
@@ -155,6 +157,7 @@ class Scope:
         self.spent = 0
         # (reason, stack) once a bound was hit: some values are Unknown because of it.
         self.exhausted: tuple[str, str] | None = None
+        self._ssm: dict[str, tuple[str, str]] | None = None  # SSM name -> (stack, logical id)
         for stack, t in templates.items():
             for out in t.outputs.values():
                 if not isinstance(out, Mapping):
@@ -215,7 +218,7 @@ class Scope:
             items = [self.resolve(stack, v, depth + 1) for v in value]
             return [i for i in items if i is not NO_VALUE]
         if isinstance(value, str):
-            return str(value)
+            return self._ssm_refs(value, depth) if "{{resolve:ssm:" in value else str(value)
         return value
 
     def resolve_str(self, stack: str, value: Any) -> str | Unknown:
@@ -385,7 +388,10 @@ class Scope:
             if isinstance(p, Mapping):
                 ptype = str(p.get("Type", ""))
                 if ptype.startswith("AWS::SSM::Parameter::Value"):
-                    return Unknown(f"parameter {name} is read from SSM at deploy time")
+                    ssm_name = self.resolve(stack, p.get("Default"), depth)
+                    if not isinstance(ssm_name, str):
+                        return Unknown(f"parameter {name} is read from SSM at deploy time")
+                    return self._ssm_value(ssm_name, depth)
                 if "Default" in p:
                     default = self.resolve(stack, p["Default"], depth)
                     is_list = ptype.startswith("List<") or ptype == "CommaDelimitedList"
@@ -456,7 +462,50 @@ class Scope:
         result = _SUB_VAR.sub(repl, text)
         if size[0] > MAX_TEXT:
             return self._over(f"Fn::Sub inserts more than {MAX_TEXT:,} characters")
-        return result
+        return self._ssm_refs(result, depth) if "{{resolve:ssm:" in result else result
+
+    # ------------------------------------------------------------------ SSM parameters
+
+    def _ssm_parameters(self) -> dict[str, tuple[str, str]]:
+        """Every AWS::SSM::Parameter in scope by its resolved name: stacks that hand values to
+        each other through Parameter Store instead of Export/ImportValue."""
+        if self._ssm is None:
+            self._ssm = {}
+            for stack, t in self.templates.items():
+                for lid, res in t.resources.items():
+                    if res.type == "AWS::SSM::Parameter":
+                        name = self.resolve(stack, res.properties.get("Name"))
+                        if isinstance(name, str) and name and not has_tokens(name):
+                            self._ssm.setdefault(name, (stack, lid))
+        return self._ssm
+
+    def _ssm_value(self, name: str, depth: int) -> Any:
+        """The value CloudFormation will read from SSM parameter ``name`` at deploy time: the
+        ``Value`` of the AWS::SSM::Parameter in scope that has this name."""
+        hit = self._ssm_parameters().get(name)
+        if hit is None:
+            return Unknown(
+                f"SSM parameter {name} is read at deploy time; no stack in scope sets it"
+            )
+        stack, lid = hit
+        value = self.templates[stack].resources[lid].properties.get("Value")
+        return self._memoized(
+            ("ssm", name), f"SSM parameter {name}", lambda: self.resolve(stack, value, depth)
+        )
+
+    def _ssm_refs(self, text: str, depth: int) -> Any:
+        """``{{resolve:ssm:NAME}}`` dynamic references replaced by the parameter's value when a
+        stack in scope sets it; the rest stay as written."""
+        whole = _SSM_REF.fullmatch(text)
+        if whole is not None:
+            value = self._ssm_value(whole.group(1), depth)
+            return text if isinstance(value, Unknown) else value
+
+        def repl(m: re.Match[str]) -> str:
+            found = self._as_text(self._ssm_value(m.group(1), depth))
+            return m.group(0) if isinstance(found, Unknown) else found
+
+        return _SSM_REF.sub(repl, text)
 
     def _find_in_map(self, t: Template, stack: str, arg: Any, depth: int) -> Any:
         if not isinstance(arg, list) or len(arg) < 3:
