@@ -60,7 +60,7 @@ FAKE_APP = """\
 import json, os
 out = os.environ["CDK_OUTDIR"]
 context = json.loads(os.environ.get("CDK_CONTEXT_JSON") or "{}")
-aws = sorted(k for k in os.environ if k.startswith("AWS_"))
+aws = sorted(k for k in os.environ if k.startswith(("AWS_", "GITHUB_TOKEN", "ACTIONS_", "GH_")))
 template = {
     "Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {},
                             "Metadata": {"aws:cdk:path": "Fake/Queue/Resource"}}},
@@ -356,6 +356,10 @@ def test_context_and_environment_given_to_the_app(
         "AWS_PROFILE",
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
         "AWS_ROLE_ARN",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "ACTIONS_RUNTIME_TOKEN",
     ):
         monkeypatch.setenv(name, "secret")
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
@@ -374,6 +378,10 @@ def test_context_and_environment_given_to_the_app(
         "AWS_PROFILE",
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
         "AWS_ROLE_ARN",
+        "GITHUB_TOKEN",  # a pull request's app must not get the job's GitHub tokens
+        "GH_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "ACTIONS_RUNTIME_TOKEN",
     }
     assert any("--synth-env-passthrough" in note for note in result.notes)
 

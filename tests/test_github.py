@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from iacscan.github import (
+    DEFAULT_AUTHOR,
     FORK_MESSAGE,
     MARKER,
     append_summary,
@@ -29,6 +30,7 @@ from iacscan.github import (
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "fixtures" / "templates"
 REPO = "octo/infra"
+BOT = DEFAULT_AUTHOR
 
 
 @dataclass
@@ -103,7 +105,7 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if self.command == "GET" and len(segs) == 6 and segs[5] == "comments":
                 self._list(int(segs[4]), parse_qs(parts.query))
             elif self.command == "POST" and len(segs) == 6 and segs[5] == "comments":
-                new = state.add(int(segs[4]), body["body"], login="github-actions[bot]")
+                new = state.add(int(segs[4]), body["body"], login=BOT)
                 self._send(201, {"id": new, "html_url": f"https://github.test/c/{new}"})
             elif self.command == "PATCH" and len(segs) == 6 and segs[4] == "comments":
                 cid = int(segs[5])
@@ -176,11 +178,13 @@ def test_creates_a_comment_when_none_carries_the_marker(github: FakeGitHub) -> N
 
 
 def test_updates_the_last_marker_comment_found_on_the_second_page(github: FakeGitHub) -> None:
-    github.add(7, f"{MARKER}\nold report by a person")
+    github.add(7, f"{MARKER}\nold report", login=BOT)
     for i in range(120):
         github.add(7, f"chatter {i}")
-    last = github.add(7, f"{MARKER}\nold report")
+    last = github.add(7, f"{MARKER}\nold report", login=BOT)
     github.add(7, "a reply after it")
+    # Anyone can paste the marker: a person's comment is never the one updated.
+    github.add(7, f"{MARKER}\nStill serverless (a spoofed report)")
     result = _post(github, f"{MARKER}\nnew report")
     assert result.posted and result.action == "updated" and result.comment_id == last
     assert len(github.of("GET")) == 2
@@ -188,6 +192,36 @@ def test_updates_the_last_marker_comment_found_on_the_second_page(github: FakeGi
     assert patch.path == f"/repos/{REPO}/issues/comments/{last}"
     assert patch.body == {"body": f"{MARKER}\nnew report"}
     assert not github.of("POST")
+
+
+def test_a_marker_in_someone_elses_comment_gets_a_new_comment(github: FakeGitHub) -> None:
+    spoof = github.add(7, f"{MARKER}\nStill serverless", login="mallory")
+    result = _post(github, f"{MARKER}\nnew report")
+    assert result.posted and result.action == "created" and result.comment_id != spoof
+    assert not github.of("PATCH")
+    assert github.comments[7][0]["body"] == f"{MARKER}\nStill serverless"  # left alone
+
+
+def test_a_report_comment_deleted_meanwhile_is_posted_again(github: FakeGitHub) -> None:
+    github.add(7, f"{MARKER}\nold report", login=BOT)
+    github.fail["PATCH"] = (404, "Not Found")
+    result = _post(github, f"{MARKER}\nnew report")
+    assert result.posted and result.action == "created"
+    assert len(github.of("PATCH")) == 1 and len(github.of("POST")) == 1
+
+
+def test_another_author_can_be_named_for_app_tokens(github: FakeGitHub) -> None:
+    mine = github.add(7, f"{MARKER}\nold report", login="my-app[bot]")
+    github.add(7, f"{MARKER}\nold report", login=BOT)
+    result = post_sticky_comment(
+        "## report\n",
+        repo=REPO,
+        pr_number=7,
+        token="t0ken",
+        api_url=github.url,
+        author="my-app[bot]",
+    )
+    assert result.action == "updated" and result.comment_id == mine
 
 
 def test_sends_the_github_headers(github: FakeGitHub) -> None:
@@ -379,7 +413,7 @@ def test_action_runner_fails_when_the_pr_stops_being_serverless(
             "    Properties:\n      ImageId: ami-12345678\n      InstanceType: t3.micro\n"
         )
     repo, base = _pr_repo(tmp_path, TEMPLATES / "prime-video-before.yaml", after)
-    old = github.add(7, f"{MARKER}\nan earlier run's report")
+    old = github.add(7, f"{MARKER}\nan earlier run's report", login=BOT)
     github.fail["POST"] = (403, "Resource not accessible by integration")  # must PATCH instead
     proc, outputs, summary = _run_action(
         tmp_path, repo, base, github, fail_on="not-serverless", sarif_file=""

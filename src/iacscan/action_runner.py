@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from iacscan.github import (
+    DEFAULT_AUTHOR,
     MARKER,
     append_summary,
     post_sticky_comment,
@@ -127,6 +128,7 @@ def _comment(report: str, env: Mapping[str, str]) -> None:
         pr_number=number,
         token=token,
         api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
+        author=env.get("IACSCAN_COMMENT_AUTHOR", "").strip() or DEFAULT_AUTHOR,
     )
     _say(result.message if result.posted else workflow_command("warning", result.message))
 

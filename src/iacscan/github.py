@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 MARKER = "<!-- iacscan-report -->"
+# Only a comment this account wrote is ours to update: anyone can paste the marker into a
+# comment of their own. GITHUB_TOKEN comments as github-actions[bot]; a personal or GitHub App
+# token is another account (IACSCAN_COMMENT_AUTHOR, the action's comment-author input).
+DEFAULT_AUTHOR = "github-actions[bot]"
 API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
 MAX_BODY = 65536  # GitHub refuses longer comment bodies
@@ -110,8 +114,10 @@ def post_sticky_comment(
     token: str,
     api_url: str = API_URL,
     timeout: float = 30,
+    author: str = DEFAULT_AUTHOR,
 ) -> CommentResult:
-    """Create or update the pull request comment that carries ``MARKER``; never raises."""
+    """Create or update the pull request comment that carries ``MARKER`` and that ``author``
+    wrote; never raises."""
     if not body.startswith(MARKER):
         body = f"{MARKER}\n{body}"
     if len(body) > MAX_BODY:
@@ -120,16 +126,26 @@ def post_sticky_comment(
     where = f"{repo}#{pr_number}"
     try:
         existing = [
-            c for c in client.comments(repo, pr_number) if MARKER in str(c.get("body") or "")
+            c
+            for c in client.comments(repo, pr_number)
+            if MARKER in str(c.get("body") or "") and _login(c) == author
         ]
         target = existing[-1] if existing else None
+        made: Any = None
+        action = ""
         if target is not None and isinstance(target.get("id"), int):
             comment_id: int = target["id"]
-            made, _ = client.request(
-                "PATCH", f"{client.base}/repos/{repo}/issues/comments/{comment_id}", {"body": body}
-            )
-            action = "updated"
-        else:
+            try:
+                made, _ = client.request(
+                    "PATCH",
+                    f"{client.base}/repos/{repo}/issues/comments/{comment_id}",
+                    {"body": body},
+                )
+                action = "updated"
+            except _Failed as err:
+                if err.status != 404:  # deleted since it was listed: post a new one
+                    raise
+        if not action:
             made, _ = client.request(
                 "POST", f"{client.base}/repos/{repo}/issues/{pr_number}/comments", {"body": body}
             )
@@ -146,6 +162,11 @@ def post_sticky_comment(
         comment_id=new_id if isinstance(new_id, int) else None,
         url=url if isinstance(url, str) else None,
     )
+
+
+def _login(comment: Mapping[str, Any]) -> str:
+    user = comment.get("user")
+    return str(user.get("login") or "") if isinstance(user, Mapping) else ""
 
 
 def _failure(err: _Failed, where: str) -> CommentResult:

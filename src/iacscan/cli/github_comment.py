@@ -23,13 +23,27 @@ def github_comment(
     pr: Annotated[
         int | None, typer.Option("--pr", help="Pull request number (default: from the event).")
     ] = None,
+    author: Annotated[
+        str | None,
+        typer.Option(
+            "--author",
+            help="Login whose marker comment is updated (default: $IACSCAN_COMMENT_AUTHOR or "
+            "github-actions[bot], the GITHUB_TOKEN's); others' comments are never touched.",
+        ),
+    ] = None,
 ) -> None:
     """Create or update the sticky iacscan comment on the current pull request.
 
     Reads GITHUB_TOKEN, GITHUB_API_URL, GITHUB_REPOSITORY and GITHUB_EVENT_PATH. Exits 0 even
     when commenting is impossible (a fork's read-only token): it prints a ::warning:: instead.
     """
-    from iacscan.github import API_URL, post_sticky_comment, pr_context_from_env, workflow_command
+    from iacscan.github import (
+        API_URL,
+        DEFAULT_AUTHOR,
+        post_sticky_comment,
+        pr_context_from_env,
+        workflow_command,
+    )
 
     try:
         body = body_file.read_text("utf-8")
@@ -52,5 +66,6 @@ def github_comment(
         pr_number=pr,
         token=token,
         api_url=os.environ.get("GITHUB_API_URL") or API_URL,
+        author=author or os.environ.get("IACSCAN_COMMENT_AUTHOR", "").strip() or DEFAULT_AUTHOR,
     )
     typer.echo(result.message if result.posted else workflow_command("warning", result.message))

@@ -30,8 +30,20 @@ TAIL_LINES = 15
 CONTEXT_ENV_MAX = 32 * 1024  # bigger contexts go through a file, as the CDK CLI does
 NODE_MAJORS = ",".join(str(n) for n in range(10, 40))
 
-# Withheld from the app unless --synth-env-passthrough (AWS_CONTAINER_* by prefix).
+# Withheld from the app unless --synth-env-passthrough (AWS_CONTAINER_* by prefix). In a pull
+# request check the app is the pull request's code: it must not get the job's GitHub token (which
+# can comment and upload code scanning results) or its OIDC and runtime tokens either.
 CREDENTIAL_VARS = (
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "IACSCAN_GITHUB_TOKEN",
+    "INPUT_GITHUB-TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_RUNTIME_URL",
+    "ACTIONS_RESULTS_URL",
+    "ACTIONS_CACHE_URL",
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
