@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from builders import (
     analysis,
@@ -20,6 +22,8 @@ from iacscan.model import Analysis, Cases, Finding, InputError
 from iacscan.render.json_report import diff_to_dict
 from iacscan.render.markdown import render_diff_markdown
 from iacscan.render.mdblocks import MAX_CHARS
+
+T = Path(__file__).resolve().parent.parent / "fixtures" / "templates"
 
 
 def test_prime_video_before_to_after() -> None:
@@ -253,3 +257,68 @@ def test_diff_markdown_cap_on_huge_topologies() -> None:
     note = text.rstrip().splitlines()[-1]
     assert note.startswith("_Cut to stay under 65,536 characters: removed the collapsible details")
     assert "the diagram" in note and "rows after the first" in note
+
+
+# --------------------------------------------------------------------------- --base-ref
+
+
+def _repo_with(tmp_path: Path, files: dict[str, Path]) -> Path:
+    import shutil
+    import subprocess
+
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    for name, source in files.items():
+        shutil.copy(source, repo / "infra" / name)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    return repo
+
+
+def _diff_json(cwd: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    import subprocess
+    import sys
+
+    p = subprocess.run(
+        [sys.executable, "-m", "iacscan", "diff", *args, "-f", "json"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return p.returncode, (json.loads(p.stdout) if p.stdout.strip() else {}), p.stderr
+
+
+def test_base_ref_with_a_path_the_change_deletes(tmp_path: Path) -> None:
+    """A pull request deletes a template it lists: the head side is empty for it, not an
+    error; the repository is the one the paths are in, whatever the working directory."""
+    repo = _repo_with(
+        tmp_path,
+        {
+            "before.yaml": T / "prime-video-before.yaml",
+            "storage.yaml": T / "storage-only.yaml",
+        },
+    )
+    (repo / "infra" / "before.yaml").unlink()
+    code, data, err = _diff_json(
+        tmp_path,  # not the repository
+        "--base-ref",
+        "HEAD",
+        str(repo / "infra" / "before.yaml"),
+        str(repo / "infra" / "storage.yaml"),
+    )
+    assert code == 0, err
+    removed = set(data["changes"]["nodes"]["removed"])
+    assert "before/MonitorStateMachine" in removed and "before/FramesBucket" in removed
+    assert data["changes"]["nodes"]["added"] == []
+
+
+def test_base_ref_with_a_path_missing_on_both_sides_is_an_error(tmp_path: Path) -> None:
+    repo = _repo_with(tmp_path, {"storage.yaml": T / "storage-only.yaml"})
+    code, _, err = _diff_json(repo, "--base-ref", "HEAD", "infra/typo.yaml")
+    assert code == 3 and "no such file or folder" in err and "Traceback" not in err

@@ -476,3 +476,35 @@ def test_cli_github_comment(
 def test_a_malformed_api_url_is_a_message() -> None:
     result = post_sticky_comment("x", repo=REPO, pr_number=1, token="t", api_url="not a url")
     assert not result.posted and "could not be reached" in result.message
+
+
+def test_action_runner_keeps_the_last_report_when_the_base_commit_is_missing(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    repo, _ = _pr_repo(
+        tmp_path, TEMPLATES / "prime-video-before.yaml", TEMPLATES / "prime-video-after-task.yaml"
+    )
+    good = github.add(7, f"{MARKER}\na good report", login=BOT)
+    missing = "1234567890abcdef1234567890abcdef12345678"
+    proc, outputs, _ = _run_action(tmp_path, repo, missing, github)
+    assert proc.returncode == 3
+    assert f"::error::iacscan: the base commit {missing} is not in the checkout" in proc.stdout
+    assert "fetch-depth: 0" in proc.stdout
+    assert not github.of("PATCH") and not github.of("POST")  # the good report stays
+    assert github.comments[7][0] == {
+        "id": good,
+        "body": f"{MARKER}\na good report",
+        "user": {"login": BOT},
+    }
+
+
+def test_action_runner_on_a_new_branch_push_scans_the_head(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    repo, _ = _pr_repo(
+        tmp_path, TEMPLATES / "prime-video-before.yaml", TEMPLATES / "prime-video-after-task.yaml"
+    )
+    proc, outputs, _ = _run_action(tmp_path, repo, "0" * 40, github, comment="false")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "scanning the head only" in proc.stdout
+    assert outputs["changed"] == "unknown" and outputs["level"] == "serverless"

@@ -147,6 +147,8 @@ def main(env: Mapping[str, str] | None = None) -> int:
     want_comment = env.get("IACSCAN_COMMENT", "true").strip().lower() in TRUE
     sarif = env.get("IACSCAN_SARIF_FILE", "").strip()
     base = env.get("BASE_SHA", "").strip()
+    if base and not base.strip("0"):
+        base = ""  # a push that creates a branch: GitHub sends forty zeros as "before"
     common = ["--definition", definition] if definition else []
 
     out_dir = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir())
@@ -154,9 +156,19 @@ def main(env: Mapping[str, str] | None = None) -> int:
     report_md, report_json = work / "report.md", work / "report.json"
     if base:
         _fetch_base(base)
+        if not _have_commit(base):
+            # Reporting "no report" would replace the last good comment: leave it, and say why.
+            _say(
+                workflow_command(
+                    "error",
+                    f"iacscan: the base commit {base} is not in the checkout and could not be "
+                    "fetched; use actions/checkout with fetch-depth: 0",
+                )
+            )
+            return 3
         head = ["diff", "--base-ref", base, *paths]
     else:
-        _say("iacscan: no base commit (not a pull_request event): scanning the head only")
+        _say("iacscan: no base commit (not a pull request, merge queue or push): scanning the head only")
         head = ["scan", *paths]
     gate, never = ["--fail-on", fail_on], ["--fail-on", "never"]  # only the first run gates
     codes = [

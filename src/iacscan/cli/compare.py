@@ -132,10 +132,14 @@ def diff(
 
                 if not paths:
                     paths = ["."]
-                base_paths = materialize(base_ref, paths, Path(tmp) / "base")
-                head_paths = (
-                    materialize(head_ref, paths, Path(tmp) / "head") if head_ref else list(paths)
-                )
+                at_base = materialize(base_ref, paths, Path(tmp) / "base")
+                base_paths = list(at_base.values())
+                if head_ref:
+                    head_paths = list(materialize(head_ref, paths, Path(tmp) / "head").values())
+                else:
+                    # A path the change deletes is empty on the head side, as a path it adds
+                    # is on the base side; one missing from both is still an error.
+                    head_paths = [p for p in paths if Path(p).exists() or p not in at_base]
             else:
                 if len(paths) != 2:
                     typer.echo(

@@ -28,20 +28,38 @@ def _git(args: Sequence[str], cwd: Path) -> bytes:
     return proc.stdout
 
 
-def materialize(ref: str, paths: Sequence[str], dest: Path) -> list[str]:
-    """Extract ``paths`` as they are at ``ref`` under ``dest``; returns the new paths."""
-    cwd = Path.cwd()
-    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
-    rels = [str(Path(p).resolve().relative_to(top)) for p in paths]
+def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
+    """Extract ``paths`` as they are at ``ref`` under ``dest``: each path that exists at ``ref``
+    -> where it now is. The repository is the one the first path is in, not the working
+    directory's."""
+    top = _toplevel(paths)
+    rels: dict[str, str] = {}
+    for p in paths:
+        try:
+            rels[p] = Path(p).resolve().relative_to(top).as_posix()
+        except ValueError:
+            raise UnsupportedInput(
+                f"{p} is not in the git repository {top}",
+                "give paths inside one repository with --base-ref",
+            ) from None
     dest.mkdir(parents=True, exist_ok=True)
-    present = []
-    for rel in rels:
+    present = {}
+    for p, rel in rels.items():
         listed = _git(["ls-tree", "--name-only", ref, "--", rel], top).strip()
         if listed:  # a path that does not exist at ref (a PR adding it) is simply empty there
-            present.append(rel)
+            present[p] = rel
     if not present:
-        return []
-    archive = _git(["archive", "--format=tar", ref, "--", *present], top)
+        return {}
+    archive = _git(["archive", "--format=tar", ref, "--", *sorted(set(present.values()))], top)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(dest, filter="data")
-    return [str(dest / r) for r in present]
+    return {p: str(dest / rel) for p, rel in present.items()}
+
+
+def _toplevel(paths: Sequence[str]) -> Path:
+    start = Path(paths[0]).resolve() if paths else Path.cwd()
+    while not start.exists() and start != start.parent:
+        start = start.parent  # a path the head deletes or adds: its nearest existing folder
+    if not start.is_dir():
+        start = start.parent
+    return Path(_git(["rev-parse", "--show-toplevel"], start).decode().strip())
