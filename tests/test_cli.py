@@ -340,3 +340,38 @@ def test_all_stacks_needs_no_path_and_no_path_is_a_usage_error(tmp_path: Path) -
     )
     assert p.returncode == 3 and "stack:*" in p.stderr and "region" in p.stderr
     assert run("scan").returncode == 2
+
+
+def test_output_creates_missing_folders_and_refuses_a_folder(tmp_path: Path) -> None:
+    target = tmp_path / "reports" / "pr-7" / "report.json"
+    p = run(str(T / "storage-only.yaml"), "-f", "json", "-o", str(target))
+    assert p.returncode == 0, p.stderr
+    assert json.loads(target.read_text())["verdict"]["level"] == "no-compute"
+    for args in (["scan"], ["graph"], ["diff", str(T / "storage-only.yaml")]):
+        p = run(*args, str(T / "storage-only.yaml"), "-o", str(tmp_path))
+        assert p.returncode == 2, (args, p.stderr)
+        assert f"--output {tmp_path} is a folder" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_a_folder_without_templates_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# infra\n")
+    (tmp_path / "values.yaml").write_text("replicas: 2\n")  # YAML, but not a template
+    for args in ([str(tmp_path)], ["--each", str(tmp_path)]):
+        p = run(*args, "-f", "json")
+        assert p.returncode == 3, (args, p.stderr)
+        assert f"error: {tmp_path}: no CloudFormation or SAM template in this folder" in p.stderr
+        data = json.loads(p.stdout)
+        report = data[0] if isinstance(data, list) else data
+        assert (
+            report["verdict"]["summary"] == "Nothing was analysed: every input failed (see errors)."
+        )
+        assert report["verdict"]["criteria"] == []
+
+
+def test_nothing_read_is_not_judged(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("Resources: [unclosed\n")
+    p = run(str(bad), "-q")
+    assert p.returncode == 3
+    assert p.stdout.startswith("Nothing was analysed: every input failed")
+    assert "No compute in scope" not in p.stdout

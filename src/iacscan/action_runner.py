@@ -168,7 +168,9 @@ def main(env: Mapping[str, str] | None = None) -> int:
             return 3
         head = ["diff", "--base-ref", base, *paths]
     else:
-        _say("iacscan: no base commit (not a pull request, merge queue or push): scanning the head only")
+        _say(
+            "iacscan: no base commit (not a pull request, merge queue or push): scanning the head only"
+        )
         head = ["scan", *paths]
     gate, never = ["--fail-on", fail_on], ["--fail-on", "never"]  # only the first run gates
     codes = [

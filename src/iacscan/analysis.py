@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from iacscan import __version__
 from iacscan.classify.engine import classify
@@ -30,6 +31,16 @@ def analyze(
         by_stack[t.stack] = t
     result = build_topology(by_stack, actions, multi=multi)
     c = classify(result, profile, ignore)
+    verdict = c.verdict
+    if not by_stack:
+        # Nothing was read: the verdict must not read like a judgement of an empty system.
+        why = "every input failed (see errors)" if errors else "no template in the input"
+        verdict = replace(
+            verdict,
+            summary=f"Nothing was analysed: {why}.",
+            criteria=(),
+            architecture_reasons=("nothing was analysed",),
+        )
     internal = tuple(
         InputError(file="", line=None, kind="internal", message=f, hint=REPORT_BUGS)
         for f in c.failures
@@ -37,7 +48,7 @@ def analyze(
     return Analysis(
         tool_version=__version__,
         inputs=tuple(inputs),
-        verdict=c.verdict,
+        verdict=verdict,
         topology=c.topology,
         boundary=c.boundary,
         findings=c.findings,

@@ -109,4 +109,10 @@ def analyze_each(
                 results = list(iterator)
     reports = [a for r in results for a in r]
     skipped += sum(1 for r in results if not r)
+    for p in paths:  # a folder none of whose files was a template: say so, as a scan does
+        folder = Path(p)
+        if folder.is_dir() and not any(
+            r and Path(f).is_relative_to(folder) for (f, _), r in zip(files, results, strict=True)
+        ):
+            reports.extend(run_job(Job(p, False, definition, tuple(ignore), limits, synth)))
     return reports, skipped

@@ -152,8 +152,8 @@ def diff(
             from iacscan.load.discover import load_paths, requalify
 
             definition_profile = run.profile()
-            base = load_paths(base_paths, limits=limits, synth=synth)
-            head = load_paths(head_paths, limits=limits, synth=synth)
+            base = load_paths(base_paths, limits=limits, synth=synth, empty_is_error=False)
+            head = load_paths(head_paths, limits=limits, synth=synth, empty_is_error=False)
             for side in (base, head):  # a name one side qualifies, both sides do
                 requalify(side, base.shared | head.shared)
 

@@ -47,9 +47,17 @@ class Run:
         self.definition = definition or self.config.get("definition") or "johnston-2023"
         self.fmt = fmt
         self.output = output
+        if output is not None and output.is_dir():  # before any work, not after it
+            from iacscan.errors import UsageError
+
+            raise UsageError(f"--output {output} is a folder", "give the path of a file to write")
         self.quiet = quiet
         self.color = (
-            not no_color and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            # no-color.org: NO_COLOR set to anything but the empty string turns color off
+            not no_color
+            and output is None
+            and sys.stdout.isatty()
+            and not os.environ.get("NO_COLOR")
         )
         self.debug = debug
         if debug:
@@ -64,7 +72,16 @@ class Run:
 
     def emit(self, text: str) -> None:
         if self.output is not None:
-            self.output.write_text(text if text.endswith("\n") else text + "\n", "utf-8")
+            from iacscan.errors import UsageError
+
+            try:
+                self.output.parent.mkdir(parents=True, exist_ok=True)
+                self.output.write_text(text if text.endswith("\n") else text + "\n", "utf-8")
+            except OSError as err:
+                raise UsageError(
+                    f"cannot write --output {self.output}: {err.strerror or err}",
+                    "check the path and its permissions",
+                ) from None
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
 

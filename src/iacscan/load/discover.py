@@ -266,12 +266,15 @@ def load_paths(
     limits: Limits = DEFAULT_LIMITS,
     synth: SynthOptions = SynthOptions(),
     found_in_folder: bool = False,
+    empty_is_error: bool = True,
 ) -> Loaded:
     """Load every path. ``found_in_folder``: files were found in a folder, so a file that is
-    not a template is skipped, not an error."""
+    not a template is skipped, not an error. ``empty_is_error``: a folder with no template in
+    it is an input error (``diff`` turns it off: one side of a change may have none yet)."""
     loaded = Loaded()
     files: list[tuple[Path, bool, Path | None]] = []  # (file, from a folder, folder)
     stacks: list[str] = []  # deployed stacks: stack:NAME, stack:* (--all-stacks)
+    folders: list[Path] = []
     seen: set[str] = set()
     for raw in paths:
         key = raw if raw.startswith("stack:") else str(Path(raw).resolve())
@@ -285,6 +288,7 @@ def load_paths(
         if path.is_dir():
             if _load_cdk(path, limits, synth, loaded):
                 continue
+            folders.append(path)
             files.extend((f, True, path) for f in find_templates(path, loaded))
         elif path.exists() or path.is_symlink():
             files.append((path, found_in_folder, None))
@@ -301,15 +305,29 @@ def load_paths(
     bases = {f: base for f, _, base in files}
     names = stack_names([f for f, _, _ in files], _common_base(bases))
     jobs = [(f, names[f], limits, from_folder) for f, from_folder, _ in files]
-    for f, outcome in zip(jobs, _run_loads(jobs), strict=True):
+    used: set[Path] = set()  # folders that gave a template or an error
+    for (f, _, folder), outcome in zip(files, _run_loads(jobs), strict=True):
         templates, kind, errors, skipped = outcome
         loaded.errors.extend(errors)
+        if folder is not None and not skipped:
+            used.add(folder)
         if skipped:
             loaded.skipped += 1
         elif templates is not None and kind is not None:
             loaded.templates.extend(templates)
             loaded.inputs.append(
-                InputInfo(path=str(f[0]), kind=kind, stacks=tuple(t.stack for t in templates))
+                InputInfo(path=str(f), kind=kind, stacks=tuple(t.stack for t in templates))
+            )
+    for folder in folders:
+        if folder not in used and empty_is_error:
+            loaded.errors.append(
+                InputError(
+                    file=str(folder),
+                    line=None,
+                    kind="parse",
+                    message="no CloudFormation or SAM template in this folder",
+                    hint="give a template, a folder of templates, a CDK app or a cdk.out folder",
+                )
             )
     if stacks:
         _load_stacks(stacks, limits, loaded)
