@@ -375,3 +375,32 @@ def test_nothing_read_is_not_judged(tmp_path: Path) -> None:
     assert p.returncode == 3
     assert p.stdout.startswith("Nothing was analysed: every input failed")
     assert "No compute in scope" not in p.stdout
+
+
+def test_no_compute_with_an_idle_database_says_what_bills(tmp_path: Path) -> None:
+    db = tmp_path / "db.yaml"
+    db.write_text(
+        "Resources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n"
+        "      Engine: postgres\n      DBInstanceClass: db.t4g.micro\n"
+        "      AllocatedStorage: '20'\n"
+    )
+    data = json.loads(run(str(db), "-f", "json").stdout)
+    v = data["verdict"]
+    assert v["level"] == "no-compute" and v["serverless"] is None
+    assert [i["node"] for i in v["idle_costs"]] == ["Db"]
+    assert v["summary"].startswith(
+        "No compute in scope, so no serverless verdict by johnston-2023; but it is paid for "
+        "while idle (Db: "
+    )
+
+
+def test_each_names_the_template_of_every_report() -> None:
+    folder = ROOT / "fixtures" / "multi" / "cross-stack"
+    lines = run("--each", str(folder), "-q").stdout.splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == [
+        str(folder / "orders-consumer.yaml"),
+        str(folder / "orders-producer.yaml"),
+    ]
+    text = run("--each", str(folder)).stdout
+    assert f"== {folder / 'orders-consumer.yaml'} ==" in text
+    assert "orders-producer.yaml" in run("--each", str(folder), "-f", "markdown").stdout

@@ -149,7 +149,13 @@ def _summary(
     }[arch]
     if serverless is None:
         if level == "no-compute":
-            return f"No compute in scope (storage or configuration only); by {profile.id} there is nothing to judge."
+            if not idle:
+                return f"No compute in scope (storage or configuration only); by {profile.id} there is nothing to judge."
+            # No verdict, but the evidence must not be contradicted: say what bills while idle.
+            return (
+                f"No compute in scope, so no serverless verdict by {profile.id}; but it is paid "
+                f"for while idle{_floor(idle)}."
+            )
         return (
             f"Indeterminate by {profile.id}: a deciding property is unknown "
             f"(best case {getattr(cases, 'best', '?')}, worst case {getattr(cases, 'worst', '?')}; "
@@ -161,11 +167,15 @@ def _summary(
         getattr(i, "kind", "") == "ecs-on-ec2" for i in idle
     ):
         detail = "containers autoscale with events, on EC2 capacity in your account (accepted with a warning)"
-    floor = ""
-    if idle:
-        first = idle[0]
-        why = str(getattr(first, "why", "")).rstrip(".")
-        why = why if len(why) <= 140 else why[:137] + "..."
-        more = f" and {len(idle) - 1} more" if len(idle) > 1 else ""
-        floor = f" ({getattr(first, 'node', '')}: {why}{more})"
-    return f"{verb} by {profile.id} (level {level}): {detail}{floor}; {arch_words}."
+    return f"{verb} by {profile.id} (level {level}): {detail}{_floor(idle)}; {arch_words}."
+
+
+def _floor(idle: tuple[object, ...]) -> str:
+    """`` (Node: why and N more)`` for the first idle cost, or nothing."""
+    if not idle:
+        return ""
+    first = idle[0]
+    why = str(getattr(first, "why", "")).rstrip(".")
+    why = why if len(why) <= 140 else why[:137] + "..."
+    more = f" and {len(idle) - 1} more" if len(idle) > 1 else ""
+    return f" ({getattr(first, 'node', '')}: {why}{more})"
