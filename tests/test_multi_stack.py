@@ -295,3 +295,22 @@ def _plain(value: object) -> object:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def test_parts_out_of_scope_are_named_in_notes() -> None:
+    fixtures = MULTI.parent
+    nested = scan([fixtures / "stacks" / "nested-parent.yaml"])
+    assert any(
+        n.startswith("nested stack Workers is not in scope") and "nested-parent.yaml:10" in n
+        for n in nested.notes
+    ), nested.notes
+    sar = scan([fixtures / "sam" / "application.yaml"])
+    assert any(
+        "nested stack Thumbnails is not in scope (TemplateURL sar://" in n for n in sar.notes
+    )
+    machines = scan([fixtures / "sam" / "state_machine.yaml"])
+    assert any(
+        n.startswith("the definition of state machine Archive is in S3") for n in machines.notes
+    ), machines.notes
+    # a nested stack that is in scope gets no such note
+    assert not any("not in scope" in n for n in scan([MULTI / "nested" / "parent.yaml"]).notes)

@@ -54,5 +54,5 @@ def analyze(
         findings=c.findings,
         errors=tuple(errors) + result.input_errors,
         internal_errors=internal,
-        notes=tuple(notes),
+        notes=tuple(notes) + result.notes,
     )

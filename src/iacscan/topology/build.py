@@ -20,6 +20,7 @@ class TopologyResult:
     failures: tuple[ExtractorFailure, ...]
     # Inputs (or parts of them) that could not be analysed: the Analysis' errors.
     input_errors: tuple[InputError, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def build_topology(
@@ -55,7 +56,28 @@ def build_topology(
                 "are missing",
             )
         )
-    return TopologyResult(ctx.graph.freeze(), ctx, tuple(ctx.failures), tuple(ctx.input_errors))
+    _out_of_scope_stacks(ctx)
+    return TopologyResult(
+        ctx.graph.freeze(), ctx, tuple(ctx.failures), tuple(ctx.input_errors), tuple(ctx.notes)
+    )
+
+
+def _out_of_scope_stacks(ctx: ScanContext) -> None:
+    """A nested stack whose template is not in scope (on S3, from the Serverless Application
+    Repository, or computed) hides resources: say so, or the verdict reads as covering them."""
+    for stack, res in ctx.resources("AWS::CloudFormation::Stack"):
+        if f"{stack}/{res.logical_id}" in ctx.templates:
+            continue
+        url = ctx.resolve(stack, res.properties.get("TemplateURL"))
+        where = (
+            f"TemplateURL {url}" if isinstance(url, str) else "a TemplateURL known at deploy time"
+        )
+        ctx.note(
+            stack,
+            f"nested stack {res.logical_id} is not in scope ({where}): its resources are not "
+            "analysed, and the verdict covers only the templates given",
+            res,
+        )
 
 
 _HELPER_PATHS = (

@@ -45,6 +45,8 @@ class ScanContext:
         # Parts of an input that cannot be analysed (a definition over a limit, invalid JSON):
         # reported in the Analysis' errors, with the file and line; the rest goes on.
         self.input_errors: list[InputError] = []
+        # What the report covers less of than the templates suggest (a definition in S3): notes.
+        self.notes: list[str] = []
         # Per-node facts extractors learn and classification reads (e.g. a workflow's shape).
         self.facts: dict[str, dict[str, Any]] = {}
         self.graph = GraphBuilder()
@@ -211,6 +213,13 @@ class ScanContext:
                 file=self.templates[stack].file, line=line, kind=kind, message=message, hint=hint
             )
         )
+
+    def note(self, stack: str, text: str, res: Resource | None = None) -> None:
+        t = self.templates[stack]
+        where = f"{t.file}:{res.line}" if res is not None and res.line else t.file
+        line = f"{text} ({where})"
+        if line not in self.notes:
+            self.notes.append(line)
 
     # ------------------------------------------------------------------ values
 

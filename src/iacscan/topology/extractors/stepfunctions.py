@@ -161,6 +161,17 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
     facts = ctx.facts.setdefault(node, {})
     if definition is None:
         facts["definition"] = "unknown"
+        where = (
+            "in S3 (DefinitionS3Location)"
+            if "DefinitionS3Location" in res.properties
+            else "not readable before deployment"
+        )
+        ctx.note(
+            stack,
+            f"the definition of state machine {res.logical_id} is {where}: the services it "
+            "calls are not in the topology",
+            res,
+        )
         return
     shape = asl.walk(definition)
     facts["shape"] = shape
