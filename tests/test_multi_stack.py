@@ -314,3 +314,20 @@ def test_parts_out_of_scope_are_named_in_notes() -> None:
     ), machines.notes
     # a nested stack that is in scope gets no such note
     assert not any("not in scope" in n for n in scan([MULTI / "nested" / "parent.yaml"]).notes)
+
+
+def test_a_nested_template_is_shown_by_a_relative_path_like_its_parent() -> None:
+    import json
+    import subprocess
+    import sys
+
+    root = MULTI.parent.parent
+    p = subprocess.run(
+        [sys.executable, "-m", "iacscan", "fixtures/multi/nested/parent.yaml", "-f", "json"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    files = {n["file"] for n in json.loads(p.stdout)["topology"]["nodes"]}
+    assert files == {"fixtures/multi/nested/parent.yaml", "fixtures/multi/nested/child.yaml"}

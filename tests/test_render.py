@@ -22,6 +22,7 @@ from iacscan.render.sarif import RuleDoc, render_sarif
 from iacscan.render.text import render_diff_text, render_text
 
 SCHEMA_NAME = "sarif-schema-2.1.0.json"
+ROOT = Path(__file__).resolve().parent.parent
 SARIF_SCHEMA = next(
     (
         p
@@ -387,3 +388,39 @@ def test_markdown_bounds_one_enormous_message() -> None:
     fields = {f: getattr(a, f) for f in a.__dataclass_fields__}
     text = render_markdown(type(a)(**{**fields, "findings": (big,)}))
     assert len(text) < 20_000 and "…" in text
+
+
+def test_sarif_has_a_result_per_piece_of_evidence() -> None:
+    """A failing criterion with two resources is two results, one located at each."""
+    import subprocess
+    import sys
+
+    template = ROOT / "fixtures" / "templates" / "ec2-asg-behind-alb.yaml"
+    p = subprocess.run(
+        [sys.executable, "-m", "iacscan", str(template.relative_to(ROOT)), "-f", "sarif"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    log = _validate_sarif(p.stdout)
+    results = log["runs"][0]["results"]
+    json_report = subprocess.run(
+        [sys.executable, "-m", "iacscan", str(template.relative_to(ROOT)), "-f", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    criteria = json.loads(json_report.stdout)["verdict"]["criteria"]
+    for c in (c for c in criteria if c["status"] in ("fail", "warn")):
+        located = {
+            (
+                r["locations"][0]["logicalLocations"][0]["name"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            )
+            for r in results
+            if r["ruleId"] == c["id"]
+        }
+        assert located == {(e["node"], e["line"]) for e in c["evidence"]}, c["id"]
+    assert sum(len(c["evidence"]) > 1 for c in criteria if c["status"] == "fail") >= 1

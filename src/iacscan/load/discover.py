@@ -247,6 +247,9 @@ def _nested_one(
             line=res.line,
         )
     params = res.properties.get("Parameters")
+    if not path.is_absolute() and _inside(child, Path.cwd().resolve()):
+        # Shown as the parent is: relative, so reports and SARIF locations are repository paths.
+        child = Path(os.path.relpath(child))
     loaded = load_template(
         child,
         f"{template.stack}/{lid}",

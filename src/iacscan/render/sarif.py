@@ -131,25 +131,26 @@ def sarif_dict(a: Analysis, rules: Sequence[RuleDoc]) -> dict[str, Any]:
         if c.status not in CRITERION_LEVELS:
             continue
         level = CRITERION_LEVELS[c.status]
-        ev = c.evidence[0] if c.evidence else None
-        why = f": {ev.why}" if ev else ""
-        default = " (CloudFormation default)" if ev and ev.default else ""
-        results.append(
-            {
-                "ruleId": c.id,
-                "ruleIndex": rule_index(c.id, c.title, level),
-                "level": level,
-                "message": {
-                    "text": _plain(
-                        f"{c.title} ({c.status} under {a.verdict.definition}){why}{default}"
-                    )
-                },
-                "locations": [_location(ev.file, ev.line, ev.node)] if ev else [],
-                "partialFingerprints": {
-                    "iacscan/v1": _fingerprint(c.id, [ev.node] if ev else [], stacks)
-                },
-            }
-        )
+        # One result per piece of evidence: each names a resource a reviewer must look at.
+        for ev in c.evidence or (None,):
+            why = f": {ev.node}: {ev.why}" if ev else ""
+            default = " (CloudFormation default)" if ev and ev.default else ""
+            results.append(
+                {
+                    "ruleId": c.id,
+                    "ruleIndex": rule_index(c.id, c.title, level),
+                    "level": level,
+                    "message": {
+                        "text": _plain(
+                            f"{c.title} ({c.status} under {a.verdict.definition}){why}{default}"
+                        )
+                    },
+                    "locations": [_location(ev.file, ev.line, ev.node)] if ev else [],
+                    "partialFingerprints": {
+                        "iacscan/v1": _fingerprint(c.id, [ev.node] if ev else [], stacks)
+                    },
+                }
+            )
     notifications = [_notification(e, False) for e in a.errors]
     notifications += [_notification(e, True) for e in a.internal_errors]
     invocation: dict[str, Any] = {"executionSuccessful": not notifications}
