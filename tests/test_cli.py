@@ -404,3 +404,16 @@ def test_each_names_the_template_of_every_report() -> None:
     text = run("--each", str(folder)).stdout
     assert f"== {folder / 'orders-consumer.yaml'} ==" in text
     assert "orders-producer.yaml" in run("--each", str(folder), "-f", "markdown").stdout
+
+
+def test_a_lone_instance_is_a_fixed_fleet(tmp_path: Path) -> None:
+    box = tmp_path / "box.yaml"
+    box.write_text(
+        "Resources:\n  Box:\n    Type: AWS::EC2::Instance\n"
+        "    Properties:\n      ImageId: ami-12345678\n      InstanceType: t3.micro\n"
+    )
+    criteria = {
+        c["id"]: c for c in json.loads(run(str(box), "-f", "json").stdout)["verdict"]["criteria"]
+    }
+    assert criteria["scales-with-use"]["status"] == "fail"
+    assert [e["node"] for e in criteria["scales-with-use"]["evidence"]] == ["Box"]

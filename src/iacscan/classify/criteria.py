@@ -69,6 +69,10 @@ _DATA_TYPES = (
 )
 
 
+# Compute that is one machine whatever the load: a fixed fleet of one.
+_ALWAYS_FIXED = ("AWS::EC2::Instance", "AWS::Lightsail::Instance")
+
+
 def _ev(a: Assessment) -> Evidence:
     return Evidence(node=a.node, file=a.file, line=a.line, why=a.why, default=a.default)
 
@@ -105,9 +109,12 @@ def evaluate_criteria(
     fixed = [
         a
         for a in assessments
-        if a.type == "AWS::ECS::Service"
-        and a.properties.get("autoscaled") is False
-        and a.level == "not-serverless"
+        if (
+            a.type == "AWS::ECS::Service"
+            and a.properties.get("autoscaled") is False
+            and a.level == "not-serverless"
+        )
+        or a.type in _ALWAYS_FIXED
     ]
     incoming = {e.target for e in topology.edges}
     always_on = [a for a in assessments if a.type == "AWS::ECS::Service" and a.node not in incoming]
