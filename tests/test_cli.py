@@ -105,6 +105,22 @@ def test_custom_definition_file_and_bad_definition(tmp_path: Path) -> None:
     bad.write_text("id: x\ntitle: y\npasses: [serverless]\necs_on_ec2: maybe\n")
     p = run(str(T / "prime-video-after-service.yaml"), "--definition", str(bad))
     assert p.returncode == 3 and f"{bad}:4" in p.stderr and "ecs_on_ec2" in p.stderr
+    cases = {
+        "levels.yaml": (
+            "id: x\ntitle: y\npasses: [serverless, bogus-level]\necs_on_ec2: warn\n",
+            "passes: unknown level bogus-level",
+        ),
+        "impostor.yaml": (
+            "id: johnston-2023\ntitle: y\npasses: [not-serverless]\necs_on_ec2: warn\n",
+            "id: johnston-2023 is a built-in definition",
+        ),
+    }
+    for name, (text, message) in cases.items():
+        (tmp_path / name).write_text(text)
+        p = run(str(T / "storage-only.yaml"), "--definition", str(tmp_path / name))
+        assert p.returncode == 3 and message in p.stderr, (name, p.stderr)
+    p = run(str(T / "storage-only.yaml"), "--definition", str(tmp_path / "missing.yaml"))
+    assert p.returncode == 2 and "definition file" in p.stderr and "not found" in p.stderr
 
 
 def test_config_file_found_upward_and_unknown_key_rejected(tmp_path: Path) -> None:
@@ -417,3 +433,9 @@ def test_a_lone_instance_is_a_fixed_fleet(tmp_path: Path) -> None:
     }
     assert criteria["scales-with-use"]["status"] == "fail"
     assert [e["node"] for e in criteria["scales-with-use"]["evidence"]] == ["Box"]
+
+
+def test_a_criterion_names_each_resource_once() -> None:
+    data = json.loads(run(str(T / "ecs-ec2-fixed-count.yaml"), "-f", "json").stdout)
+    c1 = next(c for c in data["verdict"]["criteria"] if c["id"] == "no-servers-you-manage")
+    assert [e["node"] for e in c1["evidence"]] == ["WorkerService", "WorkerAutoScalingGroup"]

@@ -135,7 +135,9 @@ def evaluate_criteria(
                 id=cid,
                 title=docs[cid].title,
                 status=status,
-                evidence=tuple(_ev(a) for a in evidence),
+                evidence=tuple(_ev(a) for a in {a.node: a for a in reversed(evidence)}.values())[
+                    ::-1
+                ],
             )
         )
     return tuple(out)

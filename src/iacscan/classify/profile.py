@@ -52,6 +52,11 @@ def load_profile(name_or_path: str) -> Profile:
         return parse_profile(text, f"<builtin>/{name_or_path}.yaml")
     path = Path(name_or_path)
     if not path.is_file():
+        if path.suffix in (".yaml", ".yml", ".json") or "/" in name_or_path:
+            raise UsageError(
+                f"definition file {name_or_path} not found",
+                f"check the path, or use one of {', '.join(BUILTIN)}",
+            )
         raise UsageError(
             f"unknown definition {name_or_path!r}",
             f"use one of {', '.join(BUILTIN)}, or the path of a definition file",
@@ -97,9 +102,22 @@ def parse_profile(text: str, file: str) -> Profile:
         if key not in data:
             raise DefinitionError(f"missing key {key!r}", "add it", file=file)
     passes = data["passes"]
-    if not isinstance(passes, list) or not passes or not set(passes) <= _LEVELS:
+    if not isinstance(passes, list) or not passes:
         raise fail(
             "passes", "must be a list of levels", f"choose from {', '.join(sorted(_LEVELS))}"
+        )
+    unknown = [str(p) for p in passes if p not in _LEVELS]
+    if unknown:
+        raise fail(
+            "passes",
+            f"unknown level {', '.join(unknown)}",
+            f"choose from {', '.join(sorted(_LEVELS))}",
+        )
+    if str(data["id"]) in BUILTIN and not file.startswith("<builtin>/"):
+        raise fail(
+            "id",
+            f"{data['id']} is a built-in definition",
+            "give your definition its own id, so that reports cannot be mistaken for the built-in one",
         )
     if data["ecs_on_ec2"] not in ("warn", "fail"):
         raise fail(

@@ -157,7 +157,7 @@ def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mappin
         sys.setrecursionlimit(old_limit)
     if not isinstance(template, Mapping):
         raise InputParseError(
-            f"the top level is a {type(template).__name__}, not a mapping",
+            f"the top level is {_kind_of(template)}, not a mapping",
             "a CloudFormation template is a mapping with a Resources section",
             file=file,
         )
@@ -294,3 +294,18 @@ def _mapping(value: object) -> Mapping[str, Any]:
 def _first_line(text: str) -> str:
     text = text.strip()
     return text.splitlines()[0] if text else "unknown error"
+
+
+def _kind_of(value: Any) -> str:
+    """What a YAML/JSON value is, in words (not the decoder's class name)."""
+    if value is None:
+        return "empty"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"a {type(value).__name__}"
