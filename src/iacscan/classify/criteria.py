@@ -73,6 +73,14 @@ _DATA_TYPES = (
 _ALWAYS_FIXED = ("AWS::EC2::Instance", "AWS::Lightsail::Instance")
 
 
+def _first_per_node(items: Sequence[Assessment]) -> list[Assessment]:
+    """One piece of evidence per resource (a service can fail a criterion two ways)."""
+    seen: dict[str, Assessment] = {}
+    for a in items:
+        seen.setdefault(a.node, a)
+    return list(seen.values())
+
+
 def _ev(a: Assessment) -> Evidence:
     return Evidence(node=a.node, file=a.file, line=a.line, why=a.why, default=a.default)
 
@@ -135,9 +143,7 @@ def evaluate_criteria(
                 id=cid,
                 title=docs[cid].title,
                 status=status,
-                evidence=tuple(_ev(a) for a in {a.node: a for a in reversed(evidence)}.values())[
-                    ::-1
-                ],
+                evidence=tuple(_ev(a) for a in _first_per_node(evidence)),
             )
         )
     return tuple(out)
