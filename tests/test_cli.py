@@ -439,3 +439,17 @@ def test_a_criterion_names_each_resource_once() -> None:
     data = json.loads(run(str(T / "ecs-ec2-fixed-count.yaml"), "-f", "json").stdout)
     c1 = next(c for c in data["verdict"]["criteria"] if c["id"] == "no-servers-you-manage")
     assert [e["node"] for e in c1["evidence"]] == ["WorkerService", "WorkerAutoScalingGroup"]
+
+
+def test_typos_are_caught_with_a_suggestion() -> None:
+    p = run("defintions")
+    assert p.returncode == 2 and "hint: did you mean `iacscan definitions`?" in p.stderr
+    p = run(str(T / "storage-only.yaml"), "-q", "--ignore", "s3-intermediate-buss")
+    assert p.returncode == 0
+    assert (
+        "--ignore s3-intermediate-buss: no such rule; did you mean s3-intermediate-bus?" in p.stderr
+    )
+    p = run("explain", "lambda-call-lambda")
+    assert p.returncode == 2 and "did you mean lambda-calls-lambda?" in p.stderr
+    assert "  lambda-calls-lambda (note):" in run("definitions").stdout
+    assert run(str(T / "storage-only.yaml"), "--max-depth", "0").returncode == 2

@@ -7,6 +7,7 @@ gate tripped, 0 otherwise; 2 is a usage error.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Sequence
 from typing import Annotated
@@ -57,6 +58,21 @@ github_app.command("comment")(github_comment)
 app.add_typer(github_app, name="github")
 
 
+def _refuse_mistyped_command(first: str | None) -> None:
+    """``iacscan defintions`` would scan a path called "defintions": a command was meant."""
+    if first is None or first.startswith("stack:") or os.path.exists(first):
+        return
+    import difflib
+
+    close = difflib.get_close_matches(first, sorted(COMMANDS), n=1, cutoff=0.75)
+    if close:
+        typer.echo(
+            f"error: {first}: no such file, folder or command\nhint: did you mean `iacscan {close[0]}`?",
+            err=True,
+        )
+        raise SystemExit(2)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: ``iacscan PATH...`` means ``iacscan scan PATH...``."""
     # A short-lived process that builds many small objects: collect far less often (the
@@ -75,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         and first is None
         and not any(a in ("-h", "--help", "--version") for a in args)
     ):
+        _refuse_mistyped_command(first)
         args.insert(0, "scan")
     try:
         app(args=args, prog_name="iacscan")

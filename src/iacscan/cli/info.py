@@ -14,6 +14,7 @@ from iacscan.cli.options import (
 def definitions() -> None:
     """List the definition profiles with their criteria and sources."""
     from iacscan.classify.criteria import CRITERIA
+    from iacscan.classify.findings.registry import RULES
     from iacscan.classify.profile import DEFAULT, all_profiles
 
     for p in all_profiles():
@@ -26,6 +27,9 @@ def definitions() -> None:
     typer.echo("criteria:")
     for c in CRITERIA:
         typer.echo(f"  {c.id}: {c.title}")
+    typer.echo("\nrules (costly patterns; `iacscan explain RULE`, `--ignore RULE`):")
+    for doc, _ in RULES:
+        typer.echo(f"  {doc.id} ({doc.severity}): {doc.title}")
 
 
 def explain(
@@ -55,6 +59,13 @@ def explain(
         for s in p.sources:
             typer.echo(f'source: {s.author}, "{s.title}" ({s.date}) {s.url}\n  "{s.quote}"')
         return
+    import difflib
+
+    from iacscan.classify.findings.registry import RULES
+
+    names = [d.id for d, _ in RULES] + [c.id for c in CRITERIA] + list(BUILTIN)
+    close = difflib.get_close_matches(name, names, n=1)
     typer.echo(f"error: no rule, criterion or profile named {name!r}", err=True)
-    typer.echo("hint: `iacscan definitions` lists profiles and criteria", err=True)
+    more = f"did you mean {close[0]}? " if close else ""
+    typer.echo(f"hint: {more}`iacscan definitions` lists profiles, criteria and rules", err=True)
     raise typer.Exit(EXIT_USAGE)

@@ -71,7 +71,8 @@ NoCacheOpt = Annotated[
     bool, typer.Option("--no-cache", help="Synthesize CDK apps even when cached.")
 ]
 SynthTimeoutOpt = Annotated[
-    float, typer.Option("--synth-timeout", help="Seconds a CDK app may take to synthesize.")
+    float,
+    typer.Option("--synth-timeout", min=1, help="Seconds a CDK app may take to synthesize."),
 ]
 PassthroughOpt = Annotated[
     bool,
@@ -80,10 +81,10 @@ PassthroughOpt = Annotated[
     ),
 ]
 MaxSizeOpt = Annotated[
-    int, typer.Option("--max-file-size", help="Largest template read, in bytes.")
+    int, typer.Option("--max-file-size", min=1, help="Largest template read, in bytes.")
 ]
 MaxDepthOpt = Annotated[
-    int, typer.Option("--max-depth", help="Deepest nesting of template values.")
+    int, typer.Option("--max-depth", min=1, help="Deepest nesting of template values.")
 ]
 RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region for stack:NAME.")]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile for stack:NAME.")]

@@ -63,6 +63,8 @@ class Run:
         if debug:
             _show_tracebacks()
         self.ignore = list(ignore) + list(self.config.get("ignore", []))
+        if self.ignore:
+            _warn_unknown_rules(self.ignore)
         self.fail_on = fail_on or FailOn(self.config.get("fail-on", "never"))
 
     def profile(self) -> Any:
@@ -84,6 +86,21 @@ class Run:
                 ) from None
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _warn_unknown_rules(ignored: Sequence[str]) -> None:
+    """A typo in --ignore would silently ignore nothing: say so (a warning, since a
+    configuration file may name a rule of a newer iacscan)."""
+    import difflib
+
+    from iacscan.classify.findings.registry import RULES
+
+    known = sorted(doc.id for doc, _ in RULES)
+    for rule in ignored:
+        if rule not in known:
+            close = difflib.get_close_matches(rule, known, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"rule ids: {', '.join(known)}"
+            typer.echo(f"warning: --ignore {rule}: no such rule; {hint}", err=True)
 
 
 def _limits(max_file_size: int, max_depth: int, synth_timeout: float) -> Any:
