@@ -26,6 +26,42 @@ _SERVICE_TYPES = {
 }
 
 
+# Service actions that take data out of the target: the API pulls (queue/table -> API "reads").
+_READ_ACTIONS = {
+    "receivemessage",
+    "getitem",
+    "batchgetitem",
+    "query",
+    "scan",
+    "getrecords",
+    "getobject",
+    "describeexecution",
+}
+_ACTION_IN_REQUEST = re.compile(r"Action['\"]?\s*[:=]\s*['\"]*([A-Za-z]+)")
+
+
+def _reads(ctx: ScanContext, stack: str, uri: Any, request: Any, http_method: Any) -> bool:
+    """Does this service integration read from its target (ReceiveMessage, GetItem, a GET on
+    an S3 object) rather than send to it?"""
+    text = ctx.resolve(stack, uri)
+    flat = (
+        "".join(p if isinstance(p, str) else "X" for p in split_tokens(text))
+        if isinstance(text, str)
+        else ""
+    )
+    m = _SERVICE_URI.match(flat)
+    if m is None or m.group(1) == "lambda":
+        return False
+    if m.group(2) == "action":
+        action = m.group(3).split("&", 1)[0]
+    else:
+        found = _ACTION_IN_REQUEST.search(str(ctx.resolve(stack, request)))
+        action = found.group(1) if found else ""
+        if not action and m.group(1) == "s3":
+            return str(ctx.resolve(stack, http_method)).upper() == "GET"
+    return action.lower() in _READ_ACTIONS
+
+
 def _integration_targets(ctx: ScanContext, stack: str, uri: Any, request: Any) -> list[Target]:
     """What an integration URI (plus request templates/parameters) points at."""
     resolved = ctx.resolve(stack, uri)
@@ -52,11 +88,15 @@ def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
     route = f"{ctx.text(stack, props.get('HttpMethod'))}"
     what = f"AWS::ApiGateway::Method {res.logical_id} ({route})"
     request = [get(integration, "RequestTemplates"), get(integration, "RequestParameters")]
-    for target in _integration_targets(ctx, stack, get(integration, "Uri"), request):
+    uri = get(integration, "Uri")
+    reads = _reads(ctx, stack, uri, request, get(integration, "IntegrationHttpMethod"))
+    for target in _integration_targets(ctx, stack, uri, request):
         for api in apis:
-            ctx.add_edge(
-                api.node, target.node, "triggers", ctx.via(stack, what, integration, res=res)
-            )
+            via = ctx.via(stack, what, integration, res=res)
+            if reads:  # the API pulls from the queue or table: data flows to the API
+                ctx.add_edge(target.node, api.node, "reads", via)
+            else:
+                ctx.add_edge(api.node, target.node, "triggers", via)
 
 
 def _v2_integration(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -116,10 +156,14 @@ def _openapi_body(ctx: ScanContext, stack: str, res: Resource) -> None:
                 continue
             request = [integration.get("requestTemplates"), integration.get("requestParameters")]
             what = f"{res.type} {res.logical_id} OpenAPI {str(verb).upper()} {route}"
-            for target in _integration_targets(ctx, stack, integration.get("uri"), request):
-                ctx.add_edge(
-                    api, target.node, "triggers", ctx.via(stack, what, integration, res=res)
-                )
+            uri = integration.get("uri")
+            reads = _reads(ctx, stack, uri, request, integration.get("httpMethod"))
+            for target in _integration_targets(ctx, stack, uri, request):
+                via = ctx.via(stack, what, integration, res=res)
+                if reads:
+                    ctx.add_edge(target.node, api, "reads", via)
+                else:
+                    ctx.add_edge(api, target.node, "triggers", via)
 
 
 def _function_url(ctx: ScanContext, stack: str, res: Resource) -> None:
