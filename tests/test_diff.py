@@ -322,3 +322,30 @@ def test_base_ref_with_a_path_missing_on_both_sides_is_an_error(tmp_path: Path) 
     repo = _repo_with(tmp_path, {"storage.yaml": T / "storage-only.yaml"})
     code, _, err = _diff_json(repo, "--base-ref", "HEAD", "infra/typo.yaml")
     assert code == 3 and "no such file or folder" in err and "Traceback" not in err
+
+
+def test_base_ref_copy_of_a_typescript_cdk_app_borrows_node_modules(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    import subprocess
+
+    from iacscan.load.gitrev import materialize
+
+    repo = tmp_path / "repo"
+    app = repo / "cdk"
+    (app / "node_modules" / "aws-cdk-lib").mkdir(parents=True)
+    (app / "cdk.json").write_text('{"app": "npx ts-node bin/app.ts"}')
+    (repo / ".gitignore").write_text("node_modules/\n")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    monkeypatch.chdir(tmp_path)
+    out = materialize("HEAD", [str(app)], tmp_path / "base")
+    copy = Path(out[str(app)])
+    assert (copy / "cdk.json").is_file()
+    assert (copy / "node_modules").is_symlink()
+    assert (copy / "node_modules").resolve() == (app / "node_modules").resolve()

@@ -53,7 +53,18 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     archive = _git(["archive", "--format=tar", ref, "--", *sorted(set(present.values()))], top)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(dest, filter="data")
+    _borrow_node_modules(dest, top)
     return {p: str(dest / rel) for p, rel in present.items()}
+
+
+def _borrow_node_modules(dest: Path, top: Path) -> None:
+    """A TypeScript CDK app at ``ref`` has no node_modules (git does not track it): link the
+    work tree's, so that the base side synthesizes with the dependencies the head installed."""
+    for cdk_json in dest.rglob("cdk.json"):
+        app = cdk_json.parent
+        installed = top / app.relative_to(dest) / "node_modules"
+        if installed.is_dir() and not (app / "node_modules").exists():
+            (app / "node_modules").symlink_to(installed, target_is_directory=True)
 
 
 def _toplevel(paths: Sequence[str]) -> Path:
