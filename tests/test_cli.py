@@ -453,3 +453,14 @@ def test_typos_are_caught_with_a_suggestion() -> None:
     assert p.returncode == 2 and "did you mean lambda-calls-lambda?" in p.stderr
     assert "  lambda-calls-lambda (note):" in run("definitions").stdout
     assert run(str(T / "storage-only.yaml"), "--max-depth", "0").returncode == 2
+
+
+def test_diff_quiet_prints_the_summary_sentences() -> None:
+    p = run(
+        "diff", str(T / "prime-video-before.yaml"), str(T / "prime-video-after-task.yaml"), "-q"
+    )
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == "Still serverless (johnston-2023): serverless"
+    assert "Architecture: distributed -> single-service" in lines
+    assert "Topology" not in p.stdout  # the full report is left out

@@ -33,6 +33,7 @@ from iacscan.cli.options import (
     OutputOpt,
     Paths,
     ProfileOpt,
+    QuietOpt,
     RegionOpt,
     SynthTimeoutOpt,
 )
@@ -91,6 +92,7 @@ def diff(
     definition: DefinitionOpt = None,
     fail_on: FailOnOpt = None,
     ignore: IgnoreOpt = None,
+    quiet: QuietOpt = False,
     no_color: NoColorOpt = False,
     debug: DebugOpt = False,
     no_synth: NoSynthOpt = False,
@@ -113,7 +115,7 @@ def diff(
             definition=definition,
             fmt=fmt,
             output=output,
-            quiet=False,
+            quiet=quiet,
             no_color=no_color,
             debug=debug,
             ignore=ignore or [],
@@ -194,6 +196,10 @@ def _render_diff(run: Run, d: Any) -> str:
         from iacscan.render.sarif import render_sarif
 
         return render_sarif(d.after, _rules())
+    if run.quiet:
+        from iacscan.render.escape import clean
+
+        return "\n".join(clean(sentence) for sentence in d.summary)
     from iacscan.render.text import render_diff_text
 
     return render_diff_text(d, color=run.color)
