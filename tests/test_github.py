@@ -52,6 +52,7 @@ class FakeGitHub:
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)  # method -> (status, message)
     next_id: int = 1000
     link_url: str = ""  # where Link headers point (default: this server)
+    redirect_to: str = ""  # answer GETs with a 302 to this origin (once per request)
 
     def add(self, pr: int, body: str, login: str = "someone") -> int:
         self.next_id += 1
@@ -93,6 +94,13 @@ def _handler(state: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     body,
                 )
             )
+            if state.redirect_to and self.command == "GET" and "moved" not in parts.query:
+                self.send_response(302)
+                sep = "&" if parts.query else "?"
+                self.send_header("Location", f"{state.redirect_to}{self.path}{sep}moved=1")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if self.command in state.fail:
                 status, message = state.fail[self.command]
                 self._send(status, {"message": message})
@@ -263,6 +271,26 @@ def test_a_next_link_to_another_host_is_not_followed(github: FakeGitHub) -> None
     github.link_url = "http://evil.invalid"  # the next page is advertised on another host
     assert _post(github).action == "created"
     assert len(github.of("GET")) == 1
+
+
+def test_redirects_are_followed_only_on_the_api_host(github: FakeGitHub) -> None:
+    other = FakeGitHub()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(other))
+    other.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        github.redirect_to = other.url.replace("127.0.0.1", "localhost")  # another host
+        result = _post(github)
+        assert not result.posted and "HTTP 302" in result.message
+        assert other.requests == []  # the token never left for the other host
+        github.redirect_to = github.url  # the same host (a renamed repository): followed
+        assert _post(github).action == "created"
+        assert any(r.query.get("moved") == ["1"] for r in github.of("GET"))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
 
 
 # ---------------------------------------------------------------- Actions environment

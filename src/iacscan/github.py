@@ -75,7 +75,7 @@ class _Client:
             req.add_header("User-Agent", "iacscan")
             if data is not None:
                 req.add_header("Content-Type", "application/json")
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with _opener(self.origin).open(req, timeout=self.timeout) as resp:
                 raw = resp.read()
                 headers = {k.lower(): v for k, v in resp.headers.items()}
         except urllib.error.HTTPError as err:
@@ -162,6 +162,25 @@ def post_sticky_comment(
         comment_id=new_id if isinstance(new_id, int) else None,
         url=url if isinstance(url, str) else None,
     )
+
+
+class _SameOrigin(urllib.request.HTTPRedirectHandler):
+    """Follow redirects on the API's own host only: urllib would send the Authorization header
+    along to any host a redirect names."""
+
+    def __init__(self, origin: tuple[str, str]) -> None:
+        self.origin = origin
+
+    def redirect_request(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> Any:
+        if _origin(newurl) != self.origin:
+            return None  # urllib then raises the 3xx as an HTTPError
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _opener(origin: tuple[str, str]) -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(_SameOrigin(origin))
 
 
 def _login(comment: Mapping[str, Any]) -> str:
