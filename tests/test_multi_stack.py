@@ -312,6 +312,13 @@ def test_parts_out_of_scope_are_named_in_notes() -> None:
     assert any(
         n.startswith("the definition of state machine Archive is in S3") for n in machines.notes
     ), machines.notes
+    assert any(
+        n.startswith(
+            "the definition of state machine Missing is in statemachine/not-there.asl.yaml, "
+            "which is not next to the template"
+        )
+        for n in machines.notes
+    ), machines.notes
     # a nested stack that is in scope gets no such note
     assert not any("not in scope" in n for n in scan([MULTI / "nested" / "parent.yaml"]).notes)
 

@@ -161,11 +161,13 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
     facts = ctx.facts.setdefault(node, {})
     if definition is None:
         facts["definition"] = "unknown"
-        where = (
-            "in S3 (DefinitionS3Location)"
-            if "DefinitionS3Location" in res.properties
-            else "not readable before deployment"
-        )
+        location = res.properties.get("DefinitionS3Location")
+        if isinstance(location, str) and not location.startswith("s3://"):
+            where = f"in {location}, which is not next to the template (DefinitionUri)"
+        elif location is not None:
+            where = "in S3 (DefinitionS3Location)"
+        else:
+            where = "not readable before deployment"
         ctx.note(
             stack,
             f"the definition of state machine {res.logical_id} is {where}: the services it "
