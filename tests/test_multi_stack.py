@@ -338,3 +338,20 @@ def test_a_nested_template_is_shown_by_a_relative_path_like_its_parent() -> None
     )
     files = {n["file"] for n in json.loads(p.stdout)["topology"]["nodes"]}
     assert files == {"fixtures/multi/nested/parent.yaml", "fixtures/multi/nested/child.yaml"}
+
+
+def test_ssm_references_that_double_each_other_stay_bounded() -> None:
+    from iacscan.model import Resource, Template
+    from iacscan.resolve import MAX_TEXT, Scope, Unknown
+
+    def param(name: str, value: object) -> Resource:
+        return Resource(name, "AWS::SSM::Parameter", {"Name": name, "Value": value}, 1)
+
+    resources = {"p0": param("/p0", "x" * 1000)}
+    for i in range(1, 40):  # /pN is /p(N-1) twice: 1000 * 2**39 characters if unbounded
+        resources[f"p{i}"] = param(
+            f"/p{i}", f"{{{{resolve:ssm:/p{i - 1}}}}}-{{{{resolve:ssm:/p{i - 1}}}}}"
+        )
+    scope = Scope({"s": Template(stack="s", file="s.yaml", kind="template", resources=resources)})
+    value = scope.resolve("s", "a{{resolve:ssm:/p39}}")
+    assert isinstance(value, Unknown) or len(value) <= MAX_TEXT + 1000

@@ -501,11 +501,20 @@ class Scope:
             value = self._ssm_value(whole.group(1), depth)
             return text if isinstance(value, Unknown) else value
 
-        def repl(m: re.Match[str]) -> str:
-            found = self._as_text(self._ssm_value(m.group(1), depth))
-            return m.group(0) if isinstance(found, Unknown) else found
+        size = [len(text)]
 
-        return _SSM_REF.sub(repl, text)
+        def repl(m: re.Match[str]) -> str:
+            if size[0] > MAX_TEXT:
+                return ""  # the result is dropped below: stop building it
+            found = self._as_text(self._ssm_value(m.group(1), depth))
+            found = m.group(0) if isinstance(found, Unknown) else found
+            size[0] += len(found)
+            return found
+
+        result = _SSM_REF.sub(repl, text)
+        if size[0] > MAX_TEXT:
+            return self._over(f"SSM references insert more than {MAX_TEXT:,} characters")
+        return result
 
     def _find_in_map(self, t: Template, stack: str, arg: Any, depth: int) -> Any:
         if not isinstance(arg, list) or len(arg) < 3:

@@ -70,7 +70,9 @@ def _out_of_scope_stacks(ctx: ScanContext) -> None:
             continue
         url = ctx.resolve(stack, res.properties.get("TemplateURL"))
         where = (
-            f"TemplateURL {url}" if isinstance(url, str) else "a TemplateURL known at deploy time"
+            f"TemplateURL {_short(url)}"
+            if isinstance(url, str)
+            else "a TemplateURL known at deploy time"
         )
         ctx.note(
             stack,
@@ -109,3 +111,8 @@ def mark_deploy_time(ctx: ScanContext) -> None:
 def _mark(ctx: ScanContext, node_id: str) -> None:
     if ctx.graph.has_node(node_id):
         ctx.graph.draft(node_id).deploy_time = True
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """A value quoted in a note: a hostile template's megabyte string stays out of the report."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -47,6 +47,7 @@ class ScanContext:
         self.input_errors: list[InputError] = []
         # What the report covers less of than the templates suggest (a definition in S3): notes.
         self.notes: list[str] = []
+        self._noted: set[str] = set()
         # Per-node facts extractors learn and classification reads (e.g. a workflow's shape).
         self.facts: dict[str, dict[str, Any]] = {}
         self.graph = GraphBuilder()
@@ -218,7 +219,8 @@ class ScanContext:
         t = self.templates[stack]
         where = f"{t.file}:{res.line}" if res is not None and res.line else t.file
         line = f"{text} ({where})"
-        if line not in self.notes:
+        if line not in self._noted:
+            self._noted.add(line)
             self.notes.append(line)
 
     # ------------------------------------------------------------------ values

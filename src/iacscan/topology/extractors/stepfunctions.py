@@ -163,7 +163,8 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
         facts["definition"] = "unknown"
         location = res.properties.get("DefinitionS3Location")
         if isinstance(location, str) and not location.startswith("s3://"):
-            where = f"in {location}, which is not next to the template (DefinitionUri)"
+            shown = location if len(location) <= 200 else location[:197] + "..."
+            where = f"in {shown}, which is not next to the template (DefinitionUri)"
         elif location is not None:
             where = "in S3 (DefinitionS3Location)"
         else:
