@@ -353,7 +353,12 @@ def _pr_repo(tmp_path: Path, before: Path, after: Path) -> tuple[Path, str]:
 
 
 def _run_action(
-    tmp_path: Path, repo: Path, base: str, github: FakeGitHub, **inputs: str
+    tmp_path: Path,
+    repo: Path,
+    base: str,
+    github: FakeGitHub,
+    event_name: str = "pull_request",
+    **inputs: str,
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str], Path]:
     event = tmp_path / "event.json"
     event.write_text(
@@ -370,7 +375,7 @@ def _run_action(
         PATH=venv_bin + os.pathsep + str(Path(sys.executable).parent) + os.pathsep + env["PATH"],
         GITHUB_ACTIONS="true",
         GITHUB_REPOSITORY=REPO,
-        GITHUB_EVENT_NAME="pull_request",
+        GITHUB_EVENT_NAME=event_name,
         GITHUB_EVENT_PATH=str(event),
         GITHUB_OUTPUT=str(output),
         GITHUB_STEP_SUMMARY=str(summary),
@@ -535,4 +540,15 @@ def test_action_runner_on_a_new_branch_push_scans_the_head(
     proc, outputs, _ = _run_action(tmp_path, repo, "0" * 40, github, comment="false")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "scanning the head only" in proc.stdout
+    assert outputs["changed"] == "unknown" and outputs["level"] == "serverless"
+
+
+def test_action_runner_on_a_force_push_scans_the_head(tmp_path: Path, github: FakeGitHub) -> None:
+    repo, _ = _pr_repo(
+        tmp_path, TEMPLATES / "prime-video-before.yaml", TEMPLATES / "prime-video-after-task.yaml"
+    )
+    gone = "1234567890abcdef1234567890abcdef12345678"
+    proc, outputs, _ = _run_action(tmp_path, repo, gone, github, event_name="push", comment="false")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"::warning::iacscan: the previous tip {gone} is gone" in proc.stdout
     assert outputs["changed"] == "unknown" and outputs["level"] == "serverless"

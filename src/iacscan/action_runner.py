@@ -156,6 +156,11 @@ def main(env: Mapping[str, str] | None = None) -> int:
     report_md, report_json = work / "report.md", work / "report.json"
     if base:
         _fetch_base(base)
+        if not _have_commit(base) and env.get("GITHUB_EVENT_NAME") == "push":
+            # a force push: the previous tip may be gone; scan what was pushed
+            _say(workflow_command("warning", f"iacscan: the previous tip {base} is gone"))
+            base = ""
+    if base:
         if not _have_commit(base):
             # Reporting "no report" would replace the last good comment: leave it, and say why.
             _say(
