@@ -5,7 +5,7 @@ and rendered in every format. Only the ``IacscanError`` family may escape (a tem
 wrong shape), and the Analysis may hold no internal errors (an extractor or rule that crashed).
 
 The number of examples per test comes from ``IACSCAN_FUZZ_EXAMPLES`` (default 300; ``make
-fuzz`` runs 20000). Run with ``-s`` to see how many examples each test ran.
+fuzz`` runs 4000, under a 3 GB address-space cap). Run with ``-s`` to see how many examples each test ran.
 """
 
 from __future__ import annotations
