@@ -40,18 +40,9 @@ _READ_ACTIONS = {
 _ACTION_IN_REQUEST = re.compile(r"Action['\"]?\s*[:=]\s*['\"]*([A-Za-z]+)")
 
 
-def _reads(ctx: ScanContext, stack: str, uri: Any, request: Any, http_method: Any) -> bool:
-    """Does this service integration read from its target (ReceiveMessage, GetItem, a GET on
-    an S3 object) rather than send to it?"""
-    text = ctx.resolve(stack, uri)
-    flat = (
-        "".join(p if isinstance(p, str) else "X" for p in split_tokens(text))
-        if isinstance(text, str)
-        else ""
-    )
-    m = _SERVICE_URI.match(flat)
-    if m is None or m.group(1) == "lambda":
-        return False
+def _reads(ctx: ScanContext, stack: str, m: re.Match[str], request: Any, http_method: Any) -> bool:
+    """Does this service integration (``m``: its matched URI) read from its target
+    (ReceiveMessage, GetItem, a GET on an S3 object) rather than send to it?"""
     if m.group(2) == "action":
         action = m.group(3).split("&", 1)[0]
     else:
@@ -62,8 +53,11 @@ def _reads(ctx: ScanContext, stack: str, uri: Any, request: Any, http_method: An
     return action.lower() in _READ_ACTIONS
 
 
-def _integration_targets(ctx: ScanContext, stack: str, uri: Any, request: Any) -> list[Target]:
-    """What an integration URI (plus request templates/parameters) points at."""
+def _integration(
+    ctx: ScanContext, stack: str, uri: Any, request: Any, http_method: Any
+) -> tuple[list[Target], bool]:
+    """What an integration URI (plus request templates/parameters) points at, and whether the
+    API reads from it (data flows target -> API) instead of triggering it."""
     resolved = ctx.resolve(stack, uri)
     text = resolved if isinstance(resolved, str) else ""
     flat = "".join(p if isinstance(p, str) else "X" for p in split_tokens(text)) if text else ""
@@ -71,14 +65,14 @@ def _integration_targets(ctx: ScanContext, stack: str, uri: Any, request: Any) -
     if m and m.group(1) != "lambda":
         types = _SERVICE_TYPES.get(m.group(1))
         if types is None:
-            return []
+            return [], False
         found = ctx.targets(stack, [resolved, request], types=types, external_ok=False)
         if not found and m.group(1) == "sqs":
             # path/{account}/{queue name}
             name = flat.rsplit("/", 1)[-1]
             found = ctx.targets(stack, f"arn:aws:sqs:*:*:{name}", types=types, external_ok=False)
-        return found
-    return ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
+        return found, _reads(ctx, stack, m, request, http_method) if found else False
+    return ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False), False
 
 
 def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -89,8 +83,10 @@ def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
     what = f"AWS::ApiGateway::Method {res.logical_id} ({route})"
     request = [get(integration, "RequestTemplates"), get(integration, "RequestParameters")]
     uri = get(integration, "Uri")
-    reads = _reads(ctx, stack, uri, request, get(integration, "IntegrationHttpMethod"))
-    for target in _integration_targets(ctx, stack, uri, request):
+    targets, reads = _integration(
+        ctx, stack, uri, request, get(integration, "IntegrationHttpMethod")
+    )
+    for target in targets:
         for api in apis:
             via = ctx.via(stack, what, integration, res=res)
             if reads:  # the API pulls from the queue or table: data flows to the API
@@ -157,8 +153,8 @@ def _openapi_body(ctx: ScanContext, stack: str, res: Resource) -> None:
             request = [integration.get("requestTemplates"), integration.get("requestParameters")]
             what = f"{res.type} {res.logical_id} OpenAPI {str(verb).upper()} {route}"
             uri = integration.get("uri")
-            reads = _reads(ctx, stack, uri, request, integration.get("httpMethod"))
-            for target in _integration_targets(ctx, stack, uri, request):
+            targets, reads = _integration(ctx, stack, uri, request, integration.get("httpMethod"))
+            for target in targets:
                 via = ctx.via(stack, what, integration, res=res)
                 if reads:
                     ctx.add_edge(target.node, api, "reads", via)
