@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from iacscan.analysis import analyze
 from iacscan.classify.profile import load_profile
@@ -29,3 +32,25 @@ def edge_set(a: Analysis) -> set[str]:
 
 def node_roles(a: Analysis) -> dict[str, str]:
     return {n.id: n.role for n in a.topology.nodes}
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``iacscan ARGS...`` in a fresh interpreter, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "iacscan", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def git_repo(repo: Path) -> None:
+    """Make ``repo`` a git repository with everything in it committed (the base of a diff)."""
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")

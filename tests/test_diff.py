@@ -22,6 +22,7 @@ from iacscan.model import Analysis, Cases, Finding, InputError
 from iacscan.render.json_report import diff_to_dict
 from iacscan.render.markdown import render_diff_markdown
 from iacscan.render.mdblocks import MAX_CHARS
+from scan_helpers import git_repo, run_cli
 
 T = Path(__file__).resolve().parent.parent / "fixtures" / "templates"
 
@@ -264,33 +265,17 @@ def test_diff_markdown_cap_on_huge_topologies() -> None:
 
 def _repo_with(tmp_path: Path, files: dict[str, Path]) -> Path:
     import shutil
-    import subprocess
 
     repo = tmp_path / "repo"
     (repo / "infra").mkdir(parents=True)
     for name, source in files.items():
         shutil.copy(source, repo / "infra" / name)
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-
-    git("init", "-q")
-    git("add", ".")
-    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    git_repo(repo)
     return repo
 
 
 def _diff_json(cwd: Path, *args: str) -> tuple[int, dict[str, Any], str]:
-    import subprocess
-    import sys
-
-    p = subprocess.run(
-        [sys.executable, "-m", "iacscan", "diff", *args, "-f", "json"],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    p = run_cli("diff", *args, "-f", "json", cwd=cwd)
     return p.returncode, (json.loads(p.stdout) if p.stdout.strip() else {}), p.stderr
 
 
@@ -327,8 +312,6 @@ def test_base_ref_with_a_path_missing_on_both_sides_is_an_error(tmp_path: Path) 
 def test_base_ref_copy_of_a_typescript_cdk_app_borrows_node_modules(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
-    import subprocess
-
     from iacscan.load.gitrev import materialize
 
     repo = tmp_path / "repo"
@@ -337,12 +320,7 @@ def test_base_ref_copy_of_a_typescript_cdk_app_borrows_node_modules(
     (app / "cdk.json").write_text('{"app": "npx ts-node bin/app.ts"}')
     (repo / ".gitignore").write_text("node_modules/\n")
 
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-
-    git("init", "-q")
-    git("add", ".")
-    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    git_repo(repo)
     monkeypatch.chdir(tmp_path)
     out = materialize("HEAD", [str(app)], tmp_path / "base")
     copy = Path(out[str(app)])

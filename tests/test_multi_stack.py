@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from scan_helpers import edge_set, node_roles, scan
+from scan_helpers import edge_set, git_repo, node_roles, run_cli, scan
 
 MULTI = Path(__file__).resolve().parent.parent / "fixtures" / "multi"
 
@@ -253,34 +253,12 @@ def test_diff_qualifies_both_sides_alike(tmp_path: Path) -> None:
     """A pull request adds a CDK stack named like an existing template: only the new stack's
     nodes are added; the template's nodes are not renamed on one side."""
     import json
-    import subprocess
-    import sys
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
 
     shutil.copy(MULTI / "cross-stack" / "orders-producer.yaml", tmp_path / "orders-producer.yaml")
-    git("init", "-q")
-    git("add", ".")
-    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    git_repo(tmp_path)
     _consumer_assembly(tmp_path / "cdk.out", "orders-producer")
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "iacscan",
-            "diff",
-            "--base-ref",
-            "HEAD",
-            "orders-producer.yaml",
-            "cdk.out",
-            "-f",
-            "json",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    p = run_cli(
+        "diff", "--base-ref", "HEAD", "orders-producer.yaml", "cdk.out", "-f", "json", cwd=tmp_path
     )
     assert p.returncode == 0, p.stderr
     nodes = json.loads(p.stdout)["changes"]["nodes"]
@@ -325,33 +303,27 @@ def test_parts_out_of_scope_are_named_in_notes() -> None:
 
 def test_a_nested_template_is_shown_by_a_relative_path_like_its_parent() -> None:
     import json
-    import subprocess
-    import sys
 
     root = MULTI.parent.parent
-    p = subprocess.run(
-        [sys.executable, "-m", "iacscan", "fixtures/multi/nested/parent.yaml", "-f", "json"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    p = run_cli("fixtures/multi/nested/parent.yaml", "-f", "json", cwd=root)
     files = {n["file"] for n in json.loads(p.stdout)["topology"]["nodes"]}
     assert files == {"fixtures/multi/nested/parent.yaml", "fixtures/multi/nested/child.yaml"}
 
 
 def test_ssm_references_that_double_each_other_stay_bounded() -> None:
     from iacscan.model import Resource, Template
-    from iacscan.resolve import MAX_TEXT, Scope, Unknown
+    from iacscan.resolve import Scope
 
     def param(name: str, value: object) -> Resource:
         return Resource(name, "AWS::SSM::Parameter", {"Name": name, "Value": value}, 1)
 
     resources = {"p0": param("/p0", "x" * 1000)}
-    for i in range(1, 40):  # /pN is /p(N-1) twice: 1000 * 2**39 characters if unbounded
+    for i in range(1, 13):  # /pN is /p(N-1) twice: 4 MB at /p12 if unbounded, over MAX_TEXT
         resources[f"p{i}"] = param(
             f"/p{i}", f"{{{{resolve:ssm:/p{i - 1}}}}}-{{{{resolve:ssm:/p{i - 1}}}}}"
         )
     scope = Scope({"s": Template(stack="s", file="s.yaml", kind="template", resources=resources)})
-    value = scope.resolve("s", "a{{resolve:ssm:/p39}}")
-    assert isinstance(value, Unknown) or len(value) <= MAX_TEXT + 1000
+    value = scope.resolve("s", "a{{resolve:ssm:/p12}}")
+    # /p12 is left as written, and the bound that was hit is recorded (reported as a limit)
+    assert value == "a{{resolve:ssm:/p12}}", str(value)[:200]
+    assert scope.exhausted is not None and "SSM references insert more than" in scope.exhausted[0]

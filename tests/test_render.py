@@ -392,26 +392,12 @@ def test_markdown_bounds_one_enormous_message() -> None:
 
 def test_sarif_has_a_result_per_piece_of_evidence() -> None:
     """A failing criterion with two resources is two results, one located at each."""
-    import subprocess
-    import sys
+    from scan_helpers import run_cli
 
-    template = ROOT / "fixtures" / "templates" / "ec2-asg-behind-alb.yaml"
-    p = subprocess.run(
-        [sys.executable, "-m", "iacscan", str(template.relative_to(ROOT)), "-f", "sarif"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    log = _validate_sarif(p.stdout)
+    template = "fixtures/templates/ec2-asg-behind-alb.yaml"
+    log = _validate_sarif(run_cli(template, "-f", "sarif", cwd=ROOT).stdout)
     results = log["runs"][0]["results"]
-    json_report = subprocess.run(
-        [sys.executable, "-m", "iacscan", str(template.relative_to(ROOT)), "-f", "json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    json_report = run_cli(template, "-f", "json", cwd=ROOT)
     criteria = json.loads(json_report.stdout)["verdict"]["criteria"]
     for c in (c for c in criteria if c["status"] in ("fail", "warn")):
         located = {
