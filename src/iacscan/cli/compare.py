@@ -112,15 +112,15 @@ def diff(
     paths = paths or []
     try:
         run = Run(
-            definition=definition,
+            paths=paths,
             fmt=fmt,
             output=output,
+            definition=definition,
             quiet=quiet,
             no_color=no_color,
             debug=debug,
-            ignore=ignore or [],
+            ignore=ignore,
             fail_on=fail_on,
-            start=Path(paths[0]) if paths else None,
         )
         limits = _limits(max_file_size, max_depth, synth_timeout)
         synth = SynthOptions(synth=not no_synth, use_cache=not no_cache)
@@ -235,17 +235,7 @@ def graph(
         raise typer.Exit(EXIT_USAGE)
 
     try:
-        run = Run(
-            definition=None,
-            fmt=Format.text,
-            output=output,
-            quiet=False,
-            no_color=True,
-            debug=debug,
-            ignore=[],
-            fail_on=None,
-            start=Path(paths[0]) if paths else None,
-        )
+        run = Run(paths=paths, output=output, no_color=True, debug=debug)
         _use_aws(region, profile)
         report = _analyze_paths(
             run, paths, _limits(MAX_FILE_SIZE, MAX_DEPTH, SYNTH_TIMEOUT), SynthOptions(), False

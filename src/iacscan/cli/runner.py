@@ -31,19 +31,19 @@ class Run:
     def __init__(
         self,
         *,
-        definition: str | None,
-        fmt: Format,
-        output: Path | None,
-        quiet: bool,
-        no_color: bool,
-        debug: bool,
-        ignore: Sequence[str],
-        fail_on: FailOn | None,
-        start: Path | None,
+        paths: Sequence[str],
+        fmt: Format = Format.text,
+        output: Path | None = None,
+        definition: str | None = None,
+        quiet: bool = False,
+        no_color: bool = False,
+        debug: bool = False,
+        ignore: Sequence[str] | None = None,
+        fail_on: FailOn | None = None,
     ) -> None:
         from iacscan.config import find_config
 
-        self.config = find_config(start)
+        self.config = find_config(Path(paths[0]) if paths else None)  # found upward from here
         self.definition = definition or self.config.get("definition") or "johnston-2023"
         self.fmt = fmt
         self.output = output
@@ -62,7 +62,7 @@ class Run:
         self.debug = debug
         if debug:
             _show_tracebacks()
-        self.ignore = list(ignore) + list(self.config.get("ignore", []))
+        self.ignore = list(ignore or []) + list(self.config.get("ignore", []))
         if self.ignore:
             _warn_unknown_rules(self.ignore)
         self.fail_on = fail_on or FailOn(self.config.get("fail-on", "never"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from iacscan.cli.options import (
@@ -77,15 +75,15 @@ def scan(
         raise typer.Exit(EXIT_USAGE)
     try:
         run = Run(
-            definition=definition,
+            paths=paths,
             fmt=fmt,
             output=output,
+            definition=definition,
             quiet=quiet,
             no_color=no_color,
             debug=debug,
-            ignore=ignore or [],
+            ignore=ignore,
             fail_on=fail_on,
-            start=Path(paths[0]) if paths else None,
         )
         _use_aws(region, profile)
         stack_paths = list(paths) + (["stack:*"] if all_stacks else [])
