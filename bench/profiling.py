@@ -293,7 +293,7 @@ DATA_YAML = """
 import sys, time, yaml
 from importlib import resources
 files = {
-    'classify/data/resources.yaml': (resources.files('iacscan') / 'classify' / 'data' / 'resources.yaml').read_text('utf-8'),
+    'knowledge/data/resources.yaml': (resources.files('iacscan') / 'knowledge' / 'data' / 'resources.yaml').read_text('utf-8'),
     'classify/profiles/johnston-2023.yaml': (resources.files('iacscan') / 'classify' / 'profiles' / 'johnston-2023.yaml').read_text('utf-8'),
 }
 for name, text in files.items():

@@ -1,5 +1,5 @@
 """Generate docs/rules.md, docs/criteria.md and docs/profiles.md from the registries, and
-classify/data/resources.json from resources.yaml.
+knowledge/data/resources.json from resources.yaml.
 
 `python scripts/gen_docs.py` rewrites them; tests/test_docs.py fails when they are stale.
 resources.yaml is the table people edit (it is commented); iacscan reads the JSON copy, because
@@ -20,7 +20,7 @@ from iacscan.classify.profile import all_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-TABLE = ROOT / "src" / "iacscan" / "classify" / "data" / "resources.yaml"
+TABLE = ROOT / "src" / "iacscan" / "knowledge" / "data" / "resources.yaml"
 
 
 def rules_md() -> str:

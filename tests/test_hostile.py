@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -1288,7 +1288,7 @@ def _inject_extractor_bug(monkeypatch: pytest.MonkeyPatch) -> None:
         each(ctx, stepfunctions.ID, ("AWS::StepFunctions::StateMachine",), boom)
 
     patched = tuple(
-        (ident, broken if ident == stepfunctions.ID else fn) for ident, fn in registry.EXTRACTORS
+        replace(e, run=broken) if e.id == stepfunctions.ID else e for e in registry.EXTRACTORS
     )
     assert patched != registry.EXTRACTORS
     monkeypatch.setattr(registry, "EXTRACTORS", patched)

@@ -1,4 +1,4 @@
-"""The resource knowledge table (classify/data/resources.yaml): schema, coverage, spot checks.
+"""The resource knowledge table (knowledge/data/resources.yaml): schema, coverage, spot checks.
 
 Loads the YAML directly (no iacscan imports). Coverage is checked against the corpus manifest and
 the research table (§5) when they are present next to the repository (../shared).
@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "src" / "iacscan" / "classify" / "data" / "resources.yaml"
+TABLE = ROOT / "src" / "iacscan" / "knowledge" / "data" / "resources.yaml"
 SHARED = Path(os.environ.get("IACSCAN_SHARED", ROOT.parent / "shared"))
 MANIFEST = SHARED / "corpus" / "MANIFEST.tsv"
 RESEARCH = SHARED / "docs" / "research" / "definition-research.md"

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from iacscan.knowledge.resource_types import type_info
 from iacscan.model import Architecture, Topology
 from iacscan.resolve import display
-from iacscan.topology.context import ScanContext
-from iacscan.topology.knowledge import type_info
+from iacscan.topology.result import StackView
 
 LAUNCHED = ("AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::StepFunctions::StateMachine")
 REQUEST_INGRESS = (
@@ -42,7 +42,7 @@ class ArchitectureResult:
     launchers: tuple[str, ...]
 
 
-def _artifact(ctx: ScanContext, node_type: str, stack: str, props: Mapping[str, Any]) -> str | None:
+def _artifact(ctx: StackView, node_type: str, stack: str, props: Mapping[str, Any]) -> str | None:
     if node_type == "AWS::Lambda::Function":
         code = ctx.resolve(stack, props.get("Code"))
         if isinstance(code, Mapping) and "ZipFile" in code:
@@ -64,7 +64,7 @@ def _artifact(ctx: ScanContext, node_type: str, stack: str, props: Mapping[str, 
     return None
 
 
-def label_architecture(ctx: ScanContext, topology: Topology) -> ArchitectureResult:
+def label_architecture(ctx: StackView, topology: Topology) -> ArchitectureResult:
     nodes = {n.id: n for n in topology.nodes}
     out_edges: dict[str, list[Any]] = defaultdict(list)
     in_edges: dict[str, list[Any]] = defaultdict(list)
@@ -143,7 +143,7 @@ def label_architecture(ctx: ScanContext, topology: Topology) -> ArchitectureResu
     return ArchitectureResult(label, False, tuple(reasons), groups, tuple(launchers))
 
 
-def _unit_artifact(ctx: ScanContext, node_type: str, node_id: str) -> str | None:
+def _unit_artifact(ctx: StackView, node_type: str, node_id: str) -> str | None:
     key = ctx.key_of.get(node_id)
     if key is None:
         return None

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from iacscan.knowledge.resource_types import TypeInfo
 from iacscan.model import Resource, line_of
 from iacscan.resolve import Unknown, display, has_tokens
-from iacscan.topology.knowledge import TypeInfo
 
 RANK = {"serverless": 0, "serverless-with-floor": 1, "not-serverless": 2}
 ABSENT = object()

@@ -8,12 +8,12 @@ from typing import Any
 
 from iacscan.model import Boundary, Topology
 from iacscan.resolve import refs_in
-from iacscan.topology.context import ScanContext
+from iacscan.topology.result import StackView
 
 _DATA = ("channel", "store")
 
 
-def find_boundary(ctx: ScanContext, topology: Topology) -> Boundary:
+def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     incoming: dict[str, list[str]] = defaultdict(list)
     outgoing: dict[str, list[str]] = defaultdict(list)
     for e in topology.edges:
@@ -47,7 +47,7 @@ def find_boundary(ctx: ScanContext, topology: Topology) -> Boundary:
     return Boundary(ingress=tuple(sorted(ingress)), egress=tuple(sorted(egress)))
 
 
-def _imported_names(ctx: ScanContext) -> set[str]:
+def _imported_names(ctx: StackView) -> set[str]:
     """Export names that some template in scope imports with Fn::ImportValue."""
     names: set[str] = set()
     for stack, t in ctx.templates.items():

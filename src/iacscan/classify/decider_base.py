@@ -10,12 +10,13 @@ from iacscan.classify.assess import Assessment
 from iacscan.classify.profile import Profile
 from iacscan.model import Resource, Topology
 from iacscan.resolve import Unknown, has_tokens
-from iacscan.topology.context import ScanContext
+from iacscan.topology.result import StackView, TopologyFacts
 
 
 @dataclass(frozen=True, slots=True)
 class DeciderInput:
-    ctx: ScanContext
+    ctx: StackView
+    facts: TopologyFacts
     topology: Topology
     profile: Profile
     stack: str

@@ -49,7 +49,7 @@ def lambda_provisioned_concurrency(d: DeciderInput) -> Assessment | None:
 
 def autoscaling_group(d: DeciderInput) -> Assessment | None:
     size = d.ctx.text(d.stack, d.res.properties.get("MinSize"))
-    if d.ctx.role_overrides.get((d.stack, d.res.logical_id)) == "capacity":
+    if (d.stack, d.res.logical_id) in d.facts.ecs.capacity_groups:
         # ECS capacity is judged through the services that run on it: accepted when some
         # service on EC2 capacity is (autoscaled, fed by events, ecs_on_ec2: warn).
         if _accepted_ecs_on_ec2(d):
@@ -76,7 +76,7 @@ def _accepted_ecs_on_ec2(d: DeciderInput) -> bool:
     for stack, svc in d.ctx.resources("AWS::ECS::Service"):
         node = d.ctx.node_id(stack, svc.logical_id)
         base = {**d.base, "stack": stack, "logical_id": svc.logical_id, "node": node}
-        a = ecs_service(DeciderInput(d.ctx, d.topology, d.profile, stack, svc, base))
+        a = ecs_service(DeciderInput(d.ctx, d.facts, d.topology, d.profile, stack, svc, base))
         if a.ecs_on_ec2 and a.level == "serverless-with-floor":
             return True
     return False

@@ -11,7 +11,7 @@ from iacscan.classify.assess import Assessment
 from iacscan.classify.decider_base import DeciderInput, _a, _int, _text
 from iacscan.model import line_of
 from iacscan.resolve import has_tokens
-from iacscan.topology.context import Key
+from iacscan.topology.result import Key
 
 
 def _capacity_kind(d: DeciderInput, stack: str, strategy: Any) -> str | None:
@@ -92,7 +92,7 @@ def _launch(d: DeciderInput) -> tuple[str | None, str, int | None, bool]:
                     False,
                 )
     for ref in cluster_refs:
-        instances = d.ctx.cluster_instances.get((ref.stack, ref.logical_id))
+        instances = d.facts.ecs.cluster_instances.get((ref.stack, ref.logical_id))
         if instances:
             asg = instances[0][1]
             return (
@@ -237,7 +237,7 @@ def ecs_service(d: DeciderInput) -> Assessment:
 
 def ecs_task_definition(d: DeciderInput) -> Assessment | None:
     key: Key = (d.stack, d.res.logical_id)
-    if key not in d.ctx.started_tasks:
+    if key not in d.facts.started_tasks:
         return None  # folded into its service, or never started: decided elsewhere
     compat = d.ctx.resolve(d.stack, d.res.properties.get("RequiresCompatibilities"))
     values = {str(c).upper() for c in compat} if isinstance(compat, list) else set()

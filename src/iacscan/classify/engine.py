@@ -17,7 +17,7 @@ from iacscan.classify.findings.registry import RULES
 from iacscan.classify.levels import LevelResult, decide_level
 from iacscan.classify.profile import Profile
 from iacscan.model import Boundary, Finding, IdleCost, Level, Topology, Verdict
-from iacscan.topology.build import TopologyResult
+from iacscan.topology.result import TopologyResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ def classify(
         ),
         edges=result.topology.edges,
     )
-    ctx = result.context
+    ctx = result.view
     arch = label_architecture(ctx, topology)
     has_compute = levels.has_compute
     criteria = evaluate_criteria(levels.assessments, topology, profile, has_compute)
@@ -98,7 +98,7 @@ def classify(
 def _findings(
     result: TopologyResult, topology: Topology, ignore: set[str]
 ) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
-    data = RuleInput(result.context, topology)
+    data = RuleInput(result.view, result.facts, topology)
     findings: list[Finding] = []
     failures: list[str] = []
     for doc, check in RULES:
@@ -116,7 +116,7 @@ def _findings(
 
 
 def _suppressed(result: TopologyResult, finding: Finding) -> bool:
-    ctx = result.context
+    ctx = result.view
     for node in finding.resources:
         key = ctx.key_of.get(node)
         res = ctx.resource(key) if key else None

@@ -9,9 +9,9 @@ from typing import Any
 from iacscan.classify.assess import RANK, Assessment, evaluate_rules
 from iacscan.classify.deciders import DECIDERS, DeciderInput
 from iacscan.classify.profile import Profile
+from iacscan.knowledge.resource_types import type_info
 from iacscan.model import Cases, IdleCost, Level
-from iacscan.topology.build import TopologyResult
-from iacscan.topology.knowledge import type_info
+from iacscan.topology.result import TopologyResult
 
 COUNTED_ROLES = ("compute", "orchestrator", "ingress", "router")
 
@@ -28,7 +28,7 @@ class LevelResult:
 
 
 def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessment], dict[str, int]]:
-    ctx = result.context
+    ctx = result.view
     deploy_time = {n.id for n in result.topology.nodes if n.deploy_time}
     out: list[Assessment] = []
     unclassified: dict[str, int] = {}
@@ -55,7 +55,7 @@ def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessmen
                 decider = DECIDERS.get(info.decider)
                 if decider is None:
                     continue
-                a = decider(DeciderInput(ctx, result.topology, profile, stack, res, base))
+                a = decider(DeciderInput(ctx, result.facts, result.topology, profile, stack, res, base))
                 if a is not None:
                     out.append(a)
                 continue

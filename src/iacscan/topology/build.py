@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-from iacscan.model import InputError, Template, Topology
+from iacscan.model import InputError, Template
 from iacscan.resolve import Scope
 from iacscan.topology import registry
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import ExtractorFailure, log
-
-
-@dataclass(frozen=True, slots=True)
-class TopologyResult:
-    topology: Topology
-    context: ScanContext
-    failures: tuple[ExtractorFailure, ...]
-    # Inputs (or parts of them) that could not be analysed: the Analysis' errors.
-    input_errors: tuple[InputError, ...] = ()
-    notes: tuple[str, ...] = ()
+from iacscan.topology.result import TopologyResult
 
 
 def build_topology(
     templates: Mapping[str, Template],
     actions: Mapping[str, tuple[tuple[str, str], ...]],
-    extractors: tuple[tuple[str, Any], ...] | None = None,
+    extractors: Sequence[registry.Extractor] | None = None,
     multi: bool | None = None,
 ) -> TopologyResult:
     if extractors is None:
         extractors = registry.EXTRACTORS  # read at call time: the registry is the one list
     scope = Scope(templates)
     ctx = ScanContext(templates, scope, actions, multi=multi)
-    for ident, extract in extractors:
+    for ident, extract in registry.in_dependency_order(extractors):
         try:
             extract(ctx)
         except Exception as err:  # a bug in one extractor must not lose the report
@@ -44,7 +33,7 @@ def build_topology(
     if scope.exhausted is not None:
         reason, stack = scope.exhausted
         t = templates.get(stack)
-        ctx.input_errors.append(
+        ctx.diagnostics.input_errors.append(
             InputError(
                 file=t.file if t is not None else "",
                 line=None,
@@ -57,9 +46,7 @@ def build_topology(
             )
         )
     _out_of_scope_stacks(ctx)
-    return TopologyResult(
-        ctx.graph.freeze(), ctx, tuple(ctx.failures), tuple(ctx.input_errors), tuple(ctx.notes)
-    )
+    return ctx.freeze()
 
 
 def _out_of_scope_stacks(ctx: ScanContext) -> None:

@@ -1,26 +1,28 @@
-"""What every extractor gets: the stacks, the resolver, indexes, and the graph being built."""
+"""What every extractor gets: the indexed stacks, the graph being built and the error sink.
+
+The build state is private to extraction: ``freeze`` turns it into the ``TopologyResult`` that
+classification reads (topology/result.py).
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from iacscan.model import EdgeKind, ErrorKind, InputError, Resource, Role, Template, Via, line_of
-from iacscan.resolve import Ref, Scope, Unknown, display, has_tokens, refs_in, split_tokens
+from iacscan.knowledge.resource_types import type_info
+from iacscan.model import EdgeKind, ErrorKind, Resource, Role, Template, Via, line_of
+from iacscan.resolve import Ref, Scope, Unknown, has_tokens, split_tokens
 from iacscan.topology.arns import NAME_PROPERTIES, parse_arn
+from iacscan.topology.asl import AslShape
+from iacscan.topology.diagnostics import Diagnostics
+from iacscan.topology.ecs_capacity import find_ecs_capacity
 from iacscan.topology.graph import GraphBuilder, NodeDraft
-from iacscan.topology.knowledge import type_info
+from iacscan.topology.result import StackView, TopologyFacts, TopologyResult
+from iacscan.topology.stack_index import Key, StackIndex
 
-Key = tuple[str, str]  # (stack, logical id)
-
-# Types that fold into another node: a Lambda version or alias is its function.
-_FOLD_PROPERTY = {
-    "AWS::Lambda::Version": "FunctionName",
-    "AWS::Lambda::Alias": "FunctionName",
-}
+__all__ = ["Key", "ScanContext", "Target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +32,7 @@ class Target:
     key: Key | None  # None for external nodes
 
 
-class ScanContext:
+class ScanContext(StackIndex):
     def __init__(
         self,
         templates: Mapping[str, Template],
@@ -38,106 +40,35 @@ class ScanContext:
         actions: Mapping[str, tuple[tuple[str, str], ...]] | None = None,
         multi: bool | None = None,
     ) -> None:
-        self.templates = templates
-        self.scope = scope
+        super().__init__(templates, scope, multi)
         self.actions = actions or {}
-        self.failures: list[Any] = []
-        # Parts of an input that cannot be analysed (a definition over a limit, invalid JSON):
-        # reported in the Analysis' errors, with the file and line; the rest goes on.
-        self.input_errors: list[InputError] = []
-        # What the report covers less of than the templates suggest (a definition in S3): notes.
-        self.notes: list[str] = []
-        self._noted: set[str] = set()
-        # Per-node facts extractors learn and classification reads (e.g. a workflow's shape).
-        self.facts: dict[str, dict[str, Any]] = {}
+        self.diagnostics = Diagnostics(templates)
+        self.failures = self.diagnostics.failures
         self.graph = GraphBuilder()
-        roots = [t for t in templates.values() if t.parent is None]
-        self.multi = len(roots) > 1 if multi is None else multi
-        self.by_type: dict[str, list[tuple[str, Resource]]] = defaultdict(list)
-        self.names: dict[str, list[tuple[Key, str]]] = defaultdict(list)
-        self.disabled: set[Key] = set()
-        for stack, t in templates.items():
-            for lid, res in t.resources.items():
-                if scope.resource_enabled(stack, res.condition) is False:
-                    self.disabled.add((stack, lid))
-                    continue
-                self.by_type[res.type].append((stack, res))
-                service_prop = NAME_PROPERTIES.get(res.type)
-                if service_prop:
-                    name = scope.resolve(stack, res.properties.get(service_prop[1]))
-                    if isinstance(name, str) and name and not has_tokens(name):
-                        self.names[service_prop[0]].append(((stack, lid), name))
-        self.exact_names: dict[tuple[str, str], list[tuple[Key, str]]] = defaultdict(list)
-        for service, entries in self.names.items():
-            for key, name in entries:
-                self.exact_names[(service, name)].append((key, name))
-        self.services_of_task: dict[Key, list[Key]] = defaultdict(list)
-        for stack, svc in self.by_type.get("AWS::ECS::Service", []):
-            for ref in self.refs(stack, svc.properties.get("TaskDefinition")):
-                self.services_of_task[(ref.stack, ref.logical_id)].append((stack, svc.logical_id))
+        self.ecs = find_ecs_capacity(self)
+        self.services_of_task = self.ecs.services_of_task
+        # What extractors learn for classification (frozen into TopologyFacts).
         self.started_tasks: set[Key] = set()
+        self.workflow_shapes: dict[str, AslShape] = {}
         self.key_of: dict[str, Key] = {}
-        # An auto scaling group that backs an ECS capacity provider is capacity, not a fleet.
-        self.role_overrides: dict[Key, Role] = {}
-        for stack, cp in self.by_type.get("AWS::ECS::CapacityProvider", []):
-            asg = cp.properties.get("AutoScalingGroupProvider")
-            value = asg.get("AutoScalingGroupArn") if isinstance(asg, Mapping) else None
-            for ref in self.refs(stack, value):
-                self.role_overrides[(ref.stack, ref.logical_id)] = "capacity"
-        # Classic ECS capacity: cluster -> the auto scaling groups whose instances join it.
-        self.cluster_instances: dict[Key, list[Key]] = defaultdict(list)
-        for stack, asg in self.by_type.get("AWS::AutoScaling::AutoScalingGroup", []):
-            cluster = self._joined_ecs_cluster(stack, asg)
-            if cluster is not None:
-                self.role_overrides[(stack, asg.logical_id)] = "capacity"
-                self.cluster_instances[cluster].append((stack, asg.logical_id))
 
-    def _joined_ecs_cluster(self, stack: str, asg: Resource) -> Key | None:
-        """Classic ECS capacity: the instances' user data registers them with a cluster."""
-        props = asg.properties
-        launch = [props.get("LaunchConfigurationName")]
-        template = props.get("LaunchTemplate")
-        if isinstance(template, Mapping):
-            launch += [template.get("LaunchTemplateId"), template.get("LaunchTemplateName")]
-        for ref in self.refs(stack, launch):
-            config = self.resource((ref.stack, ref.logical_id))
-            if config is None:
-                continue
-            data = config.properties.get("LaunchTemplateData", config.properties)
-            user_data = data.get("UserData") if isinstance(data, Mapping) else None
-            for inner in self.refs(ref.stack, user_data):
-                target = self.resource((inner.stack, inner.logical_id))
-                if target is not None and target.type == "AWS::ECS::Cluster":
-                    return (inner.stack, inner.logical_id)
-        return None
+    def freeze(self) -> TopologyResult:
+        facts = TopologyFacts(
+            started_tasks=frozenset(self.started_tasks),
+            ecs=self.ecs,
+            workflow_shapes=dict(self.workflow_shapes),
+        )
+        d = self.diagnostics
+        return TopologyResult(
+            topology=self.graph.freeze(),
+            view=StackView(self, self.key_of),
+            facts=facts,
+            failures=tuple(d.failures),
+            input_errors=tuple(d.input_errors),
+            notes=tuple(d.notes),
+        )
 
     # ------------------------------------------------------------------ ids and nodes
-
-    def node_id(self, stack: str, lid: str) -> str:
-        t = self.templates[stack]
-        if t.parent is not None or self.multi:
-            return f"{stack}/{lid}"
-        return lid
-
-    def resource(self, key: Key) -> Resource | None:
-        t = self.templates.get(key[0])
-        return t.resources.get(key[1]) if t else None
-
-    def resources(self, *types: str) -> Iterator[tuple[str, Resource]]:
-        for rtype in types:
-            yield from self.by_type.get(rtype, ())
-
-    def canonical(self, key: Key) -> Key:
-        """Fold versions and aliases into their function (bounded: no loops)."""
-        for _ in range(4):
-            res = self.resource(key)
-            if res is None or res.type not in _FOLD_PROPERTY:
-                return key
-            refs = list(self.refs(key[0], res.properties.get(_FOLD_PROPERTY[res.type])))
-            if not refs:
-                return key
-            key = (refs[0].stack, refs[0].logical_id)
-        return key
 
     def ensure_node(self, key: Key) -> str | None:
         """The node id for a resource, creating the node; None when the resource is no node."""
@@ -154,7 +85,7 @@ class ScanContext:
         self.key_of[node_id] = key
         if not self.graph.has_node(node_id):
             t = self.templates[key[0]]
-            role: Role = self.role_overrides.get(key, info.role)  # type: ignore[arg-type]
+            role: Role = "capacity" if key in self.ecs.capacity_groups else info.role  # type: ignore[assignment]
             self.graph.add_node(
                 NodeDraft(
                     id=node_id,
@@ -206,30 +137,12 @@ class ScanContext:
         at: object = None,
         res: Resource | None = None,
     ) -> None:
-        line = line_of(at) if at is not None else None
-        if line is None and res is not None:
-            line = res.line
-        self.input_errors.append(
-            InputError(
-                file=self.templates[stack].file, line=line, kind=kind, message=message, hint=hint
-            )
-        )
+        self.diagnostics.input_error(stack, message, hint, kind=kind, at=at, res=res)
 
     def note(self, stack: str, text: str, res: Resource | None = None) -> None:
-        t = self.templates[stack]
-        where = f"{t.file}:{res.line}" if res is not None and res.line else t.file
-        line = f"{text} ({where})"
-        if line not in self._noted:
-            self._noted.add(line)
-            self.notes.append(line)
+        self.diagnostics.note(stack, text, res)
 
     # ------------------------------------------------------------------ values
-
-    def resolve(self, stack: str, value: Any) -> Any:
-        return self.scope.resolve(stack, value)
-
-    def refs(self, stack: str, value: Any) -> Iterator[Ref]:
-        return refs_in(self.scope.resolve(stack, value))
 
     def targets(
         self,
@@ -303,9 +216,6 @@ class ScanContext:
                 if node:
                     out.append(Target(node, True, (stack, res.logical_id)))
         return out
-
-    def text(self, stack: str, value: Any) -> str:
-        return display(self.scope.resolve(stack, value))
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -1,9 +1,15 @@
-"""The explicit list of extractors, in the order they run (IAM last: it needs the task
-definitions that rules, pipes and state machines start)."""
+"""The explicit list of extractors, each with the extractors whose results it reads.
+
+Extraction does not depend on the order of this list: ``in_dependency_order`` runs every
+extractor after those it ``needs`` (IAM needs the task definitions that rules, schedules, pipes and
+state machines start, so that a task role's permissions attach to the started task). Ties keep
+the list's order; a test runs the list reversed and compares every fixture's output.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors import (
@@ -21,19 +27,48 @@ from iacscan.topology.extractors import (
     stepfunctions,
 )
 
-Extractor = tuple[str, Callable[[ScanContext], None]]
+
+@dataclass(frozen=True, slots=True)
+class Extractor:
+    id: str
+    run: Callable[[ScanContext], None]
+    # Extractors whose results (started tasks, nodes) this one reads.
+    needs: tuple[str, ...] = ()
+
+
+# The extractors that record task definitions started per event (ScanContext.started_tasks).
+_STARTS_TASKS = (eventbridge.ID, pipes.ID, stepfunctions.ID)
 
 EXTRACTORS: tuple[Extractor, ...] = (
-    (nodes.ID, nodes.extract),
-    (s3_notifications.ID, s3_notifications.extract),
-    (sns_subscriptions.ID, sns_subscriptions.extract),
-    (event_source_mappings.ID, event_source_mappings.extract),
-    (eventbridge.ID, eventbridge.extract),
-    (apigateway.ID, apigateway.extract),
-    (load_balancers.ID, load_balancers.extract),
-    (pipes.ID, pipes.extract),
-    (stepfunctions.ID, stepfunctions.extract),
-    (misc_triggers.ID, misc_triggers.extract),
-    (lambda_permissions.ID, lambda_permissions.extract),
-    (iam.ID, iam.extract),
+    Extractor(nodes.ID, nodes.extract),
+    Extractor(s3_notifications.ID, s3_notifications.extract),
+    Extractor(sns_subscriptions.ID, sns_subscriptions.extract),
+    Extractor(event_source_mappings.ID, event_source_mappings.extract),
+    Extractor(eventbridge.ID, eventbridge.extract),
+    Extractor(apigateway.ID, apigateway.extract),
+    Extractor(load_balancers.ID, load_balancers.extract),
+    Extractor(pipes.ID, pipes.extract),
+    Extractor(stepfunctions.ID, stepfunctions.extract),
+    Extractor(misc_triggers.ID, misc_triggers.extract),
+    Extractor(lambda_permissions.ID, lambda_permissions.extract),
+    Extractor(iam.ID, iam.extract, needs=_STARTS_TASKS),
 )
+
+
+def in_dependency_order(extractors: Sequence[Extractor]) -> list[tuple[str, Callable[[ScanContext], None]]]:
+    """Every extractor after the ones it needs that are in the list; ties keep the list order."""
+    present = {e.id for e in extractors}
+    done: set[str] = set()
+    pending = list(extractors)
+    order: list[tuple[str, Callable[[ScanContext], None]]] = []
+    while pending:
+        for i, e in enumerate(pending):
+            if all(n in done or n not in present for n in e.needs):
+                order.append((e.id, e.run))
+                done.add(e.id)
+                del pending[i]
+                break
+        else:
+            cycle = ", ".join(e.id for e in pending)
+            raise ValueError(f"extractors need each other in a cycle: {cycle}")
+    return order

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from iacscan.model import Edge, Node, Topology
-from iacscan.topology.context import ScanContext
+from iacscan.topology.result import StackView, TopologyFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,8 @@ class RuleDoc:
 
 @dataclass
 class RuleInput:
-    ctx: ScanContext
+    ctx: StackView
+    facts: TopologyFacts
     topology: Topology
     nodes: dict[str, Node] = field(default_factory=dict)
     out_edges: dict[str, list[Edge]] = field(default_factory=lambda: defaultdict(list))

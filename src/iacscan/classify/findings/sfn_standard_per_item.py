@@ -39,7 +39,7 @@ def check(data: RuleInput) -> list[Finding]:
         kind = data.ctx.resolve(key[0], res.properties.get("StateMachineType", "STANDARD"))
         if isinstance(kind, Unknown) or str(kind).upper() != "STANDARD":
             continue
-        shape = data.ctx.facts.get(node.id, {}).get("shape")
+        shape = data.facts.workflow_shapes.get(node.id)
         if shape is None:
             continue
         reasons = []

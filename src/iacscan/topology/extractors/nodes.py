@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from iacscan.knowledge.resource_types import type_info
 from iacscan.topology.context import ScanContext
-from iacscan.topology.knowledge import type_info
 
 ID = "nodes"
 

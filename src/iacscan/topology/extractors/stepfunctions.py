@@ -158,9 +158,7 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
     if node is None:
         return
     definition = load_definition(ctx, stack, res)
-    facts = ctx.facts.setdefault(node, {})
     if definition is None:
-        facts["definition"] = "unknown"
         location = res.properties.get("DefinitionS3Location")
         if isinstance(location, str) and not location.startswith("s3://"):
             shown = location if len(location) <= 200 else location[:197] + "..."
@@ -177,7 +175,7 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
         )
         return
     shape = asl.walk(definition)
-    facts["shape"] = shape
+    ctx.workflow_shapes[node] = shape
     tasks = list(shape.tasks)
     for m in shape.maps:
         tasks.extend(t for t in (m.reader, m.writer) if t is not None)

@@ -1,6 +1,6 @@
 """The resource knowledge table, loaded once.
 
-People edit ``classify/data/resources.yaml``; iacscan reads ``resources.json``, the same table
+People edit ``knowledge/data/resources.yaml``; iacscan reads ``resources.json``, the same table
 written by ``scripts/gen_docs.py`` (a test keeps the two equal): parsing the YAML took 40 ms of
 every run, the JSON takes 1 ms.
 
@@ -64,7 +64,7 @@ def _row(rtype: str, raw: Mapping[str, Any]) -> TypeInfo:
 
 @cache
 def _table() -> tuple[dict[str, TypeInfo], dict[str, TypeInfo]]:
-    text = (resources.files("iacscan") / "classify" / "data" / "resources.json").read_text("utf-8")
+    text = (resources.files("iacscan") / "knowledge" / "data" / "resources.json").read_text("utf-8")
     data = json.loads(text) or {}
     exact: dict[str, TypeInfo] = {}
     patterns: dict[str, TypeInfo] = {}
