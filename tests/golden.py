@@ -11,7 +11,7 @@ SNAPSHOTS = Path(__file__).parent / "snapshots"
 def assert_snapshot(name: str, actual: str) -> None:
     path = SNAPSHOTS / name
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
-        SNAPSHOTS.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8", newline="\n")
         return
     assert path.exists(), f"no snapshot {path}: run the tests once with UPDATE_SNAPSHOTS=1"

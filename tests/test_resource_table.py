@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
+from iacscan.classify.deciders import DECIDERS as PRODUCT_DECIDERS
+
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "src" / "iacscan" / "knowledge" / "data" / "resources.yaml"
 SHARED = Path(os.environ.get("IACSCAN_SHARED", ROOT.parent / "shared"))
@@ -33,16 +35,7 @@ IDLE_KINDS = {
     "ecs-on-ec2",
     "instance",
 }
-DECIDERS = {
-    "ecs-service",
-    "ecs-task-definition",
-    "lambda-function",
-    "lambda-provisioned-concurrency",
-    "autoscaling-group",
-    "ecs-capacity-provider",
-    "eks-cluster",
-    "batch-compute-environment",
-}
+DECIDERS = set(PRODUCT_DECIDERS)  # the product's registry, not a copy
 ENTRY_REQUIRED = {"role", "managed", "level", "why", "source"}
 ENTRY_KEYS = ENTRY_REQUIRED | {
     "node",
@@ -51,6 +44,7 @@ ENTRY_KEYS = ENTRY_REQUIRED | {
     "small_fixed",
     "deploy_time",
     "decider",
+    "judged",
     "rules",
 }
 TESTS = {"equals", "in", "present", "gt", "gte", "lt", "lte"}
@@ -405,7 +399,7 @@ def test_deciders_and_roles(table: dict[str, dict[str, Any]]) -> None:
         "AWS::Serverless::Function": ("compute", "lambda-function"),
         "AWS::ECS::Service": ("compute", "ecs-service"),
         "AWS::ECS::TaskDefinition": ("compute", "ecs-task-definition"),
-        "AWS::ECS::CapacityProvider": ("capacity", "ecs-capacity-provider"),
+        "AWS::ECS::CapacityProvider": ("capacity", None),
         "AWS::AutoScaling::AutoScalingGroup": ("compute", "autoscaling-group"),
         "AWS::EKS::Cluster": ("compute", "eks-cluster"),
         "AWS::Batch::ComputeEnvironment": ("capacity", "batch-compute-environment"),

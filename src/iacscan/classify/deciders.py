@@ -82,10 +82,6 @@ def _accepted_ecs_on_ec2(d: DeciderInput) -> bool:
     return False
 
 
-def ecs_capacity_provider(d: DeciderInput) -> Assessment | None:
-    return None  # judged through the services that use it
-
-
 def eks_cluster(d: DeciderInput) -> Assessment:
     me = d.res.logical_id
 
@@ -147,7 +143,6 @@ DECIDERS: dict[str, Decider] = {
     "lambda-function": lambda_function,
     "lambda-provisioned-concurrency": lambda_provisioned_concurrency,
     "autoscaling-group": autoscaling_group,
-    "ecs-capacity-provider": ecs_capacity_provider,
     "eks-cluster": eks_cluster,
     "batch-compute-environment": batch_compute_environment,
 }

@@ -39,7 +39,7 @@ def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessmen
             info = type_info(res.type)
             if not info.classified:
                 unclassified[res.type] = unclassified.get(res.type, 0) + 1
-            if info.deploy_time:
+            if info.deploy_time or not info.judged_alone:
                 continue
             key = ctx.canonical((stack, lid))
             node = ctx.node_id(*key)

@@ -34,6 +34,8 @@ class TypeInfo:
     deploy_time: bool
     why: str
     decider: str | None
+    # False when the services that use the type carry its level (ECS capacity providers).
+    judged_alone: bool
     rules: tuple[Mapping[str, Any], ...]
     source: str
     classified: bool = True
@@ -57,6 +59,7 @@ def _row(rtype: str, raw: Mapping[str, Any]) -> TypeInfo:
         deploy_time=bool(raw.get("deploy_time", False)),
         why=str(raw.get("why") or ""),
         decider=raw.get("decider"),
+        judged_alone=str(raw.get("judged") or "alone") == "alone",
         rules=tuple(raw.get("rules") or ()),
         source=str(raw.get("source") or ""),
     )
