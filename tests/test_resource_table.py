@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from iacscan.classify.deciders import DECIDERS as PRODUCT_DECIDERS
+from iacscan.knowledge.resource_types import TRAITS
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "src" / "iacscan" / "knowledge" / "data" / "resources.yaml"
@@ -45,6 +46,7 @@ ENTRY_KEYS = ENTRY_REQUIRED | {
     "deploy_time",
     "decider",
     "judged",
+    "traits",
     "rules",
 }
 TESTS = {"equals", "in", "present", "gt", "gte", "lt", "lte"}
@@ -214,6 +216,10 @@ def _check_entry(key: str, entry: Any) -> list[str]:
         errs.append(f"{key}: unknown keys {sorted(extra)}")
     if missing := ENTRY_REQUIRED - set(entry):
         errs.append(f"{key}: missing {sorted(missing)}")
+    if unknown_traits := set(entry.get("traits") or ()) - TRAITS:
+        errs.append(f"{key}: unknown traits {sorted(unknown_traits)}")
+    if entry.get("judged", "alone") not in ("alone", "through-services"):
+        errs.append(f"{key}: judged must be alone or through-services")
     role = entry.get("role")
     if role not in ROLES:
         errs.append(f"{key}: role {role!r} not in {sorted(ROLES)}")

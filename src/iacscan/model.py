@@ -35,9 +35,6 @@ IdleKind = Literal[
 Severity = Literal["error", "warning", "note"]
 ErrorKind = Literal["parse", "limit", "synth", "aws", "unsupported", "internal"]
 
-LEVEL_ORDER: tuple[Level, ...] = ("serverless", "serverless-with-floor", "not-serverless")
-EDGE_KINDS: tuple[EdgeKind, ...] = ("triggers", "invokes", "writes", "reads")
-
 
 def line_of(value: object) -> int | None:
     """The 1-based line where a decoded template value starts, when the decoder kept it."""

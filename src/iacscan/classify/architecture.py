@@ -13,20 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from iacscan.knowledge.resource_types import type_info
+from iacscan.knowledge.resource_types import has_trait, type_info
 from iacscan.model import Architecture, Topology
 from iacscan.resolve import display
 from iacscan.topology.result import StackView
 
-LAUNCHED = ("AWS::ECS::TaskDefinition", "AWS::ECS::Service", "AWS::StepFunctions::StateMachine")
-REQUEST_INGRESS = (
-    "AWS::ApiGateway::RestApi",
-    "AWS::ApiGatewayV2::Api",
-    "AWS::Lambda::Url",
-    "AWS::ElasticLoadBalancingV2::LoadBalancer",
-    "AWS::ElasticLoadBalancing::LoadBalancer",
-    "AWS::AppSync::GraphQLApi",
-)
 SCOPE_NOTE = (
     "Scope: a template shows deployable units and their channels, not the code inside them; "
     "other services of the application may live elsewhere."
@@ -80,7 +71,7 @@ def label_architecture(ctx: StackView, topology: Topology) -> ArchitectureResult
         if (
             n.type == "AWS::Lambda::Function"
             and outs
-            and all(e.kind == "invokes" and nodes[e.target].type in LAUNCHED for e in outs)
+            and all(e.kind == "invokes" and has_trait(nodes[e.target].type, "launched") for e in outs)
         ):
             launchers.append(n.id)
             continue
@@ -98,7 +89,7 @@ def label_architecture(ctx: StackView, topology: Topology) -> ArchitectureResult
     request_edges = [
         e
         for e in topology.edges
-        if nodes[e.source].type in REQUEST_INGRESS and e.kind == "triggers"
+        if has_trait(nodes[e.source].type, "request-ingress") and e.kind == "triggers"
     ]
     channel_between = [
         n.id

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from iacscan.classify.assess import Assessment
 from iacscan.classify.profile import Profile
+from iacscan.knowledge.resource_types import has_trait
 from iacscan.model import Criterion, Evidence, Status, Topology
 
 
@@ -55,24 +56,6 @@ CRITERIA: tuple[CriterionDoc, ...] = (
     ),
 )
 
-_DATA_TYPES = (
-    "AWS::RDS::",
-    "AWS::ElastiCache::",
-    "AWS::MemoryDB::",
-    "AWS::AmazonMQ::",
-    "AWS::MSK::",
-    "AWS::OpenSearchService::",
-    "AWS::Elasticsearch::",
-    "AWS::Redshift::",
-    "AWS::DocDB::",
-    "AWS::Neptune::",
-)
-
-
-# Compute that is one machine whatever the load: a fixed fleet of one.
-_ALWAYS_FIXED = ("AWS::EC2::Instance", "AWS::Lightsail::Instance")
-
-
 def _first_per_node(items: Sequence[Assessment]) -> list[Assessment]:
     """One piece of evidence per resource (a service can fail a criterion two ways)."""
     seen: dict[str, Assessment] = {}
@@ -100,12 +83,12 @@ def evaluate_criteria(
 ) -> tuple[Criterion, ...]:
     docs = {d.id: d for d in CRITERIA}
     unknown = [a for a in assessments if a.level == "indeterminate"]
-    data_svc = [a for a in assessments if a.type.startswith(_DATA_TYPES)]
+    data_svc = [a for a in assessments if has_trait(a.type, "instance-priced-data")]
     servers = [
         a
         for a in assessments
         if a.idle_kind == "instance"
-        and not a.type.startswith(_DATA_TYPES)
+        and not has_trait(a.type, "instance-priced-data")
         and a.level == "not-serverless"
     ]
     ec2 = [a for a in assessments if a.ecs_on_ec2]
@@ -122,7 +105,7 @@ def evaluate_criteria(
             and a.properties.get("autoscaled") is False
             and a.level == "not-serverless"
         )
-        or a.type in _ALWAYS_FIXED
+        or has_trait(a.type, "fixed-fleet")
     ]
     incoming = {e.target for e in topology.edges}
     always_on = [a for a in assessments if a.type == "AWS::ECS::Service" and a.node not in incoming]

@@ -19,6 +19,9 @@ from importlib import resources
 from typing import Any
 
 ROLES = ("compute", "orchestrator", "channel", "store", "ingress", "router", "capacity")
+TRAITS = frozenset(
+    {"startable", "launched", "request-ingress", "fixed-fleet", "instance-priced-data"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,7 @@ class TypeInfo:
     decider: str | None
     # False when the services that use the type carry its level (ECS capacity providers).
     judged_alone: bool
+    traits: frozenset[str]
     rules: tuple[Mapping[str, Any], ...]
     source: str
     classified: bool = True
@@ -60,6 +64,7 @@ def _row(rtype: str, raw: Mapping[str, Any]) -> TypeInfo:
         why=str(raw.get("why") or ""),
         decider=raw.get("decider"),
         judged_alone=str(raw.get("judged") or "alone") == "alone",
+        traits=frozenset(str(t) for t in raw.get("traits") or ()),
         rules=tuple(raw.get("rules") or ()),
         source=str(raw.get("source") or ""),
     )
@@ -99,5 +104,8 @@ def type_info(rtype: str) -> TypeInfo:
     )
 
 
-def is_classified(rtype: str) -> bool:
-    return type_info(rtype).classified
+def has_trait(rtype: str, trait: str) -> bool:
+    """Whether the table gives ``rtype`` a trait (see the ``traits`` key in resources.yaml)."""
+    if trait not in TRAITS:
+        raise ValueError(f"unknown trait {trait!r}")
+    return trait in type_info(rtype).traits

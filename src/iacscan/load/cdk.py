@@ -21,7 +21,7 @@ from iacscan.load import cdk_cache
 from iacscan.load.cdk_assembly import Assembly, is_cloud_assembly, read_assembly
 from iacscan.load.cdk_synth import app_argv, run_app
 from iacscan.load.cfn import Limits, read_text
-from iacscan.model import InputKind, Template
+from iacscan.model import Template
 
 CDK_JSON = "cdk.json"
 CONTEXT_FILE = "cdk.context.json"
@@ -300,12 +300,3 @@ def _json_object(path: Path, limits: Limits, where: str) -> Mapping[str, Any]:
             file=where,
         )
     return data
-
-
-def kind_of(path: Path) -> InputKind | None:
-    """``cdk-app`` for an app folder, ``cdk-out`` for an assembly folder, else None."""
-    if is_cdk_app(path):
-        return "cdk-app"
-    if is_cdk_out(path):
-        return "cdk-out"
-    return None

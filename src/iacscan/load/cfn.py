@@ -281,12 +281,6 @@ def template_from_data(
     )
 
 
-def load_template_file(path: Path, *, stack: str, limits: Limits = DEFAULT_LIMITS) -> Template:
-    """Read, decode and check one plain CloudFormation template (SAM goes through ``load.sam``)."""
-    data = decode_text(read_text(path, limits), str(path), limits)
-    return template_from_data(data, file=str(path), stack=stack)
-
-
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 

@@ -76,7 +76,7 @@ def find_templates(folder: Path, loaded: Loaded) -> list[Path]:
         seen.add(ident)
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d != "cdk.out")
         for name in sorted(files):
-            if name.endswith(TEMPLATE_SUFFIXES) and not name.endswith(".expected.yaml"):
+            if name.endswith(TEMPLATE_SUFFIXES):
                 found.append(Path(root) / name)
             else:
                 loaded.skipped += 1

@@ -14,23 +14,12 @@ from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
+from iacscan.knowledge.resource_types import has_trait
 from iacscan.model import EdgeKind, Resource, Via
 from iacscan.topology.context import Key, ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
 
 ID = "iam"
-
-STARTS = frozenset(
-    {
-        "AWS::Lambda::Function",
-        "AWS::StepFunctions::StateMachine",
-        "AWS::ECS::TaskDefinition",
-        "AWS::ECS::Service",
-        "AWS::Batch::JobQueue",
-        "AWS::Glue::Job",
-    }
-)
-
 
 def _meanings(ctx: ScanContext, action: str) -> list[tuple[str, str]]:
     action = action.lower()
@@ -57,7 +46,7 @@ def link_action(
         for target in targets:
             v = replace(via, weak=via.weak or target.weak)
             if category == "Write":
-                kind: EdgeKind = "invokes" if rtype in STARTS else "writes"
+                kind: EdgeKind = "invokes" if has_trait(rtype, "startable") else "writes"
                 ctx.add_edge(principal, target.node, kind, v)
                 if rtype == "AWS::ECS::TaskDefinition" and target.key:
                     started.append(target.key)
