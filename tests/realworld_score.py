@@ -182,3 +182,11 @@ def describe(r: Result) -> str:
 
 def _show(v: object) -> str:
     return str(sorted(v)) if isinstance(v, frozenset) else repr(v)
+
+
+if __name__ == "__main__":  # python tests/realworld_score.py: the table and every disagreement
+    _results = [result(n) for n in case_names()]
+    print(table(_results))
+    for _r in _results:
+        if _r.wrong() or _r.edges_missed or _r.errors:
+            print(describe(_r))
