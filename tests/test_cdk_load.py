@@ -252,11 +252,8 @@ def test_multi_stack_cross_stack_export(multi: CdkResult) -> None:
 
 @pytest.mark.cdk
 def test_second_call_hits_the_cache(multi: CdkResult, cdk_cache: Path) -> None:
-    started = time.monotonic()
     again = load_cdk_app(APPS / "multi_stack", limits=LIMITS, cache_dir=cdk_cache)
-    elapsed = time.monotonic() - started
-    assert again.cached and not again.synthesized
-    assert elapsed < 5, f"a cache hit took {elapsed:.1f} s"
+    assert again.cached and not again.synthesized  # no app run: what a hit costs is `make bench`
     assert again.assembly_dir == multi.assembly_dir
     assert set(stacks(again)) == set(stacks(multi))
     assert "Reused the cloud assembly" in again.notes[0]
@@ -414,11 +411,8 @@ def test_app_that_never_ends_is_stopped_at_the_timeout(tmp_path: Path) -> None:
         "time.sleep(3600)\n"
     )
     app = write_app(tmp_path / "app", code)
-    started = time.monotonic()
     with pytest.raises(LimitError) as caught:
         load_cdk_app(app, limits=Limits(synth_timeout=3), cache_dir=tmp_path / "cache")
-    elapsed = time.monotonic() - started
-    assert 3 <= elapsed < 10
     assert "--synth-timeout" in caught.value.hint
     assert "3 s" in caught.value.message
     assert "waiting for an MFA code" in caught.value.message  # the app's last output

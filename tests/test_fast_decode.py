@@ -12,7 +12,6 @@ import copy
 import csv
 import datetime
 import math
-import os
 import pickle
 import subprocess
 import sys
@@ -44,7 +43,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CORPUS = ROOT.parent / "shared" / "corpus"
 MANIFEST = CORPUS / "MANIFEST.tsv"
-EVENTS_5000 = ROOT / "bench" / "generated" / "events-5000.yaml"
 SHARDS = 6
 
 
@@ -368,12 +366,8 @@ def _laughs(levels: int) -> str:
 
 def test_billion_laughs_is_refused_fast() -> None:
     bomb = _laughs(10)  # 10**10 strings once expanded
-    start = time.perf_counter()
     with pytest.raises(AliasExpansionError, match="alias") as caught:
-        decode_fast(bomb)
-    elapsed = time.perf_counter() - start
-    print(f"\nbillion laughs refused in {elapsed * 1000:.1f} ms")
-    assert elapsed < 1.0
+        decode_fast(bomb)  # refused while composing: 10**10 strings never exist
     assert caught.value.line == 1
     assert decode_str(bomb)[0] is None
     assert decode_fast(_laughs(4))["a3"][9][9][9][0] == "lol"  # 11,111 values: fine
@@ -569,38 +563,7 @@ def test_module_imports_nothing_from_cfn_lint() -> None:
     assert out.stdout.strip() == "[]"
 
 
-# --------------------------------------------------------------------------- timings
-
-
-def _import_seconds(module: str, env: dict[str, str], runs: int = 3) -> tuple[float, float]:
-    """Best of ``runs`` fresh interpreters: (the ``import`` statement alone, the whole process
-    less an empty one)."""
-    timed = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-
-    def run(code: str) -> tuple[float, str]:
-        start = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
-        )
-        return time.perf_counter() - start, out.stdout
-
-    run(timed)  # compile the bytecode once
-    empty = min(run("pass")[0] for _ in range(runs))
-    results = [run(timed) for _ in range(runs)]
-    return min(float(out) for _, out in results), min(wall for wall, _ in results) - empty
-
-
-def _best_decode(decode: Any, text: str, runs: int) -> tuple[float, Any]:
-    """(best seconds, last result); a decoder's exception is its result."""
-    best, result = math.inf, None
-    for _ in range(runs):
-        start = time.perf_counter()
-        try:
-            result = decode(text)
-        except (DecodeError, yaml.YAMLError) as err:
-            result = err
-        best = min(best, time.perf_counter() - start)
-    return best, result
+# --------------------------------------------------------------------------- the largest input
 
 
 def _largest_corpus_file() -> Iterator[Path]:
@@ -611,29 +574,13 @@ def _largest_corpus_file() -> Iterator[Path]:
 
 
 @pytest.mark.slow
-def test_print_import_and_decode_times(tmp_path: Path) -> None:
-    # both imports from bytecode: cfn-lint's is in site-packages; ours goes outside the tree
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
-    fast_import, fast_process = _import_seconds("iacscan.load.fast_decode", env)
-    cfn_import, cfn_process = _import_seconds("cfnlint.decode.decode", dict(os.environ))
-    lines = [
-        "import in a fresh interpreter (best of 3): the import statement / the whole process "
-        "less an empty interpreter",
-        f"  iacscan.load.fast_decode {fast_import * 1000:6.0f} ms / {fast_process * 1000:6.0f} ms",
-        f"  cfnlint.decode.decode    {cfn_import * 1000:6.0f} ms / {cfn_process * 1000:6.0f} ms",
-    ]
-    files = [*_largest_corpus_file(), *([EVENTS_5000] if EVENTS_5000.is_file() else [])]
+def test_largest_corpus_file_decodes_like_cfn_lint() -> None:
+    """What the decoders' speed is worth is measured in `make bench`; here only that they agree
+    on the biggest real template."""
+    files = list(_largest_corpus_file())
+    if not files:
+        pytest.skip("the corpus (../shared/corpus) is not beside this clone")
     for path in files:
         text = read_text(path)
-        big = len(text) > 1_000_000
-        cfn, (ref, _) = _best_decode(decode_str, text, 1 if big else 5)
-        fast, result = _best_decode(decode_fast, text, 3 if big else 10)
-        lines.append(
-            f"decode {path.name} ({len(text) / 1e6:.2f} MB): cfn-lint decode_str "
-            f"{cfn * 1000:.0f} ms, decode_fast {fast * 1000:.0f} ms ({cfn / fast:.1f}x faster)"
-        )
-        assert differences(result, ref) == []
-    print("\n" + "\n".join(lines))
-    assert fast_import < cfn_import
+        ref, _ = decode_str(text)
+        assert differences(decode_fast(text), ref) == []

@@ -41,12 +41,13 @@ GOOD_NODE_PREFIXED = "prime-video-before/MonitorStateMachine"  # when it yields 
 _VENV_CLI = ROOT / ".venv" / "bin" / "iacscan"
 CLI = [str(_VENV_CLI)] if _VENV_CLI.exists() else [sys.executable, "-m", "iacscan"]
 
-# Budgets. CPU time is what the program spends; wall time also counts a loaded CI machine (the
-# interpreter and cfn-lint alone take about 2 s of CPU), so it is asserted more generously.
-CPU_BUDGET_S = float(os.environ.get("IACSCAN_HOSTILE_CPU_BUDGET", "10"))
-WALL_BUDGET_S = float(os.environ.get("IACSCAN_HOSTILE_WALL_BUDGET", "30"))
+# Limits, enforced by the kernel on the child (and its children), not asserted on timings: a run
+# that goes over one is killed or fails, and the case fails on its exit status. Nothing here
+# measures speed (that is `make bench`); the measured CPU, wall and peak memory are printed in
+# the summary table only.
+CPU_LIMIT_S = int(os.environ.get("IACSCAN_HOSTILE_CPU_LIMIT", "20"))  # RLIMIT_CPU: SIGXCPU
 HARD_KILL_S = 120.0  # a hang: the watchdog kills the process group
-MEMORY_BUDGET_MB = 500.0
+DATA_LIMIT = 1024**3  # RLIMIT_DATA: heap and private mappings; over it, allocation fails
 ADDRESS_SPACE_CAP = 4 * 1024**3  # safety net only: a runaway allocation fails instead of swapping
 
 MiB = 1024 * 1024
@@ -82,6 +83,8 @@ class Run:
 
 def _limit_memory() -> None:  # runs in the child before exec
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_CAP, ADDRESS_SPACE_CAP))
+    resource.setrlimit(resource.RLIMIT_DATA, (DATA_LIMIT, DATA_LIMIT))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT_S, CPU_LIMIT_S + 1))
 
 
 # Peak memory: the child's own high-water mark (VmHWM), written at exit by a sitecustomize on
@@ -1055,26 +1058,19 @@ def test_hostile_input(case: Case, tmp_path: Path) -> None:
         assert "error:" in run.stderr
     if case.extra is not None:
         case.extra(tmp_path, run, report)
-    assert run.cpu < CPU_BUDGET_S, f"{run.cpu:.1f} s of CPU"
-    assert run.wall < WALL_BUDGET_S, f"{run.wall:.1f} s wall time"
-    assert run.max_rss_mb < MEMORY_BUDGET_MB, f"{run.max_rss_mb:.0f} MB peak RSS"
+    assert not run.killed, f"hung: killed after {HARD_KILL_S:.0f} s"
+    assert run.code >= 0, f"killed by signal {-run.code} (a limit: CPU {CPU_LIMIT_S} s, data 1 GiB)"
     record["passed"] = True
 
 
-def test_peak_memory_is_the_childs_own(tmp_path: Path) -> None:
-    """The measurement itself: a child that touches 200 MB shows it, a bare one does not (even
-    when forked from a pytest worker that is itself big)."""
-    code = "b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"
-    ballast = bytearray(300 * 1024 * 1024)
-    ballast[::4096] = b"x" * len(ballast[::4096])  # make this process big, as workers get
+def test_the_memory_limit_trips(tmp_path: Path) -> None:
+    """The limit itself: a child that allocates past it fails instead of growing."""
+    code = "b = bytearray(1536 * 1024 * 1024)"
     with open(os.devnull, "wb") as null:
-        big = spawn_measured([sys.executable, "-c", code], tmp_path, null, null)
-        small = spawn_measured([sys.executable, "-c", "pass"], tmp_path, null, null)
-    del ballast
-    assert big.code == 0 and small.code == 0
-    assert 190 < big.peak_mb < 300, big
-    assert small.peak_mb < 60, small  # ru_maxrss would say 300+ here
-    assert small.rusage_max_mb >= small.peak_mb
+        over = spawn_measured([sys.executable, "-c", code], tmp_path, null, null)
+        fine = spawn_measured([sys.executable, "-c", "pass"], tmp_path, null, null)
+    assert over.code != 0 and not over.killed, over
+    assert fine.code == 0, fine
 
 
 # ----------------------------------------------------------------------------- renderer safety
