@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iacscan.model import Template
+from iacscan.walk import walk
 
 _OPEN, _SEP, _CLOSE = "\x01", "\x1f", "\x02"
 _TOKEN = re.compile("\x01([^\x01\x02]*)\x02")
@@ -76,20 +77,17 @@ def unknown_token(reason: str) -> str:
 
 def refs_in(value: Any) -> Iterator[Ref]:
     """Every resource reference in a resolved value (both branches of unknown conditions)."""
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
+    for item in walk(value, children=unknown_options):
         if isinstance(item, str):
             for m in _TOKEN.finditer(item):
                 parts = m.group(1).split(_SEP)
                 if parts[0] == "R" and len(parts) == 4:
                     yield Ref(parts[1], parts[2], parts[3])
-        elif isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, Unknown):
-            stack.extend(item.options)
+
+
+def unknown_options(item: Any) -> tuple[Any, ...]:
+    """The values an unknown could be (both branches of an unknown condition), for ``walk``."""
+    return item.options if isinstance(item, Unknown) else ()
 
 
 def has_tokens(text: str) -> bool:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
 
 from iacscan.model import Boundary, Topology
 from iacscan.resolve import refs_in
 from iacscan.topology.result import StackView
+from iacscan.walk import walk
 
 _DATA = ("channel", "store")
 
@@ -51,15 +51,9 @@ def _imported_names(ctx: StackView) -> set[str]:
     """Export names that some template in scope imports with Fn::ImportValue."""
     names: set[str] = set()
     for stack, t in ctx.templates.items():
-        pending: list[Any] = [r.properties for r in t.resources.values()]
-        while pending:
-            value = pending.pop()
-            if isinstance(value, Mapping):
-                if "Fn::ImportValue" in value:
-                    name = ctx.resolve(stack, value["Fn::ImportValue"])
-                    if isinstance(name, str):
-                        names.add(name)
-                pending.extend(value.values())
-            elif isinstance(value, list):
-                pending.extend(value)
+        for value in walk([r.properties for r in t.resources.values()]):
+            if isinstance(value, Mapping) and "Fn::ImportValue" in value:
+                name = ctx.resolve(stack, value["Fn::ImportValue"])
+                if isinstance(name, str):
+                    names.add(name)
     return names

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iacscan.model import Template
+from iacscan.walk import walk
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 _MAX_VALUES = 200_000
@@ -63,19 +64,14 @@ def imported_names(template: Template, ctx: StackContext) -> tuple[set[str], int
     return names, unknown
 
 
+def _is_import(item: Any) -> bool:
+    return isinstance(item, Mapping) and len(item) == 1 and "Fn::ImportValue" in item
+
+
 def _import_args(roots: list[Any]) -> Iterator[Any]:
-    stack = list(roots)
-    seen = 0
-    while stack and seen < _MAX_VALUES:
-        seen += 1
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            if len(item) == 1 and "Fn::ImportValue" in item:
-                yield item["Fn::ImportValue"]
-                continue
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+    for item in walk(roots, descend=lambda i: not _is_import(i), limit=_MAX_VALUES):
+        if _is_import(item):
+            yield item["Fn::ImportValue"]
 
 
 def _text(value: Any, ctx: StackContext, depth: int) -> str | None:
@@ -141,16 +137,7 @@ def transforms(data: Mapping[str, Any]) -> set[str]:
 
 
 def has_fn_transform(data: Mapping[str, Any]) -> bool:
-    stack: list[Any] = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Mapping):
-            if "Fn::Transform" in item:
-                return True
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+    return any(isinstance(item, Mapping) and "Fn::Transform" in item for item in walk(data))
 
 
 def with_passed(actual: Mapping[str, Any], passed: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -172,9 +159,7 @@ def passed_references(passed: object, resources: Mapping[str, Any]) -> dict[str,
 
 
 def references_resource(value: Any, resources: Mapping[str, Any]) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
+    for item in walk(value):
         if isinstance(item, Mapping):
             ref = item.get("Ref")
             if isinstance(ref, str) and ref in resources:
@@ -191,9 +176,6 @@ def references_resource(value: Any, resources: Mapping[str, Any]) -> bool:
                 v.split(".", 1)[0] in resources for v in _SUB_VAR.findall(text)
             ):
                 return True
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
     return False
 
 

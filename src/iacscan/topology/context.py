@@ -13,7 +13,7 @@ from typing import Any
 
 from iacscan.knowledge.resource_types import type_info
 from iacscan.model import EdgeKind, ErrorKind, Resource, Role, Template, Via, line_of
-from iacscan.resolve import Ref, Scope, Unknown, has_tokens, split_tokens
+from iacscan.resolve import Ref, Scope, has_tokens, split_tokens, unknown_options
 from iacscan.topology.arns import NAME_PROPERTIES, parse_arn
 from iacscan.topology.asl import AslShape
 from iacscan.topology.diagnostics import Diagnostics
@@ -21,6 +21,7 @@ from iacscan.topology.ecs_capacity import find_ecs_capacity
 from iacscan.topology.graph import GraphBuilder, NodeDraft
 from iacscan.topology.result import StackView, TopologyFacts, TopologyResult
 from iacscan.topology.stack_index import Key, StackIndex
+from iacscan.walk import walk
 
 __all__ = ["Key", "ScanContext", "Target"]
 
@@ -219,17 +220,7 @@ class ScanContext(StackIndex):
 
 
 def _strings(value: Any) -> Iterator[str]:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, Unknown):
-            stack.extend(item.options)
+    return (item for item in walk(value, children=unknown_options) if isinstance(item, str))
 
 
 def _unknown_in_name(text: str) -> bool:
