@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from iacscan.model import Edge, Node, Topology
+from iacscan.model import Edge, Node, Severity, Topology
 from iacscan.topology.result import StackView, TopologyFacts
 
 
@@ -13,7 +13,7 @@ from iacscan.topology.result import StackView, TopologyFacts
 class RuleDoc:
     id: str
     title: str
-    severity: str
+    severity: Severity
     detects: str
     why: str
     instead: str

@@ -30,7 +30,7 @@ def check(data: RuleInput) -> list[Finding]:
         findings.append(
             Finding(
                 rule=DOC.id,
-                severity="warning",
+                severity=DOC.severity,
                 message=f"{len(others)} units each read the objects in {bucket}: {', '.join(others)}",
                 resources=(bucket, *others),
                 file=file,

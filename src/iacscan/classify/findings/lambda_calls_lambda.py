@@ -30,7 +30,7 @@ def check(data: RuleInput) -> list[Finding]:
             findings.append(
                 Finding(
                     rule=DOC.id,
-                    severity="note",
+                    severity=DOC.severity,
                     message=f"{src.id} invokes {dst.id} directly ({via.what if via else 'IAM'})",
                     resources=(src.id, dst.id),
                     file=via.file if via else src.file,

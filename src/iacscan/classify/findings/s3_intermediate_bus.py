@@ -72,7 +72,7 @@ def check(data: RuleInput) -> list[Finding]:
         findings.append(
             Finding(
                 rule=DOC.id,
-                severity="warning",
+                severity=DOC.severity,
                 message=(
                     f"{bucket} carries data between compute steps: written by {', '.join(writers)}, "
                     f"read by {', '.join(r for r in readers if r not in writers)}"

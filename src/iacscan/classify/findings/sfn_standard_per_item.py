@@ -63,7 +63,7 @@ def check(data: RuleInput) -> list[Finding]:
         findings.append(
             Finding(
                 rule=DOC.id,
-                severity="warning",
+                severity=DOC.severity,
                 message=(
                     f"{node.id} is a STANDARD workflow{' (the default)' if default else ''} with "
                     f"{' and '.join(reasons)}: every iteration is billed per state transition"

@@ -46,7 +46,7 @@ def check(data: RuleInput) -> list[Finding]:
             findings.append(
                 Finding(
                     rule=DOC.id,
-                    severity="note",
+                    severity=DOC.severity,
                     message=f"{node.id} ({expr}) starts {', '.join(targets)} every minute, all day",
                     resources=(node.id, *targets),
                     file=node.file,

@@ -23,11 +23,8 @@ from iacscan.topology.extractors.iam import link_action
 
 ID = "step-functions"
 
-_ACTION_ALIASES = {
-    "lambda:invoke": "lambda:invokefunction",
-    "states:startexecution": "states:startexecution",
-    "ecs:runtask": "ecs:runtask",
-}
+# Step Functions' names for actions whose IAM name differs (the rest are the same).
+_ACTION_ALIASES = {"lambda:invoke": "lambda:invokefunction"}
 _SUBST = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 # The same bound as load.cfn.Limits.max_definition_size (the SAM loader's DefinitionUri files).
 MAX_DEFINITION = 2 * 1024 * 1024
