@@ -325,4 +325,6 @@ class CostComparison:
     break_even_events_per_month: float | None
     cheaper_below: Literal["before", "after"] | None  # which side is cheaper below break-even
     summary: tuple[str, ...]
-    curve: tuple[CostPoint, ...]
+    curve: tuple[CostPoint, ...]  # sampled from 0 to 10 times the profile's load
+    # Linear samples from 0 to twice the break-even load, when there is one: where the lines cross.
+    zoom: tuple[CostPoint, ...] = ()

@@ -25,15 +25,7 @@ def _events(value: float) -> str:
 
 
 def compare(before: Pricing, after: Pricing) -> CostComparison:
-    curve = tuple(
-        CostPoint(
-            scale=s,
-            events_per_month=max(before.events_per_month(s), after.events_per_month(s)),
-            before=before.monthly(s),
-            after=after.monthly(s),
-        )
-        for s in SCALES
-    )
+    curve = tuple(_point(before, after, s) for s in SCALES)
     at = next(p for p in curve if p.scale == 1.0)
     saving = (at.before - at.after) / at.before * 100 if at.before > 0 else None
     crossing: float | None = None
@@ -72,6 +64,9 @@ def compare(before: Pricing, after: Pricing) -> CostComparison:
             f"No break-even between {SCALES[1]:g} and {SCALES[-1]:g} times the profile's load: "
             f"the {cheaper} side is cheaper throughout."
         )
+    zoom: tuple[CostPoint, ...] = ()
+    if crossing is not None:
+        zoom = tuple(_point(before, after, crossing * 2 * i / 8) for i in range(9))
     return CostComparison(
         before_monthly=at.before,
         after_monthly=at.after,
@@ -81,4 +76,14 @@ def compare(before: Pricing, after: Pricing) -> CostComparison:
         cheaper_below=below,  # type: ignore[arg-type]
         summary=tuple(summary),
         curve=curve,
+        zoom=zoom,
+    )
+
+
+def _point(before: Pricing, after: Pricing, s: float) -> CostPoint:
+    return CostPoint(
+        scale=s,
+        events_per_month=max(before.events_per_month(s), after.events_per_month(s)),
+        before=before.monthly(s),
+        after=after.monthly(s),
     )

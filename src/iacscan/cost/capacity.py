@@ -14,35 +14,63 @@ from iacscan.model import Node, Resource
 from iacscan.resolve import Ref
 
 
-def _task_size(run: Run, stack: str, td: Resource | None, subject: str) -> tuple[float, float, bool]:
+def _task_size(
+    run: Run, stack: str, td: Resource | None, subject: str
+) -> tuple[float, float, bool]:
     """(vCPU, GB, arm64) of a task definition; task-level Cpu/Memory, else the containers' sum."""
     cpu = cpu_units(run.facts.value(stack, td, "Cpu") if td else None)
     mem = memory_mib(run.facts.value(stack, td, "Memory") if td else None)
     if td is not None and (cpu is None or mem is None):
         containers = run.facts.value(stack, td, "ContainerDefinitions")
         if isinstance(containers, list):
-            cpu = cpu or sum(float(c.get("Cpu") or 0) for c in containers if isinstance(c, Mapping)) or None
-            mem = mem or sum(
-                float(c.get("Memory") or c.get("MemoryReservation") or 0)
-                for c in containers
-                if isinstance(c, Mapping)
-            ) or None
+            cpu = (
+                cpu
+                or sum(float(c.get("Cpu") or 0) for c in containers if isinstance(c, Mapping))
+                or None
+            )
+            mem = (
+                mem
+                or sum(
+                    float(c.get("Memory") or c.get("MemoryReservation") or 0)
+                    for c in containers
+                    if isinstance(c, Mapping)
+                )
+                or None
+            )
     if cpu is None:
         cpu = 256.0
-        run.ledger.assume(subject, "task vCPU", 0.25, "default: Cpu not readable, Fargate's smallest", True)
+        run.ledger.assume(
+            subject, "task vCPU", 0.25, "default: Cpu not readable, Fargate's smallest", True
+        )
     if mem is None:
         mem = 512.0
-        run.ledger.assume(subject, "task memory GB", 0.5, "default: Memory not readable, Fargate's smallest", True)
+        run.ledger.assume(
+            subject, "task memory GB", 0.5, "default: Memory not readable, Fargate's smallest", True
+        )
     platform = run.facts.text(stack, td, "RuntimePlatform", "CpuArchitecture") if td else None
     return cpu / 1024.0, mem / 1024.0, (platform or "").upper() == "ARM64"
 
 
-def _fargate(run: Run, subject: str, tasks_running: float, size: tuple[float, float, bool], what: str) -> None:
+def _fargate(
+    run: Run, subject: str, tasks_running: float, size: tuple[float, float, bool], what: str
+) -> None:
     vcpu, gb, arm = size
     arch = "arm64" if arm else "x86_64"
     hours = tasks_running * HOURS_PER_MONTH
-    run.add(subject, f"Fargate vCPU-hours ({what}, {vcpu:g} vCPU)", 0.0, f"fargate.vcpu_hour.{arch}", per_month=hours * vcpu)
-    run.add(subject, f"Fargate GB-hours ({what}, {gb:g} GB)", 0.0, f"fargate.gb_hour.{arch}", per_month=hours * gb)
+    run.add(
+        subject,
+        f"Fargate vCPU-hours ({what}, {vcpu:g} vCPU)",
+        0.0,
+        f"fargate.vcpu_hour.{arch}",
+        per_month=hours * vcpu,
+    )
+    run.add(
+        subject,
+        f"Fargate GB-hours ({what}, {gb:g} GB)",
+        0.0,
+        f"fargate.gb_hour.{arch}",
+        per_month=hours * gb,
+    )
 
 
 def task_definition(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
@@ -53,7 +81,9 @@ def task_definition(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]
     rate = rates.node.get(n.id, 0.0)
     launch = str(n.properties.get("launch_type") or "FARGATE").upper()
     if launch != "FARGATE":
-        run.ledger.warn(f"{n.id}: tasks started on {launch} capacity are priced on its instances only")
+        run.ledger.warn(
+            f"{n.id}: tasks started on {launch} capacity are priced on its instances only"
+        )
         return
     _fargate(run, n.id, rate * seconds, size, f"{seconds:g} s per start")
 
@@ -114,8 +144,16 @@ def _instance_price(run: Run, itype: str | None, subject: str) -> tuple[str | No
 
 def _asg_instance_type(run: Run, n: Node, res: Resource | None) -> str | None:
     f = run.facts
-    for path in (("LaunchTemplate", "LaunchTemplateId"), ("LaunchTemplate", "LaunchTemplateName"),
-                 ("MixedInstancesPolicy", "LaunchTemplate", "LaunchTemplateSpecification", "LaunchTemplateId")):
+    for path in (
+        ("LaunchTemplate", "LaunchTemplateId"),
+        ("LaunchTemplate", "LaunchTemplateName"),
+        (
+            "MixedInstancesPolicy",
+            "LaunchTemplate",
+            "LaunchTemplateSpecification",
+            "LaunchTemplateId",
+        ),
+    ):
         for ref in f.refs(n.stack, res, *path):
             lt = f.resource_at(ref)
             itype = f.text(ref.stack, lt, "LaunchTemplateData", "InstanceType")
@@ -177,7 +215,16 @@ def auto_scaling_group(run: Run, n: Node, rates: Rates, counts: Mapping[str, Cou
         for s in services:
             tasks, td, stack = service_tasks(run, s, rates)
             t_vcpu, t_gb, _ = _task_size(run, stack, td, s.id)
-            per_instance = max(1, min(int(vcpu // t_vcpu) if t_vcpu else 1, int(mem // t_gb) if t_gb else 1))
+            per_instance = max(
+                1, min(int(vcpu // t_vcpu) if t_vcpu else 1, int(mem // t_gb) if t_gb else 1)
+            )
+            run.ledger.assume(
+                n.id,
+                f"tasks of {s.id} per instance",
+                float(per_instance),
+                "default: the instance's vCPUs and memory over the task's, all of it for tasks",
+                True,
+            )
             needed += tasks / per_instance
         for t in f.templates.values():
             for r in t.resources.values():
@@ -185,7 +232,16 @@ def auto_scaling_group(run: Run, n: Node, rates: Rates, counts: Mapping[str, Cou
                     (x.stack, x.logical_id) == (n.stack, logical_id(n))
                     for x in f.refs(t.stack, r, "AutoScalingGroupProvider", "AutoScalingGroupArn")
                 ):
-                    target = f.number(t.stack, r, "AutoScalingGroupProvider", "ManagedScaling", "TargetCapacity") or 100.0
+                    target = (
+                        f.number(
+                            t.stack,
+                            r,
+                            "AutoScalingGroupProvider",
+                            "ManagedScaling",
+                            "TargetCapacity",
+                        )
+                        or 100.0
+                    )
         instances = max(low, float(math.ceil(math.ceil(needed - 1e-9) / (target / 100.0) - 1e-9)))
         if high is not None and instances > high:
             run.ledger.warn(
@@ -193,21 +249,39 @@ def auto_scaling_group(run: Run, n: Node, rates: Rates, counts: Mapping[str, Cou
                 "at what the load needs"
             )
     else:
-        instances = run.template_or_default(n.id, "instances", instances or None, 1.0, "MinSize unknown: 1 instance")
+        instances = run.template_or_default(
+            n.id, "instances", instances or None, 1.0, "MinSize unknown: 1 instance"
+        )
     itype = key.removeprefix("ec2.")
-    run.add(n.id, f"instance-hours ({instances:g} x {itype})", 0.0, key, per_month=instances * HOURS_PER_MONTH)
+    run.add(
+        n.id,
+        f"instance-hours ({instances:g} x {itype})",
+        0.0,
+        key,
+        per_month=instances * HOURS_PER_MONTH,
+    )
 
 
 def instance(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
     res = run.facts.resource(n)
-    key, _, _ = _instance_price(run, run.facts.text(n.stack, res, "InstanceType") or "m1.small", n.id)
+    key, _, _ = _instance_price(
+        run, run.facts.text(n.stack, res, "InstanceType") or "m1.small", n.id
+    )
     if key:
-        run.add(n.id, f"instance-hours ({key.removeprefix('ec2.')})", 0.0, key, per_month=HOURS_PER_MONTH)
+        run.add(
+            n.id,
+            f"instance-hours ({key.removeprefix('ec2.')})",
+            0.0,
+            key,
+            per_month=HOURS_PER_MONTH,
+        )
 
 
 def nat_gateway(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
     run.add(n.id, "NAT gateway-hours", 0.0, "nat.hour", per_month=HOURS_PER_MONTH)
-    run.add(n.id, "GB processed", 0.0, "nat.gb", per_month=run.fact(n.id, "gb_per_month") * run.scale)
+    run.add(
+        n.id, "GB processed", 0.0, "nat.gb", per_month=run.fact(n.id, "gb_per_month") * run.scale
+    )
 
 
 def load_balancer(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
@@ -218,10 +292,18 @@ def load_balancer(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) 
         run.ledger.warn(f"{n.id}: gateway load balancers are not priced")
         return
     rate = rates.node.get(n.id, 0.0)
-    run.ledger.assume(n.id, "capacity units", f"new connections/s / {per:g}", "default: one request per connection", True)
+    run.ledger.assume(
+        n.id,
+        "capacity units",
+        f"new connections/s / {per:g}",
+        "default: one request per connection",
+        True,
+    )
     run.add(n.id, f"{prefix.upper()}-hours", 0.0, f"{prefix}.hour", per_month=HOURS_PER_MONTH)
     unit = "nlcu_hour" if prefix == "nlb" else "lcu_hour"
-    run.add(n.id, "capacity unit-hours", 0.0, f"{prefix}.{unit}", per_month=rate / per * HOURS_PER_MONTH)
+    run.add(
+        n.id, "capacity unit-hours", 0.0, f"{prefix}.{unit}", per_month=rate / per * HOURS_PER_MONTH
+    )
 
 
 def db_instance(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
@@ -235,9 +317,22 @@ def db_instance(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) ->
     if klass == "db.serverless":
         acu = 0.5
         for ref in f.refs(n.stack, res, "DBClusterIdentifier"):
-            acu = f.number(ref.stack, f.resource_at(ref), "ServerlessV2ScalingConfiguration", "MinCapacity") or acu
-        run.add(n.id, f"ACU-hours (minimum {acu:g} ACU)", 0.0, "aurora.serverless_v2.acu_hour", per_month=acu * HOURS_PER_MONTH)
-        run.ledger.assume(n.id, "ACUs", acu, "template: the cluster's MinCapacity (load not modelled)", False)
+            acu = (
+                f.number(
+                    ref.stack, f.resource_at(ref), "ServerlessV2ScalingConfiguration", "MinCapacity"
+                )
+                or acu
+            )
+        run.add(
+            n.id,
+            f"ACU-hours (minimum {acu:g} ACU)",
+            0.0,
+            "aurora.serverless_v2.acu_hour",
+            per_month=acu * HOURS_PER_MONTH,
+        )
+        run.ledger.assume(
+            n.id, "ACUs", acu, "template: the cluster's MinCapacity (load not modelled)", False
+        )
         return
     family = "aurora" if engine.startswith("aurora") else "rds"
     key = f"{family}.{klass}"
@@ -246,7 +341,9 @@ def db_instance(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) ->
         return
     multi = f.value(n.stack, res, "MultiAZ") in (True, "true", "True")
     count = 2.0 if multi and family == "rds" else 1.0
-    run.add(n.id, f"instance-hours ({count:g} x {klass})", 0.0, key, per_month=count * HOURS_PER_MONTH)
+    run.add(
+        n.id, f"instance-hours ({count:g} x {klass})", 0.0, key, per_month=count * HOURS_PER_MONTH
+    )
 
 
 CAPACITY = {

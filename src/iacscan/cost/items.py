@@ -20,7 +20,10 @@ def _in(rates: Rates, node: str) -> float:
 def lambda_function(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
     res = run.facts.resource(n)
     memory = run.template_or_default(
-        n.id, "memory_mb", run.facts.number(n.stack, res, "MemorySize"), 128.0,
+        n.id,
+        "memory_mb",
+        run.facts.number(n.stack, res, "MemorySize"),
+        128.0,
         "MemorySize absent: CloudFormation's default 128 MB",
     )
     arch = run.facts.value(n.stack, res, "Architectures")
@@ -88,12 +91,30 @@ def bucket(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None
     for e in run.facts.topology.edges:
         label = edge_label(e.source, e.kind, e.target)
         if e.target == n.id and e.kind == "writes":
-            run.add(label, "PUT requests", rates.edge.get((e.source, e.target, e.kind), 0.0), "s3.put", edge=True)
+            run.add(
+                label,
+                "PUT requests",
+                rates.edge.get((e.source, e.target, e.kind), 0.0),
+                "s3.put",
+                edge=True,
+            )
         elif e.source == n.id and e.kind == "reads":
-            run.add(label, "GET requests", rates.reads.get((e.source, e.target, e.kind), 0.0), "s3.get", edge=True)
+            run.add(
+                label,
+                "GET requests",
+                rates.reads.get((e.source, e.target, e.kind), 0.0),
+                "s3.get",
+                edge=True,
+            )
         elif e.source == n.id and e.kind == "triggers":
             # a notification's target reads the new object once
-            run.add(label, "GET requests", rates.edge.get((e.source, e.target, e.kind), 0.0), "s3.get", edge=True)
+            run.add(
+                label,
+                "GET requests",
+                rates.edge.get((e.source, e.target, e.kind), 0.0),
+                "s3.get",
+                edge=True,
+            )
     storage = run.fact(n.id, "storage_gb")
     if storage:
         run.add(n.id, "storage GB-month", 0.0, "s3.storage_gb_month", per_month=storage)
@@ -104,7 +125,13 @@ def topic(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
     for e in run.facts.topology.edges:
         if e.source == n.id and e.kind == "triggers" and e.target.startswith("ext:http"):
             label = edge_label(e.source, e.kind, e.target)
-            run.add(label, "HTTP/S deliveries", rates.edge.get((e.source, e.target, e.kind), 0.0), "sns.http_delivery", edge=True)
+            run.add(
+                label,
+                "HTTP/S deliveries",
+                rates.edge.get((e.source, e.target, e.kind), 0.0),
+                "sns.http_delivery",
+                edge=True,
+            )
 
 
 def queue(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
@@ -133,11 +160,19 @@ def stream(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None
     kb = run.fact(n.id, "item_kb")
     rate = _in(rates, n.id)
     if mode.upper() == "ON_DEMAND":
-        run.add(n.id, "stream-hours (on-demand)", 0.0, "kinesis.on_demand.stream_hour", per_month=730.0)
+        run.add(
+            n.id, "stream-hours (on-demand)", 0.0, "kinesis.on_demand.stream_hour", per_month=730.0
+        )
         run.add(n.id, "GB written", rate * kb / (1024 * 1024), "kinesis.on_demand.gb_in")
         return
     shards = run.facts.number(n.stack, res, "ShardCount") or 1.0
-    run.add(n.id, f"shard-hours ({shards:g} shards)", 0.0, "kinesis.shard_hour", per_month=730.0 * shards)
+    run.add(
+        n.id,
+        f"shard-hours ({shards:g} shards)",
+        0.0,
+        "kinesis.shard_hour",
+        per_month=730.0 * shards,
+    )
     run.add(n.id, "PUT payload units", rate * math.ceil(kb / 25), "kinesis.put_payload_unit")
 
 
@@ -148,15 +183,39 @@ def table(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
     writes = _in(rates, n.id)
     reads = sum(v for (s, _, _), v in rates.reads.items() if s == n.id)
     if mode == "PAY_PER_REQUEST":
-        run.add(n.id, "write request units", writes * math.ceil(kb), "dynamodb.on_demand.write_request_unit")
-        run.add(n.id, "read request units", reads * math.ceil(kb / 4), "dynamodb.on_demand.read_request_unit")
+        run.add(
+            n.id,
+            "write request units",
+            writes * math.ceil(kb),
+            "dynamodb.on_demand.write_request_unit",
+        )
+        run.add(
+            n.id,
+            "read request units",
+            reads * math.ceil(kb / 4),
+            "dynamodb.on_demand.read_request_unit",
+        )
         return
     wcu = run.facts.number(n.stack, res, "ProvisionedThroughput", "WriteCapacityUnits") or 0.0
     rcu = run.facts.number(n.stack, res, "ProvisionedThroughput", "ReadCapacityUnits") or 0.0
-    run.add(n.id, f"WCU-hours ({wcu:g} WCU)", 0.0, "dynamodb.provisioned.wcu_hour", per_month=730.0 * wcu)
-    run.add(n.id, f"RCU-hours ({rcu:g} RCU)", 0.0, "dynamodb.provisioned.rcu_hour", per_month=730.0 * rcu)
+    run.add(
+        n.id,
+        f"WCU-hours ({wcu:g} WCU)",
+        0.0,
+        "dynamodb.provisioned.wcu_hour",
+        per_month=730.0 * wcu,
+    )
+    run.add(
+        n.id,
+        f"RCU-hours ({rcu:g} RCU)",
+        0.0,
+        "dynamodb.provisioned.rcu_hour",
+        per_month=730.0 * rcu,
+    )
     if writes > wcu or reads / 2 > rcu:
-        run.ledger.warn(f"{n.id}: the load needs more capacity than provisioned ({wcu:g} WCU, {rcu:g} RCU)")
+        run.ledger.warn(
+            f"{n.id}: the load needs more capacity than provisioned ({wcu:g} WCU, {rcu:g} RCU)"
+        )
 
 
 def rest_api(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:

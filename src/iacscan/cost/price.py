@@ -86,12 +86,17 @@ class Pricing:
         at_load = self.run(1.0)
         idle = self.run(0.0)
         known = set(self.facts.nodes) | set(elsewhere)
-        for name in sorted(self.usage.names() - known):
-            self.ledger.warn(f"the usage profile names {name}, which is not in this system")
+        missing = sorted(self.usage.names() - known)
+        if missing:
+            self.ledger.warn(
+                f"the usage profile names nodes not in this system: {', '.join(missing)}"
+            )
         events = self.events_per_month(1.0)
         monthly = at_load.total()
         load = tuple(
-            (name, float(f.value)) for name, f in sorted(self.usage.rates.items()) if name in self.facts.nodes
+            (name, float(f.value))
+            for name, f in sorted(self.usage.rates.items())
+            if name in self.facts.nodes
         )
         return CostReport(
             region=self.table.region,
@@ -102,7 +107,9 @@ class Pricing:
             monthly=monthly,
             per_million_events=monthly / events * 1e6 if events > 0 else None,
             items=tuple(sorted(merge_idle(at_load.items, idle.items), key=lambda i: -i.monthly)),
-            assumptions=tuple(sorted(self.ledger.assumptions.values(), key=lambda a: (a.subject, a.what))),
+            assumptions=tuple(
+                sorted(self.ledger.assumptions.values(), key=lambda a: (a.subject, a.what))
+            ),
             warnings=tuple(self.ledger.warnings),
         )
 

@@ -74,7 +74,9 @@ def _base(run: Run, ingress: Sequence[str]) -> dict[str, float]:
     return base
 
 
-def _multiplier(run: Run, e: Edge, sources: Mapping[str, Node], counts: Mapping[str, Count]) -> float:
+def _multiplier(
+    run: Run, e: Edge, sources: Mapping[str, Node], counts: Mapping[str, Count]
+) -> float:
     fact = run.usage.edges.get((e.source, e.target))
     label = edge_label(e.source, e.kind, e.target)
     if fact is not None:
@@ -89,9 +91,17 @@ def _multiplier(run: Run, e: Edge, sources: Mapping[str, Node], counts: Mapping[
             label, "per execution", 1.0, "default: the definition names no task for it", True
         )
         return 1.0
-    if src is not None and (src.type in _FAN_TYPES or src.role in ("ingress", "router")):
+    if (
+        src is not None
+        and (src.type in _FAN_TYPES or src.type in _BATCHED or src.role in ("ingress", "router"))
+        and not (
+            src.type in _BATCHED
+            and "Lambda" in (sources[e.target].type if e.target in sources else "")
+        )
+    ):
         return 1.0
-    if src is not None and src.type in _BATCHED:
+    target = sources.get(e.target)
+    if src is not None and src.type in _BATCHED and target is not None and "Lambda" in target.type:
         run.ledger.assume(
             label, "invocations per message", 1.0, "default: batch size 1 (an upper bound)", True
         )
@@ -109,7 +119,11 @@ def propagate(run: Run, ingress: Sequence[str], counts: Mapping[str, Count]) -> 
         e
         for e in edges
         if e.kind != "reads"
-        or (nodes.get(e.source) is not None and nodes[e.source].role == "channel" and e.target not in started)
+        or (
+            nodes.get(e.source) is not None
+            and nodes[e.source].role == "channel"
+            and e.target not in started
+        )
     ]
     rates = Rates()
     base = _base(run, ingress)
@@ -146,6 +160,8 @@ def propagate(run: Run, ingress: Sequence[str], counts: Mapping[str, Count]) -> 
                 run.ledger.assume(label, "reads per run", per, fact.where, False)
             else:
                 per = 1.0
-                run.ledger.assume(label, "reads per run", per, "default: one read per run of the reader", True)
+                run.ledger.assume(
+                    label, "reads per run", per, "default: one read per run of the reader", True
+                )
             rates.reads[key(e)] = rates.node.get(e.target, 0.0) * per
     return rates

@@ -109,7 +109,9 @@ def _level(
             config = processor.get("ProcessorConfig")
             config = config if isinstance(config, Mapping) else {}
             distributed = str(config.get("Mode", "")).upper() == "DISTRIBUTED"
-            child_express = distributed and str(config.get("ExecutionType", "")).upper() == "EXPRESS"
+            child_express = (
+                distributed and str(config.get("ExecutionType", "")).upper() == "EXPRESS"
+            )
             if child_express:
                 out.express_children += n * per
             for key in ("ItemReader", "ResultWriter"):
@@ -144,4 +146,3 @@ def _level(
                             depth + 1,
                             express,
                         )
-

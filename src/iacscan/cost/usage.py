@@ -41,7 +41,10 @@ DEFAULTS: Mapping[str, tuple[float, str]] = {
     "express_memory_mb": (64.0, "an Express execution uses one 64 MB block (give memory_mb)"),
     "map_items": (10.0, "a Map state iterates over 10 items (give map_items)"),
     "loop_iterations": (1.0, "a loop in a workflow runs once per execution (give loop_iterations)"),
-    "run_seconds": (60.0, "a task started per event runs 60 s, Fargate's minimum (give run_seconds)"),
+    "run_seconds": (
+        60.0,
+        "a task started per event runs 60 s, Fargate's minimum (give run_seconds)",
+    ),
     "seconds_per_event": (1.0, "one event keeps a task busy for 1 s (give seconds_per_event)"),
     "events_per_task": (1.0, "a task handles one event at a time (give events_per_task)"),
     "target_utilisation": (0.7, "autoscaling keeps tasks 70% busy (give target_utilisation)"),
@@ -109,9 +112,7 @@ def parse_rate_flags(flags: Sequence[str], usage: Usage) -> None:
     for flag in flags:
         node, sep, rate = flag.partition("=")
         if not sep or not node.strip():
-            raise UsageError(
-                f"--rate {flag}: expected NODE=RATE", "e.g. --rate StartRule=2000/s"
-            )
+            raise UsageError(f"--rate {flag}: expected NODE=RATE", "e.g. --rate StartRule=2000/s")
         try:
             usage.rates[node.strip()] = Fact(parse_rate(rate), f"--rate {flag}")
         except ValueError as err:
@@ -186,7 +187,9 @@ def parse_usage(data: object, origin: str, lines: Mapping[tuple[str, ...], int])
         raise fail("rates: must map node ids to rates", "rates")
     for node, rate in rates.items():
         try:
-            usage.rates[str(node)] = Fact(parse_rate(str(rate)), f"usage file {at('rates', str(node))}")
+            usage.rates[str(node)] = Fact(
+                parse_rate(str(rate)), f"usage file {at('rates', str(node))}"
+            )
         except ValueError as err:
             raise fail(f"rates.{node}: {err}", "rates", str(node)) from None
     resources = data.get("resources") or {}
@@ -197,13 +200,13 @@ def parse_usage(data: object, origin: str, lines: Mapping[tuple[str, ...], int])
             raise fail(f"resources.{node}: must be a mapping of facts", "resources", str(node))
         parsed: dict[str, Fact] = {}
         for name, value in facts.items():
-            key = ("resources", str(node), str(name))
+            fkey = ("resources", str(node), str(name))
             if name not in FIELDS:
                 raise fail(
                     f"resources.{node}.{name}: unknown fact (known: {', '.join(sorted(FIELDS))})",
-                    *key,
+                    *fkey,
                 )
-            where = f"{origin}:{lines.get(key)}" if lines.get(key) else origin
+            where = f"{origin}:{lines.get(fkey)}" if lines.get(fkey) else origin
             if name == "map_items" and isinstance(value, Mapping):
                 parsed[name] = Fact(
                     {str(k): _number(v, where, f"map_items.{k}") for k, v in value.items()},
