@@ -123,3 +123,28 @@ def load_table(path: str | None, region: str | None = None) -> PriceTable:
             f"cannot read --prices {path}: {err.strerror or err}", "check the path", file=path
         ) from None
     return parse_table(_load_yaml(text, path), path)
+
+
+def shipped_rows(region: str = DEFAULT_REGION) -> dict[str, Any]:
+    """The shipped table as decoded data (the base ``prices refresh`` starts from)."""
+    shipped(region)  # validates it
+    ref = resources.files("iacscan.cost").joinpath("data", f"prices-{region}.yaml")
+    data = _load_yaml(ref.read_text("utf-8"), ref.name)
+    return dict(data)
+
+
+def dump_table(data: Mapping[str, Any]) -> str:
+    """A table as YAML, one row per line, in the shipped table's layout."""
+    import json
+
+    lines = [
+        "# iacscan price table (docs/cost.md), written by `iacscan prices refresh`.",
+        f"region: {data['region']}",
+        "currency: USD",
+        "rows:",
+    ]
+    for key in sorted(data["rows"]):
+        row = data["rows"][key]
+        fields = ", ".join(f"{k}: {json.dumps(v)}" for k, v in row.items())
+        lines.append(f"  {key}: {{{fields}}}")
+    return "\n".join(lines) + "\n"
