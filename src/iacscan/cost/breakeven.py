@@ -9,6 +9,8 @@ it is the load where the cheaper side changes, to 0.1%.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from iacscan.cost.price import Pricing
 from iacscan.model import CostComparison, CostPoint
 
@@ -29,7 +31,7 @@ def compare(before: Pricing, after: Pricing) -> CostComparison:
     at = next(p for p in curve if p.scale == 1.0)
     saving = (at.before - at.after) / at.before * 100 if at.before > 0 else None
     crossing: float | None = None
-    below: str | None = None
+    below: Literal["before", "after"] | None = None
     for lo, hi in zip(curve, curve[1:], strict=False):
         d_lo, d_hi = lo.before - lo.after, hi.before - hi.after
         if (d_lo < 0 < d_hi) or (d_lo > 0 > d_hi):
@@ -73,7 +75,7 @@ def compare(before: Pricing, after: Pricing) -> CostComparison:
         saving_percent=saving,
         break_even_scale=crossing,
         break_even_events_per_month=events,
-        cheaper_below=below,  # type: ignore[arg-type]
+        cheaper_below=below,
         summary=tuple(summary),
         curve=curve,
         zoom=zoom,

@@ -19,14 +19,32 @@ def logical_id(node: Node) -> str:
 class Facts:
     """Templates and topology together: node -> resource, resolved values, references."""
 
-    def __init__(self, topology: Topology, templates: Sequence[Template]) -> None:
+    def __init__(
+        self, topology: Topology, templates: Sequence[Template], idle: Sequence[str] = ()
+    ) -> None:
         self.topology = topology
         self.templates: dict[str, Template] = {t.stack: t for t in templates}
         self.scope = Scope(self.templates)
         self.nodes: dict[str, Node] = {n.id: n for n in topology.nodes}
+        for node_id in idle:  # idle costs that are not topology nodes (NAT gateways...)
+            if node_id not in self.nodes:
+                extra = self._idle_node(node_id)
+                if extra is not None:
+                    self.nodes[node_id] = extra
         self._by_key: dict[tuple[str, str], str] = {
-            (n.stack, logical_id(n)): n.id for n in topology.nodes
+            (n.stack, logical_id(n)): n.id for n in self.nodes.values()
         }
+
+    def _idle_node(self, node_id: str) -> Node | None:
+        stack, _, lid = node_id.rpartition("/")
+        candidates = [self.templates[stack]] if stack in self.templates else []
+        if not stack:
+            candidates = [t for t in self.templates.values() if lid in t.resources]
+        for t in candidates[:1]:
+            res = t.resources.get(lid)
+            if res is not None:
+                return Node(node_id, res.type, "capacity", t.stack, t.file, res.line)
+        return None
 
     def resource(self, node: Node) -> Resource | None:
         t = self.templates.get(node.stack)

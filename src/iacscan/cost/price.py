@@ -25,7 +25,8 @@ class Pricing:
         self, analysis: Analysis, templates: Sequence[Template], usage: Usage, table: PriceTable
     ) -> None:
         self.analysis = analysis
-        self.facts = Facts(analysis.topology, templates)
+        idle = [i.node for i in analysis.verdict.idle_costs]
+        self.facts = Facts(analysis.topology, templates, idle)
         self.usage = usage
         self.table = table
         self.ledger = Ledger()
