@@ -211,7 +211,8 @@ def _render_diff(run: Run, d: Any) -> str:
     if run.quiet:
         from iacscan.render.escape import clean
 
-        return "\n".join(clean(sentence) for sentence in d.summary)
+        cost = tuple(d.cost.summary) if d.cost is not None else ()
+        return "\n".join(clean(sentence) for sentence in (*d.summary, *cost))
     from iacscan.render.text import render_diff_text
 
     return render_diff_text(d, color=run.color)
