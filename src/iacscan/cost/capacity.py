@@ -346,7 +346,42 @@ def db_instance(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) ->
     )
 
 
+def vpc_endpoint(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
+    res = run.facts.resource(n)
+    kind = (run.facts.text(n.stack, res, "VpcEndpointType") or "Gateway").lower()
+    if kind == "gateway":
+        return  # gateway endpoints (S3, DynamoDB) are free
+    subnets = run.facts.value(n.stack, res, "SubnetIds")
+    azs = float(len(subnets)) if isinstance(subnets, list) and subnets else 1.0
+    if not isinstance(subnets, list) or not subnets:
+        run.ledger.assume(n.id, "availability zones", 1.0, "default: SubnetIds not readable", True)
+    run.add(
+        n.id,
+        f"endpoint-AZ-hours ({azs:g} AZ)",
+        0.0,
+        "vpce.interface.hour",
+        per_month=azs * HOURS_PER_MONTH,
+    )
+
+
+def public_ip(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
+    run.add(n.id, "public IPv4 address-hours", 0.0, "ipv4.public.hour", per_month=HOURS_PER_MONTH)
+
+
+def api_stage(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
+    res = run.facts.resource(n)
+    if run.facts.value(n.stack, res, "CacheClusterEnabled") not in (True, "true", "True"):
+        return
+    size = run.facts.text(n.stack, res, "CacheClusterSize") or "0.5"
+    run.add(
+        n.id, f"cache-hours ({size} GB)", 0.0, f"apigateway.cache.{size}", per_month=HOURS_PER_MONTH
+    )
+
+
 CAPACITY = {
+    "AWS::EC2::VPCEndpoint": vpc_endpoint,
+    "AWS::EC2::EIP": public_ip,
+    "AWS::ApiGateway::Stage": api_stage,
     "AWS::ECS::TaskDefinition": task_definition,
     "AWS::ECS::Service": service,
     "AWS::AutoScaling::AutoScalingGroup": auto_scaling_group,

@@ -66,6 +66,8 @@ class Pricing:
         run = Run(self.facts, self.usage, self.table, self.ledger, scale)
         rates = propagate(run, self.analysis.boundary.ingress, self.counts)
         for n in sorted(self.facts.nodes.values(), key=lambda n: n.id):
+            if n.role == "external":
+                continue  # outside the system: not priced here (an S3 event to the default bus...)
             pricer = PRICERS.get(n.type) or CAPACITY.get(n.type)
             if pricer is not None:
                 pricer(run, n, rates, self.counts)

@@ -22,7 +22,13 @@ EdgeKey = tuple[str, str, str]
 _RATE_EXPR = re.compile(r"^\s*rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)\s*$")
 _PER = {"minute": 60.0, "hour": 3600.0, "day": 86400.0}
 # Sources whose deliveries carry each message once by design (no count to assume).
-_FAN_TYPES = ("AWS::SNS::Topic", "AWS::Events::Rule", "AWS::Scheduler::Schedule", "AWS::S3::Bucket")
+_FAN_TYPES = (
+    "AWS::SNS::Topic",
+    "AWS::Events::EventBus",
+    "AWS::Events::Rule",
+    "AWS::Scheduler::Schedule",
+    "AWS::S3::Bucket",
+)
 _BATCHED = ("AWS::SQS::Queue", "AWS::Kinesis::Stream", "AWS::DynamoDB::Table")
 
 
