@@ -131,6 +131,12 @@ def test_a_scan_prices_only_when_asked_and_never_imports_the_cost_package_otherw
     (tmp_path / "iacscan-usage.yaml").write_text("rates: {StartRule: 1/h}\n")
     found = run_cli(str(tmp_path / "t.yaml"), "-f", "json")
     assert json.loads(found.stdout)["cost"]["load"][0]["node"] == "StartRule"
+    # --each reports templates separately and prices only when asked explicitly
+    each = run_cli("--each", str(tmp_path), "-f", "json")
+    assert each.returncode == 0, each.stderr
+    assert all("cost" not in r for r in json.loads(each.stdout))
+    asked = run_cli("--each", str(tmp_path), "--rate", "StartRule=1/s")
+    assert asked.returncode == 2 and "not --each" in asked.stderr
 
 
 def test_bad_cost_input_is_a_clear_error_never_a_traceback(tmp_path: Path) -> None:

@@ -99,7 +99,11 @@ def scan(
                 synth=not no_synth, use_cache=not no_cache, env_passthrough=synth_env_passthrough
             ),
             each,
-            cost_options(paths, usage, rate, prices),
+            # with --each only an explicit option prices (a usage file found beside a
+            # folder must not make --each fail)
+            cost_options(paths, usage, rate, prices)
+            if not each or usage or rate or prices
+            else None,
         )
         run.emit(_render(run, reports, each))
     except IacscanError as err:

@@ -39,6 +39,13 @@ def lambda_function(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]
     )
     pc = n.properties.get("provisioned_concurrency")
     if isinstance(pc, int) and not isinstance(pc, bool) and pc > 0:
+        run.ledger.assume(
+            n.id,
+            "duration price",
+            "on-demand",
+            "default: invocations on provisioned concurrency are cheaper (an upper bound)",
+            True,
+        )
         run.add(
             n.id,
             f"provisioned concurrency GB-seconds ({pc} x {memory:g} MB)",
@@ -58,12 +65,10 @@ def state_machine(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) 
         )
         count = Count(transitions=1.0)
     if kind == "EXPRESS":
-        res = run.facts.resource(n)
         duration = run.fact(n.id, "duration_ms", "express_duration_ms") / 1000.0
         billed = math.ceil(duration * 10 - 1e-9) / 10  # rounded up to 100 ms
         memory = run.fact(n.id, "memory_mb", "express_memory_mb")
         blocks = max(1, math.ceil(memory / 64 - 1e-9)) * 64
-        del res
         run.add(n.id, "Express requests", rate, "states.express.request")
         run.add(
             n.id,

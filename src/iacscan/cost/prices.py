@@ -3,6 +3,7 @@ with ``--prices``. Every row is dated and names its source page."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -45,7 +46,7 @@ class PriceTable:
 
 
 def _number(value: object, where: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise DefinitionError(
             f"{where}: {what} must be a number, not {value!r}",
             "see docs/cost.md for the price table's format",

@@ -80,41 +80,34 @@ def _base(run: Run, ingress: Sequence[str]) -> dict[str, float]:
     return base
 
 
-def _multiplier(
-    run: Run, e: Edge, sources: Mapping[str, Node], counts: Mapping[str, Count]
-) -> float:
+def _multiplier(run: Run, e: Edge, nodes: Mapping[str, Node], counts: Mapping[str, Count]) -> float:
+    """How many messages, calls or objects one run of the edge's source sends along it."""
     fact = run.usage.edges.get((e.source, e.target))
     label = edge_label(e.source, e.kind, e.target)
     if fact is not None:
         run.ledger.assume(label, "per invocation", float(fact.value), fact.where, False)
         return float(fact.value)
-    src = sources.get(e.source)
     count = counts.get(e.source)
-    if count is not None:
+    if count is not None:  # a state machine: how often its definition runs the task
         if e.target in count.runs:
             return count.runs[e.target]
         run.ledger.assume(
             label, "per execution", 1.0, "default: the definition names no task for it", True
         )
         return 1.0
-    if (
-        src is not None
-        and (src.type in _FAN_TYPES or src.type in _BATCHED or src.role in ("ingress", "router"))
-        and not (
-            src.type in _BATCHED
-            and "Lambda" in (sources[e.target].type if e.target in sources else "")
-        )
-    ):
-        return 1.0
-    target = sources.get(e.target)
-    if src is not None and src.type in _BATCHED and target is not None and "Lambda" in target.type:
+    src, dst = nodes.get(e.source), nodes.get(e.target)
+    if src is not None and src.type in _BATCHED and dst is not None and "Lambda" in dst.type:
         run.ledger.assume(
             label, "invocations per message", 1.0, "default: batch size 1 (an upper bound)", True
         )
         return 1.0
-    value, why = 1.0, "one message, request or object per invocation (give edges:)"
-    run.ledger.assume(label, "per invocation", value, f"default: {why}", True)
-    return value
+    if src is not None and (
+        src.type in _FAN_TYPES or src.type in _BATCHED or src.role in ("ingress", "router")
+    ):
+        return 1.0  # a delivery carries each message once
+    why = "one message, request or object per invocation (give edges:)"
+    run.ledger.assume(label, "per invocation", 1.0, f"default: {why}", True)
+    return 1.0
 
 
 def propagate(run: Run, ingress: Sequence[str], counts: Mapping[str, Count]) -> Rates:

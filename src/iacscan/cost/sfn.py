@@ -28,7 +28,6 @@ class Count:
     transitions: float = 0.0  # Standard transitions per execution
     express_children: float = 0.0  # Express child executions per execution (distributed maps)
     runs: dict[str, float] = field(default_factory=dict)  # node id -> task runs per execution
-    maps: list[str] = field(default_factory=list)  # Map state paths, in document order
     loops: bool = False
 
 
@@ -99,7 +98,6 @@ def _level(
             for node in _targets(facts, state):
                 out.runs[node] = out.runs.get(node, 0.0) + n
         elif kind == "Map":
-            out.maps.append(path)
             per = items(path, name)
             processor = state.get("ItemProcessor")
             if not isinstance(processor, Mapping):

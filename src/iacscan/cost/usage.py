@@ -8,6 +8,7 @@ lists it as an assumption.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -100,7 +101,7 @@ class Usage:
 def parse_rate(text: str) -> float:
     """Events per second; ValueError with a sentence when the text is not a rate."""
     m = _RATE.match(str(text).lower())
-    if m is None or (m.group("per") or "") not in _PER:
+    if m is None or (m.group("per") or "") not in _PER or not math.isfinite(float(m.group("n"))):
         raise ValueError(
             f"{text!r} is not a rate: write N/s, N/min, N/h, N/day or N/month (e.g. 2000/s)"
         )
@@ -134,7 +135,12 @@ def _lines(node: Any, path: tuple[str, ...], out: dict[tuple[str, ...], int]) ->
 
 
 def _number(value: object, where: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
         raise DefinitionError(
             f"{where}: {what} must be a number >= 0, not {value!r}", "see docs/cost.md"
         )
