@@ -14,9 +14,6 @@ from iacscan.cost.sfn import Count, count, load_definition
 from iacscan.cost.usage import DEFAULTS, Usage
 from iacscan.model import Analysis, CostReport, Template
 
-# Types that hold data or pass it for free, or whose cost is storage only.
-_UNPRICED_OK = {"external"}
-
 
 class Pricing:
     """One system, priced at any multiple of the profile's load."""
@@ -71,7 +68,7 @@ class Pricing:
             pricer = PRICERS.get(n.type) or CAPACITY.get(n.type)
             if pricer is not None:
                 pricer(run, n, rates, self.counts)
-            elif n.role not in _UNPRICED_OK and not n.deploy_time:
+            elif not n.deploy_time:
                 self.ledger.warn(f"{n.id}: {n.type} is not priced by iacscan (not counted)")
         return run
 
@@ -109,7 +106,12 @@ class Pricing:
             idle_monthly=idle.total(),
             monthly=monthly,
             per_million_events=monthly / events * 1e6 if events > 0 else None,
-            items=tuple(sorted(merge_idle(at_load.items, idle.items), key=lambda i: -i.monthly)),
+            items=tuple(
+                sorted(
+                    merge_idle(at_load.items, idle.items),
+                    key=lambda i: (-i.monthly, i.subject, i.price_key),
+                )
+            ),
             assumptions=tuple(
                 sorted(self.ledger.assumptions.values(), key=lambda a: (a.subject, a.what))
             ),
