@@ -81,6 +81,9 @@ def test_the_before_state_costs_what_the_posts_name_transitions_and_tier1_s3_cal
     assumed = {(a.subject, a.what) for a in report.assumptions if not a.default}
     assert ("MonitorStateMachine", "loop_iterations") in assumed
     assert ("StartRule", "rate (events/s)") in assumed
+    # the rule's events are published by someone else: said, not priced
+    defaults = {(a.subject, a.what) for a in report.assumptions if a.default}
+    assert ("StartRule", "events published") in defaults
 
 
 def test_the_cli_diff_shows_the_saving_the_break_even_and_a_chart() -> None:

@@ -394,3 +394,43 @@ def test_what_cannot_be_priced_is_said_and_a_missing_price_row_weakens_the_figur
     report = pricing.report()
     assert any("states.standard.transition" in w and "not priced" in w for w in report.warnings)
     assert {i.price_key for i in report.items} == {"lambda.request"}
+
+
+EDGE = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Site:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        Enabled: true
+        DefaultCacheBehavior: {TargetOriginId: o, ViewerProtocolPolicy: allow-all, ForwardedValues: {QueryString: false}}
+        Origins: [{Id: o, DomainName: example.com, CustomOriginConfig: {OriginProtocolPolicy: https-only}}]
+  Graph:
+    Type: AWS::AppSync::GraphQLApi
+    Properties: {Name: g, AuthenticationType: API_KEY}
+  Old:
+    Type: AWS::ElasticLoadBalancing::LoadBalancer
+    Properties:
+      AvailabilityZones: [us-east-1a]
+      Listeners: [{LoadBalancerPort: "80", InstancePort: "80", Protocol: HTTP}]
+"""
+
+
+def test_cloudfront_appsync_and_a_classic_load_balancer(tmp_path: Path) -> None:
+    report = priced(
+        tmp_path,
+        EDGE,
+        """
+        rates: {Site: 100/s, Graph: 5/s}
+        resources: {Site: {gb_per_month: 1000}, Old: {gb_per_month: 10}}
+        """,
+    )
+    got = items(report)
+    assert got[("Site", "cloudfront.https_request")] == pytest.approx(100 * MONTH * 1e-6)
+    assert got[("Site", "cloudfront.gb_out")] == pytest.approx(1000 * usd("cloudfront.gb_out"))
+    assert got[("Graph", "appsync.operation")] == pytest.approx(5 * MONTH * 4e-6)
+    assert got[("Old", "elb.classic.hour")] == pytest.approx(730 * 0.025)
+    assert got[("Old", "elb.classic.gb")] == pytest.approx(10 * 0.008)
+    # traffic scales with load; the classic load balancer's hours are the floor
+    assert report.idle_monthly == pytest.approx(730 * 0.025)

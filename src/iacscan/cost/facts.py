@@ -26,6 +26,7 @@ class Facts:
         self.templates: dict[str, Template] = {t.stack: t for t in templates}
         self.scope = Scope(self.templates)
         self.nodes: dict[str, Node] = {n.id: n for n in topology.nodes}
+        self.ingress: frozenset[str] = frozenset()  # the boundary's ingress, set by the caller
         for node_id in idle:  # idle costs that are not topology nodes (NAT gateways...)
             if node_id not in self.nodes:
                 extra = self._idle_node(node_id)

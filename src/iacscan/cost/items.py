@@ -236,6 +236,36 @@ def http_api(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> No
     run.add(n.id, "HTTP API requests", _in(rates, n.id), "apigateway.http.request")
 
 
+def distribution(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
+    run.add(n.id, "HTTPS requests", _in(rates, n.id), "cloudfront.https_request")
+    gb = run.fact(n.id, "gb_per_month")
+    run.add(n.id, "GB out", 0.0, "cloudfront.gb_out", per_month=gb * run.scale)
+
+
+def graphql_api(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
+    run.add(n.id, "queries and mutations", _in(rates, n.id), "appsync.operation")
+
+
+def classic_elb(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
+    run.add(n.id, "load balancer-hours", 0.0, "elb.classic.hour", per_month=730.0)
+    gb = run.fact(n.id, "gb_per_month")
+    run.add(n.id, "GB processed", 0.0, "elb.classic.gb", per_month=gb * run.scale)
+
+
+def rule(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
+    """Rules match and deliver for free; the events reaching them are published by someone."""
+    scheduled = run.facts.text(n.stack, run.facts.resource(n), "ScheduleExpression") is not None
+    if _in(rates, n.id) > 0 and n.id in run.facts.ingress and not scheduled:
+        run.ledger.assume(
+            n.id,
+            "events published",
+            "not priced",
+            "default: the publisher pays PutEvents ($1.00 per million custom events; AWS "
+            "service events are free)",
+            True,
+        )
+
+
 def free(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
     """Resources with no charge of their own (rules, clusters, capacity providers, URLs)."""
 
@@ -253,7 +283,10 @@ PRICERS: Mapping[str, Pricer] = {
     "AWS::DynamoDB::Table": table,
     "AWS::ApiGateway::RestApi": rest_api,
     "AWS::ApiGatewayV2::Api": http_api,
-    "AWS::Events::Rule": free,
+    "AWS::Events::Rule": rule,
+    "AWS::CloudFront::Distribution": distribution,
+    "AWS::AppSync::GraphQLApi": graphql_api,
+    "AWS::ElasticLoadBalancing::LoadBalancer": classic_elb,
     "AWS::ECS::Cluster": free,
     "AWS::ECS::CapacityProvider": free,
     "AWS::Lambda::Url": free,

@@ -24,6 +24,7 @@ class Pricing:
         self.analysis = analysis
         idle = [i.node for i in analysis.verdict.idle_costs]
         self.facts = Facts(analysis.topology, templates, idle)
+        self.facts.ingress = frozenset(analysis.boundary.ingress)
         self.usage = usage
         self.table = table
         self.ledger = Ledger()
