@@ -4,6 +4,7 @@ botocore's Stubber (no network, no credentials)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -11,7 +12,7 @@ import pytest
 import yaml
 from botocore.stub import ANY, Stubber
 
-from iacscan.cost.prices import dump_table, parse_table, shipped_rows
+from iacscan.cost.prices import dump_table, load_table, parse_table, shipped_rows
 from iacscan.errors import AwsError
 from iacscan.load.pricing import fetch_price, query_for, refresh_rows
 
@@ -106,3 +107,41 @@ def test_an_api_refusal_is_an_aws_error_with_a_hint() -> None:
         with pytest.raises(AwsError, match="refused") as err:
             refresh_rows(c, {"s3.put": shipped_rows()["rows"]["s3.put"]}, "us-east-1", "d")
     assert "pricing:GetProducts" in err.value.hint
+
+
+def test_the_prices_refresh_command_writes_a_table_the_cost_model_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import iacscan.load.pricing as pricing
+    from iacscan.cli import main
+
+    base = shipped_rows()["rows"]
+    c = client()
+    stub = Stubber(c)
+    refreshed = []
+    for key in sorted(base):  # refresh_rows asks in key order, one page per query
+        query = query_for(key)
+        if query is None:
+            continue
+        refreshed.append(key)
+        usd = f"{base[key]['usd'] * 2:.10f}"
+        stub.add_response(
+            "get_products",
+            {"PriceList": [product(f"EUW1-{query.usagetype}", usd, f"SKU-{key}")]},
+            {"ServiceCode": query.service, "Filters": ANY, "MaxResults": 100},
+        )
+    stub.activate()
+    monkeypatch.setattr(pricing, "make_pricing_client", lambda profile=None: c)
+    out = tmp_path / "eu.yaml"
+    with pytest.raises(SystemExit) as code:
+        main(["prices", "refresh", "--region", "eu-west-1", "--output", str(out)])
+    assert code.value.code == 0
+    stub.assert_no_pending_responses()
+    err = capsys.readouterr().err
+    assert "left out (no eu-west-1 price from the API)" in err and "alb.hour" in err
+    table = load_table(str(out))
+    assert table.region == "eu-west-1"
+    assert set(table.rows) == set(refreshed)  # us-east-1 figures are not passed off as eu-west-1
+    lam = table.get("lambda.request")
+    assert lam is not None and lam.usd == pytest.approx(2 * base["lambda.request"]["usd"])
+    assert "SKU-lambda.request" in lam.source

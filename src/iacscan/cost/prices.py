@@ -136,8 +136,6 @@ def shipped_rows(region: str = DEFAULT_REGION) -> dict[str, Any]:
 
 def dump_table(data: Mapping[str, Any]) -> str:
     """A table as YAML, one row per line, in the shipped table's layout."""
-    import json
-
     lines = [
         "# iacscan price table (docs/cost.md), written by `iacscan prices refresh`.",
         f"region: {data['region']}",
@@ -146,6 +144,20 @@ def dump_table(data: Mapping[str, Any]) -> str:
     ]
     for key in sorted(data["rows"]):
         row = data["rows"][key]
-        fields = ", ".join(f"{k}: {json.dumps(v)}" for k, v in row.items())
+        fields = ", ".join(f"{k}: {_yaml_scalar(v)}" for k, v in row.items())
         lines.append(f"  {key}: {{{fields}}}")
     return "\n".join(lines) + "\n"
+
+
+def _yaml_scalar(value: object) -> str:
+    """JSON for strings; floats written so that YAML 1.1 reads them back as numbers (it reads
+    ``4e-07`` as a string: without a dot, an exponent is not a float)."""
+    import json
+
+    if isinstance(value, float) and math.isfinite(value):
+        text = repr(value)
+        if "e" in text or "E" in text:
+            text = f"{value:.20f}".rstrip("0")
+            text = text + "0" if text.endswith(".") else text
+        return text
+    return json.dumps(value)
