@@ -365,6 +365,19 @@ def test_rates_and_usage_errors_name_the_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError) as err:
         load_usage(str(u))
     assert err.value.line == 2
+    u.write_text("rates: {A: 1/s}\n#" + "x" * 1024 * 1024 + "\n")
+    with pytest.raises(DefinitionError, match="over 1,048,576 bytes"):
+        load_usage(str(u))
+    # aliases that repeat a mapping are read once, not walked exponentially
+    u.write_text(
+        "resources:\n  A: &a {duration_ms: 1}\n"
+        + "".join(
+            f"  B{i}: &b{i} {{x: *{p}, y: *{p}}}\n"
+            for i, p in enumerate(["a"] + [f"b{i}" for i in range(29)])
+        )
+    )
+    with pytest.raises(DefinitionError, match="B0.x: unknown fact"):
+        load_usage(str(u))
 
 
 def test_a_price_row_without_a_date_or_source_is_refused() -> None:

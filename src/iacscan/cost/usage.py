@@ -19,6 +19,7 @@ from iacscan.errors import DefinitionError, UsageError
 
 SECONDS_PER_MONTH = 730 * 3600
 USAGE_FILE = "iacscan-usage.yaml"
+MAX_USAGE_BYTES = 1024 * 1024
 _PER = {
     "": 1.0,
     "s": 1.0,
@@ -69,7 +70,6 @@ FIELDS = frozenset(
         "storage_gb",
         "gb_per_month",
         "item_kb",
-        "reads_per_event",
         "instances",
     }
 )
@@ -123,15 +123,20 @@ def parse_rate_flags(flags: Sequence[str], usage: Usage) -> None:
 # --------------------------------------------------------------------------- the file
 
 
-def _lines(node: Any, path: tuple[str, ...], out: dict[tuple[str, ...], int]) -> None:
-    """Line of every mapping key, by its path (for errors and assumptions that name a line)."""
+def _lines(
+    node: Any, path: tuple[str, ...], out: dict[tuple[str, ...], int], seen: set[int] | None = None
+) -> None:
+    """Line of every mapping key, by its path (for errors and assumptions that name a line).
+    Each node is walked once: aliases that repeat a mapping cannot make the walk explode."""
     import yaml
 
-    if isinstance(node, yaml.MappingNode):
+    seen = set() if seen is None else seen
+    if isinstance(node, yaml.MappingNode) and id(node) not in seen and len(path) < 4:
+        seen.add(id(node))
         for key, value in node.value:
             k = (*path, str(key.value))
             out[k] = key.start_mark.line + 1
-            _lines(value, k, out)
+            _lines(value, k, out, seen)
 
 
 def _number(value: object, where: str, what: str) -> float:
@@ -152,10 +157,17 @@ def load_usage(path: str) -> Usage:
     import yaml
 
     try:
+        if Path(path).stat().st_size > MAX_USAGE_BYTES:
+            raise DefinitionError(
+                f"usage file is over {MAX_USAGE_BYTES:,} bytes",
+                "a usage profile is small",
+                file=path,
+            )
         text = Path(path).read_text("utf-8")
-    except OSError as err:
+    except (OSError, UnicodeDecodeError) as err:
+        why = getattr(err, "strerror", None) or err
         raise DefinitionError(
-            f"cannot read usage file {path}: {err.strerror or err}", "check the path", file=path
+            f"cannot read usage file {path}: {why}", "check the path", file=path
         ) from None
     try:
         data = yaml.safe_load(text)
