@@ -447,3 +447,21 @@ def test_cloudfront_appsync_and_a_classic_load_balancer(tmp_path: Path) -> None:
     assert got[("Old", "elb.classic.gb")] == pytest.approx(10 * 0.008)
     # traffic scales with load; the classic load balancer's hours are the floor
     assert report.idle_monthly == pytest.approx(730 * 0.025)
+
+
+def test_a_definition_that_shares_subtrees_is_walked_within_a_bound() -> None:
+    """A YAML alias can make 2 branches of 60 nested Parallels point at one subtree: 2**60
+    states. The count stops at asl.MAX_STATES and says that it is a lower bound."""
+    from iacscan.cost.facts import Facts
+    from iacscan.cost.sfn import count
+    from iacscan.model import Topology
+    from iacscan.topology.asl import MAX_STATES
+
+    inner: dict[str, object] = {"StartAt": "T", "States": {"T": {"Type": "Pass", "End": True}}}
+    for _ in range(60):
+        inner = {
+            "StartAt": "P",
+            "States": {"P": {"Type": "Parallel", "Branches": [inner, inner], "End": True}},
+        }
+    c = count(Facts(Topology((), ()), []), inner, lambda path, name: 1.0, 1.0)
+    assert c.truncated and c.transitions <= MAX_STATES

@@ -64,6 +64,11 @@ def state_machine(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) 
             "execution (a lower bound)"
         )
         count = Count(transitions=1.0)
+    if count.truncated:
+        run.ledger.warn(
+            f"{n.id}: its definition is too large or too deep to walk whole; its transitions "
+            "and task runs are a lower bound"
+        )
     if kind == "EXPRESS":
         duration = run.fact(n.id, "duration_ms", "express_duration_ms") / 1000.0
         billed = math.ceil(duration * 10 - 1e-9) / 10  # rounded up to 100 ms

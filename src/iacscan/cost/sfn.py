@@ -18,7 +18,7 @@ from typing import Any
 from iacscan.cost.facts import Facts
 from iacscan.model import Resource
 from iacscan.resolve import refs_in
-from iacscan.topology.asl import MAX_DEPTH, states_on_cycles
+from iacscan.topology.asl import MAX_DEPTH, MAX_STATES, states_on_cycles
 
 _SUBST = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
@@ -28,6 +28,8 @@ class Count:
     transitions: float = 0.0  # Standard transitions per execution
     express_children: float = 0.0  # Express child executions per execution (distributed maps)
     runs: dict[str, float] = field(default_factory=dict)  # node id -> task runs per execution
+    walked: int = 0  # states walked, bounded by MAX_STATES (shared subtrees count each time)
+    truncated: bool = False  # the bound or MAX_DEPTH stopped the walk: counts are a lower bound
     loops: bool = False
 
 
@@ -82,13 +84,20 @@ def _level(
     depth: int,
     express: bool,
 ) -> None:
-    if not isinstance(states, Mapping) or depth > MAX_DEPTH:
+    if not isinstance(states, Mapping):
+        return
+    if depth > MAX_DEPTH:
+        out.truncated = True
         return
     on_cycle = states_on_cycles(states)
     out.loops = out.loops or bool(on_cycle)
     for name, state in states.items():
         if not isinstance(name, str) or not isinstance(state, Mapping):
             continue
+        out.walked += 1
+        if out.walked > MAX_STATES:
+            out.truncated = True
+            return
         n = times * (loops if name in on_cycle else 1.0)
         if not express:
             out.transitions += n
