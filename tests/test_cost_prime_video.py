@@ -154,3 +154,9 @@ def test_bad_cost_input_is_a_clear_error_never_a_traceback(tmp_path: Path) -> No
     broken.write_text("rows:\n  s3.put: {usd: 1, unit: r}\n")
     q = run_cli(path, "--rate", "StartRule=1/s", "--prices", str(broken))
     assert q.returncode == 3 and "has no `source`" in q.stderr and "Traceback" not in q.stderr
+
+
+def test_a_side_against_itself_saves_nothing_and_has_no_break_even(before: Pricing) -> None:
+    c = compare(before, before)
+    assert c.saving_percent == 0 and c.break_even_scale is None
+    assert c.summary[-1] == "Both sides cost the same at every load sampled."

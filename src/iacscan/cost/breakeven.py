@@ -9,6 +9,7 @@ it is the load where the cheaper side changes, to 0.1%.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from iacscan.cost.price import Pricing
@@ -60,6 +61,8 @@ def compare(before: Pricing, after: Pricing) -> CostComparison:
             f"Break-even at {crossing:.3g} times the profile's load ({_events(events)} events/"
             f"month): below it the {below} side is cheaper."
         )
+    elif all(math.isclose(p.before, p.after, rel_tol=1e-9, abs_tol=1e-9) for p in curve):
+        summary.append("Both sides cost the same at every load sampled.")
     else:
         cheaper = "after" if at.after <= at.before else "before"
         summary.append(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from iacscan.model import Node, Resource, Template, Topology
+from iacscan.model import Edge, Node, Resource, Template, Topology
 from iacscan.resolve import Ref, Scope, Unknown, refs_in
 
 _NUMBER = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$")
@@ -25,6 +25,7 @@ class Facts:
         self.topology = topology
         self.templates: dict[str, Template] = {t.stack: t for t in templates}
         self.scope = Scope(self.templates)
+        self._values: dict[tuple[str, ...], Any] = {}
         self.nodes: dict[str, Node] = {n.id: n for n in topology.nodes}
         self.ingress: frozenset[str] = frozenset()  # the boundary's ingress, set by the caller
         for node_id in idle:  # idle costs that are not topology nodes (NAT gateways...)
@@ -35,6 +36,15 @@ class Facts:
         self._by_key: dict[tuple[str, str], str] = {
             (n.stack, logical_id(n)): n.id for n in self.nodes.values()
         }
+        self._edges: dict[str, list[Edge]] = {}
+        for e in topology.edges:
+            self._edges.setdefault(e.source, []).append(e)
+            if e.target != e.source:
+                self._edges.setdefault(e.target, []).append(e)
+
+    def edges_of(self, node_id: str) -> list[Edge]:
+        """The edges into and out of a node, in the topology's order."""
+        return self._edges.get(node_id, [])
 
     def _idle_node(self, node_id: str) -> Node | None:
         stack, _, lid = node_id.rpartition("/")
@@ -62,12 +72,18 @@ class Facts:
         """The resolved value at ``path`` of the resource's properties; None when absent."""
         if res is None:
             return None
+        memo = (stack, res.logical_id, *path)
+        if memo in self._values:  # one system is priced at many loads: resolve once
+            return self._values[memo]
         value: Any = res.properties
         for key in path:
             if not isinstance(value, Mapping):
-                return None
+                value = None
+                break
             value = value.get(key)
-        return None if value is None else self.scope.resolve(stack, value)
+        resolved = None if value is None else self.scope.resolve(stack, value)
+        self._values[memo] = resolved
+        return resolved
 
     def refs(self, stack: str, res: Resource | None, *path: str) -> Iterator[Ref]:
         value = self.value(stack, res, *path)

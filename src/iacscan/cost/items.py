@@ -98,7 +98,7 @@ def state_machine(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) 
 
 
 def bucket(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
-    for e in run.facts.topology.edges:
+    for e in run.facts.edges_of(n.id):
         label = edge_label(e.source, e.kind, e.target)
         if e.target == n.id and e.kind == "writes":
             run.add(
@@ -132,7 +132,7 @@ def bucket(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None
 
 def topic(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
     run.add(n.id, "publishes", _in(rates, n.id), "sns.publish")
-    for e in run.facts.topology.edges:
+    for e in run.facts.edges_of(n.id):
         if e.source == n.id and e.kind == "triggers" and e.target.startswith("ext:http"):
             label = edge_label(e.source, e.kind, e.target)
             run.add(
