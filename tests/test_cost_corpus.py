@@ -85,10 +85,23 @@ def test_api_gateway_vpc_link_alb_and_a_fixed_fargate_fleet() -> None:
     assert got[("", "total")] == pytest.approx(idle + load)
 
 
-def test_an_api_with_a_cache_cluster_pays_the_cache_by_the_hour() -> None:
+def test_an_api_with_a_cache_cluster_and_a_table_stream_that_invalidates_it() -> None:
     got = priced(
-        "serverless-patterns/apigw-cache-invalidation-eventbridge/template.yaml", "Api=50/s"
+        "serverless-patterns/apigw-cache-invalidation-eventbridge/template.yaml",
+        "Api=50/s",
+        "PetTable=5/s",
     )
-    assert got[("ApiProdStage", "apigateway.cache.0.5")] == pytest.approx(730 * 0.02)
-    assert got[("Api", "apigateway.rest.request")] == pytest.approx(50 * MONTH * 3.5e-6)
-    assert got[("", "idle")] == pytest.approx(730 * 0.02)
+    writes = 5 * MONTH  # table writes: each goes through the pipe, the bus and the rule
+    hand = {
+        ("ApiProdStage", "apigateway.cache.0.5"): 730 * usd("apigateway.cache.0.5"),
+        # the requests from outside, plus one cache invalidation per table write
+        ("Api", "apigateway.rest.request"): (50 * MONTH + writes) * usd("apigateway.rest.request"),
+        ("PetTable", "dynamodb.on_demand.write_request_unit"): writes
+        * usd("dynamodb.on_demand.write_request_unit"),
+        ("PetTable -triggers-> PetEventBus", "pipes.request"): writes * usd("pipes.request"),
+        ("PetEventBus", "events.custom_event"): writes * usd("events.custom_event"),
+    }
+    for key, value in hand.items():
+        assert got[key] == pytest.approx(value), key
+    assert got[("", "total")] == pytest.approx(sum(hand.values()))
+    assert got[("", "idle")] == pytest.approx(730 * usd("apigateway.cache.0.5"))

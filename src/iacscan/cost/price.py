@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from iacscan.cost.capacity import CAPACITY
-from iacscan.cost.engine import SECONDS_PER_MONTH, Ledger, Run, merge_idle
+from iacscan.cost.engine import SECONDS_PER_MONTH, Ledger, Run, edge_label, merge_idle
 from iacscan.cost.facts import Facts
 from iacscan.cost.items import PRICERS
 from iacscan.cost.prices import PriceTable
@@ -71,6 +71,11 @@ class Pricing:
                 pricer(run, n, rates, self.counts)
             elif not n.deploy_time:
                 self.ledger.warn(f"{n.id}: {n.type} is not priced by iacscan (not counted)")
+        for e in self.facts.topology.edges:  # integrations that are evidence, not nodes
+            if e.kind == "triggers" and any(v.what.startswith("AWS::Pipes::Pipe ") for v in e.via):
+                rate = rates.edge.get((e.source, e.target, e.kind), 0.0)
+                label = edge_label(e.source, e.kind, e.target)
+                run.add(label, "pipe requests", rate, "pipes.request", edge=True)
         return run
 
     def events_per_month(self, scale: float) -> float:
