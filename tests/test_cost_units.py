@@ -465,3 +465,45 @@ def test_a_definition_that_shares_subtrees_is_walked_within_a_bound() -> None:
         }
     c = count(Facts(Topology((), ()), []), inner, lambda path, name: 1.0, 1.0)
     assert c.truncated and c.transitions <= MAX_STATES
+
+
+CLUSTERS = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Cache:
+    Type: AWS::ElastiCache::ReplicationGroup
+    Properties:
+      ReplicationGroupDescription: c
+      CacheNodeType: cache.t3.small
+      Engine: redis
+      NumNodeGroups: 2
+      ReplicasPerNodeGroup: 1
+  Stream:
+    Type: AWS::MSK::Cluster
+    Properties:
+      ClusterName: k
+      KafkaVersion: "3.5.1"
+      NumberOfBrokerNodes: 3
+      BrokerNodeGroupInfo: {InstanceType: kafka.m5.large, ClientSubnets: [a, b, c]}
+  Search:
+    Type: AWS::OpenSearchService::Domain
+    Properties:
+      ClusterConfig:
+        InstanceCount: 2
+        InstanceType: t3.small.search
+        DedicatedMasterEnabled: true
+        DedicatedMasterCount: 3
+        DedicatedMasterType: m5.large.search
+"""
+
+
+def test_instance_sized_clusters_cost_their_nodes_by_the_hour(tmp_path: Path) -> None:
+    report = priced(tmp_path, CLUSTERS, "rates: {}\n")
+    got = items(report)
+    assert got[("Cache", "elasticache.cache.t3.small")] == pytest.approx(
+        2 * 2 * 730 * usd("elasticache.cache.t3.small")
+    )
+    assert got[("Stream", "msk.kafka.m5.large")] == pytest.approx(3 * 730 * 0.21)
+    assert got[("Search", "opensearch.t3.small.search")] == pytest.approx(2 * 730 * 0.036)
+    assert got[("Search", "opensearch.m5.large.search")] == pytest.approx(3 * 730 * 0.142)
+    assert report.idle_monthly == pytest.approx(report.monthly)
