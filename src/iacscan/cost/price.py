@@ -8,6 +8,7 @@ from iacscan.cost.capacity import CAPACITY
 from iacscan.cost.clusters import CLUSTERS
 from iacscan.cost.engine import SECONDS_PER_MONTH, Ledger, Run, edge_label, merge_idle
 from iacscan.cost.facts import Facts
+from iacscan.cost.hourly import HOURLY
 from iacscan.cost.items import PRICERS
 from iacscan.cost.prices import PriceTable
 from iacscan.cost.propagate import propagate
@@ -67,7 +68,12 @@ class Pricing:
         for n in sorted(self.facts.nodes.values(), key=lambda n: n.id):
             if n.role == "external":
                 continue  # outside the system: not priced here (an S3 event to the default bus...)
-            pricer = PRICERS.get(n.type) or CAPACITY.get(n.type) or CLUSTERS.get(n.type)
+            pricer = (
+                PRICERS.get(n.type)
+                or CAPACITY.get(n.type)
+                or HOURLY.get(n.type)
+                or CLUSTERS.get(n.type)
+            )
             if pricer is not None:
                 pricer(run, n, rates, self.counts)
             elif not n.deploy_time:
