@@ -36,6 +36,16 @@ run: $(STAMP) node
 	@echo
 	@echo "== What changed from before to after =="
 	-$(BIN)/iacscan diff fixtures/templates/prime-video-before.yaml fixtures/templates/prime-video-after-task.yaml
+	@echo
+	@echo "== What it costs at Prime Video's load (usage profile: fixtures/usage/prime-video.yaml) =="
+	@echo "-- before -> after: one Fargate task per stream"
+	-$(BIN)/iacscan diff --quiet --usage fixtures/usage/prime-video.yaml fixtures/templates/prime-video-before.yaml fixtures/templates/prime-video-after-task.yaml
+	@echo "-- before -> after: autoscaled Fargate service (a floor of 2 tasks)"
+	-$(BIN)/iacscan diff --quiet --usage fixtures/usage/prime-video.yaml fixtures/templates/prime-video-before.yaml fixtures/templates/prime-video-after-service.yaml
+	@echo "-- before -> after: ECS on EC2 capacity, as Prime Video ran it"
+	-$(BIN)/iacscan diff --quiet --usage fixtures/usage/prime-video.yaml fixtures/templates/prime-video-before.yaml fixtures/templates/prime-video-after-ec2.yaml
+	@echo "-- the line items of the before-state"
+	-$(BIN)/iacscan --usage fixtures/usage/prime-video.yaml fixtures/templates/prime-video-before.yaml | sed -n '/^Cost/,/^  Assumptions/p'
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -225,6 +225,8 @@ class Analysis:
     # Internal errors (a bug in an extractor or rule): the report is incomplete.
     internal_errors: tuple[InputError, ...] = ()
     notes: tuple[str, ...] = ()
+    # The cost model's report, only when a usage profile or a rate was given.
+    cost: CostReport | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,3 +251,77 @@ class AnalysisDiff:
     findings_new: tuple[Finding, ...]
     findings_fixed: tuple[Finding, ...]
     summary: tuple[str, ...]
+    # Both sides priced with one usage profile: the saving and the break-even.
+    cost: CostComparison | None = None
+
+
+# --------------------------------------------------------------------------- cost (issue 17)
+
+CostSubject = Literal["node", "edge"]
+
+
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    """One priced quantity: what is counted on a node or an edge, and the price that made it."""
+
+    subject: str  # a node id, or "SOURCE -kind-> TARGET" for an edge
+    subject_kind: CostSubject
+    what: str  # "state transitions", "GB-seconds", "PUT requests", "vCPU-hours"...
+    quantity: float  # per month, at the profile's load
+    unit_price: float  # USD per unit
+    price_key: str  # the row of the price table
+    source: str  # the row's source page and date
+    monthly: float  # USD per month at the profile's load
+    idle_monthly: float = 0.0  # USD per month of it that is paid at zero load
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    """A fact the price needed and the template could not give: from the usage file, a flag,
+    or a documented default (``default`` true)."""
+
+    subject: str  # a node id, an edge, or "" for the whole profile
+    what: str
+    value: str
+    source: str  # "default", "usage file u.yaml:12", "--rate"
+    default: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CostReport:
+    region: str
+    prices: str  # where the price table came from and its oldest row date
+    load: tuple[tuple[str, float], ...]  # (ingress node, events per second)
+    events_per_month: float
+    idle_monthly: float  # USD per month at zero load
+    monthly: float  # USD per month at the profile's load
+    per_million_events: float | None  # monthly cost per million ingress events
+    items: tuple[LineItem, ...]
+    assumptions: tuple[Assumption, ...]
+    # What was not priced or may be wrong (unpriced resources, capacity caps): it weakens the
+    # figures and is always shown.
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CostPoint:
+    scale: float  # multiple of the profile's load
+    events_per_month: float
+    before: float
+    after: float
+
+
+@dataclass(frozen=True, slots=True)
+class CostComparison:
+    before_monthly: float
+    after_monthly: float
+    saving_percent: float | None  # (before - after) / before, None when before costs nothing
+    # The load where both cost the same, as a multiple of the profile's load; None when the
+    # lines do not cross in the range searched.
+    break_even_scale: float | None
+    break_even_events_per_month: float | None
+    cheaper_below: Literal["before", "after"] | None  # which side is cheaper below break-even
+    summary: tuple[str, ...]
+    curve: tuple[CostPoint, ...]  # sampled from 0 to 10 times the profile's load
+    # Linear samples from 0 to twice the break-even load, when there is one: where the lines cross.
+    zoom: tuple[CostPoint, ...] = ()

@@ -19,6 +19,7 @@ from iacscan.cli.compare import diff, graph
 from iacscan.cli.github_comment import github_comment
 from iacscan.cli.info import definitions, explain
 from iacscan.cli.options import COMMANDS
+from iacscan.cli.prices import prices_app
 from iacscan.cli.runner import _rules
 from iacscan.cli.scan import scan
 
@@ -56,6 +57,7 @@ app.command()(explain)
 github_app = typer.Typer(no_args_is_help=True, help="GitHub Actions helpers.")
 github_app.command("comment")(github_comment)
 app.add_typer(github_app, name="github")
+app.add_typer(prices_app, name="prices")
 
 
 def _refuse_mistyped_command(first: str | None) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from iacscan.cli.costing import PricesOpt, RateOpt, UsageOpt, cost_options, diff_with_cost
 from iacscan.cli.options import (
     EXIT_GATE,
     EXIT_INPUT,
@@ -102,6 +103,9 @@ def diff(
     max_depth: MaxDepthOpt = MAX_DEPTH,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
+    usage: UsageOpt = None,
+    rate: RateOpt = None,
+    prices: PricesOpt = None,
 ) -> None:
     """Compare two versions of the infrastructure: topology, boundary, verdict and findings."""
     import tempfile
@@ -168,7 +172,15 @@ def diff(
             multi = max(roots(base), roots(head)) > 1
             before = analyze_loaded(base, definition_profile, run.ignore, multi)
             after = analyze_loaded(head, definition_profile, run.ignore, multi)
+        cost = cost_options(head_paths or base_paths, usage, rate, prices)
+        comparison = None
+        if cost is not None:
+            before, after, comparison = diff_with_cost(
+                before, after, base.templates, head.templates, cost
+            )
         d = diff_analyses(before, after)
+        if comparison is not None:
+            d = replace(d, cost=comparison)
         run.emit(_render_diff(run, d))
     except IacscanError as err:
         _fail(err, debug)
@@ -199,7 +211,8 @@ def _render_diff(run: Run, d: Any) -> str:
     if run.quiet:
         from iacscan.render.escape import clean
 
-        return "\n".join(clean(sentence) for sentence in d.summary)
+        cost = tuple(d.cost.summary) if d.cost is not None else ()
+        return "\n".join(clean(sentence) for sentence in (*d.summary, *cost))
     from iacscan.render.text import render_diff_text
 
     return render_diff_text(d, color=run.color)

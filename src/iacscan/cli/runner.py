@@ -110,9 +110,16 @@ def _limits(max_file_size: int, max_depth: int, synth_timeout: float) -> Any:
 
 
 def _analyze_paths(
-    run: Run, paths: Sequence[str], limits: Any, synth: Any, each: bool
+    run: Run, paths: Sequence[str], limits: Any, synth: Any, each: bool, cost: Any = None
 ) -> list[Any]:
     profile = run.profile()  # a bad definition fails once, before any work
+    if each and cost is not None:
+        from iacscan.errors import UsageError
+
+        raise UsageError(
+            "--usage, --rate and --prices price one system, not --each",
+            "scan the templates together, or one at a time",
+        )
     if each:
         from iacscan.batch import analyze_each
 
@@ -123,7 +130,13 @@ def _analyze_paths(
     from iacscan.batch import analyze_loaded
     from iacscan.load.discover import load_paths
 
-    return [analyze_loaded(load_paths(paths, limits=limits, synth=synth), profile, run.ignore)]
+    loaded = load_paths(paths, limits=limits, synth=synth)
+    report = analyze_loaded(loaded, profile, run.ignore)
+    if cost is not None:
+        from iacscan.cli.costing import with_cost
+
+        report = with_cost(report, loaded.templates, cost)
+    return [report]
 
 
 def _rules() -> list[Any]:

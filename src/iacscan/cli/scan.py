@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from iacscan.cli.costing import PricesOpt, RateOpt, UsageOpt, cost_options
 from iacscan.cli.options import (
     EXIT_USAGE,
     MAX_DEPTH,
@@ -65,6 +66,9 @@ def scan(
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     all_stacks: AllStacksOpt = False,
+    usage: UsageOpt = None,
+    rate: RateOpt = None,
+    prices: PricesOpt = None,
 ) -> None:
     """Scan templates, folders, CDK apps or stacks as one system: topology, verdict, findings."""
     from iacscan.load.discover import SynthOptions
@@ -95,6 +99,11 @@ def scan(
                 synth=not no_synth, use_cache=not no_cache, env_passthrough=synth_env_passthrough
             ),
             each,
+            # with --each only an explicit option prices (a usage file found beside a
+            # folder must not make --each fail)
+            cost_options(paths, usage, rate, prices)
+            if not each or usage or rate or prices
+            else None,
         )
         run.emit(_render(run, reports, each))
     except IacscanError as err:

@@ -120,8 +120,8 @@ def verdict_to_dict(v: Verdict) -> dict[str, Any]:
 
 
 def analysis_to_dict(a: Analysis) -> dict[str, Any]:
-    """The schema_version 1 report of one analysis."""
-    return {
+    """The schema_version 1 report of one analysis (``cost`` only when it was priced)."""
+    out = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": a.tool_version},
         "inputs": [{"path": i.path, "kind": i.kind, "stacks": list(i.stacks)} for i in a.inputs],
@@ -136,6 +136,11 @@ def analysis_to_dict(a: Analysis) -> dict[str, Any]:
         + [_error_to_dict(e, internal=True) for e in a.internal_errors],
         "notes": list(a.notes),
     }
+    if a.cost is not None:
+        from iacscan.render.cost_json import cost_to_dict
+
+        out["cost"] = cost_to_dict(a.cost)
+    return out
 
 
 def _dump(data: dict[str, Any]) -> str:
@@ -147,8 +152,9 @@ def render_json(a: Analysis) -> str:
 
 
 def diff_to_dict(d: AnalysisDiff) -> dict[str, Any]:
-    """The diff contract: both reports, the changes between them and the summary sentences."""
-    return {
+    """The diff contract: both reports, the changes between them and the summary sentences
+    (and ``cost``, the comparison, when both sides were priced)."""
+    out = {
         "schema_version": SCHEMA_VERSION,
         "before": analysis_to_dict(d.before),
         "after": analysis_to_dict(d.after),
@@ -188,6 +194,11 @@ def diff_to_dict(d: AnalysisDiff) -> dict[str, Any]:
         },
         "summary": list(d.summary),
     }
+    if d.cost is not None:
+        from iacscan.render.cost_json import comparison_to_dict
+
+        out["cost"] = comparison_to_dict(d.cost)
+    return out
 
 
 def render_diff_json(d: AnalysisDiff) -> str:

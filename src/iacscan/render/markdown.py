@@ -174,6 +174,10 @@ def render_markdown(a: Analysis) -> str:
     head = f"#### Findings ({len(findings)})\n\n"
     head += table_head("Severity", "Rule", "Message", "Resources", "Location") if findings else ""
     blocks.append(Block("rows", head, findings or ["No findings."], name="Findings"))
+    if a.cost is not None:
+        from iacscan.render.cost_markdown import cost_blocks
+
+        blocks += cost_blocks(a.cost)
     blocks.append(_diagram(a.topology, "Topology"))
     blocks += _details_lists(a.topology)
     if failed:
@@ -242,6 +246,15 @@ def render_diff_markdown(d: AnalysisDiff) -> str:
     head = "#### Findings\n\n"
     head += table_head("", "Severity", "Rule", "Message", "Resources") if findings else ""
     blocks.append(Block("rows", head, findings or ["No new or fixed findings."], name="Findings"))
+    if d.cost is not None:
+        from iacscan.render.cost_markdown import comparison_block
+
+        blocks.append(comparison_block(d.cost))
+    for side, an in (("before", d.before), ("after", d.after)):
+        if an.cost is not None:
+            from iacscan.render.cost_markdown import cost_blocks
+
+            blocks += cost_blocks(an.cost, f"Cost {side}")
     gone = {n.id: n for n in d.before.topology.nodes if n.id in set(d.nodes_removed)}
     merged = Topology(
         nodes=d.after.topology.nodes + tuple(gone[i] for i in sorted(gone)),

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.padding import Padding
 from rich.text import Text
 
-from iacscan.model import Analysis, AnalysisDiff, Edge, InputError
+from iacscan.model import Analysis, AnalysisDiff, CostReport, Edge, InputError
 from iacscan.render.escape import clean
 
 STATUS_STYLE = {
@@ -160,6 +160,8 @@ def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
             f"{clean(f.rule)}: {clean(f.message)} ({_at(f.file, f.line)}) [{_names(f.resources)}]",
             indent=2,
         )
+    if a.cost is not None:
+        _cost(out, a.cost, "Cost")
     if a.errors or a.internal_errors:
         out.heading(f"Errors ({len(a.errors) + len(a.internal_errors)})")
         _errors(out, a.errors, False)
@@ -224,9 +226,45 @@ def render_diff_text(d: AnalysisDiff, *, color: bool, width: int = 100) -> str:
                 f"{f.severity} {clean(f.rule)}: {clean(f.message)} [{_names(f.resources)}]",
                 indent=2,
             )
+    if d.cost is not None:
+        from iacscan.render.costs import comparison_lines
+
+        out.heading("Cost (before -> after)")
+        for sentence in comparison_lines(d.cost):
+            out.line(clean(sentence), indent=2)
+    for side, an in (("before", d.before), ("after", d.after)):
+        if an.cost is not None:
+            _cost(out, an.cost, f"Cost ({side})")
     for side, an in (("before", d.before), ("after", d.after)):
         if an.errors or an.internal_errors:
             out.heading(f"Errors ({side})")
             _errors(out, an.errors, False)
             _errors(out, an.internal_errors, True)
     return out.text()
+
+
+def _cost(out: _Out, c: CostReport, title: str) -> None:
+    from iacscan.render.costs import assumption_lines, headline, item_cells, sources
+
+    out.heading(title)
+    for line in headline(c):
+        out.line(clean(line), indent=2)
+    out.line("Line items, $/month at load (of which paid when idle):", indent=2)
+    for i in c.items:
+        subject, what, qty, price, monthly, idle, key = (clean(x) for x in item_cells(i))
+        out.line(
+            f"{monthly:>14}{f' ({idle})' if idle else ''}  {subject}: {what}: {qty} x {price}",
+            (f"  [{key}]", "dim"),
+            indent=4,
+        )
+    if c.warnings:
+        out.line(("Not priced or uncertain (the figures are weaker for it):", "yellow"), indent=2)
+        for w in c.warnings:
+            out.line(("- ", "yellow"), clean(w), indent=4)
+    if c.assumptions:
+        out.line("Assumptions:", indent=2)
+        for line in assumption_lines(c):
+            out.line(f"- {clean(line)}", indent=4)
+    out.line("Price sources:", indent=2)
+    for line in sources(c):
+        out.line(f"- {clean(line)}", indent=4)

@@ -38,6 +38,7 @@ __all__ = [
     "MAX_STATES",
     "parse_definition_text",
     "parse_integration",
+    "states_on_cycles",
     "walk",
 ]
 
@@ -297,6 +298,14 @@ def _level_loops(
         rotated = cycle[first:] + cycle[:first]
         cycles.append(tuple(states[i][0] for i in rotated))
     return frozenset(states[i][0] for i in on_cycle), cycles
+
+
+def states_on_cycles(states: object) -> frozenset[str]:
+    """Names of the states of one level (a ``States`` mapping) that lie on a cycle of
+    ``Next``/``Default``/``Choices``/``Catch`` transitions (the cost model counts them per loop
+    iteration)."""
+    on_cycle, _ = _level_loops(_readable_states(states), 0)
+    return on_cycle
 
 
 # --------------------------------------------------------------------------- walk

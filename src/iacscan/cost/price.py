@@ -1,0 +1,143 @@
+"""The cost report of one analysis: idle floor, cost at the profile's load, line items."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from iacscan.cost.capacity import CAPACITY
+from iacscan.cost.clusters import CLUSTERS
+from iacscan.cost.engine import SECONDS_PER_MONTH, Ledger, Run, edge_label, merge_idle
+from iacscan.cost.facts import Facts
+from iacscan.cost.hourly import HOURLY
+from iacscan.cost.items import PRICERS
+from iacscan.cost.prices import PriceTable
+from iacscan.cost.propagate import propagate
+from iacscan.cost.sfn import Count, count, load_definition
+from iacscan.cost.usage import DEFAULTS, Usage
+from iacscan.model import Analysis, CostReport, Template
+
+
+class Pricing:
+    """One system, priced at any multiple of the profile's load."""
+
+    def __init__(
+        self, analysis: Analysis, templates: Sequence[Template], usage: Usage, table: PriceTable
+    ) -> None:
+        self.analysis = analysis
+        idle = [i.node for i in analysis.verdict.idle_costs]
+        self.facts = Facts(analysis.topology, templates, idle)
+        self.facts.ingress = frozenset(analysis.boundary.ingress)
+        self.usage = usage
+        self.table = table
+        self.ledger = Ledger()
+        self.counts = self._counts()
+
+    def _counts(self) -> dict[str, Count]:
+        out: dict[str, Count] = {}
+        for n in self.facts.nodes.values():
+            if n.type != "AWS::StepFunctions::StateMachine":
+                continue
+            res = self.facts.resource(n)
+            definition = load_definition(self.facts, n.stack, res) if res else None
+            if definition is None:
+                continue
+            probe = Run(self.facts, self.usage, self.table, self.ledger, 1.0)
+            f = self.usage.fact(n.id, "loop_iterations")
+            loops = float(f.value) if f is not None else DEFAULTS["loop_iterations"][0]
+            out[n.id] = count(self.facts, definition, self._items(probe, n.id), loops)
+            if out[n.id].loops:
+                probe.fact(n.id, "loop_iterations")  # shown only when the workflow loops
+        return out
+
+    def _items(self, run: Run, node: str) -> Callable[[str, str], float]:
+        def items(path: str, name: str) -> float:
+            f = self.usage.fact(node, "map_items")
+            if f is not None and isinstance(f.value, Mapping):
+                for k in (path, name):
+                    if k in f.value:
+                        run.ledger.assume(node, f"map_items {k}", float(f.value[k]), f.where, False)
+                        return float(f.value[k])
+                return run.fact(node, f"map_items {name}", "map_items")
+            return run.fact(node, "map_items")
+
+        return items
+
+    def run(self, scale: float) -> Run:
+        run = Run(self.facts, self.usage, self.table, self.ledger, scale)
+        rates = propagate(run, self.analysis.boundary.ingress, self.counts)
+        for n in sorted(self.facts.nodes.values(), key=lambda n: n.id):
+            if n.role == "external":
+                continue  # outside the system: not priced here (an S3 event to the default bus...)
+            pricer = (
+                PRICERS.get(n.type)
+                or CAPACITY.get(n.type)
+                or HOURLY.get(n.type)
+                or CLUSTERS.get(n.type)
+            )
+            if pricer is not None:
+                pricer(run, n, rates, self.counts)
+            elif not n.deploy_time:
+                self.ledger.warn(f"{n.id}: {n.type} is not priced by iacscan (not counted)")
+        for e in self.facts.topology.edges:  # integrations that are evidence, not nodes
+            if e.kind == "triggers" and any(v.what.startswith("AWS::Pipes::Pipe ") for v in e.via):
+                rate = rates.edge.get((e.source, e.target, e.kind), 0.0)
+                label = edge_label(e.source, e.kind, e.target)
+                run.add(label, "pipe requests", rate, "pipes.request", edge=True)
+        return run
+
+    def events_per_month(self, scale: float) -> float:
+        return sum(
+            float(f.value) * scale * SECONDS_PER_MONTH
+            for name, f in self.usage.rates.items()
+            if name in self.facts.nodes
+        )
+
+    def monthly(self, scale: float) -> float:
+        return self.run(scale).total()
+
+    def report(self, elsewhere: Iterable[str] = ()) -> CostReport:
+        at_load = self.run(1.0)
+        idle = self.run(0.0)
+        known = set(self.facts.nodes) | set(elsewhere)
+        missing = sorted(self.usage.names() - known)
+        if missing:
+            self.ledger.warn(
+                f"the usage profile names nodes not in this system: {', '.join(missing)}"
+            )
+        events = self.events_per_month(1.0)
+        monthly = at_load.total()
+        load = tuple(
+            (name, float(f.value))
+            for name, f in sorted(self.usage.rates.items())
+            if name in self.facts.nodes
+        )
+        return CostReport(
+            region=self.table.region,
+            prices=self.table.describe(),
+            load=load,
+            events_per_month=events,
+            idle_monthly=idle.total(),
+            monthly=monthly,
+            per_million_events=monthly / events * 1e6 if events > 0 else None,
+            items=tuple(
+                sorted(
+                    merge_idle(at_load.items, idle.items),
+                    key=lambda i: (-i.monthly, i.subject, i.price_key),
+                )
+            ),
+            assumptions=tuple(
+                sorted(self.ledger.assumptions.values(), key=lambda a: (a.subject, a.what))
+            ),
+            warnings=tuple(self.ledger.warnings),
+        )
+
+
+def price(
+    analysis: Analysis,
+    templates: Sequence[Template],
+    usage: Usage,
+    table: PriceTable,
+    elsewhere: Iterable[str] = (),
+) -> CostReport:
+    """The cost report of ``analysis`` at the usage profile's load."""
+    return Pricing(analysis, templates, usage, table).report(elsewhere)

@@ -1,0 +1,166 @@
+"""Rates along the typed edges, from the ingress.
+
+A node's rate is what arrives on its incoming edges (plus a rate the profile gives it): a trigger
+or an invoke carries its source's rate times a count per invocation (for a state machine, the
+number of times its definition runs the task per execution; else 1, or the usage file's
+``edges:`` count); a write carries the writer's rate the same way. A channel (queue, stream)
+read by compute that nothing else starts drives that compute (a poller). Reads of a store are
+counted per run of the reader. Schedules bring their own rate, which does not scale with load.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from iacscan.cost.engine import Run, edge_label
+from iacscan.cost.sfn import Count
+from iacscan.model import Edge, Node
+
+EdgeKey = tuple[str, str, str]
+_RATE_EXPR = re.compile(r"^\s*rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)\s*$")
+_PER = {"minute": 60.0, "hour": 3600.0, "day": 86400.0}
+# Sources whose deliveries carry each message once by design (no count to assume).
+_FAN_TYPES = (
+    "AWS::SNS::Topic",
+    "AWS::Events::EventBus",
+    "AWS::Events::Rule",
+    "AWS::Scheduler::Schedule",
+    "AWS::S3::Bucket",
+)
+_BATCHED = ("AWS::SQS::Queue", "AWS::Kinesis::Stream", "AWS::DynamoDB::Table")
+
+
+@dataclass(slots=True)
+class Rates:
+    node: dict[str, float] = field(default_factory=dict)  # per second
+    edge: dict[EdgeKey, float] = field(default_factory=dict)  # per second
+    reads: dict[EdgeKey, float] = field(default_factory=dict)  # reads of stores, per second
+
+
+def key(e: Edge) -> EdgeKey:
+    return (e.source, e.target, e.kind)
+
+
+def schedule_rate(expression: str) -> float | None:
+    """Events per second of ``rate(N unit)``; None for cron() or anything else."""
+    m = _RATE_EXPR.match(expression)
+    if not m:
+        return None
+    return int(m.group(1)) / _PER[m.group(2).rstrip("s")]
+
+
+def _base(run: Run, ingress: Sequence[str]) -> dict[str, float]:
+    nodes = run.facts.nodes
+    base: dict[str, float] = {}
+    for name, fact in run.usage.rates.items():
+        if name in nodes:
+            base[name] = float(fact.value) * run.scale
+            run.ledger.assume(name, "rate (events/s)", float(fact.value), fact.where, False)
+    for n in nodes.values():
+        if n.type not in ("AWS::Events::Rule", "AWS::Scheduler::Schedule") or n.id in base:
+            continue
+        res = run.facts.resource(n)
+        expr = run.facts.text(n.stack, res, "ScheduleExpression")
+        if expr is None:
+            continue
+        rate = schedule_rate(expr)
+        if rate is None:
+            run.ledger.warn(
+                f"{n.id}: schedule {expr} is not a rate(): give its rate in the usage file "
+                "(rates:); counted as 0"
+            )
+            continue
+        base[n.id] = rate
+        run.ledger.assume(n.id, "rate (events/s)", rate, f"template: {expr}", False)
+    for name in ingress:
+        if name not in base:
+            run.ledger.assume(name, "rate (events/s)", 0.0, "default: no rate given", True)
+    return base
+
+
+def _multiplier(run: Run, e: Edge, nodes: Mapping[str, Node], counts: Mapping[str, Count]) -> float:
+    """How many messages, calls or objects one run of the edge's source sends along it."""
+    fact = run.usage.edges.get((e.source, e.target))
+    label = edge_label(e.source, e.kind, e.target)
+    if fact is not None:
+        run.ledger.assume(label, "per invocation", float(fact.value), fact.where, False)
+        return float(fact.value)
+    count = counts.get(e.source)
+    if count is not None:  # a state machine: how often its definition runs the task
+        if e.target in count.runs:
+            return count.runs[e.target]
+        run.ledger.assume(
+            label, "per execution", 1.0, "default: the definition names no task for it", True
+        )
+        return 1.0
+    src, dst = nodes.get(e.source), nodes.get(e.target)
+    if src is not None and src.type in _BATCHED and dst is not None and "Lambda" in dst.type:
+        run.ledger.assume(
+            label, "invocations per message", 1.0, "default: batch size 1 (an upper bound)", True
+        )
+        return 1.0
+    if src is not None and (
+        src.type in _FAN_TYPES or src.type in _BATCHED or src.role in ("ingress", "router")
+    ):
+        return 1.0  # a delivery carries each message once
+    why = "one message, request or object per invocation (give edges:)"
+    run.ledger.assume(label, "per invocation", 1.0, f"default: {why}", True)
+    return 1.0
+
+
+def propagate(run: Run, ingress: Sequence[str], counts: Mapping[str, Count]) -> Rates:
+    nodes = run.facts.nodes
+    edges = run.facts.topology.edges
+    started = {e.target for e in edges if e.kind in ("triggers", "invokes")}
+    drive = [
+        e
+        for e in edges
+        if e.kind != "reads"
+        or (
+            nodes.get(e.source) is not None
+            and nodes[e.source].role == "channel"
+            and e.target not in started
+        )
+    ]
+    rates = Rates()
+    base = _base(run, ingress)
+    incoming: dict[str, list[Edge]] = {}
+    outgoing: dict[str, list[Edge]] = {}
+    for e in drive:
+        incoming.setdefault(e.target, []).append(e)
+        outgoing.setdefault(e.source, []).append(e)
+    pending = {n: len(incoming.get(n, ())) for n in nodes}
+    ready = sorted(n for n, c in pending.items() if c == 0)
+    done: set[str] = set()
+    while len(done) < len(nodes):
+        if not ready:  # a cycle: take the first node left, count what reached it so far
+            left = sorted(n for n in nodes if n not in done)
+            run.ledger.warn(f"{left[0]}: on a cycle of edges; its rate counts one pass")
+            ready = [left[0]]
+        u = ready.pop(0)
+        if u in done:
+            continue
+        done.add(u)
+        rate = base.get(u, 0.0) + sum(rates.edge.get(key(e), 0.0) for e in incoming.get(u, ()))
+        rates.node[u] = rate
+        for e in outgoing.get(u, ()):
+            rates.edge[key(e)] = rate * _multiplier(run, e, nodes, counts)
+            pending[e.target] -= 1
+            if pending[e.target] == 0 and e.target not in done:
+                ready.append(e.target)
+    for e in edges:
+        if e.kind == "reads" and key(e) not in rates.edge:
+            fact = run.usage.edges.get((e.source, e.target))
+            label = edge_label(e.source, e.kind, e.target)
+            if fact is not None:
+                per = float(fact.value)
+                run.ledger.assume(label, "reads per run", per, fact.where, False)
+            else:
+                per = 1.0
+                run.ledger.assume(
+                    label, "reads per run", per, "default: one read per run of the reader", True
+                )
+            rates.reads[key(e)] = rates.node.get(e.target, 0.0) * per
+    return rates
