@@ -8,12 +8,13 @@ artifact are copies of one another (Prime Video's cloned detector shards).
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from iacscan.model import Architecture, Topology
+from iacscan.model import Architecture, Resource, Topology
 from iacscan.resolve import display
 from iacscan.topology.context import ScanContext
 from iacscan.topology.knowledge import type_info
@@ -42,14 +43,36 @@ class ArchitectureResult:
     launchers: tuple[str, ...]
 
 
-def _artifact(ctx: ScanContext, node_type: str, stack: str, props: Mapping[str, Any]) -> str | None:
+def _artifact(ctx: ScanContext, node_type: str, stack: str, res: Resource) -> str | None:
+    """What identifies a unit's code, or None when nothing does (then it is a copy of nothing).
+
+    Local paths (SAM's CodeUri, a template before ``package``) are resolved against the
+    template's own folder: ``CodeUri: .`` in two apps' folders is two artifacts."""
+    props = res.properties
     if node_type == "AWS::Lambda::Function":
         code = ctx.resolve(stack, props.get("Code"))
+        handler = display(ctx.resolve(stack, props.get("Handler")))
+        if isinstance(code, str) and code.strip():
+            return f"lambda:{_local(ctx, stack, code)}|{handler}"
         if isinstance(code, Mapping) and "ZipFile" in code:
-            code = {"ZipFile": hashlib.sha256(str(code["ZipFile"]).encode()).hexdigest()}
-        return f"lambda:{display(code)}|{display(ctx.resolve(stack, props.get('Handler')))}"
+            digest = hashlib.sha256(str(code["ZipFile"]).encode()).hexdigest()
+            return f"lambda:zip:{digest}|{handler}"
+        if isinstance(code, Mapping) and code.get("ImageUri") not in (None, ""):
+            return f"lambda:image:{display(code.get('ImageUri'))}|{handler}"
+        if isinstance(code, Mapping) and code.get("S3Key") not in (None, ""):
+            where = f"{display(code.get('S3Bucket'))}/{display(code.get('S3Key'))}"
+            return f"lambda:s3:{where}@{display(code.get('S3ObjectVersion'))}|{handler}"
+        context = res.metadata.get("DockerContext") if res.metadata else None
+        if isinstance(context, str) and context.strip():  # a SAM image built from a folder
+            dockerfile = res.metadata.get("Dockerfile", "Dockerfile")
+            return f"lambda:docker:{_local(ctx, stack, context)}|{dockerfile}|{handler}"
+        return None
     if node_type == "AWS::ECS::TaskDefinition":
         containers = ctx.resolve(stack, props.get("ContainerDefinitions"))
+        if isinstance(containers, list) and not any(
+            isinstance(c, Mapping) and c.get("Image") not in (None, "") for c in containers
+        ):
+            return None
         if isinstance(containers, list):
             parts = sorted(
                 display(c.get("Image"))
@@ -62,6 +85,14 @@ def _artifact(ctx: ScanContext, node_type: str, stack: str, props: Mapping[str, 
             )
             return "ecs:" + ";".join(parts)
     return None
+
+
+def _local(ctx: ScanContext, stack: str, path: str) -> str:
+    """A local artifact path as the folder it names, relative to its template's folder."""
+    if "://" in path:
+        return path
+    folder = posixpath.dirname(ctx.templates[stack].file.replace("\\", "/"))
+    return "local:" + posixpath.normpath(posixpath.join(folder, path.replace("\\", "/")))
 
 
 def label_architecture(ctx: ScanContext, topology: Topology) -> ArchitectureResult:
@@ -134,7 +165,12 @@ def label_architecture(ctx: ScanContext, topology: Topology) -> ArchitectureResu
         reasons.extend(_not_monolith(group, nodes, in_edges, out_edges, launchers))
     else:
         label = "distributed"
-        shown = ", ".join("/".join(g) for g in groups)
+        # Units are separated by "; " and copies are bracketed: node ids contain "/" (nested
+        # and multi-stack ids), so a separator of "/" would read as one path.
+        shown = "; ".join(
+            g[0] if len(g) == 1 else f"[{len(g)} copies of one artifact: {', '.join(g)}]"
+            for g in groups
+        )
         reasons.append(f"{len(groups)} independently deployable units: {shown}")
         if channel_between:
             reasons.append(f"connected through {', '.join(sorted(channel_between))}")
@@ -154,9 +190,9 @@ def _unit_artifact(ctx: ScanContext, node_type: str, node_id: str) -> str | None
         for ref in ctx.refs(key[0], res.properties.get("TaskDefinition")):
             td = ctx.resource((ref.stack, ref.logical_id))
             if td is not None:
-                return _artifact(ctx, td.type, ref.stack, td.properties)
+                return _artifact(ctx, td.type, ref.stack, td)
         return None
-    return _artifact(ctx, node_type, key[0], res.properties)
+    return _artifact(ctx, node_type, key[0], res)
 
 
 def _not_monolith(

@@ -58,9 +58,9 @@ def classify(
     )
     ctx = result.context
     arch = label_architecture(ctx, topology)
-    has_compute = levels.has_compute
-    criteria = evaluate_criteria(levels.assessments, topology, profile, has_compute)
     level: Level = levels.level
+    judged = levels.has_compute or level == "not-serverless"  # servers alone are judged too
+    criteria = evaluate_criteria(levels.assessments, topology, profile, judged)
     serverless = None if level in ("indeterminate", "no-compute") else level in profile.passes
     scales = None if level in ("indeterminate", "no-compute") else level == "serverless"
     warnings = list(levels.warnings)

@@ -65,13 +65,16 @@ def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessmen
 
 
 def combine(assessments: list[Assessment], has_compute: bool) -> tuple[Level, Cases | None]:
-    if not has_compute:
-        return "no-compute", None
     known = [a for a in assessments if a.level != "indeterminate"]
     unknown = [a for a in assessments if a.level == "indeterminate"]
     worst_known = max((RANK[a.level] for a in known), default=0)
     if worst_known == RANK["not-serverless"]:
+        # Servers or instance-sized capacity are paid for whether used or not, so a stack of
+        # only those (an RDS instance, an ECS cluster's EC2 capacity with no service yet) is
+        # not-serverless, not no-compute (definitions.md, levels).
         return "not-serverless", None
+    if not has_compute:
+        return "no-compute", None
     names = list(RANK)
     if unknown:
         best = max([worst_known] + [RANK.get(a.best or "serverless", 0) for a in unknown])

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors import (
     apigateway,
+    capacity,
     event_source_mappings,
     eventbridge,
     iam,
@@ -25,6 +26,7 @@ Extractor = tuple[str, Callable[[ScanContext], None]]
 
 EXTRACTORS: tuple[Extractor, ...] = (
     (nodes.ID, nodes.extract),
+    (capacity.ID, capacity.extract),
     (s3_notifications.ID, s3_notifications.extract),
     (sns_subscriptions.ID, sns_subscriptions.extract),
     (event_source_mappings.ID, event_source_mappings.extract),
