@@ -86,8 +86,37 @@ def combine(assessments: list[Assessment], has_compute: bool) -> tuple[Level, Ca
     return names[worst_known], None  # type: ignore[return-value]
 
 
+def unseen_assessments(result: TopologyResult) -> list[Assessment]:
+    """What may hide compute out of scope (a nested stack not loaded, a template that failed to
+    load) is an unknown: best case nothing there changes the level, worst case servers."""
+    out = []
+    for n in result.topology.nodes:
+        if n.properties.get("may_hide_compute") is not True:
+            continue
+        note = str(n.properties.get("note") or n.id)
+        what = str(n.properties.get("unseen") or n.id)
+        out.append(
+            Assessment(
+                stack=n.stack,
+                logical_id=n.id,
+                node=n.id,
+                type=n.type,
+                level="indeterminate",
+                idle_kind=None,
+                why=f"not seen: {note}",
+                file=n.file,
+                line=n.line,
+                best="serverless",
+                worst="not-serverless",
+                missing=f"{what}: not in scope",
+            )
+        )
+    return out
+
+
 def decide_level(result: TopologyResult, profile: Profile) -> LevelResult:
     assessments, unclassified = assess_all(result, profile)
+    assessments += unseen_assessments(result)
     has_compute = any(n.role in COUNTED_ROLES and not n.deploy_time for n in result.topology.nodes)
     level, cases = combine(assessments, has_compute)
     idle = tuple(
