@@ -75,7 +75,11 @@ def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> None
             continue
         raw = ctx.resolve(stack, res.properties.get("TemplateURL"))
         url = unseen.nested_url(raw)
-        where = f"TemplateURL {_short(url)}" if isinstance(raw, str) else "a TemplateURL known at deploy time"
+        where = (
+            f"TemplateURL {_short(url)}"
+            if isinstance(raw, str)
+            else "a TemplateURL known at deploy time"
+        )
         ctx.note(
             stack,
             f"nested stack {res.logical_id} is not in scope ({where}): its resources are not "

@@ -97,9 +97,7 @@ def _providers(ctx: ScanContext) -> dict[Key, list[Key]]:
     return out
 
 
-def _provider_keys(
-    ctx: ScanContext, stack: str, value: Any, names: Mapping[str, Key]
-) -> list[Key]:
+def _provider_keys(ctx: ScanContext, stack: str, value: Any, names: Mapping[str, Key]) -> list[Key]:
     out: list[Key] = []
     for item in as_list(ctx.resolve(stack, value)):
         refs = [(r.stack, r.logical_id) for r in ctx.refs(stack, item)]
