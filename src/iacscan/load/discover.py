@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from iacscan.errors import IacscanError, InputParseError, LimitError
+from iacscan.load import nested_match
 from iacscan.load.cfn import (
     DEFAULT_LIMITS,
     Limits,
@@ -20,7 +21,6 @@ from iacscan.load.cfn import (
     read_text,
     template_from_data,
 )
-from iacscan.load import nested_match
 from iacscan.load.shared_names import qualify, shared_roots
 from iacscan.model import InputError, InputInfo, InputKind, Template
 
