@@ -64,6 +64,7 @@ def classify(
     serverless = None if level in ("indeterminate", "no-compute") else level in profile.passes
     scales = None if level in ("indeterminate", "no-compute") else level == "serverless"
     warnings = list(levels.warnings)
+    warnings += [w for t in ctx.templates.values() for w in t.warnings]  # tolerated by the loader
     if levels.unclassified:
         names = ", ".join(f"{t} ({n})" for t, n in sorted(levels.unclassified.items()))
         warnings.append(

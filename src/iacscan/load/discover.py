@@ -124,7 +124,8 @@ def load_template(
     says which files were used that way.
     """
     text = read_text(path, limits)
-    data = decode_text(text, str(path), limits)
+    tolerated: list[str] = []
+    data = decode_text(text, str(path), limits, tolerated)
     if folder_mode and not looks_like_template(data):
         return None
     kind: InputKind = "template"
@@ -151,6 +152,10 @@ def load_template(
         template = template_from_data(
             data, file=str(path), stack=stack, parent=parent, parameter_values=parameter_values
         )
+    if tolerated:
+        from dataclasses import replace
+
+        template = replace(template, warnings=tuple(tolerated))
     out = [template]
     count = count if count is not None else [0]
     chain = chain + (str(path.resolve()),)
