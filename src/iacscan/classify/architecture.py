@@ -96,6 +96,30 @@ def _local(ctx: ScanContext, stack: str, path: str) -> str:
 
 
 def label_architecture(ctx: ScanContext, topology: Topology) -> ArchitectureResult:
+    """The label from what was seen; when parts may hide units (a nested stack not loaded, a
+    template that failed), a one-unit label cannot rule them out, so ``monolith`` is unknown."""
+    result = _label(ctx, topology)
+    unseen = sorted(
+        str(n.properties.get("unseen") or n.id)
+        for n in topology.nodes
+        if n.properties.get("may_hide_compute") is True
+    )
+    if not unseen or result.label not in ("monolith-candidate", "single-service"):
+        return result
+    candidate = result.label == "monolith-candidate"
+    reason = f"not everything was seen ({'; '.join(unseen)}): units there may make this " + (
+        "distributed, so whether it is a monolith is unknown" if candidate else "distributed"
+    )
+    return ArchitectureResult(
+        result.label,
+        None if candidate else result.monolith,
+        (*result.reasons[:-1], reason, result.reasons[-1]),
+        result.groups,
+        result.launchers,
+    )
+
+
+def _label(ctx: ScanContext, topology: Topology) -> ArchitectureResult:
     nodes = {n.id: n for n in topology.nodes}
     out_edges: dict[str, list[Any]] = defaultdict(list)
     in_edges: dict[str, list[Any]] = defaultdict(list)

@@ -84,7 +84,8 @@ def classify(
         architecture=arch.label,
         summary=_unseen(profile, unseen, _decisive(levels))
         if level == "no-compute" and unseen
-        else _summary(profile, level, serverless, arch.label, _decisive(levels), levels.cases),
+        else _summary(profile, level, serverless, arch.label, _decisive(levels), levels.cases)
+        + _partial(arch.label, arch.monolith),
         criteria=criteria,
         idle_costs=levels.idle_costs,
         cases=levels.cases,
@@ -163,7 +164,8 @@ def _summary(
                 f"for while idle{_floor(idle)}."
             )
         return (
-            f"Indeterminate by {profile.id}: a deciding property is unknown "
+            f"Indeterminate by {profile.id}: something that decides the level is unknown or not in "
+            "scope "
             f"(best case {getattr(cases, 'best', '?')}, worst case {getattr(cases, 'worst', '?')}; "
             f"missing: {'; '.join(getattr(cases, 'missing', ()) or ('?',))}); {arch_words}."
         )
@@ -194,3 +196,10 @@ def _unseen(profile: Profile, unseen: list[str], idle: tuple[object, ...]) -> st
         f"No compute in the templates seen, so no serverless verdict by {profile.id}; but not "
         f"everything was seen, and compute may be out of scope: {'; '.join(unseen)}.{paid}"
     )
+
+
+def _partial(label: str, monolith: bool | None) -> str:
+    """A one-unit label drawn from part of the system (the rest was not seen) says so."""
+    if monolith is None and label == "monolith-candidate":
+        return " The architecture label covers only what was seen."
+    return ""

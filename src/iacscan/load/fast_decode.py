@@ -783,9 +783,7 @@ def decode_fast(text: str, duplicates: list[tuple[str, int, int]] | None = None)
         raise
 
 
-def _load_yaml(
-    text: str, budget: int, duplicates: list[tuple[str, int, int]] | None = None
-) -> Any:
+def _load_yaml(text: str, budget: int, duplicates: list[tuple[str, int, int]] | None = None) -> Any:
     collect = gc.isenabled()
     gc.disable()  # the document is a large acyclic graph; collections would only rescan it
     try:
