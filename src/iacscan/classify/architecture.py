@@ -145,9 +145,18 @@ def _label(ctx: ScanContext, topology: Topology) -> ArchitectureResult:
         groups_by_artifact[_unit_artifact(ctx, nodes[unit].type, unit) or unit].append(unit)
     groups = tuple(sorted(tuple(sorted(g)) for g in groups_by_artifact.values()))
     if not groups:
-        return ArchitectureResult(
-            "none", None, ("no business compute in scope",), (), tuple(launchers)
+        capacity = sorted(
+            n.id
+            for n in topology.nodes
+            if n.role == "capacity" or n.type == "AWS::EKS::Cluster" and not n.deploy_time
         )
+        why = "no business compute in scope" + (
+            f" ({', '.join(capacity)}: capacity for units the template does not define, "
+            "not units themselves)"
+            if capacity
+            else ""
+        )
+        return ArchitectureResult("none", None, (why,), (), tuple(launchers))
     reasons: list[str] = []
     member = {u: i for i, g in enumerate(groups) for u in g}
     request_edges = [

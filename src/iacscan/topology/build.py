@@ -59,17 +59,19 @@ def build_topology(
                 "are missing",
             )
         )
-    _out_of_scope_stacks(ctx, unseen_errors)
-    _failed_inputs(ctx, unseen_errors)
+    consumed = _out_of_scope_stacks(ctx, unseen_errors)
+    _failed_inputs(ctx, [e for e in unseen_errors if e not in consumed])
     return TopologyResult(
         ctx.graph.freeze(), ctx, tuple(ctx.failures), tuple(ctx.input_errors), tuple(ctx.notes)
     )
 
 
-def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> None:
+def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> list[InputError]:
     """A nested stack whose template is not in scope (on S3, from the Serverless Application
     Repository, computed, or failed to load) hides resources: an unknown ``ext:`` node that
-    weakens the verdict, and a note, or the verdict reads as covering them."""
+    weakens the verdict, and a note, or the verdict reads as covering them. Returns the load
+    errors that were these nested templates' failures."""
+    consumed: list[InputError] = []
     for stack, res in ctx.resources("AWS::CloudFormation::Stack"):
         if f"{stack}/{res.logical_id}" in ctx.templates:
             continue
@@ -97,6 +99,8 @@ def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> None
             ),
             None,
         )
+        if failure is not None:
+            consumed.append(failure)
         known = isinstance(raw, str) and "${?}" not in url and "<" not in url
         what = _short(url) if known else f"nested stack {ctx.node_id(stack, res.logical_id)}"
         ctx.unknown_external(
@@ -107,6 +111,7 @@ def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> None
             + ("(its template failed to load)" if failure else f"(template {_short(url)})"),
             at=(stack, res),
         )
+    return consumed
 
 
 def _failed_inputs(ctx: ScanContext, errors: Sequence[InputError]) -> None:

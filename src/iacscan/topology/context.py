@@ -206,7 +206,11 @@ class ScanContext:
         props["unknown"] = True
         if may_hide_compute:  # what is unseen, in a few words (cases.missing quotes it)
             props["may_hide_compute"] = True
-            props["unseen"] = may_hide_compute
+            seen = props.get("unseen")
+            if not isinstance(seen, str):
+                props["unseen"] = may_hide_compute
+            elif may_hide_compute not in seen.split("; "):
+                props["unseen"] = f"{seen}; {may_hide_compute}"
         old = props.get("note")
         if not isinstance(old, str):
             props["note"] = note
