@@ -185,9 +185,10 @@ def _nested(
     for lid, res in template.resources.items():
         if res.type != "AWS::CloudFormation::Stack":
             continue
-        url = res.properties.get("TemplateURL")
-        if not nested_match.is_local(url):
-            url = _matched(path, lid, res, url, search, notes)
+        raw = res.properties.get("TemplateURL")
+        url = raw if isinstance(raw, str) and nested_match.is_local(raw) else None
+        if url is None:
+            url = _matched(path, lid, res, raw, search, notes)
             if url is None:
                 continue  # remote or computed: an external node, marked unknown
         try:
@@ -356,7 +357,7 @@ def load_paths(
             )
     bases = {f: base for f, _, base in files}
     names = stack_names([f for f, _, _ in files], _common_base(bases))
-    jobs = [
+    jobs: list[LoadJob] = [
         (f, names[f], limits, from_folder, (folder,) if folder is not None else ())
         for f, from_folder, folder in files
     ]

@@ -43,9 +43,9 @@ def _ecs(ctx: ScanContext, links: dict[str, set[str]]) -> None:
         if (res := ctx.resource(key)) is not None
     }
     cluster_providers: dict[Key, set[Key]] = defaultdict(set)
-    for stack, cluster in ctx.resources("AWS::ECS::Cluster"):
-        for cp in _provider_keys(ctx, stack, cluster.properties.get("CapacityProviders"), names):
-            cluster_providers[(stack, cluster.logical_id)].add(cp)
+    for stack, res in ctx.resources("AWS::ECS::Cluster"):
+        for cp in _provider_keys(ctx, stack, res.properties.get("CapacityProviders"), names):
+            cluster_providers[(stack, res.logical_id)].add(cp)
     for stack, assoc in ctx.resources("AWS::ECS::ClusterCapacityProviderAssociations"):
         for ref in ctx.refs(stack, assoc.properties.get("Cluster")):
             for cp in _provider_keys(ctx, stack, assoc.properties.get("CapacityProviders"), names):
