@@ -159,10 +159,14 @@ def _label(ctx: ScanContext, topology: Topology) -> ArchitectureResult:
         return ArchitectureResult("none", None, (why,), (), tuple(launchers))
     reasons: list[str] = []
     member = {u: i for i, g in enumerate(groups) for u in g}
+    # An API passed in from outside (an ext: node) may route to units the scan does not see:
+    # being its target here says nothing about being its sole target.
     request_edges = [
         e
         for e in topology.edges
-        if nodes[e.source].type in REQUEST_INGRESS and e.kind == "triggers"
+        if nodes[e.source].type in REQUEST_INGRESS
+        and e.kind == "triggers"
+        and nodes[e.source].role != "external"
     ]
     channel_between = [
         n.id
