@@ -74,7 +74,10 @@ def outside_values(value: Any) -> Iterator[tuple[str, str]]:
             notes = [outside(m.group(1)) for m in _UNKNOWN_TOKEN.finditer(item)]
             known = [n for n in notes if n is not None]
             if known and len(known) == len(notes):
-                yield _resource_part(readable(item)), "; ".join(note for _, note in known)
+                label = _resource_part(readable(item))
+                if len(known) == 1 and label == "${" + known[0][0].split(" ", 1)[1] + "}":
+                    label = known[0][0]  # nothing else known: named by where it comes from
+                yield label, "; ".join(note for _, note in known)
         elif isinstance(item, (list, tuple)):
             pending.extend(item)
         elif isinstance(item, dict):
@@ -96,6 +99,9 @@ def _resource_part(arn: str) -> str:
     a table's index or stream ARN is the table's."""
     if arn.startswith("arn:aws:s3:::"):
         return arn.split("/", 1)[0]
+    if arn.startswith("arn:aws:apigateway:") and "/functions/" in arn:
+        # an API Gateway integration URI: the function ARN between /functions/ and /invocations
+        return arn.split("/functions/", 1)[1].rsplit("/invocations", 1)[0]
     for cut in ("/index/", "/stream/"):
         if arn.startswith("arn:aws:dynamodb:") and cut in arn:
             return arn.split(cut, 1)[0]

@@ -72,7 +72,8 @@ def _integration(
             name = flat.rsplit("/", 1)[-1]
             found = ctx.targets(stack, f"arn:aws:sqs:*:*:{name}", types=types, external_ok=False)
         return found, _reads(ctx, stack, m, request, http_method) if found else False
-    return ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False), False
+    lambdas = ("AWS::Lambda::Function",)
+    return ctx.targets(stack, uri, types=lambdas, external_ok=False, unknown_ok=True), False
 
 
 def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -110,6 +111,9 @@ def _v2_integration(ctx: ScanContext, stack: str, res: Resource) -> None:
         targets = ctx.targets(stack, params, types=types, external_ok=False) if types else []
     else:
         targets = ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
+        if not targets and ctx.text(stack, props.get("IntegrationType")).upper() == "AWS_PROXY":
+            # a function passed in (a parameter without default, an import not in scope)
+            targets = ctx.outside_targets(stack, uri, "AWS::Lambda::Function")
         if not targets:
             targets = ctx.targets(
                 stack, uri, types=("AWS::ElasticLoadBalancingV2::Listener",), external_ok=False
