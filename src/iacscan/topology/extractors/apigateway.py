@@ -72,8 +72,11 @@ def _integration(
             name = flat.rsplit("/", 1)[-1]
             found = ctx.targets(stack, f"arn:aws:sqs:*:*:{name}", types=types, external_ok=False)
         return found, _reads(ctx, stack, m, request, http_method) if found else False
-    lambdas = ("AWS::Lambda::Function",)
-    return ctx.targets(stack, uri, types=lambdas, external_ok=False, unknown_ok=True), False
+    found = ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
+    if not found:  # a function or URL passed in (a parameter without default, an import)
+        kind = "AWS::Lambda::Function" if ":lambda:path/" in flat else "HTTP endpoint"
+        found = ctx.outside_targets(stack, uri, kind)
+    return found, False
 
 
 def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
