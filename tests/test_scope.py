@@ -12,6 +12,8 @@ from iacscan.render.dot import render_dot
 from iacscan.render.markdown import render_markdown
 from iacscan.render.mermaid import render_mermaid
 from iacscan.render.text import render_text
+from iacscan.resolve import Unknown, pseudo_token, unknown_token
+from iacscan.topology.unseen import outside_values
 from scan_helpers import node_roles, scan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,3 +122,18 @@ def test_diagrams_draw_capacity_as_running_what_it_runs() -> None:
         f'    {alias["Hosts"]} -> {alias["Orders"]} [label="runs", style="dotted", '
         'arrowhead="none"];'
     ) in dot
+
+
+def test_values_from_outside_are_named_by_what_is_known() -> None:
+    bucket = unknown_token("parameter Bucket has no default")
+    partition = pseudo_token("AWS::Partition")
+    objects = f"arn:{partition}:s3:::{bucket}/*"
+    assert [w for w, _ in outside_values(objects)] == ["arn:${AWS::Partition}:s3:::${Bucket}"]
+    fn = unknown_token("parameter FnArn has no default")
+    uri = f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{fn}/invocations"
+    assert [w for w, _ in outside_values(uri)] == ["parameter FnArn"]
+    imported = Unknown("import shared-bus is not exported by a stack in scope")
+    assert [w for w, _ in outside_values([imported])] == ["import shared-bus"]
+    # unknown for another reason (a condition, a computed name): not claimed to be outside
+    assert list(outside_values(Unknown("condition is unknown"))) == []
+    assert list(outside_values(unknown_token("Fn::GetAtt with a computed name") + "-x")) == []

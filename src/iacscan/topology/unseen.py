@@ -26,6 +26,7 @@ from iacscan.resolve import Unknown, display
 
 _UNKNOWN_TOKEN = re.compile("\x01U\x1f([^\x01\x02]*)\x02")
 _PARAMETER = re.compile(r"parameter (\S+) (?:has no default|is read from SSM at deploy time)$")
+_ARN_SERVICE = re.compile(r"^arn:(?:\$\{[^}]*\}|[^:]*):([^:]*):")  # the partition may be ${...}
 _IMPORT = re.compile(r"import (.+) is not exported by a stack in scope$")
 # A folder given to the scan that held no template hides nothing: not an unseen input.
 _NOT_HIDING = ("no CloudFormation or SAM template in this folder",)
@@ -96,15 +97,18 @@ def readable(text: str) -> str:
 
 def _resource_part(arn: str) -> str:
     """The resource an ARN pattern names: ``arn:aws:s3:::${B}/*`` is the bucket ``${B}``'s ARN,
-    a table's index or stream ARN is the table's."""
-    if arn.startswith("arn:aws:s3:::"):
+    a table's index or stream ARN is the table's, an API integration URI is the function's."""
+    m = _ARN_SERVICE.match(arn)
+    service = m.group(1) if m else ""
+    if service == "s3":
         return arn.split("/", 1)[0]
-    if arn.startswith("arn:aws:apigateway:") and "/functions/" in arn:
+    if service == "dynamodb":
+        for cut in ("/index/", "/stream/"):
+            arn = arn.split(cut, 1)[0]
+        return arn
+    if service == "apigateway" and "/functions/" in arn:
         # an API Gateway integration URI: the function ARN between /functions/ and /invocations
         return arn.split("/functions/", 1)[1].rsplit("/invocations", 1)[0]
-    for cut in ("/index/", "/stream/"):
-        if arn.startswith("arn:aws:dynamodb:") and cut in arn:
-            return arn.split(cut, 1)[0]
     return arn
 
 
