@@ -393,7 +393,9 @@ def test_nothing_read_is_not_judged(tmp_path: Path) -> None:
     assert "No compute in scope" not in p.stdout
 
 
-def test_no_compute_with_an_idle_database_says_what_bills(tmp_path: Path) -> None:
+def test_a_database_alone_is_not_serverless_and_says_what_bills(tmp_path: Path) -> None:
+    # definitions.md (revised, issue 13): a stack of only servers or instance-sized capacity
+    # is not-serverless, not no-compute: it is paid for whether used or not.
     db = tmp_path / "db.yaml"
     db.write_text(
         "Resources:\n  Db:\n    Type: AWS::RDS::DBInstance\n    Properties:\n"
@@ -402,12 +404,14 @@ def test_no_compute_with_an_idle_database_says_what_bills(tmp_path: Path) -> Non
     )
     data = json.loads(run(str(db), "-f", "json").stdout)
     v = data["verdict"]
-    assert v["level"] == "no-compute" and v["serverless"] is None
+    assert v["level"] == "not-serverless" and v["serverless"] is False
     assert [i["node"] for i in v["idle_costs"]] == ["Db"]
     assert v["summary"].startswith(
-        "No compute in scope, so no serverless verdict by johnston-2023; but it is paid for "
-        "while idle (Db: "
+        "Not serverless by johnston-2023 (level not-serverless): servers or instance-sized "
+        "capacity you pay for whether used or not (Db: "
     )
+    statuses = {c["id"]: c["status"] for c in v["criteria"]}
+    assert statuses["no-instance-priced-data"] == "fail" and statuses["no-idle-cost"] == "fail"
 
 
 def test_each_names_the_template_of_every_report() -> None:

@@ -34,9 +34,15 @@ def test_folder_is_one_system() -> None:
 
 
 def test_import_out_of_scope_is_unknown_not_a_guess() -> None:
+    # Issue 13: an import no stack in scope exports is an explicit unknown ext: node, never a
+    # guessed resource and never dropped: the queue feeding the function is outside the scan.
     a = scan([MULTI / "cross-stack" / "orders-consumer.yaml"])
-    assert node_roles(a) == {"FulfilFunction": "compute"}
-    assert edge_set(a) == set()
+    ext = "ext:import orders-producer-OrdersQueueArn"
+    assert node_roles(a) == {"FulfilFunction": "compute", ext: "external"}
+    assert edge_set(a) == {f"{ext} -triggers-> FulfilFunction"}
+    node = a.topology.node(ext)
+    assert node is not None and node.properties["unknown"] is True
+    assert "add the exporting stack to the scan" in str(node.properties["note"])
 
 
 def test_nested_stack_ids_parameters_and_outputs() -> None:

@@ -29,7 +29,7 @@ def analyze(
     by_stack: dict[str, Template] = {}
     for t in templates:
         by_stack[t.stack] = t
-    result = build_topology(by_stack, actions, multi=multi)
+    result = build_topology(by_stack, actions, multi=multi, unseen_errors=errors)
     c = classify(result, profile, ignore)
     verdict = c.verdict
     if not by_stack:

@@ -81,6 +81,8 @@ class Template:
     parent: str | None = None
     # Local files a state machine DefinitionUri points at, etc., already read by the loader.
     attachments: Mapping[str, Any] = field(default_factory=dict)
+    # Problems the loader tolerated, as CloudFormation does (a repeated key): verdict warnings.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

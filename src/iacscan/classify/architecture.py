@@ -8,13 +8,14 @@ artifact are copies of one another (Prime Video's cloned detector shards).
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from iacscan.knowledge.resource_types import has_trait, type_info
-from iacscan.model import Architecture, Topology
+from iacscan.model import Architecture, Resource, Topology
 from iacscan.resolve import display
 from iacscan.topology.result import StackView
 
@@ -33,14 +34,36 @@ class ArchitectureResult:
     launchers: tuple[str, ...]
 
 
-def _artifact(ctx: StackView, node_type: str, stack: str, props: Mapping[str, Any]) -> str | None:
+def _artifact(ctx: StackView, node_type: str, stack: str, res: Resource) -> str | None:
+    """What identifies a unit's code, or None when nothing does (then it is a copy of nothing).
+
+    Local paths (SAM's CodeUri, a template before ``package``) are resolved against the
+    template's own folder: ``CodeUri: .`` in two apps' folders is two artifacts."""
+    props = res.properties
     if node_type == "AWS::Lambda::Function":
         code = ctx.resolve(stack, props.get("Code"))
+        handler = display(ctx.resolve(stack, props.get("Handler")))
+        if isinstance(code, str) and code.strip():
+            return f"lambda:{_local(ctx, stack, code)}|{handler}"
         if isinstance(code, Mapping) and "ZipFile" in code:
-            code = {"ZipFile": hashlib.sha256(str(code["ZipFile"]).encode()).hexdigest()}
-        return f"lambda:{display(code)}|{display(ctx.resolve(stack, props.get('Handler')))}"
+            digest = hashlib.sha256(str(code["ZipFile"]).encode()).hexdigest()
+            return f"lambda:zip:{digest}|{handler}"
+        if isinstance(code, Mapping) and code.get("ImageUri") not in (None, ""):
+            return f"lambda:image:{display(code.get('ImageUri'))}|{handler}"
+        if isinstance(code, Mapping) and code.get("S3Key") not in (None, ""):
+            where = f"{display(code.get('S3Bucket'))}/{display(code.get('S3Key'))}"
+            return f"lambda:s3:{where}@{display(code.get('S3ObjectVersion'))}|{handler}"
+        context = res.metadata.get("DockerContext") if res.metadata else None
+        if isinstance(context, str) and context.strip():  # a SAM image built from a folder
+            dockerfile = res.metadata.get("Dockerfile", "Dockerfile")
+            return f"lambda:docker:{_local(ctx, stack, context)}|{dockerfile}|{handler}"
+        return None
     if node_type == "AWS::ECS::TaskDefinition":
         containers = ctx.resolve(stack, props.get("ContainerDefinitions"))
+        if isinstance(containers, list) and not any(
+            isinstance(c, Mapping) and c.get("Image") not in (None, "") for c in containers
+        ):
+            return None
         if isinstance(containers, list):
             parts = sorted(
                 display(c.get("Image"))
@@ -55,7 +78,39 @@ def _artifact(ctx: StackView, node_type: str, stack: str, props: Mapping[str, An
     return None
 
 
+def _local(ctx: StackView, stack: str, path: str) -> str:
+    """A local artifact path as the folder it names, relative to its template's folder."""
+    if "://" in path:
+        return path
+    folder = posixpath.dirname(ctx.templates[stack].file.replace("\\", "/"))
+    return "local:" + posixpath.normpath(posixpath.join(folder, path.replace("\\", "/")))
+
+
 def label_architecture(ctx: StackView, topology: Topology) -> ArchitectureResult:
+    """The label from what was seen; when parts may hide units (a nested stack not loaded, a
+    template that failed), a one-unit label cannot rule them out, so ``monolith`` is unknown."""
+    result = _label(ctx, topology)
+    unseen = sorted(
+        str(n.properties.get("unseen") or n.id)
+        for n in topology.nodes
+        if n.properties.get("may_hide_compute") is True
+    )
+    if not unseen or result.label not in ("monolith-candidate", "single-service"):
+        return result
+    candidate = result.label == "monolith-candidate"
+    reason = f"not everything was seen ({'; '.join(unseen)}): units there may make this " + (
+        "distributed, so whether it is a monolith is unknown" if candidate else "distributed"
+    )
+    return ArchitectureResult(
+        result.label,
+        None if candidate else result.monolith,
+        (*result.reasons[:-1], reason, result.reasons[-1]),
+        result.groups,
+        result.launchers,
+    )
+
+
+def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
     nodes = {n.id: n for n in topology.nodes}
     out_edges: dict[str, list[Any]] = defaultdict(list)
     in_edges: dict[str, list[Any]] = defaultdict(list)
@@ -81,15 +136,28 @@ def label_architecture(ctx: StackView, topology: Topology) -> ArchitectureResult
         groups_by_artifact[_unit_artifact(ctx, nodes[unit].type, unit) or unit].append(unit)
     groups = tuple(sorted(tuple(sorted(g)) for g in groups_by_artifact.values()))
     if not groups:
-        return ArchitectureResult(
-            "none", None, ("no business compute in scope",), (), tuple(launchers)
+        capacity = sorted(
+            n.id
+            for n in topology.nodes
+            if n.role == "capacity" or n.type == "AWS::EKS::Cluster" and not n.deploy_time
         )
+        why = "no business compute in scope" + (
+            f" ({', '.join(capacity)}: capacity for units the template does not define, "
+            "not units themselves)"
+            if capacity
+            else ""
+        )
+        return ArchitectureResult("none", None, (why,), (), tuple(launchers))
     reasons: list[str] = []
     member = {u: i for i, g in enumerate(groups) for u in g}
+    # An API passed in from outside (an ext: node) may route to units the scan does not see:
+    # being its target here says nothing about being its sole target.
     request_edges = [
         e
         for e in topology.edges
-        if has_trait(nodes[e.source].type, "request-ingress") and e.kind == "triggers"
+        if has_trait(nodes[e.source].type, "request-ingress")
+        and e.kind == "triggers"
+        and nodes[e.source].role != "external"
     ]
     channel_between = [
         n.id
@@ -125,7 +193,12 @@ def label_architecture(ctx: StackView, topology: Topology) -> ArchitectureResult
         reasons.extend(_not_monolith(group, nodes, in_edges, out_edges, launchers))
     else:
         label = "distributed"
-        shown = ", ".join("/".join(g) for g in groups)
+        # Units are separated by "; " and copies are bracketed: node ids contain "/" (nested
+        # and multi-stack ids), so a separator of "/" would read as one path.
+        shown = "; ".join(
+            g[0] if len(g) == 1 else f"[{len(g)} copies of one artifact: {', '.join(g)}]"
+            for g in groups
+        )
         reasons.append(f"{len(groups)} independently deployable units: {shown}")
         if channel_between:
             reasons.append(f"connected through {', '.join(sorted(channel_between))}")
@@ -145,9 +218,9 @@ def _unit_artifact(ctx: StackView, node_type: str, node_id: str) -> str | None:
         for ref in ctx.refs(key[0], res.properties.get("TaskDefinition")):
             td = ctx.resource((ref.stack, ref.logical_id))
             if td is not None:
-                return _artifact(ctx, td.type, ref.stack, td.properties)
+                return _artifact(ctx, td.type, ref.stack, td)
         return None
-    return _artifact(ctx, node_type, key[0], res.properties)
+    return _artifact(ctx, node_type, key[0], res)
 
 
 def _not_monolith(

@@ -26,7 +26,7 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
             continue
         if n.role == "ingress" or (n.role == "router" and not incoming[n.id]):
             ingress.add(n.id)
-        elif n.role in _DATA and not incoming[n.id] and outgoing[n.id]:
+        elif n.role in (*_DATA, "external") and not incoming[n.id] and outgoing[n.id]:
             ingress.add(n.id)  # fed from outside: nothing in scope writes it
         written = any(k in ("writes", "triggers") for k in incoming[n.id])
         if (n.role in _DATA or n.role == "external") and written and not outgoing[n.id]:

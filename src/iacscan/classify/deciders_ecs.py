@@ -148,11 +148,12 @@ def ecs_service(d: DeciderInput) -> Assessment:
         raw = d.res.properties.get("DesiredCount")
         floor = 1 if raw is None else _int(d.ctx.resolve(d.stack, raw))
         floor_default = raw is None
-        floor_why = (
-            "DesiredCount absent: CloudFormation starts 1 task"
-            if raw is None
-            else f"DesiredCount {floor}"
-        )
+        if raw is None:
+            floor_why = "DesiredCount absent: CloudFormation starts 1 task"
+        elif floor is None:
+            floor_why = f"DesiredCount {d.ctx.text(d.stack, raw)}"
+        else:
+            floor_why = f"DesiredCount {floor}"
     props = {"launch_type": launch, "floor": floor, "autoscaled": autoscaled, "max": high}
     node = str(d.base["node"])
 
@@ -207,6 +208,18 @@ def ecs_service(d: DeciderInput) -> Assessment:
             ecs_on_ec2=True,
         )
 
+    if not autoscaled and floor != 0 and launch is None:
+        # A fixed fleet is decided before the launch type: tasks that always run are paid for
+        # on Fargate and on EC2 alike, so an unknown launch type cannot lift it.
+        return _a(
+            d,
+            "not-serverless",
+            f"fixed fleet: {floor_why} and no ScalingPolicy, whatever the launch type "
+            f"({launch_why})",
+            idle="container-floor",
+            default=floor_default,
+            properties=props,
+        )
     if launch in ("FARGATE", "EC2"):
         return replace(level_for(launch), line=launch_line or d.res.line)
     if launch == "EXTERNAL":

@@ -58,17 +58,21 @@ def classify(
     )
     ctx = result.view
     arch = label_architecture(ctx, topology)
-    has_compute = levels.has_compute
-    criteria = evaluate_criteria(levels.assessments, topology, profile, has_compute)
     level: Level = levels.level
+    judged = levels.has_compute or level == "not-serverless"  # servers alone are judged too
+    criteria = evaluate_criteria(levels.assessments, topology, profile, judged)
     serverless = None if level in ("indeterminate", "no-compute") else level in profile.passes
     scales = None if level in ("indeterminate", "no-compute") else level == "serverless"
     warnings = list(levels.warnings)
+    warnings += [w for t in ctx.templates.values() for w in t.warnings]  # tolerated by the loader
     if levels.unclassified:
         names = ", ".join(f"{t} ({n})" for t, n in sorted(levels.unclassified.items()))
         warnings.append(
             f"resource types not in iacscan's table, treated as free configuration: {names}"
         )
+    unseen = sorted({a.missing or a.why for a in levels.assessments if a.level == "indeterminate"})
+    if level == "no-compute" and unseen:
+        warnings.append(f"no compute in scope, but not everything was seen: {'; '.join(unseen)}")
     failures = tuple(str(f) for f in result.failures)
     findings, rule_failures = _findings(result, topology, set(ignore))
     verdict = Verdict(
@@ -78,7 +82,10 @@ def classify(
         scales_to_zero=scales,
         monolith=arch.monolith,
         architecture=arch.label,
-        summary=_summary(profile, level, serverless, arch.label, _decisive(levels), levels.cases),
+        summary=_unseen(profile, unseen, _decisive(levels))
+        if level == "no-compute" and unseen
+        else _summary(profile, level, serverless, arch.label, _decisive(levels), levels.cases)
+        + _partial(arch.label, arch.monolith),
         criteria=criteria,
         idle_costs=levels.idle_costs,
         cases=levels.cases,
@@ -157,7 +164,8 @@ def _summary(
                 f"for while idle{_floor(idle)}."
             )
         return (
-            f"Indeterminate by {profile.id}: a deciding property is unknown "
+            f"Indeterminate by {profile.id}: something that decides the level is unknown or not in "
+            "scope "
             f"(best case {getattr(cases, 'best', '?')}, worst case {getattr(cases, 'worst', '?')}; "
             f"missing: {'; '.join(getattr(cases, 'missing', ()) or ('?',))}); {arch_words}."
         )
@@ -179,3 +187,19 @@ def _floor(idle: tuple[object, ...]) -> str:
     why = why if len(why) <= 140 else why[:137] + "..."
     more = f" and {len(idle) - 1} more" if len(idle) > 1 else ""
     return f" ({getattr(first, 'node', '')}: {why}{more})"
+
+
+def _unseen(profile: Profile, unseen: list[str], idle: tuple[object, ...]) -> str:
+    """A no-compute summary that says what it did not see (a nested stack, a failed input)."""
+    paid = f" What was seen is paid for while idle{_floor(idle)}." if idle else ""
+    return (
+        f"No compute in the templates seen, so no serverless verdict by {profile.id}; but not "
+        f"everything was seen, and compute may be out of scope: {'; '.join(unseen)}.{paid}"
+    )
+
+
+def _partial(label: str, monolith: bool | None) -> str:
+    """A one-unit label drawn from part of the system (the rest was not seen) says so."""
+    if monolith is None and label == "monolith-candidate":
+        return " The architecture label covers only what was seen."
+    return ""

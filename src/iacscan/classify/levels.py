@@ -65,13 +65,16 @@ def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessmen
 
 
 def combine(assessments: list[Assessment], has_compute: bool) -> tuple[Level, Cases | None]:
-    if not has_compute:
-        return "no-compute", None
     known = [a for a in assessments if a.level != "indeterminate"]
     unknown = [a for a in assessments if a.level == "indeterminate"]
     worst_known = max((RANK[a.level] for a in known), default=0)
     if worst_known == RANK["not-serverless"]:
+        # Servers or instance-sized capacity are paid for whether used or not, so a stack of
+        # only those (an RDS instance, an ECS cluster's EC2 capacity with no service yet) is
+        # not-serverless, not no-compute (definitions.md, levels).
         return "not-serverless", None
+    if not has_compute:
+        return "no-compute", None
     names = list(RANK)
     if unknown:
         best = max([worst_known] + [RANK.get(a.best or "serverless", 0) for a in unknown])
@@ -83,8 +86,37 @@ def combine(assessments: list[Assessment], has_compute: bool) -> tuple[Level, Ca
     return names[worst_known], None  # type: ignore[return-value]
 
 
+def unseen_assessments(result: TopologyResult) -> list[Assessment]:
+    """What may hide compute out of scope (a nested stack not loaded, a template that failed to
+    load) is an unknown: best case nothing there changes the level, worst case servers."""
+    out = []
+    for n in result.topology.nodes:
+        if n.properties.get("may_hide_compute") is not True:
+            continue
+        note = str(n.properties.get("note") or n.id)
+        what = str(n.properties.get("unseen") or n.id)
+        out.append(
+            Assessment(
+                stack=n.stack,
+                logical_id=n.id,
+                node=n.id,
+                type=n.type,
+                level="indeterminate",
+                idle_kind=None,
+                why=f"not seen: {note}",
+                file=n.file,
+                line=n.line,
+                best="serverless",
+                worst="not-serverless",
+                missing=f"{what}: not in scope",
+            )
+        )
+    return out
+
+
 def decide_level(result: TopologyResult, profile: Profile) -> LevelResult:
     assessments, unclassified = assess_all(result, profile)
+    assessments += unseen_assessments(result)
     has_compute = any(n.role in COUNTED_ROLES and not n.deploy_time for n in result.topology.nodes)
     level, cases = combine(assessments, has_compute)
     idle = tuple(

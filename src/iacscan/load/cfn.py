@@ -84,8 +84,14 @@ def decode_bytes(data: bytes, file: str) -> str:
         ) from None
 
 
-def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mapping[str, Any]:
+def decode_text(
+    text: str, file: str, limits: Limits = DEFAULT_LIMITS, warnings: list[str] | None = None
+) -> Mapping[str, Any]:
     """Decode YAML or JSON text into mappings that carry ``start_mark`` line numbers.
+
+    With a ``warnings`` list, a repeated key is tolerated as CloudFormation tolerates it (the
+    last value wins) and said there with its line; without, it is a parse error. Which parse
+    problems are fatal, and why: docs/parse-problems.md.
 
     ``load.fast_decode`` reproduces cfn-lint's decoder (values, short tags, marks, duplicate-key
     and alias guards; tests/test_fast_decode.py compares the two on every corpus template) on
@@ -110,13 +116,13 @@ def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mappin
     old_limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(max(old_limit, 4000))
-        template = decode_fast(text)
+        duplicates: list[tuple[str, int, int]] | None = [] if warnings is not None else None
+        template = decode_fast(text, duplicates)
     except AliasExpansionError as err:
         raise LimitError(
             f"cannot read the template: {err.message}",
             "YAML aliases may expand to at most 250,000 values (a guard against alias "
-            "bombs that no flag lifts); CloudFormation itself rejects aliases: write the "
-            "values out",
+            "bombs that no flag lifts): write the values out, or alias less",
             file=file,
             line=None,  # the guard measures the whole template: no line
         ) from None
@@ -133,7 +139,8 @@ def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mappin
     except DuplicateKeyError as err:
         raise InputParseError(
             f"cannot parse the template: {err.message}",
-            "remove one of the duplicate keys: CloudFormation rejects templates that repeat a key",
+            "remove one of the duplicate keys: cfn-lint and some AWS CLI versions reject a "
+            "repeated key (CloudFormation itself keeps the last value)",
             file=file,
             line=err.line,
         ) from None
@@ -162,7 +169,22 @@ def decode_text(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Mappin
             file=file,
         )
     check_depth(template, file, limits)
+    if warnings is not None and duplicates:
+        warnings.extend(_duplicate_warning(file, d) for d in sorted(set(duplicates), key=_by_line))
     return template
+
+
+def _by_line(duplicate: tuple[str, int, int]) -> int:
+    return duplicate[1]
+
+
+def _duplicate_warning(file: str, duplicate: tuple[str, int, int]) -> str:
+    key, line, first = duplicate
+    return (
+        f"{file}:{line}: key {key!r} repeats the one at line {first}; analysed with the last "
+        "value, as CloudFormation deploys it (cfn-lint and some AWS CLI versions reject the "
+        "template: remove one of them)"
+    )
 
 
 def check_depth(value: object, file: str, limits: Limits) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from iacscan.errors import IacscanError, InputParseError, LimitError
+from iacscan.load import nested_match
 from iacscan.load.cfn import (
     DEFAULT_LIMITS,
     Limits,
@@ -112,14 +113,19 @@ def load_template(
     chain: tuple[str, ...] = (),
     errors: list[InputError] | None = None,
     count: list[int] | None = None,
+    search: tuple[Path, ...] = (),
+    notes: list[str] | None = None,
 ) -> tuple[list[Template], InputKind] | None:
     """One template file (plain or SAM) and the local nested stacks it includes.
 
     A nested template that cannot be loaded is added to ``errors`` (when given) and the
-    including template is kept; without ``errors`` it raises.
+    including template is kept; without ``errors`` it raises. ``search``: the scanned folders,
+    where a remote TemplateURL's file name is looked up (load/nested_match.py); ``notes``
+    says which files were used that way.
     """
     text = read_text(path, limits)
-    data = decode_text(text, str(path), limits)
+    tolerated: list[str] = []
+    data = decode_text(text, str(path), limits, tolerated)
     if folder_mode and not looks_like_template(data):
         return None
     kind: InputKind = "template"
@@ -146,9 +152,14 @@ def load_template(
         template = template_from_data(
             data, file=str(path), stack=stack, parent=parent, parameter_values=parameter_values
         )
+    if tolerated:
+        from dataclasses import replace
+
+        template = replace(template, warnings=tuple(tolerated))
     out = [template]
     count = count if count is not None else [0]
-    out.extend(_nested(template, path, limits, chain + (str(path.resolve()),), errors, count))
+    chain = chain + (str(path.resolve()),)
+    out.extend(_nested(template, path, limits, chain, errors, count, search, notes))
     return out, kind
 
 
@@ -167,16 +178,25 @@ def _nested(
     chain: tuple[str, ...],
     errors: list[InputError] | None,
     count: list[int],
+    search: tuple[Path, ...] = (),
+    notes: list[str] | None = None,
 ) -> list[Template]:
     out: list[Template] = []
     for lid, res in template.resources.items():
         if res.type != "AWS::CloudFormation::Stack":
             continue
-        url = res.properties.get("TemplateURL")
-        if not isinstance(url, str) or "://" in url or url.startswith("https:"):
-            continue  # remote or computed: an external node, marked unknown
+        raw = res.properties.get("TemplateURL")
+        url = raw if isinstance(raw, str) and nested_match.is_local(raw) else None
+        if url is None:
+            url = _matched(path, lid, res, raw, search, notes)
+            if url is None:
+                continue  # remote or computed: an external node, marked unknown
         try:
-            out.extend(_nested_one(template, path, limits, chain, errors, count, lid, res, url))
+            out.extend(
+                _nested_one(
+                    template, path, limits, chain, errors, count, lid, res, url, search, notes
+                )
+            )
         except IacscanError as err:
             if errors is None:
                 raise
@@ -194,6 +214,8 @@ def _nested_one(
     lid: str,
     res: Any,
     url: str,
+    search: tuple[Path, ...] = (),
+    notes: list[str] | None = None,
 ) -> list[Template]:
     count[0] += 1  # nested templates loaded under one top-level template
     if count[0] > MAX_NESTED_TEMPLATES + 1:
@@ -217,7 +239,8 @@ def _nested_one(
             line=res.line,
         ) from None
     top = Path(chain[0]).parent if chain else path.resolve().parent
-    if not (_inside(child, top) or _inside(child, Path.cwd().resolve())):
+    inside = _inside(child, top) or _inside(child, Path.cwd().resolve())
+    if not (inside or any(_inside(child, f.resolve()) for f in search)):
         # Templates come from pull requests: a TemplateURL must not open files elsewhere.
         raise InputParseError(
             f"nested stack {lid}: {url} is outside the template's folder and the working directory",
@@ -259,8 +282,35 @@ def _nested_one(
         chain=chain,
         errors=errors,
         count=count,
+        search=search,
+        notes=notes,
     )
     return loaded[0] if loaded else []
+
+
+def _matched(
+    path: Path,
+    lid: str,
+    res: Any,
+    url: Any,
+    search: tuple[Path, ...],
+    notes: list[str] | None,
+) -> str | None:
+    """A remote or computed TemplateURL whose file name is a template in scope: its local path."""
+    name = nested_match.file_name(url)
+    if name is None:
+        return None
+    found, where = nested_match.find(name, path, search)
+    line = f"{path}:{res.line}" if res.line else str(path)
+    if found is None:
+        return None
+    if notes is not None:
+        notes.append(
+            f"nested stack {lid}: its TemplateURL is remote or filled at deploy time; "
+            f"{found} ({where}) has the same file name, {name}, and was loaded as its template "
+            f"({line})"
+        )
+    return nested_match.relative_url(found, path)
 
 
 def load_paths(
@@ -307,11 +357,15 @@ def load_paths(
             )
     bases = {f: base for f, _, base in files}
     names = stack_names([f for f, _, _ in files], _common_base(bases))
-    jobs = [(f, names[f], limits, from_folder) for f, from_folder, _ in files]
+    jobs: list[LoadJob] = [
+        (f, names[f], limits, from_folder, (folder,) if folder is not None else ())
+        for f, from_folder, folder in files
+    ]
     used: set[Path] = set()  # folders that gave a template or an error
     for (f, _, folder), outcome in zip(files, _run_loads(jobs), strict=True):
-        templates, kind, errors, skipped = outcome
+        templates, kind, errors, skipped, notes = outcome
         loaded.errors.extend(errors)
+        loaded.notes.extend(notes)
         if folder is not None and not skipped:
             used.add(folder)
         if skipped:
@@ -321,6 +375,7 @@ def load_paths(
             loaded.inputs.append(
                 InputInfo(path=str(f), kind=kind, stacks=tuple(t.stack for t in templates))
             )
+    _drop_roots_loaded_as_nested(loaded)
     for folder in folders:
         if folder not in used and empty_is_error:
             loaded.errors.append(
@@ -336,6 +391,35 @@ def load_paths(
         _load_stacks(stacks, limits, loaded)
     requalify(loaded, shared_roots(loaded.templates, loaded.inputs))
     return loaded
+
+
+def _drop_roots_loaded_as_nested(loaded: Loaded) -> None:
+    """A template that another template in the run includes as a nested stack is analysed as
+    that nested stack, not a second time on its own (a folder holding a root and its nested
+    templates would count every resource twice)."""
+    nested = {_resolved(t.file) for t in loaded.templates if t.parent is not None}
+    drop = {t.stack for t in loaded.templates if t.parent is None and _resolved(t.file) in nested}
+    if not drop:
+        return
+    gone = {
+        t.stack
+        for t in loaded.templates
+        if t.stack in drop or any(t.stack.startswith(d + "/") for d in drop)
+    }
+    loaded.templates = [t for t in loaded.templates if t.stack not in gone]
+    for info in [i for i in loaded.inputs if set(i.stacks) & drop]:
+        loaded.inputs.remove(info)
+        loaded.notes.append(
+            f"{info.path} is included as a nested stack by another template in scope: "
+            "analysed there, not again on its own"
+        )
+
+
+def _resolved(file: str) -> str:
+    try:
+        return str(Path(file).resolve())
+    except (OSError, RuntimeError, ValueError):
+        return file
 
 
 def requalify(loaded: Loaded, shared: set[str]) -> None:
@@ -356,30 +440,41 @@ def _inside(child: Path, folder: Path) -> bool:
     return True
 
 
-LoadJob = tuple[Path, str, Limits, bool]
-LoadOutcome = tuple[list[Template] | None, InputKind | None, list[InputError], bool]
+LoadJob = tuple[Path, str, Limits, bool, tuple[Path, ...]]
+LoadOutcome = tuple[list[Template] | None, InputKind | None, list[InputError], bool, list[str]]
 PARALLEL_FROM = 8  # below this many files a process pool costs more than it saves
 
 
 def load_one(job: LoadJob) -> LoadOutcome:
     """Load one file; every failure comes back as data (errors do not pickle with their hints)."""
-    path, stack, limits, from_folder = job
+    path, stack, limits, from_folder, search = job
     errors: list[InputError] = []
+    notes: list[str] = []
     try:
-        result = load_template(path, stack, limits, folder_mode=from_folder, errors=errors)
+        result = load_template(
+            path,
+            stack,
+            limits,
+            folder_mode=from_folder,
+            errors=errors,
+            search=search,
+            notes=notes,
+        )
     except IacscanError as err:
-        return None, None, [*errors, error_of(err, str(path))], False
+        return None, None, [*errors, error_of(err, str(path))], False, notes
     except RecursionError:
         message = "the template is nested too deeply to read"
         hint = "raise --max-depth only if the template is genuine"
-        return None, None, [*errors, InputError(str(path), None, "limit", message, hint)], False
+        error = InputError(str(path), None, "limit", message, hint)
+        return None, None, [*errors, error], False, notes
     except Exception as err:  # a loader bug: this file is lost, never the whole run
         message = f"internal error while loading: {type(err).__name__}: {err}"
         hint = "this is a bug in iacscan: please report it with this template"
-        return None, None, [*errors, InputError(str(path), None, "internal", message, hint)], False
+        error = InputError(str(path), None, "internal", message, hint)
+        return None, None, [*errors, error], False, notes
     if result is None:
-        return None, None, errors, True
-    return result[0], result[1], errors, False
+        return None, None, errors, True, notes
+    return result[0], result[1], errors, False, notes
 
 
 def _run_loads(jobs: list[LoadJob]) -> list[LoadOutcome]:

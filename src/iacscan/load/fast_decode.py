@@ -336,6 +336,9 @@ class _CfnLoader(_YamlLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._plain_tags: dict[str, str] = {}
+        # When a list: repeated keys are recorded here as (key, line, first line) and the
+        # last value kept, as CloudFormation does; when None, they raise (cfn-lint's way).
+        self.duplicates: list[tuple[str, int, int]] | None = None
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is ScalarNode and implicit[0]:
@@ -583,9 +586,12 @@ class _FastLoader(_CfnLoader):
                     first = next((k for k in out if k == key), _PENDING)
                     if first is not _PENDING:
                         line = frame.items[pos >> 1][0].start_mark.line + 1
-                        if frame.dups is None:
+                        if self.duplicates is not None:
+                            self.duplicates.append((str(key), line, _key_line(first)))
+                        elif frame.dups is None:
                             frame.dups = [_duplicate(key, _key_line(first))]
-                        frame.dups.append(_duplicate(key, line))
+                        if frame.dups is not None:
+                            frame.dups.append(_duplicate(key, line))
             try:
                 out[key] = value
             except TypeError:
@@ -645,7 +651,10 @@ class _ExactLoader(_CfnLoader):
                 raise _null_key(key_node)
             if not getattr(node, "using_merge", False):
                 for key_dup in mapping:
-                    if key_dup == key:
+                    if key_dup == key and self.duplicates is not None:
+                        line = key_node.start_mark.line + 1
+                        self.duplicates.append((str(key), line, _key_line(key_dup)))
+                    elif key_dup == key:
                         if not matches:
                             matches.append(_duplicate(key, _key_line(key_dup)))
                         matches.append(_duplicate(key, key_node.start_mark.line + 1))
@@ -749,15 +758,17 @@ _JSON_FALLBACK_PROBLEMS: Final = (
 )
 
 
-def decode_fast(text: str) -> Any:
+def decode_fast(text: str, duplicates: list[tuple[str, int, int]] | None = None) -> Any:
     """Decode a CloudFormation template exactly as cfn-lint's ``decode_str(text)[0]`` does.
 
     Raises ``DecodeError`` subclasses (``ValueError``) or ``yaml.YAMLError`` where cfn-lint
-    would return parse errors instead of a template.
+    would return parse errors instead of a template. With a ``duplicates`` list, a repeated
+    YAML key is recorded there as (key, line, first line) and the last value kept, as
+    CloudFormation itself does, instead of raising (the JSON fallback stays strict).
     """
     budget = sys.getrecursionlimit() - _stack_depth() - _ROOT_OFFSET
     try:
-        return _load_yaml(text, budget)
+        return _load_yaml(text, budget, duplicates)
     except ScannerError as err:
         problem = err.problem
         if problem and (
@@ -772,11 +783,12 @@ def decode_fast(text: str) -> Any:
         raise
 
 
-def _load_yaml(text: str, budget: int) -> Any:
+def _load_yaml(text: str, budget: int, duplicates: list[tuple[str, int, int]] | None = None) -> Any:
     collect = gc.isenabled()
     gc.disable()  # the document is a large acyclic graph; collections would only rescan it
     try:
         loader = _FastLoader(text)
+        loader.duplicates = duplicates
         try:
             root = loader.get_single_node()
         finally:
@@ -789,9 +801,13 @@ def _load_yaml(text: str, budget: int) -> Any:
                 # also count towards the recursion limit but leave no Python frame.
                 exact = _headroom() - _HEADROOM_OFFSET
                 if loader.max_need > exact:
+                    if duplicates is not None:
+                        duplicates.clear()  # built again from the start
                     template = loader.build(root, exact, shared)  # type: ignore[arg-type]
         except _Fallback:
-            template = _load_exact(text)
+            if duplicates is not None:
+                duplicates.clear()  # built again from the start
+            template = _load_exact(text, duplicates)
         if template is None:
             template = DictNode({}, Mark(0, 0), Mark(0, 0))
         if "&" in text:
@@ -810,8 +826,9 @@ def _load_yaml(text: str, budget: int) -> Any:
             gc.enable()
 
 
-def _load_exact(text: str) -> Any:
+def _load_exact(text: str, duplicates: list[tuple[str, int, int]] | None = None) -> Any:
     loader = _ExactLoader(text)
+    loader.duplicates = duplicates
     try:
         return loader.get_single_data()
     finally:

@@ -9,6 +9,7 @@ dashed. Every user string goes through ``dot_string`` (render/escape.py).
 from __future__ import annotations
 
 from iacscan.model import Edge, Node, Topology
+from iacscan.render.capacity_links import capacity_links
 from iacscan.render.escape import dot_string
 
 # role -> node attributes
@@ -80,5 +81,9 @@ def render_dot(topology: Topology) -> str:
     lines += [_node_line(alias[i], nodes.get(i), i) for i in sorted(ids)]
     edges = sorted(topology.edges, key=lambda e: (e.source, e.target, e.kind))
     lines += [_edge_line(alias, e) for e in edges]
+    lines += [
+        f'    {alias[c]} -> {alias[u]} [label="runs", style="dotted", arrowhead="none"];'
+        for c, u in capacity_links(topology)
+    ]
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -165,6 +165,13 @@ def render_markdown(a: Analysis) -> str:
         f"**Egress:** {names(sorted(a.boundary.egress))}\n"
     )
     blocks.append(Block("text", boundary, name="Boundary"))
+    unseen = [
+        f"- {cell(n.id)}: {cell(str(n.properties.get('note') or ''))}"
+        for n in a.topology.nodes
+        if n.properties.get("unknown") is True
+    ]
+    if unseen:
+        blocks.append(Block("rows", "#### Not in scope\n\n", unseen, name="Not in scope"))
     findings = [
         table_row(
             f.severity, cell(f.rule), cell(f.message), names(f.resources, 10), _at(f.file, f.line)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from iacscan.model import Edge, Node, Topology
+from iacscan.render.capacity_links import capacity_links
 from iacscan.render.escape import mermaid_label
 
 EdgeKey = tuple[str, str, str]
@@ -105,6 +106,9 @@ def render_mermaid(
         lines.append(f"    {alias[source]} {arrow} {alias[target]}")
         if style:
             link_styles.append(f"    linkStyle {index} {style}")
+
+    for capacity, unit in capacity_links(topology):  # after the edges: linkStyle indexes hold
+        lines.append(f"    {alias[capacity]} -. runs .-> {alias[unit]}")
 
     lines.extend(f"    {d}" for d in CLASS_DEFS)
     lines.extend(f"    class {','.join(members)} {cls}" for cls, members in sorted(classes.items()))

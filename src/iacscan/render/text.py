@@ -153,6 +153,12 @@ def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
     out.heading("Boundary")
     out.line(f"ingress: {_names(sorted(a.boundary.ingress))}", indent=2)
     out.line(f"egress:  {_names(sorted(a.boundary.egress))}", indent=2)
+    unseen = [n for n in nodes if n.properties.get("unknown") is True]
+    if unseen:  # ext: nodes the scan cannot see, each with what to add to see it
+        out.heading(f"Not in scope ({len(unseen)})")
+        for node in unseen:
+            note = clean(str(node.properties.get("note") or ""))
+            out.line(f"- {clean(node.id)}: {note}", indent=2)
     out.heading(f"Findings ({len(a.findings)})")
     for f in sorted(a.findings, key=lambda f: (f.rule, f.resources, f.file, f.line or 0)):
         out.line(

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from iacscan.model import InputError, Template
 from iacscan.resolve import Scope
-from iacscan.topology import registry
+from iacscan.topology import registry, unseen
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import ExtractorFailure, log
 from iacscan.topology.result import TopologyResult
@@ -17,7 +17,10 @@ def build_topology(
     actions: Mapping[str, tuple[tuple[str, str], ...]],
     extractors: Sequence[registry.Extractor] | None = None,
     multi: bool | None = None,
+    unseen_errors: Sequence[InputError] = (),
 ) -> TopologyResult:
+    """``unseen_errors``: the load errors of this run; templates that failed to load become
+    unknown ``ext:`` nodes (topology/unseen.py)."""
     if extractors is None:
         extractors = registry.EXTRACTORS  # read at call time: the registry is the one list
     scope = Scope(templates)
@@ -45,20 +48,25 @@ def build_topology(
                 "are missing",
             )
         )
-    _out_of_scope_stacks(ctx)
+    consumed = _out_of_scope_stacks(ctx, unseen_errors)
+    _failed_inputs(ctx, [e for e in unseen_errors if e not in consumed])
     return ctx.freeze()
 
 
-def _out_of_scope_stacks(ctx: ScanContext) -> None:
+def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> list[InputError]:
     """A nested stack whose template is not in scope (on S3, from the Serverless Application
-    Repository, or computed) hides resources: say so, or the verdict reads as covering them."""
+    Repository, computed, or failed to load) hides resources: an unknown ``ext:`` node that
+    weakens the verdict, and a note, or the verdict reads as covering them. Returns the load
+    errors that were these nested templates' failures."""
+    consumed: list[InputError] = []
     for stack, res in ctx.resources("AWS::CloudFormation::Stack"):
         if f"{stack}/{res.logical_id}" in ctx.templates:
             continue
-        url = ctx.resolve(stack, res.properties.get("TemplateURL"))
+        raw = ctx.resolve(stack, res.properties.get("TemplateURL"))
+        url = unseen.nested_url(raw)
         where = (
             f"TemplateURL {_short(url)}"
-            if isinstance(url, str)
+            if isinstance(raw, str)
             else "a TemplateURL known at deploy time"
         )
         ctx.note(
@@ -66,6 +74,45 @@ def _out_of_scope_stacks(ctx: ScanContext) -> None:
             f"nested stack {res.logical_id} is not in scope ({where}): its resources are not "
             "analysed, and the verdict covers only the templates given",
             res,
+        )
+        parent = ctx.templates[stack].file
+        child = unseen.local_child(parent, url)
+        failure = next(
+            (
+                e
+                for e in errors
+                if (child is not None and unseen.same_file(e.file, child))
+                or (unseen.same_file(e.file, parent) and e.line == res.line)
+            ),
+            None,
+        )
+        if failure is not None:
+            consumed.append(failure)
+        known = isinstance(raw, str) and "${?}" not in url and "<" not in url
+        what = _short(url) if known else f"nested stack {ctx.node_id(stack, res.logical_id)}"
+        ctx.unknown_external(
+            what,
+            "AWS::CloudFormation::Stack",
+            unseen.nested_note(res.logical_id, _short(url), failure),
+            may_hide_compute=f"the resources of nested stack {ctx.node_id(stack, res.logical_id)} "
+            + ("(its template failed to load)" if failure else f"(template {_short(url)})"),
+            at=(stack, res),
+        )
+    return consumed
+
+
+def _failed_inputs(ctx: ScanContext, errors: Sequence[InputError]) -> None:
+    """A template given to the scan (or found in a scanned folder) that failed to load: what it
+    deploys is unseen, so it is an unknown ``ext:`` node that weakens the verdict."""
+    if not ctx.templates:
+        return  # nothing was analysed: the report says so on its own
+    loaded = {t.file for t in ctx.templates.values()}
+    for error in unseen.unseen_inputs(errors, loaded):
+        ctx.unknown_external(
+            _short(error.file),
+            "Template",
+            unseen.input_note(error),
+            may_hide_compute=f"the resources of {_short(error.file)} (it failed to load)",
         )
 
 

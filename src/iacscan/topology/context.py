@@ -21,6 +21,7 @@ from iacscan.topology.ecs_capacity import find_ecs_capacity
 from iacscan.topology.graph import GraphBuilder, NodeDraft
 from iacscan.topology.result import StackView, TopologyFacts, TopologyResult
 from iacscan.topology.stack_index import Key, StackIndex
+from iacscan.topology.unseen import outside_values
 from iacscan.walk import walk
 
 __all__ = ["Key", "ScanContext", "Target"]
@@ -109,6 +110,58 @@ class ScanContext(StackIndex):
             )
         return node_id
 
+    def unknown_external(
+        self,
+        what: str,
+        rtype: str,
+        note: str,
+        *,
+        may_hide_compute: str | None = None,
+        at: tuple[str, Resource] | None = None,
+    ) -> str:
+        """An ``ext:`` node for something the scan cannot see, marked unknown, with a note
+        that says what to add to the scan to see it (topology/unseen.py)."""
+        node_id = f"ext:{what}"
+        if not self.graph.has_node(node_id):
+            stack, res = at if at is not None else ("", None)
+            self.graph.add_node(
+                NodeDraft(
+                    id=node_id,
+                    type=rtype,
+                    role="external",
+                    stack=stack,
+                    file=self.templates[stack].file if stack in self.templates else "",
+                    line=res.line if res is not None else None,
+                )
+            )
+        props = self.graph.draft(node_id).properties
+        props["unknown"] = True
+        if may_hide_compute:  # what is unseen, in a few words (cases.missing quotes it)
+            props["may_hide_compute"] = True
+            seen = props.get("unseen")
+            if not isinstance(seen, str):
+                props["unseen"] = may_hide_compute
+            elif may_hide_compute not in seen.split("; "):
+                props["unseen"] = f"{seen}; {may_hide_compute}"
+        old = props.get("note")
+        if not isinstance(old, str):
+            props["note"] = note
+        elif note not in old.split(" | "):
+            props["note"] = f"{old} | {note}"
+        return node_id
+
+    def outside_targets(self, stack: str, value: Any, rtype: str = "External") -> list[Target]:
+        """Targets that come from outside the scope (a parameter without a default, an import
+        no stack in scope exports), as unknown ``ext:`` nodes."""
+        qualify = self.multi or self.templates[stack].parent is not None
+        out = []
+        for what, note in outside_values(self.scope.resolve(stack, value)):
+            if qualify and what.startswith(("parameter ", "import ")):
+                kind, name = what.split(" ", 1)
+                what = f"{kind} {stack}/{name}" if kind == "parameter" else what
+            out.append(Target(self.unknown_external(what, rtype, note), False, None))
+        return out
+
     def add_edge(self, source: str | None, target: str | None, kind: EdgeKind, via: Via) -> None:
         if source is None or target is None:
             return
@@ -152,8 +205,13 @@ class ScanContext(StackIndex):
         *,
         types: Iterable[str] | None = None,
         external_ok: bool = True,
+        unknown_ok: bool | None = None,
     ) -> list[Target]:
-        """Resources (as nodes) that a value points at: references first, then hand-built ARNs."""
+        """Resources (as nodes) that a value points at: references first, then hand-built ARNs.
+
+        With nothing found, a value from outside the scope (a parameter without a default, an
+        import not in scope) is an unknown ``ext:`` node when ``unknown_ok`` (by default
+        ``external_ok``) is true."""
         wanted = set(types) if types is not None else None
         resolved = self.scope.resolve(stack, value)
         out: dict[str, Target] = {}
@@ -175,6 +233,9 @@ class ScanContext(StackIndex):
                 prev = out.get(target.node)
                 if prev is None or (prev.weak and not target.weak):
                     out[target.node] = target
+        if not out and (external_ok if unknown_ok is None else unknown_ok):
+            rtype = next(iter(wanted)) if wanted is not None and len(wanted) == 1 else "External"
+            return self.outside_targets(stack, value, rtype)
         return list(out.values())
 
     def _match_text(self, text: str, wanted: set[str] | None, external_ok: bool) -> list[Target]:

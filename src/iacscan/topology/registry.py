@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors import (
     apigateway,
+    capacity,
     event_source_mappings,
     eventbridge,
     iam,
@@ -41,6 +42,7 @@ _STARTS_TASKS = (eventbridge.ID, pipes.ID, stepfunctions.ID)
 
 EXTRACTORS: tuple[Extractor, ...] = (
     Extractor(nodes.ID, nodes.extract),
+    Extractor(capacity.ID, capacity.extract),
     Extractor(s3_notifications.ID, s3_notifications.extract),
     Extractor(sns_subscriptions.ID, sns_subscriptions.extract),
     Extractor(event_source_mappings.ID, event_source_mappings.extract),

@@ -72,7 +72,11 @@ def _integration(
             name = flat.rsplit("/", 1)[-1]
             found = ctx.targets(stack, f"arn:aws:sqs:*:*:{name}", types=types, external_ok=False)
         return found, _reads(ctx, stack, m, request, http_method) if found else False
-    return ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False), False
+    found = ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
+    if not found:  # a function or URL passed in (a parameter without default, an import)
+        kind = "AWS::Lambda::Function" if ":lambda:path/" in flat else "HTTP endpoint"
+        found = ctx.outside_targets(stack, uri, kind)
+    return found, False
 
 
 def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -110,6 +114,9 @@ def _v2_integration(ctx: ScanContext, stack: str, res: Resource) -> None:
         targets = ctx.targets(stack, params, types=types, external_ok=False) if types else []
     else:
         targets = ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
+        if not targets and ctx.text(stack, props.get("IntegrationType")).upper() == "AWS_PROXY":
+            # a function passed in (a parameter without default, an import not in scope)
+            targets = ctx.outside_targets(stack, uri, "AWS::Lambda::Function")
         if not targets:
             targets = ctx.targets(
                 stack, uri, types=("AWS::ElasticLoadBalancingV2::Listener",), external_ok=False

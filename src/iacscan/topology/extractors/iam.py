@@ -36,7 +36,7 @@ def link_action(
     if principal is None:
         return started
     for rtype, category in _meanings(ctx, action):
-        targets = ctx.targets(stack, resource, types=(rtype,), external_ok=False)
+        targets = ctx.targets(stack, resource, types=(rtype,), external_ok=False, unknown_ok=True)
         if not targets and rtype == "AWS::Events::EventBus" and category == "Write":
             text = ctx.text(stack, resource)
             if "default" in text or "*" in text or not text or text == "None":

@@ -1,0 +1,177 @@
+"""What the scan cannot see, as explicit ``ext:`` nodes marked unknown (issue 13, point 1).
+
+Two kinds:
+- values from outside the scope (a parameter without a default, an import no stack in scope
+  exports) used as the target of an action, an event target, a subscription or an integration:
+  ``ext:parameter BusArn``, ``ext:import shared-bus-arn``, or the ARN text with ``${Name}``
+  where the name part is unknown;
+- whole stacks that may hide resources: nested stacks whose template is on S3/HTTPS, computed,
+  or a Serverless Application Repository application, and templates that failed to load. These
+  nodes carry ``may_hide_compute``; classification turns them into an unknown that weakens the
+  verdict (levels.py).
+
+Every such node has the properties ``unknown: true`` and ``note``: what to add to the scan to
+see it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from iacscan.model import InputError
+from iacscan.resolve import Unknown, display
+
+_UNKNOWN_TOKEN = re.compile("\x01U\x1f([^\x01\x02]*)\x02")
+_PARAMETER = re.compile(r"parameter (\S+) (?:has no default|is read from SSM at deploy time)$")
+_ARN_SERVICE = re.compile(r"^arn:(?:\$\{[^}]*\}|[^:]*):([^:]*):")  # the partition may be ${...}
+_IMPORT = re.compile(r"import (.+) is not exported by a stack in scope$")
+# A folder given to the scan that held no template hides nothing: not an unseen input.
+_NOT_HIDING = ("no CloudFormation or SAM template in this folder",)
+
+
+def outside(reason: str) -> tuple[str, str] | None:
+    """(label, note) when an unknown comes from outside the scope, else None."""
+    m = _PARAMETER.match(reason)
+    if m:
+        name = m.group(1)
+        ssm = "SSM" in reason
+        note = (
+            f"comes from parameter {name}, read from SSM at deploy time: scan the stack that "
+            "creates it to see what it is"
+            if ssm
+            else f"comes from parameter {name}, which has no default: scan it together with "
+            "the stack that creates it, or give the parameter a default, to see what it is"
+        )
+        return f"parameter {name}", note
+    m = _IMPORT.match(reason)
+    if m:
+        name = m.group(1)
+        return f"import {name}", (
+            f"imported as {name}, which no stack in scope exports: add the exporting stack to "
+            "the scan to see what it is"
+        )
+    return None
+
+
+def outside_values(value: Any) -> Iterator[tuple[str, str]]:
+    """(ext label, note) for each part of a resolved value that comes from outside the scope.
+
+    A bare unknown is named by its source (``parameter BusArn``); a string with an unknown
+    part (an ARN built with ``!Sub``) keeps its known text, the unknown parts as ``${Name}``."""
+    pending: list[Any] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Unknown):
+            if item.options:
+                pending.extend(item.options)
+                continue
+            found = outside(item.reason)
+            if found is not None:
+                yield found
+        elif isinstance(item, str) and "\x01U" in item:
+            notes = [outside(m.group(1)) for m in _UNKNOWN_TOKEN.finditer(item)]
+            known = [n for n in notes if n is not None]
+            if known and len(known) == len(notes):
+                label = _resource_part(readable(item))
+                if len(known) == 1 and label == "${" + known[0][0].split(" ", 1)[1] + "}":
+                    label = known[0][0]  # nothing else known: named by where it comes from
+                yield label, "; ".join(note for _, note in known)
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+
+
+def readable(text: str) -> str:
+    """A resolved string as people read it, unknown parts as ``${Name}`` where known."""
+
+    def name(m: re.Match[str]) -> str:
+        found = outside(m.group(1))
+        return "${" + found[0].split(" ", 1)[1] + "}" if found else "${?}"
+
+    return display(_UNKNOWN_TOKEN.sub(name, text))
+
+
+def _resource_part(arn: str) -> str:
+    """The resource an ARN pattern names: ``arn:aws:s3:::${B}/*`` is the bucket ``${B}``'s ARN,
+    a table's index or stream ARN is the table's, an API integration URI is the function's."""
+    m = _ARN_SERVICE.match(arn)
+    service = m.group(1) if m else ""
+    if service == "s3":
+        return arn.split("/", 1)[0]
+    if service == "dynamodb":
+        for cut in ("/index/", "/stream/"):
+            arn = arn.split(cut, 1)[0]
+        return arn
+    if service == "apigateway" and "/functions/" in arn:
+        # an API Gateway integration URI: the function ARN between /functions/ and /invocations
+        return arn.split("/functions/", 1)[1].rsplit("/invocations", 1)[0]
+    return arn
+
+
+def nested_url(url: Any) -> str:
+    """A nested stack's TemplateURL as far as it is known."""
+    if isinstance(url, str):
+        return readable(url)
+    if isinstance(url, Unknown):
+        found = outside(url.reason)
+        return "${" + found[0].split(" ", 1)[1] + "}" if found else "<computed TemplateURL>"
+    return "<computed TemplateURL>"
+
+
+def nested_note(lid: str, url: str, failure: InputError | None) -> str:
+    if failure is not None:
+        return (
+            f"nested stack {lid}: its template {url} failed to load ({failure.message}); fix "
+            "it to see the resources it deploys"
+        )
+    if url.startswith("sar://"):
+        return (
+            f"nested stack {lid} is the Serverless Application Repository application "
+            f"{url[len('sar://') :]}: its resources are not analysed; download its template and "
+            "scan it with this one to see them"
+        )
+    return (
+        f"nested stack {lid}: its template ({url}) is not in scope, so the resources it deploys "
+        "are not analysed; put the template file beside this one (or in a scanned folder) "
+        "under the same file name, or scan it with this one, to see them"
+    )
+
+
+def local_child(parent_file: str, url: str) -> str | None:
+    """The path a local TemplateURL names, relative to the parent's file (no file access)."""
+    if "://" in url or "\x01" in url or url.startswith(("https:", "http:", "s3:")):
+        return None
+    folder = posixpath.dirname(parent_file.replace("\\", "/"))
+    return posixpath.normpath(posixpath.join(folder, url.replace("\\", "/")))
+
+
+def same_file(a: str, b: str) -> bool:
+    """Two paths as written name one file (relative and absolute forms compared by suffix)."""
+    a, b = posixpath.normpath(a.replace("\\", "/")), posixpath.normpath(b.replace("\\", "/"))
+    return a == b or a.endswith("/" + b) or b.endswith("/" + a)
+
+
+def unseen_inputs(errors: Sequence[InputError], loaded_files: set[str]) -> list[InputError]:
+    """Load errors that stand for a whole template not analysed (not a part of a loaded one)."""
+    out = []
+    for e in errors:
+        if not e.file:
+            continue
+        if any(same_file(e.file, f) for f in loaded_files):
+            continue  # a problem inside a template that was analysed
+        if e.message.startswith(_NOT_HIDING):
+            continue
+        out.append(e)
+    return out
+
+
+def input_note(error: InputError) -> str:
+    where = f"{error.file}:{error.line}" if error.line else error.file
+    return (
+        f"{where} could not be analysed ({error.message}); whatever it deploys is not in this "
+        f"report: {error.hint or 'fix it'}, then scan again"
+    )

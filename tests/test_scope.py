@@ -1,0 +1,139 @@
+"""Issue 13, points 1 and 2: what the scan cannot see is shown; capacity is drawn, not counted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iacscan.load.cfn import decode_text
+from iacscan.load.nested_match import file_name
+from iacscan.render.dot import render_dot
+from iacscan.render.markdown import render_markdown
+from iacscan.render.mermaid import render_mermaid
+from iacscan.render.text import render_text
+from iacscan.resolve import Unknown, pseudo_token, unknown_token
+from iacscan.topology.unseen import outside_values
+from scan_helpers import node_roles, scan
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "fixtures" / "templates"
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ({"Fn::Sub": "${TemplatesBucketUrl}/01-vpc.yaml"}, "01-vpc.yaml"),
+        ({"Fn::Sub": ["${Bucket}/nested/app.template", {"Bucket": "x"}]}, "app.template"),
+        ({"Fn::Join": ["/", [{"Ref": "Url"}, "02-app.yml"]]}, "02-app.yml"),
+        ("https://s3.amazonaws.com/bucket/path/db.json?versionId=3", "db.json"),
+        ({"Fn::Sub": "${Url}/${Name}.yaml"}, None),  # the file name itself is computed
+        ("sar://arn:aws:serverlessrepo:us-east-1:1:applications/x@1.0", None),
+        ("https://example.com/templates/", None),
+        ({"Fn::Join": ["", [{"Ref": "Url"}, {"Ref": "Name"}]]}, None),
+    ],
+)
+def test_the_file_name_of_a_remote_template_url(url: object, name: str | None) -> None:
+    assert file_name(url) == name
+
+
+def test_a_template_nested_by_another_is_not_analysed_again_as_a_root() -> None:
+    a = scan([ROOT / "fixtures" / "multi" / "nested"])
+    assert node_roles(a) == {
+        "EventsTopic": "channel",
+        "parent/Workers/ArchiveQueue": "channel",
+        "parent/Workers/WorkerFunction": "compute",
+    }
+    assert any("child.yaml is included as a nested stack" in n for n in a.notes), a.notes
+
+
+def test_a_nested_template_is_found_by_file_name_in_the_scanned_folder(tmp_path: Path) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "root.yaml").write_text(
+        "Parameters:\n  Url: {Type: String}\nResources:\n  App:\n"
+        "    Type: AWS::CloudFormation::Stack\n"
+        '    Properties: {TemplateURL: !Sub "${Url}/app.yaml"}\n'
+    )
+    (tmp_path / "stacks" / "app.yaml").write_text(
+        "Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties: {ImageId: ami-1}\n"
+    )
+    alone = scan([tmp_path / "root.yaml"])  # not beside it, and no folder scanned
+    assert node_roles(alone) == {"ext:${Url}/app.yaml": "external"}
+    assert alone.verdict.level == "no-compute"
+    assert "compute may be out of scope" in alone.verdict.summary
+    folder = scan([tmp_path])
+    assert node_roles(folder) == {"root/App/Web": "compute"}
+    assert folder.verdict.level == "not-serverless"
+    assert any("(in the scanned folder) has the same file name" in n for n in folder.notes)
+
+
+def test_several_templates_of_that_name_are_not_guessed_between(tmp_path: Path) -> None:
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "app.yaml").write_text("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n")
+    (tmp_path / "root.yaml").write_text(
+        "Parameters:\n  Url: {Type: String}\nResources:\n  App:\n"
+        "    Type: AWS::CloudFormation::Stack\n"
+        '    Properties: {TemplateURL: !Sub "${Url}/app.yaml"}\n'
+    )
+    a = scan([tmp_path])
+    assert "ext:${Url}/app.yaml" in node_roles(a)
+    assert not any(n.startswith("root/App/") for n in node_roles(a))
+
+
+def test_repeated_keys_keep_the_last_value_only_when_asked() -> None:
+    text = "Parameters:\n  P:\n    Type: String\n    Type: Number\nResources: {}\n"
+    warnings: list[str] = []
+    data = decode_text(text, "t.yaml", warnings=warnings)
+    assert data["Parameters"]["P"]["Type"] == "Number"
+    assert warnings == [
+        "t.yaml:4: key 'Type' repeats the one at line 3; analysed with the last value, as "
+        "CloudFormation deploys it (cfn-lint and some AWS CLI versions reject the template: "
+        "remove one of them)"
+    ]
+    from iacscan.errors import InputParseError
+
+    with pytest.raises(InputParseError):
+        decode_text(text, "t.yaml")
+
+
+def test_text_and_markdown_list_what_is_not_in_scope() -> None:
+    a = scan([TEMPLATES / "scope-outside-targets.yaml"])
+    text = render_text(a, color=False, width=200)
+    section = text.split("Not in scope (4)", 1)[1].split("Findings", 1)[0]
+    assert "- ext:parameter OrdersBusArn: comes from parameter OrdersBusArn" in section
+    assert "- ext:import shipping-ShipmentsQueueArn: imported as shipping-ShipmentsQueueArn" in (
+        section
+    )
+    markdown = render_markdown(a).split("#### Not in scope", 1)[1].split("####", 1)[0]
+    assert "- ext:parameter OrdersBusArn: comes from parameter OrdersBusArn" in markdown
+
+
+def test_diagrams_draw_capacity_as_running_what_it_runs() -> None:
+    a = scan([TEMPLATES / "capacity-ecs-services.yaml"])
+    ids = sorted(n.id for n in a.topology.nodes)
+    alias = {node_id: f"n{i}" for i, node_id in enumerate(ids, start=1)}
+    mermaid = render_mermaid(a.topology)
+    assert f"    {alias['Hosts']} -. runs .-> {alias['Orders']}" in mermaid
+    assert f"    {alias['HostCapacity']} -. runs .-> {alias['Orders']}" in mermaid
+    assert f"-. runs .-> {alias['Reports']}" not in mermaid
+    dot = render_dot(a.topology)
+    assert (
+        f'    {alias["Hosts"]} -> {alias["Orders"]} [label="runs", style="dotted", '
+        'arrowhead="none"];'
+    ) in dot
+
+
+def test_values_from_outside_are_named_by_what_is_known() -> None:
+    bucket = unknown_token("parameter Bucket has no default")
+    partition = pseudo_token("AWS::Partition")
+    objects = f"arn:{partition}:s3:::{bucket}/*"
+    assert [w for w, _ in outside_values(objects)] == ["arn:${AWS::Partition}:s3:::${Bucket}"]
+    fn = unknown_token("parameter FnArn has no default")
+    uri = f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{fn}/invocations"
+    assert [w for w, _ in outside_values(uri)] == ["parameter FnArn"]
+    imported = Unknown("import shared-bus is not exported by a stack in scope")
+    assert [w for w, _ in outside_values([imported])] == ["import shared-bus"]
+    # unknown for another reason (a condition, a computed name): not claimed to be outside
+    assert list(outside_values(Unknown("condition is unknown"))) == []
+    assert list(outside_values(unknown_token("Fn::GetAtt with a computed name") + "-x")) == []
