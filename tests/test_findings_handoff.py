@@ -150,7 +150,9 @@ Resources:
        Environment: {Variables: {SCRATCH: !Ref Scratch}}}
 """
     found = _by_rule(_variant(tmp_path, text))
-    assert {k for k in found if k[0] != "lambda-calls-lambda"} == {("s3-intermediate-bus", "Scratch")}
+    assert {k for k in found if k[0] != "lambda-calls-lambda"} == {
+        ("s3-intermediate-bus", "Scratch")
+    }
     message = found[("s3-intermediate-bus", "Scratch")].message
     assert "direction unknown" in message and "confidence low" in message
 

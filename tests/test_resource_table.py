@@ -360,7 +360,9 @@ def test_sagemaker_endpoint_config(table: dict[str, dict[str, Any]]) -> None:
     }
     assert evaluate(entry, floor)[:2] == ("serverless-with-floor", "provisioned-concurrency")
     # One instance variant next to a serverless one bills by the hour.
-    mixed = {"ProductionVariants": [*serverless["ProductionVariants"], *instances["ProductionVariants"]]}
+    mixed = {
+        "ProductionVariants": [*serverless["ProductionVariants"], *instances["ProductionVariants"]]
+    }
     assert evaluate(entry, mixed)[:2] == ("not-serverless", "instance")
 
 
@@ -387,9 +389,16 @@ def test_absent_list_element_property_is_absent() -> None:
     assert evaluate(entry, {"ProductionVariants": variants}) == ("serverless", None, False)
     info = entry_info("AWS::SageMaker::EndpointConfig", entry)
     hourly = [{"InstanceType": "ml.m5.large"}, *variants]
-    res = Resource(logical_id="C", type=info.type, properties={"ProductionVariants": hourly}, line=1)
-    a = evaluate_rules(info, res, lambda v: v, {"stack": "s", "logical_id": "C", "node": "C", "file": "f"})
-    assert (a.level, a.why) == ("not-serverless", 'instances (ProductionVariants[].InstanceType = ["ml.m5.large"])')
+    res = Resource(
+        logical_id="C", type=info.type, properties={"ProductionVariants": hourly}, line=1
+    )
+    a = evaluate_rules(
+        info, res, lambda v: v, {"stack": "s", "logical_id": "C", "node": "C", "file": "f"}
+    )
+    assert (a.level, a.why) == (
+        "not-serverless",
+        'instances (ProductionVariants[].InstanceType = ["ml.m5.large"])',
+    )
 
 
 def test_deciders_and_roles(table: dict[str, dict[str, Any]]) -> None:

@@ -18,7 +18,6 @@ from pathlib import Path
 Meaning = tuple[str, str]  # (resource type, "Read" | "Write")
 
 
-
 @cache
 def _local_table() -> tuple[dict[str, tuple[Meaning, ...]], frozenset[str]]:
     """The supplement and the ignored actions, from ``load/data/iam_actions.json`` (data)."""
