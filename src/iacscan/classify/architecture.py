@@ -95,10 +95,14 @@ def label_architecture(ctx: ScanContext, topology: Topology) -> ArchitectureResu
         )
     reasons: list[str] = []
     member = {u: i for i, g in enumerate(groups) for u in g}
+    # An API that reaches a load balancer through a VPC link is one request path: the hop
+    # between the two is not a target.
     request_edges = [
         e
         for e in topology.edges
-        if nodes[e.source].type in REQUEST_INGRESS and e.kind == "triggers"
+        if nodes[e.source].type in REQUEST_INGRESS
+        and e.kind == "triggers"
+        and nodes[e.target].type not in REQUEST_INGRESS
     ]
     channel_between = [
         n.id
