@@ -173,3 +173,41 @@ Resources:
     Properties: {Runtime: python3.12, Handler: o.handler, Role: !GetAtt Role.Arn, Code: {S3Bucket: b, S3Key: o.zip}}
 """
     assert _by_rule(_variant(tmp_path, text)) == {}
+
+
+def test_reader_that_also_writes_is_the_reader(tmp_path: Path) -> None:
+    """Two steps only write parts, a third reads them and writes the whole (bedrock-blog-generator
+    in the corpus): the finding names the part writers and the assembler, no empty reader list."""
+    role = """
+  {name}:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: sts:AssumeRole}}]}}
+      Policies:
+        - PolicyName: p
+          PolicyDocument: {{Statement: [{{Effect: Allow, Action: {actions}, Resource: {resource}}}]}}"""
+    fn = """
+  {name}:
+    Type: AWS::Lambda::Function
+    Properties: {{Runtime: python3.12, Handler: {name}.handler, Role: !GetAtt {role}.Arn, Code: {{S3Bucket: b, S3Key: {name}.zip}}}}"""
+    parts = '!Sub "${Content.Arn}/*"'
+    text = "Resources:\n  Content: {Type: AWS::S3::Bucket}" + "".join(
+        [
+            role.format(name="WriterRole", actions="[s3:PutObject]", resource=parts),
+            role.format(
+                name="AssemblerRole", actions="[s3:GetObject, s3:PutObject]", resource=parts
+            ),
+            role.format(
+                name="LauncherRole",
+                actions="lambda:InvokeFunction",
+                resource="[!GetAtt GenText.Arn, !GetAtt GenImage.Arn, !GetAtt Build.Arn]",
+            ),
+            fn.format(name="GenText", role="WriterRole"),
+            fn.format(name="GenImage", role="WriterRole"),
+            fn.format(name="Build", role="AssemblerRole"),
+            fn.format(name="Launcher", role="LauncherRole"),
+        ]
+    )
+    bus = _by_rule(_variant(tmp_path, text))[("s3-intermediate-bus", "Content")]
+    assert bus.resources == ("Content", "GenImage", "GenText", "Build")
+    assert "written by GenImage, GenText, read by Build (confidence high" in bus.message

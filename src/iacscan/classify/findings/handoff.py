@@ -56,13 +56,15 @@ def intermediate_buckets(data: RuleInput) -> dict[str, Handoff]:
         if not writers or not readers:
             continue
         if writers != readers and _linked(data, node.id, sorted(writers), sorted(readers)):
-            distinct = sorted(readers - writers)
-            if distinct:
+            # IAM tells them apart: those that only write hand data to those that read (a
+            # reader that also writes, like a step that assembles the parts, is a reader).
+            producers = sorted(writers - readers) or sorted(writers)
+            consumers = sorted(readers - set(producers))
+            if consumers:
                 basis = (
-                    f"IAM lets {', '.join(sorted(writers))} write it and "
-                    f"{', '.join(distinct)} read it"
+                    f"IAM lets {', '.join(producers)} write it and {', '.join(consumers)} read it"
                 )
-                out[node.id] = Handoff(tuple(sorted(writers)), tuple(distinct), "high", basis)
+                out[node.id] = Handoff(tuple(producers), tuple(consumers), "high", basis)
                 continue
         shared = _shared(data, node.id, writers & readers)
         if shared is not None:
