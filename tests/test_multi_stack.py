@@ -337,3 +337,14 @@ def test_listener_rule_on_an_imported_listener_reaches_its_own_target_group() ->
     assert edge_set(a) == {"alb/PublicAlb -triggers-> users/Service"}
     assert a.boundary.ingress == ("alb/PublicAlb",)
     assert a.verdict.level == "serverless-with-floor"
+
+
+def test_listener_default_group_imported_by_the_service_stack() -> None:
+    """Listener and target group in one stack, the service that registers in it in another."""
+    a = scan([MULTI / "shared-alb"])
+    assert not a.errors and not a.internal_errors
+    assert edge_set(a) == {
+        "alb/PublicAlb -triggers-> users/Service",
+        "alb/PublicAlb -triggers-> web/Service",
+    }
+    assert a.verdict.architecture == "distributed"
