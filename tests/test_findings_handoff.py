@@ -4,6 +4,7 @@ who invokes whom and environment variables, and every message says how confident
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from iacscan.model import Analysis, Finding
@@ -211,3 +212,44 @@ def test_reader_that_also_writes_is_the_reader(tmp_path: Path) -> None:
     bus = _by_rule(_variant(tmp_path, text))[("s3-intermediate-bus", "Content")]
     assert bus.resources == ("Content", "GenImage", "GenText", "Build")
     assert "written by GenImage, GenText, read by Build (confidence high" in bus.message
+
+
+def test_malformed_and_deep_definitions_are_no_internal_error(tmp_path: Path) -> None:
+    deep: dict[str, object] = {
+        "StartAt": "T",
+        "States": {"T": {"Type": "Task", "Resource": "${A.Arn}", "End": True}},
+    }
+    for i in range(60):  # nested Map and Parallel levels, past the walker's depth bound
+        if i % 2:
+            deep = {
+                "StartAt": "P",
+                "States": {
+                    "P": {"Type": "Parallel", "Branches": [deep, 4], "Choices": 5, "Next": "C"},
+                    "C": {"Type": "Task", "Resource": "${C.Arn}", "Catch": {"x": 1}, "End": True},
+                },
+            }
+        else:
+            deep = {"StartAt": "M", "States": {"M": {"Type": "Map", "Iterator": deep, "End": True}}}
+    role = {"Fn::GetAtt": ["R", "Arn"]}
+    env = {"Variables": {"B": {"Ref": "B"}}}
+    fn = {"Role": role, "Handler": "h", "Runtime": "python3.12", "Environment": env}
+    statement = {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "*"}
+    template = {
+        "Resources": {
+            "R": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [statement]}}]
+                },
+            },
+            "B": {"Type": "AWS::S3::Bucket"},
+            "A": {"Type": "AWS::Lambda::Function", "Properties": {**fn, "Code": {"ZipFile": "a"}}},
+            "C": {"Type": "AWS::Lambda::Function", "Properties": {**fn, "Code": {"ZipFile": "c"}}},
+            "SM": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {"RoleArn": role, "DefinitionString": {"Fn::Sub": json.dumps(deep)}},
+            },
+        }
+    }
+    a = _variant(tmp_path, json.dumps(template))
+    assert not a.internal_errors and not a.errors

@@ -26,7 +26,8 @@ from iacscan.classify.findings.base import RuleInput
 from iacscan.model import Resource
 
 _UNIT_ROLES = ("compute",)
-_MAX_STATES = 2_000
+_MAX_STATES = 2_000  # states walked per state machine
+_MAX_DEPTH = 40  # nested Map and Parallel levels
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,11 +241,12 @@ class _Walker:
         self.ranks: dict[str, Rank] = {}
         self.budget = _MAX_STATES
         self.parallel_ids = 0
+        self.depth = 0  # Map levels entered (Parallel levels are counted in ``branch``)
 
     def level(self, machine: Any, step: int, branch: tuple[tuple[int, int], ...]) -> int:
         """Walk one States level from StartAt; returns the step after its last state."""
         states = machine.get("States") if isinstance(machine, Mapping) else None
-        if not isinstance(states, Mapping):
+        if not isinstance(states, Mapping) or len(branch) + self.depth > _MAX_DEPTH:
             return step
         seen: set[str] = set()
         pending = [(machine.get("StartAt"), step)]
@@ -277,12 +279,16 @@ class _Walker:
             pid = self.parallel_ids
             ends = [
                 self.level(b, step, (*branch, (pid, i)))
-                for i, b in enumerate(state.get("Branches") or [])
+                for i, b in enumerate(_list(state.get("Branches")))
             ]
             return max(ends, default=step) + 1
         if kind == "Map":
             inner = state.get("ItemProcessor") or state.get("Iterator")
-            return self.level(inner, step, branch) + 1
+            self.depth += 1
+            try:
+                return self.level(inner, step, branch) + 1
+            finally:
+                self.depth -= 1
         return step + 1
 
     def _targets(self, state: Mapping[str, Any]) -> list[str]:
@@ -304,10 +310,11 @@ class _Walker:
 
 def _transitions(state: Mapping[str, Any]) -> list[str]:
     out = [state.get("Next"), state.get("Default")]
-    for choice in state.get("Choices") or []:
-        if isinstance(choice, Mapping):
-            out.append(choice.get("Next"))
-    for catch in state.get("Catch") or []:
-        if isinstance(catch, Mapping):
-            out.append(catch.get("Next"))
+    for item in (*_list(state.get("Choices")), *_list(state.get("Catch"))):
+        if isinstance(item, Mapping):
+            out.append(item.get("Next"))
     return [n for n in out if isinstance(n, str)]
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
