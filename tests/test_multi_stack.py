@@ -333,3 +333,24 @@ def test_ssm_references_that_double_each_other_stay_bounded() -> None:
     # /p12 is left as written, and the bound that was hit is recorded (reported as a limit)
     assert value == "a{{resolve:ssm:/p12}}", str(value)[:200]
     assert scope.exhausted is not None and "SSM references insert more than" in scope.exhausted[0]
+
+
+def test_listener_rule_on_an_imported_listener_reaches_its_own_target_group() -> None:
+    """The rule's target group is in the rule's stack, the listener (and its ALB) in another."""
+    a = scan([MULTI / "shared-alb" / "alb.yaml", MULTI / "shared-alb" / "users.yaml"])
+    assert not a.errors and not a.internal_errors
+    assert node_roles(a) == {"alb/PublicAlb": "ingress", "users/Service": "compute"}
+    assert edge_set(a) == {"alb/PublicAlb -triggers-> users/Service"}
+    assert a.boundary.ingress == ("alb/PublicAlb",)
+    assert a.verdict.level == "serverless-with-floor"
+
+
+def test_listener_default_group_imported_by_the_service_stack() -> None:
+    """Listener and target group in one stack, the service that registers in it in another."""
+    a = scan([MULTI / "shared-alb"])
+    assert not a.errors and not a.internal_errors
+    assert edge_set(a) == {
+        "alb/PublicAlb -triggers-> users/Service",
+        "alb/PublicAlb -triggers-> web/Service",
+    }
+    assert a.verdict.architecture == "distributed"

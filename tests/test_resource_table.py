@@ -1,6 +1,6 @@
 """The resource knowledge table (knowledge/data/resources.yaml): schema, coverage, spot checks.
 
-Loads the YAML directly (no iacscan imports). Coverage is checked against the corpus manifest and
+Loads the YAML directly; spot checks run the product's own rule evaluator on its entries. Coverage is checked against the corpus manifest and
 the research table (§5) when they are present next to the repository (../shared).
 """
 
@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
+from iacscan.classify.assess import ABSENT, evaluate_rules, get_path
 from iacscan.classify.deciders import DECIDERS as PRODUCT_DECIDERS
-from iacscan.knowledge.resource_types import TRAITS
+from iacscan.knowledge.resource_types import TRAITS, entry_info
+from iacscan.model import Resource
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "src" / "iacscan" / "knowledge" / "data" / "resources.yaml"
@@ -101,64 +103,14 @@ def lookup(table: dict[str, dict[str, Any]], rtype: str) -> tuple[str, dict[str,
     return (best, table[best]) if best else None
 
 
-_MISSING = object()
-
-
-def _get(props: Any, path: str) -> list[Any]:
-    """Values at a dotted path; "Foo[]" fans out over list elements. Empty list = absent."""
-    values = [props]
-    for part in path.split("."):
-        fan = part.endswith("[]")
-        name = part[:-2] if fan else part
-        nxt: list[Any] = []
-        for v in values:
-            if isinstance(v, dict) and name in v:
-                got = v[name]
-                if fan:
-                    nxt.extend(got if isinstance(got, list) else [])
-                else:
-                    nxt.append(got)
-        values = nxt
-    return values
-
-
-def _test(rule: dict[str, Any], value: Any) -> bool:
-    if "present" in rule:
-        return (value is not _MISSING) == rule["present"]
-    if value is _MISSING:
-        return False
-    if "equals" in rule:
-        return bool(value == rule["equals"])
-    if "in" in rule:
-        return value in rule["in"]
-    try:
-        num = float(value)
-    except (TypeError, ValueError):
-        return False
-    for op, fn in (
-        ("gt", num.__gt__),
-        ("gte", num.__ge__),
-        ("lt", num.__lt__),
-        ("lte", num.__le__),
-    ):
-        if op in rule:
-            return bool(fn(rule[op]))
-    return False
-
-
 def evaluate(entry: dict[str, Any], props: dict[str, Any]) -> tuple[str, str | None, bool]:
-    """(level, idle_kind, from_default) by the table's documented semantics."""
-    for rule in entry.get("rules") or []:
-        values = _get(props, rule["property"])
-        from_default = False
-        if not values:
-            if "default" in rule:
-                values, from_default = [rule["default"]], True
-            else:
-                values = [_MISSING]
-        if any(_test(rule, v) for v in values):
-            return rule["level"], rule.get("idle_kind"), from_default
-    return entry["level"], entry.get("idle_kind"), False
+    """(level, idle_kind, from_default) by the product's own rule evaluator, on this YAML entry
+    (a re-implementation here once hid a bug the product had)."""
+    info = entry_info("AWS::Test::Resource", entry)
+    res = Resource(logical_id="R", type=info.type, properties=props, line=1)
+    base = {"stack": "s", "logical_id": "R", "node": "R", "file": "t.yaml"}
+    a = evaluate_rules(info, res, lambda v: v, base)
+    return a.level, a.idle_kind, a.default
 
 
 # --------------------------------------------------------------------------- schema
@@ -397,6 +349,54 @@ def test_sagemaker_endpoint_config(table: dict[str, dict[str, Any]]) -> None:
     instances = {"ProductionVariants": [{"InstanceType": "ml.m5.large"}]}
     assert evaluate(entry, serverless)[0] == "serverless"
     assert evaluate(entry, instances)[:2] == ("not-serverless", "instance")
+    # Two serverless variants, one with provisioned concurrency: a floor, not instances.
+    floor = {
+        "ProductionVariants": [
+            {"ServerlessConfig": {"MemorySizeInMB": 2048}},
+            {"ServerlessConfig": {"MemorySizeInMB": 2048, "ProvisionedConcurrency": 2}},
+        ]
+    }
+    assert evaluate(entry, floor)[:2] == ("serverless-with-floor", "provisioned-concurrency")
+    # One instance variant next to a serverless one bills by the hour.
+    mixed = {
+        "ProductionVariants": [*serverless["ProductionVariants"], *instances["ProductionVariants"]]
+    }
+    assert evaluate(entry, mixed)[:2] == ("not-serverless", "instance")
+
+
+def test_absent_list_element_property_is_absent() -> None:
+    """``Foo[].Bar`` with no element having Bar is absent, and its `why` shows no object repr."""
+    variants = [{"ServerlessConfig": {"MemorySizeInMB": 1024}}]
+    assert get_path({"ProductionVariants": variants}, "ProductionVariants[].InstanceType") is ABSENT
+    assert get_path({"ProductionVariants": variants}, "ProductionVariants[].ServerlessConfig") == [
+        {"MemorySizeInMB": 1024}
+    ]
+    entry = {
+        "level": "serverless",
+        "why": "per use",
+        "rules": [
+            {
+                "property": "ProductionVariants[].InstanceType",
+                "present": True,
+                "level": "not-serverless",
+                "idle_kind": "instance",
+                "why": "instances",
+            }
+        ],
+    }
+    assert evaluate(entry, {"ProductionVariants": variants}) == ("serverless", None, False)
+    info = entry_info("AWS::SageMaker::EndpointConfig", entry)
+    hourly = [{"InstanceType": "ml.m5.large"}, *variants]
+    res = Resource(
+        logical_id="C", type=info.type, properties={"ProductionVariants": hourly}, line=1
+    )
+    a = evaluate_rules(
+        info, res, lambda v: v, {"stack": "s", "logical_id": "C", "node": "C", "file": "f"}
+    )
+    assert (a.level, a.why) == (
+        "not-serverless",
+        'instances (ProductionVariants[].InstanceType = ["ml.m5.large"])',
+    )
 
 
 def test_deciders_and_roles(table: dict[str, dict[str, Any]]) -> None:
@@ -419,3 +419,34 @@ def test_deciders_and_roles(table: dict[str, dict[str, Any]]) -> None:
     assert table["AWS::StepFunctions::StateMachine"]["role"] == "orchestrator"
     assert table["AWS::Events::Rule"]["role"] == "router"
     assert lookup(table, "AWS::IAM::Role")[1]["role"] == "none"  # type: ignore[index]
+
+
+def _set_path(path: str, value: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    cur = out
+    parts = path.split(".")
+    for part in parts[:-1]:
+        cur[part] = {}
+        cur = cur[part]
+    cur[parts[-1]] = value
+    return out
+
+
+def test_default_wording_only_when_defaulted(table: dict[str, dict[str, Any]]) -> None:
+    """A rule's `why` says "default" only when the value was really defaulted: written out
+    explicitly, the same value gives a why without the word; absent, the why says so."""
+    wrong = []
+    for key, entry in table.items():
+        for rule in entry.get("rules") or []:
+            if "default" not in rule or "[]" in rule["property"]:
+                continue
+            info = entry_info(key, entry)
+            base = {"stack": "s", "logical_id": "R", "node": "R", "file": "t.yaml"}
+            explicit = _set_path(rule["property"], rule["default"])
+            a = evaluate_rules(info, Resource("R", key, explicit, 1), lambda v: v, base)
+            if "default" in a.why.lower() or a.default:
+                wrong.append(f"{key} {rule['property']}={rule['default']} explicit: {a.why}")
+            b = evaluate_rules(info, Resource("R", key, {}, 1), lambda v: v, base)
+            if b.default != ("the CloudFormation default" in b.why):
+                wrong.append(f"{key} {rule['property']} absent: {b.why}")
+    assert not wrong, "\n".join(wrong)

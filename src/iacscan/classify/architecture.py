@@ -151,13 +151,16 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
     reasons: list[str] = []
     member = {u: i for i, g in enumerate(groups) for u in g}
     # An API passed in from outside (an ext: node) may route to units the scan does not see:
-    # being its target here says nothing about being its sole target.
+    # being its target here says nothing about being its sole target. An API that reaches a
+    # load balancer through a VPC link is one request path: the hop between the two is not a
+    # target.
     request_edges = [
         e
         for e in topology.edges
         if has_trait(nodes[e.source].type, "request-ingress")
         and e.kind == "triggers"
         and nodes[e.source].role != "external"
+        and not has_trait(nodes[e.target].type, "request-ingress")
     ]
     channel_between = [
         n.id

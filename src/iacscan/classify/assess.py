@@ -55,9 +55,10 @@ def get_path(props: Mapping[str, Any], path: str) -> Any:
             if not isinstance(value, list):
                 return ABSENT
             rest = ".".join(parts[i + 1 :])
-            return [
-                get_path(v, rest) if rest else v for v in value if isinstance(v, Mapping)
-            ] or ABSENT
+            # Elements that lack the rest of the path are absent, not present: a variant
+            # with only ServerlessConfig has no InstanceType.
+            found = [get_path(v, rest) if rest else v for v in value if isinstance(v, Mapping)]
+            return [v for v in found if v is not ABSENT] or ABSENT
     return value
 
 
@@ -70,7 +71,9 @@ def _number(value: Any) -> float | None:
 
 def rule_matches(rule: Mapping[str, Any], value: Any) -> bool:
     if isinstance(value, list) and "present" not in rule:
-        return bool(value) and all(rule_matches(rule, v) for v in value)
+        # "Foo[].Bar": the rule holds when any element's value passes (one instance-backed
+        # variant is enough to bill by the hour).
+        return any(rule_matches(rule, v) for v in value)
     if "present" in rule:
         present = value is not ABSENT and value is not None
         return present == bool(rule["present"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import Any
 
-from iacscan.model import Boundary, Topology
+from iacscan.model import Boundary, Node, Topology
 from iacscan.resolve import refs_in
 from iacscan.topology.result import StackView
 from iacscan.walk import walk
@@ -21,17 +22,29 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
         outgoing[e.source].append(e.kind)
     ingress: set[str] = set()
     egress: set[str] = set()
+    dead_letters = _dead_letter_queues(ctx)
     for n in topology.nodes:
         if n.deploy_time:
             continue
-        if n.role == "ingress" or (n.role == "router" and not incoming[n.id]):
+        if n.role == "ingress":
+            # an internal load balancer that an API in scope reaches is a hop, not a way in
+            if not _internal_behind(ctx, n, incoming[n.id]):
+                ingress.add(n.id)
+        elif n.role == "router" and not incoming[n.id]:
             ingress.add(n.id)
-        elif n.role in (*_DATA, "external") and not incoming[n.id] and outgoing[n.id]:
-            ingress.add(n.id)  # fed from outside: nothing in scope writes it
+        elif (
+            n.role in (*_DATA, "external")
+            and not incoming[n.id]
+            and outgoing[n.id]
+            and n.id not in dead_letters
+        ):
+            ingress.add(n.id)  # fed from outside: nothing in scope writes it (a redrive target
+            # is fed by its source queue, not from outside)
         written = any(k in ("writes", "triggers") for k in incoming[n.id])
         if (n.role in _DATA or n.role == "external") and written and not outgoing[n.id]:
             egress.add(n.id)
     node_ids = {n.id for n in topology.nodes}
+    ingress_roles = {n.id for n in topology.nodes if n.role == "ingress" and not n.deploy_time}
     imported = _imported_names(ctx)
     for stack, t in ctx.templates.items():
         for out in t.outputs.values():
@@ -42,9 +55,67 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
                 continue  # consumed by a stack in scope: inside the black box
             for ref in refs_in(ctx.resolve(stack, out.get("Value"))):
                 node = ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id)))
-                if node in node_ids:
+                if node in ingress_roles:
+                    ingress.add(node)  # an exported API or load balancer: callers come in
+                elif node in node_ids:
                     egress.add(node)
     return Boundary(ingress=tuple(sorted(ingress)), egress=tuple(sorted(egress)))
+
+
+def _internal_behind(ctx: StackView, node: Node, incoming: list[str]) -> bool:
+    """An internal load balancer that something in scope triggers (an API's VPC link) is a hop
+    inside the black box, not a way in."""
+    if node.type != "AWS::ElasticLoadBalancingV2::LoadBalancer" or "triggers" not in incoming:
+        return False
+    res = ctx.resource((node.stack, node.id.rsplit("/", 1)[-1]))
+    scheme = res.properties.get("Scheme") if res is not None else None
+    return ctx.text(node.stack, scheme) == "internal"
+
+
+# Where failed deliveries go: (resource type, path to the dead-letter target ARN).
+_DEAD_LETTER_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("AWS::SQS::Queue", ("RedrivePolicy", "deadLetterTargetArn")),
+    ("AWS::SNS::Subscription", ("RedrivePolicy", "deadLetterTargetArn")),
+    ("AWS::Lambda::Function", ("DeadLetterConfig", "TargetArn")),
+    ("AWS::Lambda::EventSourceMapping", ("DestinationConfig", "OnFailure", "Destination")),
+    ("AWS::Lambda::EventInvokeConfig", ("DestinationConfig", "OnFailure", "Destination")),
+    ("AWS::Pipes::Pipe", ("SourceParameters", "SqsQueueParameters", "DeadLetterConfig", "Arn")),
+)
+
+
+def _dead_letter_queues(ctx: StackView) -> set[str]:
+    """Node ids of queues and topics that receive failed deliveries from something in scope
+    (redrive policies, dead-letter configs, on-failure destinations, rule targets' DLQs)."""
+    values: list[tuple[str, Any]] = []
+    for rtype, path in _DEAD_LETTER_PATHS:
+        for stack, res in ctx.resources(rtype):
+            value: Any = res.properties
+            for i, key in enumerate(path):
+                if isinstance(value, str) and i > 0:  # a redrive policy written as JSON text
+                    value = _json(value)
+                value = value.get(key) if isinstance(value, Mapping) else None
+            values.append((stack, value))
+    for stack, rule in ctx.resources("AWS::Events::Rule"):
+        targets = rule.properties.get("Targets")
+        for target in targets if isinstance(targets, list) else []:
+            dlq = target.get("DeadLetterConfig") if isinstance(target, Mapping) else None
+            values.append((stack, dlq.get("Arn") if isinstance(dlq, Mapping) else None))
+    out: set[str] = set()
+    for stack, value in values:
+        if value is None:
+            continue
+        for ref in ctx.refs(stack, value):
+            out.add(ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id))))
+    return out
+
+
+def _json(text: str) -> Any:
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _imported_names(ctx: StackView) -> set[str]:

@@ -48,7 +48,8 @@ class TypeInfo:
 UNCLASSIFIED_WHY = "not in iacscan's resource table: treated as configuration with no idle cost"
 
 
-def _row(rtype: str, raw: Mapping[str, Any]) -> TypeInfo:
+def entry_info(rtype: str, raw: Mapping[str, Any]) -> TypeInfo:
+    """One table entry (as written in resources.yaml) as the TypeInfo classification reads."""
     role = str(raw.get("role") or "none")
     node = str(raw.get("node") or ("always" if role != "none" else "never"))
     return TypeInfo(
@@ -77,7 +78,7 @@ def _table() -> tuple[dict[str, TypeInfo], dict[str, TypeInfo]]:
     exact: dict[str, TypeInfo] = {}
     patterns: dict[str, TypeInfo] = {}
     for rtype, raw in (data.get("types") or {}).items():
-        info = _row(str(rtype), raw or {})
+        info = entry_info(str(rtype), raw or {})
         if str(rtype).endswith("::*"):
             patterns[str(rtype)[:-1]] = info
         else:
@@ -91,14 +92,14 @@ def type_info(rtype: str) -> TypeInfo:
     if rtype in exact:
         return exact[rtype]
     if rtype.startswith("Custom::"):
-        return _row(
+        return entry_info(
             rtype,
             {"role": "none", "deploy_time": True, "why": "a custom resource runs at deploy time"},
         )
     prefix = rtype.rsplit("::", 1)[0] + "::"
     if prefix in patterns:
         return patterns[prefix]
-    info = _row(rtype, {"why": UNCLASSIFIED_WHY})
+    info = entry_info(rtype, {"why": UNCLASSIFIED_WHY})
     return TypeInfo(
         **{**{f: getattr(info, f) for f in info.__dataclass_fields__}, "classified": False}
     )

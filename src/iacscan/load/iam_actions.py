@@ -2,72 +2,32 @@
 
 The base is the table aws-sam-translator ships for SAM connectors
 (``samtranslator/model/connector_profiles/profiles.json``), read as data; a short supplement adds
-the actions it does not cover (Kinesis, Firehose, ECS RunTask/UpdateService, Batch, Glue), and
-housekeeping actions that move no data (DeleteMessage, Describe*, ACLs) are dropped.
+the actions it does not cover (Kinesis, Firehose, ECS RunTask/UpdateService, Batch, Glue, the RDS
+Data API, MSK, OpenSearch...), and housekeeping actions that move no data (DeleteMessage,
+Describe*, ACLs) are dropped. Both lists are data: ``load/data/iam_actions.json``.
 """
 
 from __future__ import annotations
 
 import json
 from functools import cache
+from importlib import resources
 from importlib.util import find_spec
 from pathlib import Path
 
 Meaning = tuple[str, str]  # (resource type, "Read" | "Write")
 
-SUPPLEMENT: dict[str, tuple[Meaning, ...]] = {
-    "kinesis:putrecord": (("AWS::Kinesis::Stream", "Write"),),
-    "kinesis:putrecords": (("AWS::Kinesis::Stream", "Write"),),
-    "kinesis:getrecords": (("AWS::Kinesis::Stream", "Read"),),
-    "kinesis:subscribetoshard": (("AWS::Kinesis::Stream", "Read"),),
-    "firehose:putrecord": (("AWS::KinesisFirehose::DeliveryStream", "Write"),),
-    "firehose:putrecordbatch": (("AWS::KinesisFirehose::DeliveryStream", "Write"),),
-    "ecs:runtask": (("AWS::ECS::TaskDefinition", "Write"),),
-    "ecs:starttask": (("AWS::ECS::TaskDefinition", "Write"),),
-    "ecs:updateservice": (("AWS::ECS::Service", "Write"),),
-    "batch:submitjob": (("AWS::Batch::JobQueue", "Write"),),
-    "glue:startjobrun": (("AWS::Glue::Job", "Write"),),
-    "dynamodb:getrecords": (("AWS::DynamoDB::Table", "Read"),),
-    "sqs:sendmessagebatch": (("AWS::SQS::Queue", "Write"),),
-    "events:putevents": (("AWS::Events::EventBus", "Write"),),
-    "states:startexecution": (("AWS::StepFunctions::StateMachine", "Write"),),
-    "states:startsyncexecution": (("AWS::StepFunctions::StateMachine", "Write"),),
-    "lambda:invokefunction": (("AWS::Lambda::Function", "Write"),),
-}
 
-# Actions that move no data between resources: they never make an edge.
-IGNORED = frozenset(
-    {
-        "sqs:deletemessage",
-        "sqs:changemessagevisibility",
-        "sqs:purgequeue",
-        "sqs:getqueueattributes",
-        "s3:getobjectacl",
-        "s3:getobjectlegalhold",
-        "s3:getobjectretention",
-        "s3:getobjecttorrent",
-        "s3:getobjectversionacl",
-        "s3:getobjectversiontorrent",
-        "s3:putobjectlegalhold",
-        "s3:putobjectretention",
-        "s3:listbucketmultipartuploads",
-        "s3:listmultipartuploadparts",
-        "s3:abortmultipartupload",
-        "states:describeexecution",
-        "states:describestatemachine",
-        "states:describestatemachineforexecution",
-        "states:getexecutionhistory",
-        "states:listexecutions",
-        "states:stopexecution",
-        "events:putrule",
-        "events:puttargets",
-        "events:describerule",
-        "dynamodb:describestream",
-        "dynamodb:liststreams",
-        "dynamodb:getsharditerator",
-        "dynamodb:conditioncheckitem",
+@cache
+def _local_table() -> tuple[dict[str, tuple[Meaning, ...]], frozenset[str]]:
+    """The supplement and the ignored actions, from ``load/data/iam_actions.json`` (data)."""
+    text = (resources.files("iacscan") / "load" / "data" / "iam_actions.json").read_text("utf-8")
+    data = json.loads(text)
+    supplement = {
+        str(action).lower(): tuple((str(t), str(c)) for t, c in meanings)
+        for action, meanings in data["supplement"].items()
     }
-)
+    return supplement, frozenset(str(a).lower() for a in data["ignored"])
 
 
 def _profiles_path() -> Path | None:
@@ -93,9 +53,10 @@ def action_table() -> dict[str, tuple[Meaning, ...]]:
                 for category, body in spec["Properties"]["AccessCategories"].items():
                     for statement in body.get("Statement", []):
                         _add_statement(table, statement, src, dst, category)
-    for action, meanings in SUPPLEMENT.items():
+    supplement, ignored = _local_table()
+    for action, meanings in supplement.items():
         table.setdefault(action, set()).update(meanings)
-    return {a: tuple(sorted(m)) for a, m in table.items() if a not in IGNORED}
+    return {a: tuple(sorted(m)) for a, m in table.items() if a not in ignored}
 
 
 def _add_statement(

@@ -25,6 +25,8 @@ NAME_PROPERTIES: dict[str, tuple[str, str]] = {
     "AWS::ECS::Service": ("ecs-service", "ServiceName"),
     "AWS::KinesisFirehose::DeliveryStream": ("firehose", "DeliveryStreamName"),
     "AWS::Batch::JobQueue": ("batch", "JobQueueName"),
+    "AWS::RDS::DBCluster": ("rds", "DBClusterIdentifier"),
+    "AWS::RDS::DBInstance": ("rds", "DBInstanceIdentifier"),
 }
 
 _RESOURCE_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -38,6 +40,7 @@ _RESOURCE_PATTERNS: dict[str, re.Pattern[str]] = {
     "events": re.compile(r"^event-bus/([^/]+)"),
     "firehose": re.compile(r"^deliverystream/([^/]+)"),
     "batch": re.compile(r"^job-queue/([^/]+)"),
+    "rds": re.compile(r"^(?:cluster|db):([^:]+)$"),
 }
 _SQS_URL = re.compile(r"^https://sqs\.[^/]+/[^/]+/([^/]+)$")
 

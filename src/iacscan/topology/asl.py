@@ -350,7 +350,7 @@ def _as_text(value: object) -> str:
     try:
         return json.dumps(value, default=str, sort_keys=False)
     except (TypeError, ValueError, RecursionError):
-        return repr(value)
+        return "(a value that cannot be shown)"
 
 
 def _line(state: object, name: object) -> int | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from iacscan.classify.findings.base import RuleDoc, RuleInput
-from iacscan.classify.findings.s3_intermediate_bus import intermediate_buckets
+from iacscan.classify.findings.handoff import intermediate_buckets
 from iacscan.model import Finding
 
 DOC = RuleDoc(
@@ -22,17 +22,19 @@ DOC = RuleDoc(
 
 def check(data: RuleInput) -> list[Finding]:
     findings = []
-    for bucket, (writers, readers) in sorted(intermediate_buckets(data).items()):
-        others = [r for r in readers if r not in writers]
-        if len(others) < 2:
+    for bucket, handoff in sorted(intermediate_buckets(data).items()):
+        if len(handoff.readers) < 2:
             continue
         file, line = data.location(bucket)
         findings.append(
             Finding(
                 rule=DOC.id,
                 severity=DOC.severity,
-                message=f"{len(others)} units each read the objects in {bucket}: {', '.join(others)}",
-                resources=(bucket, *others),
+                message=(
+                    f"{len(handoff.readers)} units each read the objects in {bucket}: "
+                    f"{', '.join(handoff.readers)} ({handoff.note()})"
+                ),
+                resources=(bucket, *handoff.readers),
                 file=file,
                 line=line,
             )

@@ -5,9 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from iacscan.model import Resource
+from iacscan.model import Resource, Via
 from iacscan.resolve import split_tokens
 from iacscan.topology.context import ScanContext, Target
+from iacscan.topology.extractors.api_targets import (
+    is_private,
+    openapi_authorizers,
+    private_targets,
+    subtype_targets,
+)
 from iacscan.topology.extractors.base import each, get
 
 ID = "api-gateway"
@@ -87,9 +93,14 @@ def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
     what = f"AWS::ApiGateway::Method {res.logical_id} ({route})"
     request = [get(integration, "RequestTemplates"), get(integration, "RequestParameters")]
     uri = get(integration, "Uri")
-    targets, reads = _integration(
-        ctx, stack, uri, request, get(integration, "IntegrationHttpMethod")
-    )
+    if is_private(ctx, stack, get(integration, "ConnectionType")):
+        targets = private_targets(ctx, stack, uri, get(integration, "ConnectionId"))
+        what += " VPC_LINK"
+        reads = False
+    else:
+        targets, reads = _integration(
+            ctx, stack, uri, request, get(integration, "IntegrationHttpMethod")
+        )
     for target in targets:
         for api in apis:
             via = ctx.via(stack, what, integration, res=res)
@@ -99,31 +110,70 @@ def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
                 ctx.add_edge(api.node, target.node, "triggers", via)
 
 
+def _v2_targets(
+    ctx: ScanContext,
+    stack: str,
+    where: str,
+    integration: Any,
+    keys: tuple[str, str, str, str, str],
+    res: Resource,
+) -> tuple[list[Target], bool]:
+    """Targets of an HTTP API integration (resource properties or an OpenAPI body: ``keys`` name
+    subtype, request parameters, connection type, connection id and URI) and whether it reads."""
+    subtype_key, params_key, ctype_key, conn_key, uri_key = keys
+    subtype = integration.get(subtype_key)
+    uri = integration.get(uri_key)
+    if subtype is not None:
+        text = ctx.text(stack, subtype)
+        found = subtype_targets(ctx, stack, text, integration.get(params_key))
+        if found is None:
+            ctx.note(stack, f"{where}: integration subtype {text} is not read by iacscan", res)
+            return [], False
+        return found
+    if is_private(ctx, stack, integration.get(ctype_key)):
+        return private_targets(ctx, stack, uri, integration.get(conn_key)), False
+    targets = ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
+    if not targets:
+        targets = private_targets(ctx, stack, uri, None)
+    itype = integration.get("IntegrationType", integration.get("type"))
+    if not targets and ctx.text(stack, itype).upper() == "AWS_PROXY":
+        # a function passed in (a parameter without default, an import not in scope)
+        targets = ctx.outside_targets(stack, uri, "AWS::Lambda::Function")
+    return targets, False
+
+
+_V2_KEYS = (
+    "IntegrationSubtype",
+    "RequestParameters",
+    "ConnectionType",
+    "ConnectionId",
+    "IntegrationUri",
+)
+_OPENAPI_KEYS = ("integrationSubtype", "requestParameters", "connectionType", "connectionId", "uri")
+
+
+def _link(ctx: ScanContext, api: str | None, targets: list[Target], reads: bool, via: Via) -> None:
+    for target in targets:
+        if reads:  # the API pulls from the queue or table: data flows to the API
+            ctx.add_edge(target.node, api, "reads", via)
+        else:
+            ctx.add_edge(api, target.node, "triggers", via)
+
+
 def _v2_integration(ctx: ScanContext, stack: str, res: Resource) -> None:
     props = res.properties
     apis = ctx.targets(stack, props.get("ApiId"), types=("AWS::ApiGatewayV2::Api",))
-    uri = props.get("IntegrationUri")
     subtype = (
-        ctx.text(stack, props.get("IntegrationSubtype")) if props.get("IntegrationSubtype") else ""
+        ctx.text(stack, props["IntegrationSubtype"]) if props.get("IntegrationSubtype") else ""
     )
-    what = f"AWS::ApiGatewayV2::Integration {res.logical_id}" + (f" ({subtype})" if subtype else "")
-    params = props.get("RequestParameters")
-    if subtype:
-        service = subtype.split("-", 1)[0].lower().replace("stepfunctions", "states")
-        types = _SERVICE_TYPES.get(service, ())
-        targets = ctx.targets(stack, params, types=types, external_ok=False) if types else []
-    else:
-        targets = ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
-        if not targets and ctx.text(stack, props.get("IntegrationType")).upper() == "AWS_PROXY":
-            # a function passed in (a parameter without default, an import not in scope)
-            targets = ctx.outside_targets(stack, uri, "AWS::Lambda::Function")
-        if not targets:
-            targets = ctx.targets(
-                stack, uri, types=("AWS::ElasticLoadBalancingV2::Listener",), external_ok=False
-            )
-    for target in targets:
-        for api in apis:
-            ctx.add_edge(api.node, target.node, "triggers", ctx.via(stack, what, res=res))
+    connection = " VPC_LINK" if is_private(ctx, stack, props.get("ConnectionType")) else ""
+    what = f"AWS::ApiGatewayV2::Integration {res.logical_id}" + (
+        f" ({subtype})" if subtype else connection
+    )
+    where = f"AWS::ApiGatewayV2::Integration {res.logical_id}"
+    targets, reads = _v2_targets(ctx, stack, where, props, _V2_KEYS, res)
+    for api in apis:
+        _link(ctx, api.node, targets, reads, ctx.via(stack, what, res=res))
 
 
 def _v2_api(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -160,13 +210,19 @@ def _openapi_body(ctx: ScanContext, stack: str, res: Resource) -> None:
             request = [integration.get("requestTemplates"), integration.get("requestParameters")]
             what = f"{res.type} {res.logical_id} OpenAPI {str(verb).upper()} {route}"
             uri = integration.get("uri")
-            targets, reads = _integration(ctx, stack, uri, request, integration.get("httpMethod"))
-            for target in targets:
-                via = ctx.via(stack, what, integration, res=res)
-                if reads:
-                    ctx.add_edge(target.node, api, "reads", via)
-                else:
-                    ctx.add_edge(api, target.node, "triggers", via)
+            subtype = integration.get("integrationSubtype")
+            if subtype is not None or is_private(ctx, stack, integration.get("connectionType")):
+                targets, reads = _v2_targets(ctx, stack, what, integration, _OPENAPI_KEYS, res)
+                what += f" ({ctx.text(stack, subtype)})" if subtype is not None else " VPC_LINK"
+            else:
+                targets, reads = _integration(
+                    ctx, stack, uri, request, integration.get("httpMethod")
+                )
+            _link(ctx, api, targets, reads, ctx.via(stack, what, integration, res=res))
+    for name, uri, authorizer in openapi_authorizers(ctx, stack, body):
+        what = f"{res.type} {res.logical_id} OpenAPI authorizer {name}"
+        fns = ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
+        _link(ctx, api, fns, False, ctx.via(stack, what, authorizer, res=res))
 
 
 def _function_url(ctx: ScanContext, stack: str, res: Resource) -> None:

@@ -41,10 +41,17 @@ def extract(ctx: ScanContext) -> None:
     groups = _group_targets(ctx)
 
     def link(
-        stack: str, listener_value: object, tg_value: object, what: str, res: Resource
+        lb_stack: str,
+        listener_value: object,
+        stack: str,
+        tg_value: object,
+        what: str,
+        res: Resource,
     ) -> None:
+        """``listener_value`` (read in ``lb_stack``) names the load balancer; ``tg_value`` (read
+        in ``stack``, the rule's or listener's own) the target groups it forwards to."""
         lbs: list[str] = []
-        for ref in ctx.refs(stack, listener_value):
+        for ref in ctx.refs(lb_stack, listener_value):
             listener = ctx.resource((ref.stack, ref.logical_id))
             if listener is None:
                 continue
@@ -71,6 +78,7 @@ def extract(ctx: ScanContext) -> None:
             link(
                 stack,
                 res.properties.get("LoadBalancerArn"),
+                stack,
                 tgs,
                 f"{res.type} {res.logical_id}",
                 res,
@@ -87,9 +95,12 @@ def extract(ctx: ScanContext) -> None:
                     get(t, "TargetGroupArn")
                     for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
                 ]
+                # The listener may live in another stack (an import or a nested stack's
+                # parameter); the target groups are named in the rule's own stack.
                 link(
                     ref.stack,
                     lst.properties.get("LoadBalancerArn"),
+                    stack,
                     tgs,
                     f"{res.type} {res.logical_id}",
                     res,
