@@ -285,7 +285,7 @@ def _check_mermaid(text: str) -> None:
     for raw in ["<script", "`", "%%", "\x1b", "\x07", "\r", "|", "javascript:", "[x]", "{"]:
         assert raw not in text, raw
     lines = text.splitlines()
-    assert lines[0] == "flowchart LR"
+    assert lines[0] in ("flowchart LR", "flowchart TD")
     for line in lines[1:]:
         node = MERMAID_NODE.fullmatch(line)
         if node:
@@ -360,8 +360,15 @@ def test_markdown_small_report_is_not_cut() -> None:
     assert "<details><summary>Nodes (7)</summary>" in text
 
 
-def test_markdown_cap_on_huge_topology() -> None:
+def test_markdown_is_never_cut_without_a_limit() -> None:
+    """Files and standard output are whole; only a pull request comment is cut (the action)."""
     text = render_markdown(huge(3000))
+    assert len(text) > MAX_CHARS and "Cut to stay under" not in text
+    assert "<details><summary>Nodes (6000)</summary>" in text
+
+
+def test_markdown_cap_on_huge_topology() -> None:
+    text = render_markdown(huge(3000), MAX_CHARS)
     assert len(text) <= MAX_CHARS
     note = text.rstrip().splitlines()[-1]
     assert note.startswith(
@@ -374,7 +381,7 @@ def test_markdown_cap_on_huge_topology() -> None:
 
 
 def test_markdown_cap_drops_only_details_when_enough() -> None:
-    text = render_markdown(huge(120))  # 240 nodes, 120 edges: details are the bulk
+    text = render_markdown(huge(120), MAX_CHARS)  # 240 nodes, 120 edges: details are the bulk
     assert len(text) <= MAX_CHARS
     if "Cut to stay under" in text:
         assert "```mermaid" in text and "the rows after" not in text
@@ -386,7 +393,7 @@ def test_markdown_bounds_one_enormous_message() -> None:
         "s3-as-bus", "warning", "x" * 200_000, ("FramesBucket",), "template.yaml", 1
     )
     fields = {f: getattr(a, f) for f in a.__dataclass_fields__}
-    text = render_markdown(type(a)(**{**fields, "findings": (big,)}))
+    text = render_markdown(type(a)(**{**fields, "findings": (big,)}), MAX_CHARS)
     assert len(text) < 20_000 and "…" in text
 
 
@@ -410,3 +417,67 @@ def test_sarif_has_a_result_per_piece_of_evidence() -> None:
         }
         assert located == {(e["node"], e["line"]) for e in c["evidence"]}, c["id"]
     assert sum(len(c["evidence"]) > 1 for c in criteria if c["status"] == "fail") >= 1
+
+
+# ----------------------------------------------------------------------------- pull requests
+
+
+def _failed(a: Any, with_inputs: bool) -> Any:
+    from dataclasses import replace
+
+    from iacscan.model import InputError
+
+    error = InputError("infra/api.yaml", 12, "parse", "cannot parse the template", "fix line 12")
+    return replace(a, errors=(error,), inputs=a.inputs if with_inputs else ())
+
+
+def test_markdown_of_a_failed_scan_leads_with_could_not_analyse() -> None:
+    text = render_markdown(_failed(prime_before(), with_inputs=False))
+    lines = text.splitlines()
+    assert lines[0] == "### ⛔ iacscan could not analyse 1 input(s)"
+    assert "| infra/api.yaml:12 | parse | cannot parse the template | fix line 12 |" in lines
+    assert "```mermaid" not in text and "Serverless" not in text  # no verdict of nothing
+    partial = render_markdown(_failed(prime_before(), with_inputs=True))
+    assert partial.index("could not analyse") < partial.index("**Serverless**")
+
+
+def test_diff_markdown_of_a_failed_head_leads_with_could_not_analyse() -> None:
+    d = diff_analyses(prime_before(), _failed(prime_after(), with_inputs=False))
+    text = render_diff_markdown(d)
+    lines = text.splitlines()
+    assert lines[0] == "<!-- iacscan-report -->"
+    assert lines[2] == "### ⛔ iacscan could not analyse 1 input(s) (head)"
+    assert "Still" not in text and "No topology change" not in text and "```" not in text
+    partial = render_diff_markdown(diff_analyses(prime_before(), _failed(prime_after(), True)))
+    assert partial.index("could not analyse") < partial.index("what this change does (incomplete)")
+
+
+def test_diff_markdown_reads_top_down_with_the_diagram_before_the_tables() -> None:
+    from builders import prime_after_service
+
+    d = diff_analyses(prime_after(), prime_after_service())
+    text = render_diff_markdown(d)
+    assert "```mermaid\nflowchart TD\n" in text
+    assert text.index("```mermaid") < text.index("#### Changes") < text.index("#### Findings")
+    assert " → " in text and "-&gt;" not in text  # arrows, not entities, in the raw Markdown
+    # the service that brought the idle floor moved the verdict: highlighted, and only it
+    mermaid = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    alias = {
+        m.group(2): m.group(1) for m in re.finditer(r'    (n\d+)\S*?"([A-Za-z]+)<br/>', mermaid)
+    }
+    assert f"class {alias['MonitorService']} decisive" in mermaid
+    assert "classDef decisive" in mermaid and "thick border: moved the verdict" in text
+    assert "Lambda Function" in mermaid and "AWS::" not in mermaid  # short labels
+    same = render_diff_markdown(diff_analyses(prime_after(), prime_after()))
+    assert "decisive" not in same
+
+
+def test_no_empty_mermaid_block() -> None:
+    from dataclasses import replace
+
+    from iacscan.model import Topology
+
+    empty = replace(prime_before(), topology=Topology((), ()))
+    text = render_markdown(empty)
+    assert "```mermaid" not in text and "_Nothing to draw: no resources._" in text
+    assert "classDef" not in render_mermaid(prime_before().topology)  # only classes in use

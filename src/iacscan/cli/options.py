@@ -54,7 +54,14 @@ DefinitionOpt = Annotated[
         "--definition", "-d", help="Profile name or definition file (default johnston-2023)."
     ),
 ]
-FailOnOpt = Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when the gate trips.")]
+FailOnOpt = Annotated[
+    FailOn | None,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when the gate trips (default never). An input that could not be analysed "
+        "is exit 3 under every value: an incomplete report never passes.",
+    ),
+]
 IgnoreOpt = Annotated[
     list[str] | None, typer.Option("--ignore", help="Rule id to ignore (repeatable).")
 ]

@@ -1,9 +1,12 @@
-"""Mermaid ``flowchart LR`` of a topology.
+"""Mermaid ``flowchart`` of a topology (``LR``; ``TD`` for diffs, which read at comment width).
 
 Node ids become ``n1``, ``n2``... (in id order) so that no template id can act as Mermaid
 syntax (``end``, ``graph``, ``o``/``x`` after an arrow, ``%%``); labels are quoted and every
 character outside a small safe set is a ``#NNN;`` entity (render/escape.py). Shapes follow the
-node role; added and removed elements of a diff get their own classes and link styles.
+node role; added and removed elements of a diff get their own classes and link styles, and the
+nodes that moved the verdict a thick border. Labels are short: the node's ``label`` (when the
+model has one), else its id, and the resource type without ``AWS::``. Only the classes used are
+defined.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ CLASS_DEFS = (
     "classDef changed fill:#fff8c5,stroke:#9a6700,stroke-width:2px",
     "classDef external fill:#ffffff,stroke:#57606a,stroke-dasharray:3 3",
     "classDef deploytime fill:#f6f8fa,stroke:#8c959f,stroke-dasharray:2 2,color:#57606a",
+    "classDef decisive stroke-width:5px",
 )
 ADDED_LINK = "stroke:#1a7f37,stroke-width:3px"
 REMOVED_LINK = "stroke:#cf222e,stroke-width:2px,stroke-dasharray:5 5"
@@ -43,10 +47,19 @@ def _edge_key(e: Edge | EdgeKey) -> EdgeKey:
     return (e.source, e.target, e.kind) if isinstance(e, Edge) else e
 
 
+def short_type(resource_type: str) -> str:
+    """``AWS::Lambda::Function`` -> ``Lambda Function``; other types unchanged."""
+    parts = resource_type.split("::")
+    if len(parts) == 3 and parts[0] == "AWS":
+        return f"{parts[1]} {parts[2]}"
+    return resource_type
+
+
 def node_label(node: Node | None, node_id: str) -> str:
     if node is None:
         return mermaid_label(node_id)
-    text = f"{mermaid_label(node.id)}<br/>{mermaid_label(node.type)}"
+    name = getattr(node, "label", None) or node.id
+    text = f"{mermaid_label(name)}<br/>{mermaid_label(short_type(node.type))}"
     return text + "<br/>deploy-time" if node.deploy_time else text
 
 
@@ -58,6 +71,8 @@ def render_mermaid(
     added_edges: Iterable[Edge | EdgeKey] = (),
     removed_edges: Iterable[Edge | EdgeKey] = (),
     changed_nodes: Iterable[str] = (),
+    decisive_nodes: Iterable[str] = (),
+    direction: str = "LR",
 ) -> str:
     """The diagram source (no Markdown fence). Edges to ids that are not nodes of the topology
     still get a plain node, so that the diagram never silently drops a connection."""
@@ -70,7 +85,8 @@ def render_mermaid(
     added_e = {_edge_key(e) for e in added_edges}
     removed_e = {_edge_key(e) for e in removed_edges}
 
-    lines = ["flowchart LR"]
+    decisive = set(decisive_nodes)
+    lines = [f"flowchart {direction}"]
     classes: dict[str, list[str]] = {}
     for node_id in sorted(ids):
         node = nodes.get(node_id)
@@ -88,8 +104,11 @@ def render_mermaid(
         elif node and node.deploy_time:
             cls = "deploytime"
         else:
-            continue
-        classes.setdefault(cls, []).append(alias[node_id])
+            cls = ""
+        if cls:
+            classes.setdefault(cls, []).append(alias[node_id])
+        if node_id in decisive:
+            classes.setdefault("decisive", []).append(alias[node_id])
 
     link_styles: list[str] = []
     edges = sorted({_edge_key(e): e for e in topology.edges}.items())
@@ -106,7 +125,7 @@ def render_mermaid(
         if style:
             link_styles.append(f"    linkStyle {index} {style}")
 
-    lines.extend(f"    {d}" for d in CLASS_DEFS)
+    lines.extend(f"    {d}" for d in CLASS_DEFS if d.split()[1] in classes)
     lines.extend(f"    class {','.join(members)} {cls}" for cls, members in sorted(classes.items()))
     lines.extend(link_styles)
     return "\n".join(lines) + "\n"
