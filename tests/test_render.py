@@ -23,17 +23,8 @@ from iacscan.render.text import render_diff_text, render_text
 
 SCHEMA_NAME = "sarif-schema-2.1.0.json"
 ROOT = Path(__file__).resolve().parent.parent
-SARIF_SCHEMA = next(
-    (
-        p
-        for p in (
-            Path(__file__).resolve().parents[2] / "shared" / "schemas" / SCHEMA_NAME,
-            Path("/work/shared/schemas") / SCHEMA_NAME,
-        )
-        if p.exists()
-    ),
-    Path("/work/shared/schemas") / SCHEMA_NAME,
-)
+# Vendored with its notice (tests/data/sarif-schema-2.1.0.NOTICE.md): no network, any clone.
+SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / SCHEMA_NAME
 RULES = (
     RuleDoc(
         "standard-workflow-per-item",
@@ -192,7 +183,7 @@ def test_sarif_valid_with_findings_and_rules() -> None:
     }
     for r in results:
         assert rule_ids[r["ruleIndex"]] == r["ruleId"]
-        assert re.fullmatch(r"[0-9a-f]{64}", r["partialFingerprints"]["iacscan/v1"])
+        assert re.fullmatch(r"[0-9a-f]{64}", r["partialFingerprints"]["iacscan/v2"])
         artifact = r["locations"][0]["physicalLocation"]["artifactLocation"]
         assert artifact == {"uri": "template.yaml", "uriBaseId": "%SRCROOT%"}
     assert {r["level"] for r in results} == {"warning", "note"}
@@ -212,7 +203,7 @@ def test_sarif_criteria_errors_and_hostile_input() -> None:
     assert "locations" not in notes[1]  # no file, no line: no location at all
 
 
-def test_sarif_omits_region_without_line_and_fingerprint_is_stable() -> None:
+def test_sarif_gives_a_line_without_one_and_fingerprint_is_stable() -> None:
     a = prime_before()
     finding = a.findings[0]
     moved = type(a)(
@@ -227,7 +218,8 @@ def test_sarif_omits_region_without_line_and_fingerprint_is_stable() -> None:
     )
     first = json.loads(render_sarif(a, RULES))["runs"][0]["results"][0]
     second = _validate_sarif(render_sarif(moved, RULES))["runs"][0]["results"][0]
-    assert "region" not in second["locations"][0]["physicalLocation"]
+    node = {n.id: n for n in a.topology.nodes}[finding.resources[0]]
+    assert second["locations"][0]["physicalLocation"]["region"] == {"startLine": node.line}
     assert first["partialFingerprints"] == second["partialFingerprints"]
 
 

@@ -217,6 +217,16 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """A finding the user suppressed: ``kind`` "metadata" (the resource's
+    ``Metadata: {iacscan: {ignore: [...]}}``) or "ignore" (``--ignore`` or the configuration)."""
+
+    finding: Finding
+    kind: Literal["metadata", "ignore"]
+    justification: str
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     tool_version: str
     inputs: tuple[InputInfo, ...]
@@ -228,6 +238,8 @@ class Analysis:
     # Internal errors (a bug in an extractor or rule): the report is incomplete.
     internal_errors: tuple[InputError, ...] = ()
     notes: tuple[str, ...] = ()
+    # Findings the user suppressed (SARIF shows them with ``suppressions``; other formats not).
+    suppressed: tuple[Suppression, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

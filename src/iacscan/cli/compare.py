@@ -193,9 +193,10 @@ def _render_diff(run: Run, d: Any) -> str:
 
         return render_diff_markdown(d)
     if run.fmt is Format.sarif:
+        from iacscan.cli.runner import sarif_where
         from iacscan.render.sarif import render_sarif
 
-        return render_sarif(d.after, _rules())
+        return render_sarif(d.after, _rules(), sarif_where([d.after]))
     if run.quiet:
         from iacscan.render.escape import clean
 
