@@ -70,6 +70,7 @@ def classify(
         warnings.append(
             f"resource types not in iacscan's table, treated as free configuration: {names}"
         )
+    warnings += unknown_suppressions(result)
     failures = tuple(str(f) for f in result.failures)
     findings, suppressed, rule_failures = _findings(result, topology, set(ignore))
     verdict = Verdict(
@@ -125,6 +126,32 @@ def _findings(
     findings.sort(key=lambda f: (f.rule, f.resources))
     suppressed.sort(key=lambda s: (s.finding.rule, s.finding.resources))
     return tuple(findings), tuple(suppressed), tuple(failures)
+
+
+SUPPRESSION_WARNING = "Metadata iacscan ignore"
+
+
+def unknown_suppressions(result: TopologyResult) -> list[str]:
+    """A typo in ``Metadata: {iacscan: {ignore: [...]}}`` would silently suppress nothing: say
+    so, as ``--ignore`` does (a warning: the template may name a rule of a newer iacscan)."""
+    import difflib
+
+    known = sorted(doc.id for doc, _ in RULES)
+    out = []
+    for t in result.context.templates.values():
+        for lid, res in t.resources.items():
+            meta = res.metadata.get("iacscan") if isinstance(res.metadata, Mapping) else None
+            ignored = meta.get("ignore") if isinstance(meta, Mapping) else None
+            for rule in ignored if isinstance(ignored, list) else []:
+                if str(rule) in known:
+                    continue
+                close = difflib.get_close_matches(str(rule), known, n=1)
+                hint = f"did you mean {close[0]}?" if close else f"rule ids: {', '.join(known)}"
+                where = f"{t.file}:{res.line}" if res.line else t.file
+                out.append(
+                    f"{SUPPRESSION_WARNING} on {lid} ({where}): {str(rule)[:80]}: no such rule; {hint}"
+                )
+    return out
 
 
 def _suppressed_by(result: TopologyResult, finding: Finding) -> str | None:

@@ -28,7 +28,7 @@ def github_comment(
         typer.Option(
             "--author",
             help="Login whose marker comment is updated (default: $IACSCAN_COMMENT_AUTHOR or "
-            "github-actions[bot], the GITHUB_TOKEN's); others' comments are never touched.",
+            "github-actions\\[bot], the GITHUB_TOKEN's); others' comments are never touched.",
         ),
     ] = None,
 ) -> None:

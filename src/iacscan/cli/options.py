@@ -10,7 +10,7 @@ import typer
 
 from iacscan.load.cfn import DEFAULT_LIMITS
 
-COMMANDS = {"scan", "diff", "graph", "definitions", "explain", "github"}
+COMMANDS = {"scan", "diff", "graph", "definitions", "explain", "github", "version"}
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 ISSUES_URL = "https://github.com/iacscan/iacscan/issues"
 

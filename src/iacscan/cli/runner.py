@@ -52,13 +52,7 @@ class Run:
 
             raise UsageError(f"--output {output} is a folder", "give the path of a file to write")
         self.quiet = quiet
-        self.color = (
-            # no-color.org: NO_COLOR set to anything but the empty string turns color off
-            not no_color
-            and output is None
-            and sys.stdout.isatty()
-            and not os.environ.get("NO_COLOR")
-        )
+        self.color = use_color(no_color=no_color, to_file=output is not None)
         self.debug = debug
         if debug:
             _show_tracebacks()
@@ -86,6 +80,19 @@ class Run:
                 ) from None
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def use_color(*, no_color: bool, to_file: bool, stream: Any = None) -> bool:
+    """Colours for text output: ``--no-color`` and ``NO_COLOR`` (no-color.org, any non-empty
+    value) turn them off; ``FORCE_COLOR`` (force-color.org, any non-empty value) turns them on
+    even when not writing to a terminal (CI logs); otherwise only on a terminal whose ``TERM``
+    is not ``dumb``. A file written with ``--output`` never gets colours."""
+    if no_color or to_file or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = sys.stdout if stream is None else stream
+    return bool(stream.isatty()) and os.environ.get("TERM") != "dumb"
 
 
 def _warn_unknown_rules(ignored: Sequence[str]) -> None:
@@ -294,7 +301,12 @@ def _internal(err: BaseException, debug: bool) -> None:
 
 
 def _report_errors(reports: list[Any]) -> None:
+    from iacscan.classify.engine import SUPPRESSION_WARNING
+
     for r in reports:
+        for w in r.verdict.warnings:
+            if w.startswith(SUPPRESSION_WARNING):  # like a typo in --ignore
+                typer.echo(f"warning: {w}", err=True)
         for e in r.errors:
             where = f"{e.file}:{e.line}" if e.line else e.file
             typer.echo(

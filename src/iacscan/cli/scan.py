@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
 
 from iacscan.cli.options import (
@@ -13,6 +16,7 @@ from iacscan.cli.options import (
     DebugOpt,
     DefinitionOpt,
     EachOpt,
+    FailOn,
     FailOnOpt,
     Format,
     FormatOpt,
@@ -67,12 +71,58 @@ def scan(
     all_stacks: AllStacksOpt = False,
 ) -> None:
     """Scan templates, folders, CDK apps or stacks as one system: topology, verdict, findings."""
+    import tempfile
+
+    from iacscan.load.args import expand_globs, read_stdin
     from iacscan.load.discover import SynthOptions
 
-    paths = paths or []
+    paths = expand_globs(paths or [])
     if not paths and not all_stacks:
         typer.echo("error: give at least one PATH (or --all-stacks)", err=True)
         raise typer.Exit(EXIT_USAGE)
+    with tempfile.TemporaryDirectory(prefix="iacscan-stdin-") as tmp:
+        if "-" in paths:  # a template on standard input
+            stdin = str(read_stdin(Path(tmp), max_file_size))
+            paths = [stdin if p == "-" else p for p in paths]
+        _scan(
+            paths,
+            fmt=fmt,
+            output=output,
+            definition=definition,
+            fail_on=fail_on,
+            ignore=ignore,
+            quiet=quiet,
+            no_color=no_color,
+            debug=debug,
+            each=each,
+            synth=SynthOptions(
+                synth=not no_synth, use_cache=not no_cache, env_passthrough=synth_env_passthrough
+            ),
+            limits=_limits(max_file_size, max_depth, synth_timeout),
+            region=region,
+            profile=profile,
+            all_stacks=all_stacks,
+        )
+
+
+def _scan(
+    paths: list[str],
+    *,
+    fmt: Format,
+    output: Path | None,
+    definition: str | None,
+    fail_on: FailOn | None,
+    ignore: list[str] | None,
+    quiet: bool,
+    no_color: bool,
+    debug: bool,
+    each: bool,
+    synth: Any,
+    limits: Any,
+    region: str | None,
+    profile: str | None,
+    all_stacks: bool,
+) -> None:
     try:
         run = Run(
             paths=paths,
@@ -87,15 +137,7 @@ def scan(
         )
         _use_aws(region, profile)
         stack_paths = list(paths) + (["stack:*"] if all_stacks else [])
-        reports = _analyze_paths(
-            run,
-            stack_paths,
-            _limits(max_file_size, max_depth, synth_timeout),
-            SynthOptions(
-                synth=not no_synth, use_cache=not no_cache, env_passthrough=synth_env_passthrough
-            ),
-            each,
-        )
+        reports = _analyze_paths(run, stack_paths, limits, synth, each)
         run.emit(_render(run, reports, each))
     except IacscanError as err:
         _fail(err, debug)
