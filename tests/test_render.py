@@ -270,7 +270,9 @@ def _check_markdown(text: str) -> None:
 MERMAID_NODE = re.compile(
     r'    n\d+(\[|\[\[|\(\[|\[\(|\{\{|\[/|\(\()"([^"]*)"(\]|\]\]|\]\)|\)\]|\}\}|/\]|\\\]|\)\))'
 )
-MERMAID_EDGE = re.compile(r"    n\d+ (-- [a-z]+ -->|-\. [a-z]+ \.->|== [a-z]+ ==>) n\d+")
+MERMAID_EDGE = re.compile(
+    r"    n\d+ (-- [a-z]+ -->|-\. [a-z]+ \.->|== [a-z]+ ==>|-- runs ---) n\d+"
+)
 
 
 def _check_mermaid(text: str) -> None:
@@ -473,3 +475,17 @@ def test_no_empty_mermaid_block() -> None:
     text = render_markdown(empty)
     assert "```mermaid" not in text and "_Nothing to draw: no resources._" in text
     assert "classDef" not in render_mermaid(prime_before().topology)  # only classes in use
+
+
+def test_capacity_is_drawn_connected_to_the_service_it_runs() -> None:
+    from scan_helpers import run_cli
+
+    text = run_cli("graph", "fixtures/templates/prime-video-after-ec2.yaml", cwd=ROOT).stdout
+    alias = {m.group(2): m.group(1) for m in re.finditer(r'    (n\d+)\S*?"([A-Za-z]+)<br/>', text)}
+    links = {line.strip() for line in text.splitlines() if "-- runs ---" in line}
+    service = alias["MonitorService"]
+    assert links == {
+        f"{alias['MonitorCapacityProvider']} -- runs --- {service}",
+        f"{alias['MonitorAutoScalingGroup']} -- runs --- {service}",
+    }
+    _check_mermaid(text)

@@ -104,6 +104,52 @@ def _launch(d: DeciderInput) -> tuple[str | None, str, int | None, bool]:
     return None, "no LaunchType, capacity provider strategy or cluster default", d.res.line, False
 
 
+def _strategy_capacity(d: DeciderInput, stack: str, strategy: Any) -> list[Key]:
+    """The capacity providers a strategy names, and the auto scaling groups behind them."""
+    keys: list[Key] = []
+    items = d.ctx.resolve(stack, strategy)
+    for item in items if isinstance(items, list) else []:
+        provider = item.get("CapacityProvider") if isinstance(item, Mapping) else None
+        for ref in d.ctx.refs(stack, provider) if provider is not None else []:
+            cp = d.ctx.resource((ref.stack, ref.logical_id))
+            if cp is None or cp.type != "AWS::ECS::CapacityProvider":
+                continue
+            keys.append((ref.stack, ref.logical_id))
+            group = cp.properties.get("AutoScalingGroupProvider")
+            arn = group.get("AutoScalingGroupArn") if isinstance(group, Mapping) else None
+            keys += [(r.stack, r.logical_id) for r in d.ctx.refs(ref.stack, arn)]
+    return keys
+
+
+def capacity_of(d: DeciderInput) -> str | None:
+    """The capacity nodes an ECS service on EC2 runs on (capacity providers and their auto
+    scaling groups, or the groups whose instances join its cluster), as comma-separated node
+    ids, by the same precedence as ``_launch``; None when none is in scope."""
+    props = d.res.properties
+    keys: list[Key] = []
+    if "LaunchType" not in props and "CapacityProviderStrategy" in props:
+        keys = _strategy_capacity(d, d.stack, props["CapacityProviderStrategy"])
+    cluster_refs = list(d.ctx.refs(d.stack, props.get("Cluster")))
+    if "LaunchType" not in props and "CapacityProviderStrategy" not in props:
+        for ref in cluster_refs:
+            cluster = d.ctx.resource((ref.stack, ref.logical_id))
+            if cluster is not None and "DefaultCapacityProviderStrategy" in cluster.properties:
+                strategy = cluster.properties["DefaultCapacityProviderStrategy"]
+                keys += _strategy_capacity(d, ref.stack, strategy)
+            for s, assoc in d.ctx.resources("AWS::ECS::ClusterCapacityProviderAssociations"):
+                if any(
+                    r.logical_id == ref.logical_id
+                    for r in d.ctx.refs(s, assoc.properties.get("Cluster"))
+                ):
+                    strategy = assoc.properties.get("DefaultCapacityProviderStrategy")
+                    keys += _strategy_capacity(d, s, strategy)
+    if not keys:
+        for ref in cluster_refs:
+            keys += d.ctx.cluster_instances.get((ref.stack, ref.logical_id), [])
+    ids = sorted({d.ctx.node_id(*k) for k in keys if k[0] in d.ctx.templates})
+    return ", ".join(ids) or None
+
+
 def _scaling(d: DeciderInput) -> tuple[bool, int | None, int | None, str]:
     """(autoscaled, min, max, evidence) from ScalableTargets and ScalingPolicies on the service."""
     me = d.res.logical_id
@@ -153,7 +199,14 @@ def ecs_service(d: DeciderInput) -> Assessment:
             if raw is None
             else f"DesiredCount {floor}"
         )
-    props = {"launch_type": launch, "floor": floor, "autoscaled": autoscaled, "max": high}
+    props: dict[str, str | int | bool | None] = {
+        "launch_type": launch,
+        "floor": floor,
+        "autoscaled": autoscaled,
+        "max": high,
+    }
+    if launch == "EC2":
+        props["capacity"] = capacity_of(d)  # drawn connected to the service (render/mermaid.py)
     node = str(d.base["node"])
 
     def level_for(kind: str) -> Assessment:

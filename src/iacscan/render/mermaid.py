@@ -4,7 +4,7 @@ Node ids become ``n1``, ``n2``... (in id order) so that no template id can act a
 syntax (``end``, ``graph``, ``o``/``x`` after an arrow, ``%%``); labels are quoted and every
 character outside a small safe set is a ``#NNN;`` entity (render/escape.py). Shapes follow the
 node role; added and removed elements of a diff get their own classes and link styles, and the
-nodes that moved the verdict a thick border. Labels are short: the node's ``label`` (when the
+nodes that moved the verdict a thick border. Capacity is linked to the service it runs. Labels are short: the node's ``label`` (when the
 model has one), else its id, and the resource type without ``AWS::``. Only the classes used are
 defined.
 """
@@ -124,6 +124,15 @@ def render_mermaid(
         lines.append(f"    {alias[source]} {arrow} {alias[target]}")
         if style:
             link_styles.append(f"    linkStyle {index} {style}")
+
+    # Capacity (EC2 auto scaling groups, capacity providers) is no data flow, so no edge of the
+    # topology: an open link labelled "runs" draws it next to the service it runs. After the
+    # data edges, so that linkStyle indices stay those of the edges.
+    for node_id in sorted(nodes):
+        capacity = nodes[node_id].properties.get("capacity")
+        for cap in str(capacity).split(", ") if capacity else []:
+            if cap in alias:
+                lines.append(f"    {alias[cap]} -- runs --- {alias[node_id]}")
 
     lines.extend(f"    {d}" for d in CLASS_DEFS if d.split()[1] in classes)
     lines.extend(f"    class {','.join(members)} {cls}" for cls, members in sorted(classes.items()))
