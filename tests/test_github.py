@@ -637,3 +637,13 @@ def test_run_url() -> None:
     env["GITHUB_SERVER_URL"] = "https://ghe.test/"
     assert run_url(env) == f"https://ghe.test/{REPO}/actions/runs/42"
     assert run_url({"GITHUB_REPOSITORY": REPO}) is None
+
+
+def test_action_runner_expands_a_glob_in_paths(tmp_path: Path, github: FakeGitHub) -> None:
+    repo, base = _pr_repo(
+        tmp_path, TEMPLATES / "prime-video-before.yaml", TEMPLATES / "prime-video-after-task.yaml"
+    )
+    proc, outputs, summary = _run_action(tmp_path, repo, base, github, paths="infra/*.yaml")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs["outcome"] == "passed" and outputs["level"] == "serverless"
+    assert outputs["changed"] == "true" and "could not analyse" not in summary.read_text()

@@ -107,9 +107,12 @@ def diff(
     import tempfile
 
     from iacscan.diff import diff_analyses
+    from iacscan.load.args import expand_globs
     from iacscan.load.discover import SynthOptions
 
-    paths = paths or []
+    # quoted globs match in the work tree (with --base-ref, a file only the base has is missed:
+    # name its folder instead)
+    paths = expand_globs(paths or [])
     try:
         run = Run(
             paths=paths,
