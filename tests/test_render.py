@@ -489,3 +489,16 @@ def test_capacity_is_drawn_connected_to_the_service_it_runs() -> None:
         f"{alias['MonitorAutoScalingGroup']} -- runs --- {service}",
     }
     _check_mermaid(text)
+
+
+def test_cells_keep_only_the_entities_markdown_needs() -> None:
+    from iacscan.render.mdblocks import cell
+
+    assert cell("2 units read it") == "2 units read it"
+    assert cell("2. a list") == "&#50;. a list" and cell("10) x") == "&#49;0) x"
+    assert cell('A -> B\'s "queue"') == 'A -> B\'s "queue"'
+    assert cell("> quoted") == "&gt; quoted"
+    assert cell("<b>x</b>") == "&lt;b>x&lt;/b>"  # no tag can open: "<" stays escaped
+    assert (
+        cell("**b** _i_ [l](u) @me") == "&#42;&#42;b&#42;&#42; &#95;i&#95; &#91;l&#93;(u) &#64;me"
+    )
