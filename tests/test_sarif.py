@@ -189,3 +189,34 @@ def test_cdk_results_point_at_the_app_entry_file(tmp_path: Path) -> None:
     # without an entry file, a path outside the repository is only a logical location
     run = sarif_log([a], [RuleDoc("x", "x", "x", "x", "x", "", "note")], replace(where, entries={}))
     assert all("physicalLocation" not in r["locations"][0] for r in run["runs"][0]["results"])
+
+
+@pytest.mark.cdk
+def test_a_real_cdk_app_points_at_its_entry_file(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "fixtures" / "cdk_apps" / "prime_video_before", repo / "cdk")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "README.md").write_text("docs\n")
+    git_repo(repo)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "iacscan", "../cdk", "--format", "sarif"],
+        cwd=repo / "docs",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    run = _valid(proc.stdout)["runs"][0]
+    assert {r["ruleId"] for r in run["results"]} >= {"sfn-standard-per-item"}
+    for r in run["results"]:
+        physical = r["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"] == {"uri": "cdk/app.py", "uriBaseId": "%SRCROOT%"}
+        assert physical["region"] == {"startLine": 1}
+    assert str(tmp_path) not in proc.stdout and "cdk.out" not in proc.stdout
