@@ -502,3 +502,20 @@ def test_cells_keep_only_the_entities_markdown_needs() -> None:
     assert (
         cell("**b** _i_ [l](u) @me") == "&#42;&#42;b&#42;&#42; &#95;i&#95; &#91;l&#93;(u) &#64;me"
     )
+
+
+def test_mermaid_labels_cdk_nodes_by_construct_not_by_hashed_id() -> None:
+    from builders import node
+    from iacscan.model import Topology
+
+    nodes = (
+        node("OrdersFnC133B895", "AWS::Lambda::Function", "compute", path="App/Orders/Fn/Resource"),
+        node("QueueA1B2C3D4", "AWS::SQS::Queue", "channel", path="App/Queue/Default"),
+        node("OtherQueue12345678", "AWS::SQS::Queue", "channel", path="Other/Queue/Resource"),
+        node("PlainTopic", "AWS::SNS::Topic", "channel"),
+    )
+    text = render_mermaid(Topology(nodes, ()))
+    assert '"Orders/Fn<br/>Lambda Function"' in text and "C133B895" not in text
+    assert '"PlainTopic<br/>SNS Topic"' in text
+    # two constructs called Queue: never ambiguous, the ids stay
+    assert '"QueueA1B2C3D4<br/>SQS Queue"' in text and '"OtherQueue12345678<br/>SQS Queue"' in text

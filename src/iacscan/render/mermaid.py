@@ -55,11 +55,29 @@ def short_type(resource_type: str) -> str:
     return resource_type
 
 
-def node_label(node: Node | None, node_id: str) -> str:
+_CDK_LEAVES = ("Resource", "Default")
+
+
+def short_name(node: Node) -> str:
+    """The name a person reads: the model's ``label`` when it has one; for a CDK resource the
+    construct id from its path (``Stack/Orders/Fn/Resource`` -> ``Orders/Fn``), not the
+    logical id with its hash; else the id."""
+    label = getattr(node, "label", None)
+    if isinstance(label, str) and label:
+        return label
+    if node.path:
+        parts = [p for p in node.path.split("/")[1:] if p]
+        while parts and parts[-1] in _CDK_LEAVES:
+            parts.pop()
+        if parts:
+            return "/".join(parts[-2:])
+    return node.id
+
+
+def node_label(node: Node | None, node_id: str, name: str | None = None) -> str:
     if node is None:
         return mermaid_label(node_id)
-    name = getattr(node, "label", None) or node.id
-    text = f"{mermaid_label(name)}<br/>{mermaid_label(short_type(node.type))}"
+    text = f"{mermaid_label(name or node.id)}<br/>{mermaid_label(short_type(node.type))}"
     return text + "<br/>deploy-time" if node.deploy_time else text
 
 
@@ -86,13 +104,19 @@ def render_mermaid(
     removed_e = {_edge_key(e) for e in removed_edges}
 
     decisive = set(decisive_nodes)
+    names = {i: short_name(n) for i, n in nodes.items()}
+    taken: dict[str, int] = {}
+    for name in names.values():
+        taken[name] = taken.get(name, 0) + 1
+    names = {i: name if taken[name] == 1 else i for i, name in names.items()}  # never ambiguous
     lines = [f"flowchart {direction}"]
     classes: dict[str, list[str]] = {}
     for node_id in sorted(ids):
         node = nodes.get(node_id)
         role = node.role if node else "external"
         opening, closing = SHAPES.get(role, ("[", "]"))
-        lines.append(f'    {alias[node_id]}{opening}"{node_label(node, node_id)}"{closing}')
+        label = node_label(node, node_id, names.get(node_id))
+        lines.append(f'    {alias[node_id]}{opening}"{label}"{closing}')
         if node_id in removed:
             cls = "removed"
         elif node_id in added:
