@@ -647,3 +647,23 @@ def test_action_runner_expands_a_glob_in_paths(tmp_path: Path, github: FakeGitHu
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert outputs["outcome"] == "passed" and outputs["level"] == "serverless"
     assert outputs["changed"] == "true" and "could not analyse" not in summary.read_text()
+
+
+def test_action_runner_on_a_cdk_app_without_its_dependencies(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    repo, base = _pr_repo(
+        tmp_path, TEMPLATES / "prime-video-before.yaml", TEMPLATES / "prime-video-after-task.yaml"
+    )
+    (repo / "cdk").mkdir()
+    (repo / "cdk" / "cdk.json").write_text('{"app": "python3 app.py"}\n')
+    (repo / "cdk" / "app.py").write_text("import aws_cdk_dependency_not_installed\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "add a CDK app")
+    proc, outputs, summary = _run_action(tmp_path, repo, base, github, paths="infra cdk")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert outputs["outcome"] == "could-not-analyse" and outputs["level"] == "unknown"
+    lead = summary.read_text().split("\n#### ", 1)[0]
+    assert "could not analyse 1 input(s) (head)" in lead
+    assert "| cdk | synth |" in lead and "ModuleNotFoundError" in lead
+    assert "install the app's dependencies" in lead  # the hint

@@ -431,6 +431,7 @@ def test_markdown_of_a_failed_scan_leads_with_could_not_analyse() -> None:
     assert lines[0] == "### ⛔ iacscan could not analyse 1 input(s)"
     assert "| infra/api.yaml:12 | parse | cannot parse the template | fix line 12 |" in lines
     assert "```mermaid" not in text and "Serverless" not in text  # no verdict of nothing
+    assert "Nothing could be read, so there is no verdict" in text
     partial = render_markdown(_failed(prime_before(), with_inputs=True))
     assert partial.index("could not analyse") < partial.index("**Serverless**")
 

@@ -97,7 +97,11 @@ def _criteria(v: Verdict, kind: str = "rows", name: str = "Criteria") -> Block:
 
 
 def could_not_analyse(
-    errors: Sequence[InputError], internal: Sequence[InputError], side: str = ""
+    errors: Sequence[InputError],
+    internal: Sequence[InputError],
+    side: str = "",
+    *,
+    nothing_read: bool = False,
 ) -> Block:
     """The lead of a report that is incomplete: what could not be analysed, and why."""
     failed = len(errors)
@@ -105,8 +109,10 @@ def could_not_analyse(
     if failed:
         title = f"### ⛔ iacscan could not analyse {failed} input(s){where}\n\n"
         why = (
-            "The verdict and diagram below cover only what could be read, so they may be "
-            "wrong: fix these first.\n\n"
+            "Nothing could be read, so there is no verdict: fix these first.\n\n"
+            if nothing_read
+            else "The verdict and diagram below cover only what could be read, so they may "
+            "be wrong: fix these first.\n\n"
         )
     else:
         title = f"### ⛔ iacscan hit an internal error{where}\n\n"
@@ -170,7 +176,7 @@ def render_markdown(a: Analysis, limit: int | None = None) -> str:
     v = a.verdict
     blocks: list[Block] = []
     if a.errors or a.internal_errors:
-        blocks.append(could_not_analyse(a.errors, a.internal_errors))
+        blocks.append(could_not_analyse(a.errors, a.internal_errors, nothing_read=not a.inputs))
         if not a.inputs:  # nothing was read: no verdict, no diagram to show
             blocks += _notes(a.notes)
             return _finish(blocks, limit)
@@ -288,7 +294,10 @@ def render_diff_markdown(d: AnalysisDiff, limit: int | None = None) -> str:
     blocks = [Block("text", f"{MARKER}\n", name="Marker")]
     for side, an in (("head", d.after), ("base", d.before)):
         if an.errors or an.internal_errors:
-            blocks.append(could_not_analyse(an.errors, an.internal_errors, side))
+            nothing = side == "head" and not an.inputs
+            blocks.append(
+                could_not_analyse(an.errors, an.internal_errors, side, nothing_read=nothing)
+            )
     if not d.after.inputs and d.after.errors:  # nothing of the head was read: no verdict
         return _finish(blocks, limit)
     incomplete = any(an.errors or an.internal_errors for an in (d.before, d.after))
