@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -16,7 +15,6 @@ from iacscan.cli.options import (
     DebugOpt,
     DefinitionOpt,
     EachOpt,
-    FailOn,
     FailOnOpt,
     Format,
     FormatOpt,
@@ -71,58 +69,12 @@ def scan(
     all_stacks: AllStacksOpt = False,
 ) -> None:
     """Scan templates, folders, CDK apps or stacks as one system: topology, verdict, findings."""
-    import tempfile
-
-    from iacscan.load.args import expand_globs, read_stdin
     from iacscan.load.discover import SynthOptions
 
-    paths = expand_globs(paths or [])
+    paths = _user_paths(paths or [], max_file_size)
     if not paths and not all_stacks:
         typer.echo("error: give at least one PATH (or --all-stacks)", err=True)
         raise typer.Exit(EXIT_USAGE)
-    with tempfile.TemporaryDirectory(prefix="iacscan-stdin-") as tmp:
-        if "-" in paths:  # a template on standard input
-            stdin = str(read_stdin(Path(tmp), max_file_size))
-            paths = [stdin if p == "-" else p for p in paths]
-        _scan(
-            paths,
-            fmt=fmt,
-            output=output,
-            definition=definition,
-            fail_on=fail_on,
-            ignore=ignore,
-            quiet=quiet,
-            no_color=no_color,
-            debug=debug,
-            each=each,
-            synth=SynthOptions(
-                synth=not no_synth, use_cache=not no_cache, env_passthrough=synth_env_passthrough
-            ),
-            limits=_limits(max_file_size, max_depth, synth_timeout),
-            region=region,
-            profile=profile,
-            all_stacks=all_stacks,
-        )
-
-
-def _scan(
-    paths: list[str],
-    *,
-    fmt: Format,
-    output: Path | None,
-    definition: str | None,
-    fail_on: FailOn | None,
-    ignore: list[str] | None,
-    quiet: bool,
-    no_color: bool,
-    debug: bool,
-    each: bool,
-    synth: Any,
-    limits: Any,
-    region: str | None,
-    profile: str | None,
-    all_stacks: bool,
-) -> None:
     try:
         run = Run(
             paths=paths,
@@ -137,7 +89,15 @@ def _scan(
         )
         _use_aws(region, profile)
         stack_paths = list(paths) + (["stack:*"] if all_stacks else [])
-        reports = _analyze_paths(run, stack_paths, limits, synth, each)
+        reports = _analyze_paths(
+            run,
+            stack_paths,
+            _limits(max_file_size, max_depth, synth_timeout),
+            SynthOptions(
+                synth=not no_synth, use_cache=not no_cache, env_passthrough=synth_env_passthrough
+            ),
+            each,
+        )
         run.emit(_render(run, reports, each))
     except IacscanError as err:
         _fail(err, debug)
@@ -148,3 +108,22 @@ def _scan(
     _report_errors(reports)
     _report_internal(run, reports)
     raise typer.Exit(_exit_code(run, reports))
+
+
+def _user_paths(paths: list[str], max_file_size: int) -> list[str]:
+    """Quoted globs expanded, and ``-`` (a template on standard input) read into a temporary
+    file that is removed when the process exits."""
+    import tempfile
+
+    from iacscan.load.args import expand_globs, read_stdin
+
+    paths = expand_globs(paths)
+    if "-" in paths:
+        folder = tempfile.TemporaryDirectory(prefix="iacscan-stdin-")
+        _KEEP.append(folder)  # cleaned up at exit (weakref.finalize)
+        stdin = str(read_stdin(Path(folder.name), max_file_size))
+        paths = [stdin if p == "-" else p for p in paths]
+    return paths
+
+
+_KEEP: list[object] = []
