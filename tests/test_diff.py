@@ -252,7 +252,8 @@ def test_diff_markdown_marker_summary_and_diagram() -> None:
 def test_diff_markdown_cap_on_huge_topologies() -> None:
     d = diff_analyses(huge(2000, prefix="Old"), huge(2500, prefix="New"))
     assert len(d.summary[2]) < 2000  # "Removed: ..." names 25 nodes, then counts the rest
-    text = render_diff_markdown(d)
+    assert len(render_diff_markdown(d)) > MAX_CHARS  # files and stdout are never cut
+    text = render_diff_markdown(d, MAX_CHARS)  # a pull request comment is
     assert len(text) <= MAX_CHARS
     assert text.splitlines()[0] == "<!-- iacscan-report -->"
     note = text.rstrip().splitlines()[-1]

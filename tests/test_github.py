@@ -425,6 +425,8 @@ def test_action_runner_on_a_pull_request(tmp_path: Path, github: FakeGitHub) -> 
     assert post.body["body"].startswith(MARKER) and "Still serverless" in post.body["body"]
     assert post.headers["authorization"] == "Bearer t0ken"
 
+    assert set(outputs) == {"outcome", "serverless", "level", "changed", "report", "sarif-file"}
+    assert outputs["outcome"] == "passed"
     assert outputs["serverless"] == "true"
     assert outputs["level"] == "serverless"
     assert outputs["changed"] == "true"
@@ -455,6 +457,7 @@ def test_action_runner_fails_when_the_pr_stops_being_serverless(
     assert proc.returncode == 1, log
     assert "::error::" in proc.stdout and "not-serverless" in proc.stdout
     assert outputs["serverless"] == "false" and outputs["changed"] == "true"
+    assert outputs["outcome"] == "gate-tripped" and outputs["sarif-file"] == ""
     assert "Still serverless" not in summary.read_text()
     (patch,) = github.of("PATCH")
     assert patch.path == f"/repos/{REPO}/issues/comments/{old}"
@@ -511,7 +514,10 @@ def test_a_malformed_api_url_is_a_message() -> None:
     assert not result.posted and "could not be reached" in result.message
 
 
-def test_action_runner_keeps_the_last_report_when_the_base_commit_is_missing(
+OUTPUTS = {"outcome", "serverless", "level", "changed", "report", "sarif-file"}
+
+
+def test_action_runner_on_a_missing_base_commit_says_so_and_keeps_the_last_report(
     tmp_path: Path, github: FakeGitHub
 ) -> None:
     repo, _ = _pr_repo(
@@ -519,16 +525,63 @@ def test_action_runner_keeps_the_last_report_when_the_base_commit_is_missing(
     )
     good = github.add(7, f"{MARKER}\na good report", login=BOT)
     missing = "1234567890abcdef1234567890abcdef12345678"
-    proc, outputs, _ = _run_action(tmp_path, repo, missing, github)
+    proc, outputs, summary = _run_action(tmp_path, repo, missing, github)
     assert proc.returncode == 3
     assert f"::error::iacscan: the base commit {missing} is not in the checkout" in proc.stdout
     assert "fetch-depth: 0" in proc.stdout
-    assert not github.of("PATCH") and not github.of("POST")  # the good report stays
-    assert github.comments[7][0] == {
-        "id": good,
-        "body": f"{MARKER}\na good report",
-        "user": {"login": BOT},
-    }
+    # every documented output, none of them a verdict
+    assert set(outputs) == OUTPUTS
+    assert outputs["outcome"] == "could-not-analyse"
+    assert (outputs["serverless"], outputs["level"], outputs["changed"]) == ("unknown",) * 3
+    assert outputs["sarif-file"] == "iacscan.sarif" and (repo / "iacscan.sarif").is_file()
+    report = Path(outputs["report"]).read_text()
+    assert report == summary.read_text()
+    assert report.startswith(MARKER) and "could not analyse" in report.splitlines()[2]
+    assert missing in report and "Still" not in report
+    # the comment leads with the failure; the last good report stays, folded below it
+    (patch,) = github.of("PATCH")
+    assert patch.path == f"/repos/{REPO}/issues/comments/{good}"
+    body = patch.body["body"]
+    assert body.index("could not analyse") < body.index("a good report")
+    assert "<summary>Last report, of an earlier commit" in body
+    # a second failure keeps the same good report, not a report of a failure
+    proc, _, _ = _run_action(tmp_path, repo, missing, github)
+    body = github.of("PATCH")[-1].body["body"]
+    assert body.count("a good report") == 1 and body.count("could not analyse") == 1
+
+
+@pytest.mark.parametrize("paths", ["infra/*.yml", "infra missing-folder"])
+def test_action_runner_on_a_failed_input_leads_with_could_not_analyse(
+    tmp_path: Path, github: FakeGitHub, paths: str
+) -> None:
+    repo, base = _pr_repo(
+        tmp_path, TEMPLATES / "prime-video-before.yaml", TEMPLATES / "prime-video-after-task.yaml"
+    )
+    proc, outputs, summary = _run_action(tmp_path, repo, base, github, paths=paths, fail_on="never")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert set(outputs) == OUTPUTS
+    assert outputs["outcome"] == "could-not-analyse"
+    assert (outputs["serverless"], outputs["level"], outputs["changed"]) == ("unknown",) * 3
+    (post,) = github.of("POST")
+    body = post.body["body"]
+    lead = body.split("\n#### ", 1)[0]
+    assert "could not analyse 1 input(s) (head)" in lead
+    assert "no such file or folder" in lead and "check the path" in lead  # message and hint
+    assert "Still undecided" not in body and "No topology change" not in body
+    assert "```mermaid\n```" not in body
+    assert "exit code 3, whatever fail-on says" in proc.stdout
+
+
+def test_action_runner_on_a_bad_fail_on_writes_every_output(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    repo, base = _pr_repo(
+        tmp_path, TEMPLATES / "prime-video-before.yaml", TEMPLATES / "prime-video-after-task.yaml"
+    )
+    proc, outputs, summary = _run_action(tmp_path, repo, base, github, fail_on="sometimes")
+    assert proc.returncode == 2
+    assert set(outputs) == OUTPUTS and outputs["outcome"] == "usage-error"
+    assert outputs["level"] == "unknown" and "fail-on must be one of" in summary.read_text()
 
 
 def test_action_runner_on_a_new_branch_push_scans_the_head(
@@ -552,3 +605,65 @@ def test_action_runner_on_a_force_push_scans_the_head(tmp_path: Path, github: Fa
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"::warning::iacscan: the previous tip {gone} is gone" in proc.stdout
     assert outputs["changed"] == "unknown" and outputs["level"] == "serverless"
+
+
+def test_a_long_comment_is_cut_at_a_boundary_with_a_link_to_the_full_report() -> None:
+    from iacscan.github import MAX_BODY, fit_comment
+
+    rows = "\n".join(f"| row {i} | {'x' * 80} |" for i in range(2000))
+    body = (
+        f"{MARKER}\n### report\n\n```mermaid\nflowchart TD\n    n1 --> n2\n```\n\n"
+        f"<details><summary>Nodes</summary>\n\n| a | b |\n| --- | --- |\n{rows}\n</details>\n"
+    )
+    url = "https://github.test/octo/infra/actions/runs/42"
+    cut = fit_comment(body, url)
+    assert len(body) > MAX_BODY >= len(cut)
+    assert cut.startswith(f"{MARKER}\n### report") and "```mermaid" in cut
+    assert sum(line.startswith("```") for line in cut.splitlines()) % 2 == 0
+    assert cut.count("<details>") == cut.count("</details>") == 1
+    assert cut.rstrip().endswith(f"[the job summary of this run]({url}) has all of it._")
+    # a fence that would be cut in half goes whole
+    fenced = f"{MARKER}\n\n```mermaid\n" + "    n1 --> n2\n" * 10_000 + "```\n"
+    cut = fit_comment(fenced, None)
+    assert "```" not in cut and "the job summary of this run has all of it" in cut
+    assert fit_comment("short", url) == "short"
+
+
+def test_run_url() -> None:
+    from iacscan.github import run_url
+
+    env = {"GITHUB_REPOSITORY": REPO, "GITHUB_RUN_ID": "42"}
+    assert run_url(env) == f"https://github.com/{REPO}/actions/runs/42"
+    env["GITHUB_SERVER_URL"] = "https://ghe.test/"
+    assert run_url(env) == f"https://ghe.test/{REPO}/actions/runs/42"
+    assert run_url({"GITHUB_REPOSITORY": REPO}) is None
+
+
+def test_action_runner_expands_a_glob_in_paths(tmp_path: Path, github: FakeGitHub) -> None:
+    repo, base = _pr_repo(
+        tmp_path, TEMPLATES / "prime-video-before.yaml", TEMPLATES / "prime-video-after-task.yaml"
+    )
+    proc, outputs, summary = _run_action(tmp_path, repo, base, github, paths="infra/*.yaml")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs["outcome"] == "passed" and outputs["level"] == "serverless"
+    assert outputs["changed"] == "true" and "could not analyse" not in summary.read_text()
+
+
+def test_action_runner_on_a_cdk_app_without_its_dependencies(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    repo, base = _pr_repo(
+        tmp_path, TEMPLATES / "prime-video-before.yaml", TEMPLATES / "prime-video-after-task.yaml"
+    )
+    (repo / "cdk").mkdir()
+    (repo / "cdk" / "cdk.json").write_text('{"app": "python3 app.py"}\n')
+    (repo / "cdk" / "app.py").write_text("import aws_cdk_dependency_not_installed\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "add a CDK app")
+    proc, outputs, summary = _run_action(tmp_path, repo, base, github, paths="infra cdk")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert outputs["outcome"] == "could-not-analyse" and outputs["level"] == "unknown"
+    lead = summary.read_text().split("\n#### ", 1)[0]
+    assert "could not analyse 1 input(s) (head)" in lead
+    assert "| cdk | synth |" in lead and "ModuleNotFoundError" in lead
+    assert "install the app's dependencies" in lead  # the hint

@@ -1242,9 +1242,9 @@ _MERMAID_SHAPES = (
     + (r"(?:\]\]|\]\)|\)\]|\}\}|/\]|\\\]|\)\)|\])")
 )
 MERMAID_LINE = re.compile(
-    r"flowchart LR"
+    r"flowchart (?:LR|TD)"
     rf"|    n\d+{_MERMAID_SHAPES}"
-    r"|    n\d+ (?:-- [a-z]+ -->|-\. [a-z]+ \.->|== [a-z]+ ==>) n\d+"
+    r"|    n\d+ (?:-- [a-z]+ -->|-\. [a-z]+ \.->|== [a-z]+ ==>|-- runs ---) n\d+"
     r"|    classDef [a-z]+ [a-z0-9:#,. -]+"
     r"|    class n\d+(?:,n\d+)* [a-z]+"
     r"|    linkStyle \d+ [a-z0-9:#,. -]+"

@@ -23,17 +23,8 @@ from iacscan.render.text import render_diff_text, render_text
 
 SCHEMA_NAME = "sarif-schema-2.1.0.json"
 ROOT = Path(__file__).resolve().parent.parent
-SARIF_SCHEMA = next(
-    (
-        p
-        for p in (
-            Path(__file__).resolve().parents[2] / "shared" / "schemas" / SCHEMA_NAME,
-            Path("/work/shared/schemas") / SCHEMA_NAME,
-        )
-        if p.exists()
-    ),
-    Path("/work/shared/schemas") / SCHEMA_NAME,
-)
+# Vendored with its notice (tests/data/sarif-schema-2.1.0.NOTICE.md): no network, any clone.
+SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / SCHEMA_NAME
 RULES = (
     RuleDoc(
         "standard-workflow-per-item",
@@ -192,7 +183,7 @@ def test_sarif_valid_with_findings_and_rules() -> None:
     }
     for r in results:
         assert rule_ids[r["ruleIndex"]] == r["ruleId"]
-        assert re.fullmatch(r"[0-9a-f]{64}", r["partialFingerprints"]["iacscan/v1"])
+        assert re.fullmatch(r"[0-9a-f]{64}", r["partialFingerprints"]["iacscan/v2"])
         artifact = r["locations"][0]["physicalLocation"]["artifactLocation"]
         assert artifact == {"uri": "template.yaml", "uriBaseId": "%SRCROOT%"}
     assert {r["level"] for r in results} == {"warning", "note"}
@@ -212,7 +203,7 @@ def test_sarif_criteria_errors_and_hostile_input() -> None:
     assert "locations" not in notes[1]  # no file, no line: no location at all
 
 
-def test_sarif_omits_region_without_line_and_fingerprint_is_stable() -> None:
+def test_sarif_gives_a_line_without_one_and_fingerprint_is_stable() -> None:
     a = prime_before()
     finding = a.findings[0]
     moved = type(a)(
@@ -227,7 +218,8 @@ def test_sarif_omits_region_without_line_and_fingerprint_is_stable() -> None:
     )
     first = json.loads(render_sarif(a, RULES))["runs"][0]["results"][0]
     second = _validate_sarif(render_sarif(moved, RULES))["runs"][0]["results"][0]
-    assert "region" not in second["locations"][0]["physicalLocation"]
+    node = {n.id: n for n in a.topology.nodes}[finding.resources[0]]
+    assert second["locations"][0]["physicalLocation"]["region"] == {"startLine": node.line}
     assert first["partialFingerprints"] == second["partialFingerprints"]
 
 
@@ -278,14 +270,16 @@ def _check_markdown(text: str) -> None:
 MERMAID_NODE = re.compile(
     r'    n\d+(\[|\[\[|\(\[|\[\(|\{\{|\[/|\(\()"([^"]*)"(\]|\]\]|\]\)|\)\]|\}\}|/\]|\\\]|\)\))'
 )
-MERMAID_EDGE = re.compile(r"    n\d+ (-- [a-z]+ -->|-\. [a-z]+ \.->|== [a-z]+ ==>) n\d+")
+MERMAID_EDGE = re.compile(
+    r"    n\d+ (-- [a-z]+ -->|-\. [a-z]+ \.->|== [a-z]+ ==>|-- runs ---) n\d+"
+)
 
 
 def _check_mermaid(text: str) -> None:
     for raw in ["<script", "`", "%%", "\x1b", "\x07", "\r", "|", "javascript:", "[x]", "{"]:
         assert raw not in text, raw
     lines = text.splitlines()
-    assert lines[0] == "flowchart LR"
+    assert lines[0] in ("flowchart LR", "flowchart TD")
     for line in lines[1:]:
         node = MERMAID_NODE.fullmatch(line)
         if node:
@@ -360,8 +354,15 @@ def test_markdown_small_report_is_not_cut() -> None:
     assert "<details><summary>Nodes (7)</summary>" in text
 
 
-def test_markdown_cap_on_huge_topology() -> None:
+def test_markdown_is_never_cut_without_a_limit() -> None:
+    """Files and standard output are whole; only a pull request comment is cut (the action)."""
     text = render_markdown(huge(3000))
+    assert len(text) > MAX_CHARS and "Cut to stay under" not in text
+    assert "<details><summary>Nodes (6000)</summary>" in text
+
+
+def test_markdown_cap_on_huge_topology() -> None:
+    text = render_markdown(huge(3000), MAX_CHARS)
     assert len(text) <= MAX_CHARS
     note = text.rstrip().splitlines()[-1]
     assert note.startswith(
@@ -374,7 +375,7 @@ def test_markdown_cap_on_huge_topology() -> None:
 
 
 def test_markdown_cap_drops_only_details_when_enough() -> None:
-    text = render_markdown(huge(120))  # 240 nodes, 120 edges: details are the bulk
+    text = render_markdown(huge(120), MAX_CHARS)  # 240 nodes, 120 edges: details are the bulk
     assert len(text) <= MAX_CHARS
     if "Cut to stay under" in text:
         assert "```mermaid" in text and "the rows after" not in text
@@ -386,7 +387,7 @@ def test_markdown_bounds_one_enormous_message() -> None:
         "s3-as-bus", "warning", "x" * 200_000, ("FramesBucket",), "template.yaml", 1
     )
     fields = {f: getattr(a, f) for f in a.__dataclass_fields__}
-    text = render_markdown(type(a)(**{**fields, "findings": (big,)}))
+    text = render_markdown(type(a)(**{**fields, "findings": (big,)}), MAX_CHARS)
     assert len(text) < 20_000 and "…" in text
 
 
@@ -410,3 +411,112 @@ def test_sarif_has_a_result_per_piece_of_evidence() -> None:
         }
         assert located == {(e["node"], e["line"]) for e in c["evidence"]}, c["id"]
     assert sum(len(c["evidence"]) > 1 for c in criteria if c["status"] == "fail") >= 1
+
+
+# ----------------------------------------------------------------------------- pull requests
+
+
+def _failed(a: Any, with_inputs: bool) -> Any:
+    from dataclasses import replace
+
+    from iacscan.model import InputError
+
+    error = InputError("infra/api.yaml", 12, "parse", "cannot parse the template", "fix line 12")
+    return replace(a, errors=(error,), inputs=a.inputs if with_inputs else ())
+
+
+def test_markdown_of_a_failed_scan_leads_with_could_not_analyse() -> None:
+    text = render_markdown(_failed(prime_before(), with_inputs=False))
+    lines = text.splitlines()
+    assert lines[0] == "### ⛔ iacscan could not analyse 1 input(s)"
+    assert "| infra/api.yaml:12 | parse | cannot parse the template | fix line 12 |" in lines
+    assert "```mermaid" not in text and "Serverless" not in text  # no verdict of nothing
+    assert "Nothing could be read, so there is no verdict" in text
+    partial = render_markdown(_failed(prime_before(), with_inputs=True))
+    assert partial.index("could not analyse") < partial.index("**Serverless**")
+
+
+def test_diff_markdown_of_a_failed_head_leads_with_could_not_analyse() -> None:
+    d = diff_analyses(prime_before(), _failed(prime_after(), with_inputs=False))
+    text = render_diff_markdown(d)
+    lines = text.splitlines()
+    assert lines[0] == "<!-- iacscan-report -->"
+    assert lines[2] == "### ⛔ iacscan could not analyse 1 input(s) (head)"
+    assert "Still" not in text and "No topology change" not in text and "```" not in text
+    partial = render_diff_markdown(diff_analyses(prime_before(), _failed(prime_after(), True)))
+    assert partial.index("could not analyse") < partial.index("what this change does (incomplete)")
+
+
+def test_diff_markdown_reads_top_down_with_the_diagram_before_the_tables() -> None:
+    from builders import prime_after_service
+
+    d = diff_analyses(prime_after(), prime_after_service())
+    text = render_diff_markdown(d)
+    assert "```mermaid\nflowchart TD\n" in text
+    assert text.index("```mermaid") < text.index("#### Changes") < text.index("#### Findings")
+    assert " → " in text and "-&gt;" not in text  # arrows, not entities, in the raw Markdown
+    # the service that brought the idle floor moved the verdict: highlighted, and only it
+    mermaid = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    alias = {
+        m.group(2): m.group(1) for m in re.finditer(r'    (n\d+)\S*?"([A-Za-z]+)<br/>', mermaid)
+    }
+    assert f"class {alias['MonitorService']} decisive" in mermaid
+    assert "classDef decisive" in mermaid and "thick border: moved the verdict" in text
+    assert "Lambda Function" in mermaid and "AWS::" not in mermaid  # short labels
+    same = render_diff_markdown(diff_analyses(prime_after(), prime_after()))
+    assert "decisive" not in same
+
+
+def test_no_empty_mermaid_block() -> None:
+    from dataclasses import replace
+
+    from iacscan.model import Topology
+
+    empty = replace(prime_before(), topology=Topology((), ()))
+    text = render_markdown(empty)
+    assert "```mermaid" not in text and "_Nothing to draw: no resources._" in text
+    assert "classDef" not in render_mermaid(prime_before().topology)  # only classes in use
+
+
+def test_capacity_is_drawn_connected_to_the_service_it_runs() -> None:
+    from scan_helpers import run_cli
+
+    text = run_cli("graph", "fixtures/templates/prime-video-after-ec2.yaml", cwd=ROOT).stdout
+    alias = {m.group(2): m.group(1) for m in re.finditer(r'    (n\d+)\S*?"([A-Za-z]+)<br/>', text)}
+    links = {line.strip() for line in text.splitlines() if "-. runs .->" in line}
+    service = alias["MonitorService"]
+    assert links == {
+        f"{alias['MonitorCapacityProvider']} -. runs .-> {service}",
+        f"{alias['MonitorAutoScalingGroup']} -. runs .-> {service}",
+    }
+    _check_mermaid(text)
+
+
+def test_cells_keep_only_the_entities_markdown_needs() -> None:
+    from iacscan.render.mdblocks import cell
+
+    assert cell("2 units read it") == "2 units read it"
+    assert cell("2. a list") == "&#50;. a list" and cell("10) x") == "&#49;0) x"
+    assert cell('A -> B\'s "queue"') == 'A -> B\'s "queue"'
+    assert cell("> quoted") == "&gt; quoted"
+    assert cell("<b>x</b>") == "&lt;b>x&lt;/b>"  # no tag can open: "<" stays escaped
+    assert (
+        cell("**b** _i_ [l](u) @me") == "&#42;&#42;b&#42;&#42; &#95;i&#95; &#91;l&#93;(u) &#64;me"
+    )
+
+
+def test_mermaid_labels_cdk_nodes_by_construct_not_by_hashed_id() -> None:
+    from builders import node
+    from iacscan.model import Topology
+
+    nodes = (
+        node("OrdersFnC133B895", "AWS::Lambda::Function", "compute", path="App/Orders/Fn/Resource"),
+        node("QueueA1B2C3D4", "AWS::SQS::Queue", "channel", path="App/Queue/Default"),
+        node("OtherQueue12345678", "AWS::SQS::Queue", "channel", path="Other/Queue/Resource"),
+        node("PlainTopic", "AWS::SNS::Topic", "channel"),
+    )
+    text = render_mermaid(Topology(nodes, ()))
+    assert '"Orders/Fn<br/>Lambda Function"' in text and "C133B895" not in text
+    assert '"PlainTopic<br/>SNS Topic"' in text
+    # two constructs called Queue: never ambiguous, the ids stay
+    assert '"QueueA1B2C3D4<br/>SQS Queue"' in text and '"OtherQueue12345678<br/>SQS Queue"' in text

@@ -8,10 +8,15 @@ variables. It runs the iacscan CLI as subprocesses (the same exit codes as on a 
 1. ``iacscan diff --base-ref BASE_SHA PATHS --format markdown`` (the gate, per ``fail-on``) and
    ``--format json`` (for the outputs); without a base (not a pull request) ``iacscan scan``;
 2. ``iacscan scan PATHS --format sarif -o SARIF_FILE`` for code scanning;
-3. appends the Markdown to ``$GITHUB_STEP_SUMMARY``, updates the sticky pull request comment,
-   writes the ``serverless``, ``level``, ``changed``, ``report`` and ``sarif-file`` outputs;
+3. appends the Markdown to ``$GITHUB_STEP_SUMMARY``, updates the sticky pull request comment
+   (cut to GitHub's size with a link to the run's summary), writes the ``outcome``,
+   ``serverless``, ``level``, ``changed``, ``report`` and ``sarif-file`` outputs;
 4. exits with the highest exit code of the runs: 1 when the gate tripped, 3/4 on input or
    internal errors, 0 otherwise.
+
+A run that could not analyse something (an input, the base commit) says so first: the comment
+leads with "could not analyse" and the errors, the verdict outputs are ``unknown`` and
+``outcome`` is ``could-not-analyse``. Every output is written on every path.
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ from iacscan.github import (
     append_summary,
     post_sticky_comment,
     pr_context_from_env,
+    run_url,
     workflow_command,
     write_outputs,
 )
+from iacscan.render.mdblocks import cell
 
 FAIL_ON = ("never", "not-serverless", "warning", "error")
 TRUE = ("1", "true", "yes", "on")
@@ -66,10 +73,31 @@ def _fetch_base(sha: str) -> None:
     subprocess.run(["git", "fetch", "--no-tags", "--depth=1", "origin", sha], check=False)
 
 
+UNKNOWN = {"serverless": "unknown", "level": "unknown", "changed": "unknown"}
+# The ``outcome`` output: what the run decided, in words a later step can test.
+OUTCOMES = {
+    0: "passed",
+    1: "gate-tripped",
+    2: "usage-error",
+    3: "could-not-analyse",
+    4: "internal-error",
+}
+
+
+def _incomplete(data: Any, is_diff: bool) -> bool:
+    """Did an input (either side of a diff) fail, or an analysis step break?"""
+    sides = [data.get("before"), data.get("after")] if is_diff else [data]
+    return any(
+        not isinstance(r, dict) or r.get("errors") or r.get("internal_errors") for r in sides
+    )
+
+
 def _verdict_outputs(data: Any, is_diff: bool) -> dict[str, str]:
-    """``serverless``, ``level`` and ``changed`` from a diff (or scan) JSON report."""
-    if not isinstance(data, dict):
-        return {"serverless": "unknown", "level": "unknown", "changed": "unknown"}
+    """``serverless``, ``level`` and ``changed`` from a diff (or scan) JSON report: all
+    ``unknown`` when there is no report or an input could not be analysed (a partial report's
+    verdict would read as a judgement of the whole system)."""
+    if not isinstance(data, dict) or _incomplete(data, is_diff):
+        return dict(UNKNOWN)
     report = data.get("after") if is_diff else data
     verdict = report.get("verdict", {}) if isinstance(report, dict) else {}
     serverless = {"True": "true", "False": "false"}.get(str(verdict.get("serverless")), "unknown")
@@ -109,7 +137,7 @@ def _load_json(path: Path) -> Any:
         return None
 
 
-def _comment(report: str, env: Mapping[str, str]) -> None:
+def _comment(report: str, env: Mapping[str, str], *, failed: bool) -> None:
     context = pr_context_from_env(env)
     if context is None:
         _say("iacscan: not a pull request; no comment posted")
@@ -129,8 +157,36 @@ def _comment(report: str, env: Mapping[str, str]) -> None:
         token=token,
         api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
         author=env.get("IACSCAN_COMMENT_AUTHOR", "").strip() or DEFAULT_AUTHOR,
+        full_report_url=run_url(env),
+        keep_previous=failed,  # a failed run says so, and keeps the last report folded below
     )
     _say(result.message if result.posted else workflow_command("warning", result.message))
+
+
+def _failure_report(file: str, kind: str, message: str, hint: str) -> str:
+    """The report of a run that could not analyse anything (no iacscan report to show)."""
+    row = " | ".join(cell(x) or "—" for x in (file, kind, message, hint))
+    return (
+        f"{MARKER}\n\n### ⛔ iacscan could not analyse this change\n\n"
+        "No verdict: nothing below is a judgement of the change.\n\n"
+        f"| File | Kind | Error | Hint |\n| --- | --- | --- | --- |\n| {row} |\n"
+    )
+
+
+def _publish(
+    env: Mapping[str, str], report: str, outputs: dict[str, str], *, comment: bool, failed: bool
+) -> None:
+    """Every documented output, the job summary and the comment: on every path."""
+    if env.get("GITHUB_STEP_SUMMARY"):
+        append_summary(env["GITHUB_STEP_SUMMARY"], report)
+    if comment:
+        _comment(report, env, failed=failed)
+    if env.get("GITHUB_OUTPUT"):
+        write_outputs(env["GITHUB_OUTPUT"], outputs)
+    _say(
+        f"iacscan: outcome={outputs['outcome']} serverless={outputs['serverless']} "
+        f"level={outputs['level']} changed={outputs['changed']}"
+    )
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
@@ -138,78 +194,91 @@ def main(env: Mapping[str, str] | None = None) -> int:
     paths = shlex.split(env.get("IACSCAN_PATHS", ".")) or ["."]
     definition = env.get("IACSCAN_DEFINITION", "").strip()
     fail_on = env.get("IACSCAN_FAIL_ON", "never").strip() or "never"
-    if fail_on not in FAIL_ON:
-        allowed = ", ".join(FAIL_ON)
-        _say(
-            workflow_command("error", f"iacscan: fail-on must be one of {allowed}, not {fail_on!r}")
-        )
-        return 2
     want_comment = env.get("IACSCAN_COMMENT", "true").strip().lower() in TRUE
     sarif = env.get("IACSCAN_SARIF_FILE", "").strip()
+    out_dir = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir())
+    work = Path(tempfile.mkdtemp(prefix="iacscan-", dir=out_dir))
+    report_md, report_json = work / "report.md", work / "report.json"
+    if fail_on not in FAIL_ON:
+        allowed = ", ".join(FAIL_ON)
+        message = f"iacscan: fail-on must be one of {allowed}, not {fail_on!r}"
+        _say(workflow_command("error", message))
+        report = _failure_report("action input fail-on", "usage", message, f"use {allowed}")
+        report_md.write_text(report, "utf-8")
+        outputs = {**UNKNOWN, "outcome": OUTCOMES[2], "report": str(report_md), "sarif-file": ""}
+        _publish(env, report, outputs, comment=False, failed=True)
+        return 2
     base = env.get("BASE_SHA", "").strip()
     if base and not base.strip("0"):
         base = ""  # a push that creates a branch: GitHub sends forty zeros as "before"
     common = ["--definition", definition] if definition else []
+    never = ["--fail-on", "never"]
 
-    out_dir = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir())
-    work = Path(tempfile.mkdtemp(prefix="iacscan-", dir=out_dir))
-    report_md, report_json = work / "report.md", work / "report.json"
+    def write_sarif() -> list[int]:
+        if not sarif:
+            return []
+        return [_run(["scan", *paths, "--format", "sarif", "-o", sarif, *common, *never])]
+
     if base:
         _fetch_base(base)
         if not _have_commit(base) and env.get("GITHUB_EVENT_NAME") == "push":
             # a force push: the previous tip may be gone; scan what was pushed
             _say(workflow_command("warning", f"iacscan: the previous tip {base} is gone"))
             base = ""
+    if base and not _have_commit(base):
+        message = f"the base commit {base} is not in the checkout and could not be fetched"
+        hint = "use actions/checkout with fetch-depth: 0"
+        _say(workflow_command("error", f"iacscan: {message}; {hint}"))
+        report = _failure_report(f"base commit {base}", "git", message, hint)
+        report_md.write_text(report, "utf-8")
+        codes = write_sarif()
+        outputs = {
+            **UNKNOWN,
+            "outcome": OUTCOMES[3],
+            "report": str(report_md),
+            "sarif-file": sarif if sarif and Path(sarif).is_file() else "",
+        }
+        _publish(env, report, outputs, comment=want_comment, failed=True)
+        return max([3, *codes])
     if base:
-        if not _have_commit(base):
-            # Reporting "no report" would replace the last good comment: leave it, and say why.
-            _say(
-                workflow_command(
-                    "error",
-                    f"iacscan: the base commit {base} is not in the checkout and could not be "
-                    "fetched; use actions/checkout with fetch-depth: 0",
-                )
-            )
-            return 3
         head = ["diff", "--base-ref", base, *paths]
     else:
         _say(
             "iacscan: no base commit (not a pull request, merge queue or push): scanning the head only"
         )
         head = ["scan", *paths]
-    gate, never = ["--fail-on", fail_on], ["--fail-on", "never"]  # only the first run gates
+    gate = ["--fail-on", fail_on]  # only the first run gates
     codes = [
         _run([*head, "--format", "markdown", "-o", str(report_md), *common, *gate]),
         _run([*head, "--format", "json", "-o", str(report_json), *common, *never]),
     ]
-    if sarif:
-        codes.append(_run(["scan", *paths, "--format", "sarif", "-o", sarif, *common, *never]))
+    codes += write_sarif()
 
+    data = _load_json(report_json)
+    outputs = _verdict_outputs(data, is_diff=bool(base))
+    code = max(codes)
+    if code < 3 and isinstance(data, dict) and _incomplete(data, bool(base)):
+        code = 3  # defensive: an incomplete report is never a pass
+    outputs["outcome"] = OUTCOMES.get(code, OUTCOMES[4])
     if report_md.is_file() and report_md.stat().st_size:
         report = report_md.read_text("utf-8")
     else:
-        report = (
-            f"{MARKER}\n### iacscan\n\niacscan could not produce a report (exit code "
-            f"{codes[0]}); see the job log.\n"
+        report = _failure_report(
+            " ".join(paths), "no report", f"iacscan exited with code {codes[0]}", "see the job log"
         )
-    if env.get("GITHUB_STEP_SUMMARY"):
-        append_summary(env["GITHUB_STEP_SUMMARY"], report)
-    if want_comment:
-        _comment(report, env)
-
-    outputs = _verdict_outputs(_load_json(report_json), is_diff=bool(base))
+        report_md.write_text(report, "utf-8")
+        outputs.update(UNKNOWN)
     outputs["report"] = str(report_md)
-    outputs["sarif-file"] = sarif
-    if env.get("GITHUB_OUTPUT"):
-        write_outputs(env["GITHUB_OUTPUT"], outputs)
-    _say(
-        f"iacscan: serverless={outputs['serverless']} level={outputs['level']} "
-        f"changed={outputs['changed']}"
-    )
+    outputs["sarif-file"] = sarif if sarif and Path(sarif).is_file() else ""
+    _publish(env, report, outputs, comment=want_comment, failed=code >= 2)
 
-    code = max(codes)
-    if codes[0] == 1:
+    if code == 1:
         _say(f"::error::iacscan: the fail-on {fail_on} gate tripped (see the report)")
+    elif code == 3:
+        _say(
+            "::error::iacscan could not analyse an input (exit code 3, whatever fail-on says: "
+            "an incomplete report is never a pass); see the report and the log above"
+        )
     elif code >= 2:
         _say(f"::error::iacscan exited with code {code}; see the log above")
     return code

@@ -55,4 +55,5 @@ def analyze(
         errors=tuple(errors) + result.input_errors,
         internal_errors=internal,
         notes=tuple(notes) + result.notes,
+        suppressed=c.suppressed,
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,25 +89,23 @@ def analyze_each(
     files, skipped = expand(paths)
     jobs = [Job(f, folder, definition, tuple(ignore), limits, synth) for f, folder in files]
     workers = workers or os.cpu_count() or 1
+    # Progress goes to standard error whenever it is a terminal, even with standard output
+    # redirected to a file (the report is there).
     show = sys.stderr.isatty() and len(jobs) > 1
-    results: list[list[Analysis]] = []
     if len(jobs) < SERIAL_BELOW or workers == 1:
-        results = [run_job(j) for j in jobs]
+        iterator: Iterator[list[Analysis]] = map(run_job, jobs)
+        pool = None
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            iterator = pool.map(run_job, jobs, chunksize=4)
-            if show:
-                from rich.progress import Progress
-
-                with Progress(transient=True) as progress:
-                    task = progress.add_task("scanning", total=len(jobs))
-                    for r in iterator:
-                        results.append(r)
-                        progress.advance(task)
-            else:
-                results = list(iterator)
+        pool = ProcessPoolExecutor(max_workers=workers)
+        iterator = pool.map(run_job, jobs, chunksize=4)
+    animate = show and os.environ.get("TERM") != "dumb"  # a dumb terminal gets the tally only
+    try:
+        results = _with_progress(iterator, [j.path for j in jobs]) if animate else list(iterator)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     reports = [a for r in results for a in r]
     skipped += sum(1 for r in results if not r)
     for p in paths:  # a folder none of whose files was a template: say so, as a scan does
@@ -115,4 +114,64 @@ def analyze_each(
             r and Path(f).is_relative_to(folder) for (f, _), r in zip(files, results, strict=True)
         ):
             reports.extend(run_job(Job(p, False, definition, tuple(ignore), limits, synth)))
+    if show:
+        sys.stderr.write(tally(reports, skipped) + "\n")
     return reports, skipped
+
+
+def _with_progress(
+    iterator: Iterator[list[Analysis]], paths: Sequence[str]
+) -> list[list[Analysis]]:
+    """Collect the results with a progress bar on stderr: count, current file, elapsed, ETA."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    results: list[list[Analysis]] = []
+    columns = (
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(_short(paths[0]), total=len(paths))
+        for i, r in enumerate(iterator):
+            results.append(r)
+            following = paths[i + 1] if i + 1 < len(paths) else ""
+            progress.update(task, advance=1, description=_short(following))
+    return results
+
+
+def _short(path: str, width: int = 60) -> str:
+    return path if len(path) <= width else "…" + path[-(width - 1) :]
+
+
+def tally(reports: Sequence[Analysis], skipped: int = 0) -> str:
+    """``934 reports: 512 serverless, ...; 30 could not be analysed (18 parse, 12 unsupported)``."""
+    levels: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    failed = 0
+    for r in reports:
+        problems = [*r.errors, *r.internal_errors]
+        if problems:
+            failed += 1
+            kinds.update({e.kind for e in problems})
+        else:
+            levels[r.verdict.level] += 1
+    parts = [f"{n} {level}" for level, n in levels.most_common()]
+    text = f"{len(reports)} report(s): " + (", ".join(parts) or "none analysed")
+    if failed:
+        by_kind = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+        text += f"; {failed} could not be analysed ({by_kind})"
+    if skipped:
+        text += f"; {skipped} file(s) skipped (not templates)"
+    return text

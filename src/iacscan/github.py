@@ -32,7 +32,8 @@ FORK_MESSAGE = (
     "iacscan cannot comment: the token has no write access (pull requests from forks get a "
     "read-only GITHUB_TOKEN); the report is in the job summary"
 )
-_TRUNCATED = "\n\n_The report was cut to fit a GitHub comment; the job summary has all of it._\n"
+PREVIOUS = "<!-- iacscan-previous -->"
+_PREVIOUS_SUMMARY = "Last report, of an earlier commit (may be out of date)"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
@@ -115,13 +116,15 @@ def post_sticky_comment(
     api_url: str = API_URL,
     timeout: float = 30,
     author: str = DEFAULT_AUTHOR,
+    full_report_url: str | None = None,
+    keep_previous: bool = False,
 ) -> CommentResult:
     """Create or update the pull request comment that carries ``MARKER`` and that ``author``
-    wrote; never raises."""
+    wrote; never raises. A body over GitHub's limit is cut at a section boundary with a link to
+    ``full_report_url``. With ``keep_previous`` (a run that could not analyse), the last report
+    stays in the comment, folded under the new one."""
     if not body.startswith(MARKER):
         body = f"{MARKER}\n{body}"
-    if len(body) > MAX_BODY:
-        body = body[: MAX_BODY - len(_TRUNCATED)] + _TRUNCATED
     client = _Client(api_url, token, timeout)
     where = f"{repo}#{pr_number}"
     try:
@@ -131,6 +134,9 @@ def post_sticky_comment(
             if MARKER in str(c.get("body") or "") and _login(c) == author
         ]
         target = existing[-1] if existing else None
+        if keep_previous and target is not None:
+            body = with_previous(body, str(target.get("body") or ""))
+        body = fit_comment(body, full_report_url)
         made: Any = None
         action = ""
         if target is not None and isinstance(target.get("id"), int):
@@ -162,6 +168,61 @@ def post_sticky_comment(
         comment_id=new_id if isinstance(new_id, int) else None,
         url=url if isinstance(url, str) else None,
     )
+
+
+def with_previous(body: str, old: str) -> str:
+    """``body`` with the last report (from ``old``, the comment it replaces) folded below it.
+    An old comment that was itself a failure carries its own folded report: that one is kept."""
+    if PREVIOUS in old:
+        previous = old.split(PREVIOUS, 1)[1]
+        previous = previous.split("</summary>", 1)[-1].rsplit("</details>", 1)[0]
+    else:
+        previous = old.replace(MARKER, "", 1)
+    previous = previous.strip()
+    if not previous:
+        return body
+    return (
+        f"{body.rstrip()}\n\n{PREVIOUS}\n<details><summary>{_PREVIOUS_SUMMARY}</summary>\n\n"
+        f"{previous}\n\n</details>\n"
+    )
+
+
+def fit_comment(body: str, full_report_url: str | None, limit: int = MAX_BODY) -> str:
+    """``body`` under ``limit`` characters: cut at the last section or paragraph boundary that
+    fits, outside a code fence, with open ``<details>`` closed and a note pointing at the full
+    report (the job summary of the run, or the artifact)."""
+    if len(body) <= limit:
+        return body
+    where = (
+        f"[the job summary of this run]({full_report_url})"
+        if full_report_url
+        else ("the job summary of this run")
+    )
+    note = f"\n\n---\n_The report was cut to fit a GitHub comment; {where} has all of it._\n"
+    budget = limit - len(note) - 200  # room for closing tags
+    text = body[:budget]
+    for boundary in ("\n#### ", "\n### ", "\n\n"):
+        end = text.rfind(boundary)
+        if end > budget // 2:
+            text = text[:end]
+            break
+    lines = text.splitlines()
+    fences = [i for i, line in enumerate(lines) if line.startswith("```")]
+    if len(fences) % 2:  # the cut is inside a fenced block: cut before it
+        lines = lines[: fences[-1]]
+    text = "\n".join(lines).rstrip()
+    opened = text.count("<details>") - text.count("</details>")
+    text += "\n\n</details>" * max(opened, 0)
+    return text + note
+
+
+def run_url(env: Mapping[str, str]) -> str | None:
+    """The URL of this workflow run (its job summary holds the whole report)."""
+    server = env.get("GITHUB_SERVER_URL", "").strip() or "https://github.com"
+    repo, run_id = env.get("GITHUB_REPOSITORY", "").strip(), env.get("GITHUB_RUN_ID", "").strip()
+    if not repo or not run_id.isdigit():
+        return None
+    return f"{server.rstrip('/')}/{repo}/actions/runs/{run_id}"
 
 
 class _SameOrigin(urllib.request.HTTPRedirectHandler):

@@ -216,6 +216,16 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """A finding the user suppressed: ``kind`` "metadata" (the resource's
+    ``Metadata: {iacscan: {ignore: [...]}}``) or "ignore" (``--ignore`` or the configuration)."""
+
+    finding: Finding
+    kind: Literal["metadata", "ignore"]
+    justification: str
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     tool_version: str
     inputs: tuple[InputInfo, ...]
@@ -229,6 +239,8 @@ class Analysis:
     notes: tuple[str, ...] = ()
     # The cost model's report, only when a usage profile or a rate was given.
     cost: CostReport | None = None
+    # Findings the user suppressed (SARIF shows them with ``suppressions``; other formats not).
+    suppressed: tuple[Suppression, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

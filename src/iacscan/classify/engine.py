@@ -16,7 +16,7 @@ from iacscan.classify.findings.base import RuleInput
 from iacscan.classify.findings.registry import RULES
 from iacscan.classify.levels import LevelResult, decide_level
 from iacscan.classify.profile import Profile
-from iacscan.model import Boundary, Finding, IdleCost, Level, Topology, Verdict
+from iacscan.model import Boundary, Finding, IdleCost, Level, Suppression, Topology, Verdict
 from iacscan.topology.result import TopologyResult
 
 
@@ -28,6 +28,7 @@ class Classification:
     findings: tuple[Finding, ...]
     failures: tuple[str, ...]
     unclassified: Mapping[str, int]
+    suppressed: tuple[Suppression, ...] = ()
 
 
 _log = logging.getLogger("iacscan.classify")  # rule tracebacks, shown by `iacscan --debug`
@@ -73,8 +74,9 @@ def classify(
     unseen = sorted({a.missing or a.why for a in levels.assessments if a.level == "indeterminate"})
     if level == "no-compute" and unseen:
         warnings.append(f"no compute in scope, but not everything was seen: {'; '.join(unseen)}")
+    warnings += unknown_suppressions(result)
     failures = tuple(str(f) for f in result.failures)
-    findings, rule_failures = _findings(result, topology, set(ignore))
+    findings, suppressed, rule_failures = _findings(result, topology, set(ignore))
     verdict = Verdict(
         definition=profile.id,
         serverless=serverless,
@@ -99,30 +101,68 @@ def classify(
         findings=findings,
         failures=failures + rule_failures,
         unclassified=levels.unclassified,
+        suppressed=suppressed,
     )
 
 
 def _findings(
     result: TopologyResult, topology: Topology, ignore: set[str]
-) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+) -> tuple[tuple[Finding, ...], tuple[Suppression, ...], tuple[str, ...]]:
+    """The findings, the suppressed ones (a rule in ``ignore`` still runs, so that SARIF can
+    show what it would have found, as suppressed) and the rules that failed."""
     data = RuleInput(result.view, result.facts, topology)
     findings: list[Finding] = []
+    suppressed: list[Suppression] = []
     failures: list[str] = []
     for doc, check in RULES:
-        if doc.id in ignore:
-            continue
+        ignored = doc.id in ignore
         try:
             found = check(data)
         except Exception as err:  # a rule bug must not lose the report
-            failures.append(f"rule {doc.id} failed: {type(err).__name__}: {err}")
-            _log.debug("internal error: %s", failures[-1], exc_info=err)
+            if not ignored:
+                failures.append(f"rule {doc.id} failed: {type(err).__name__}: {err}")
+                _log.debug("internal error: %s", failures[-1], exc_info=err)
             continue
-        findings.extend(f for f in found if not _suppressed(result, f))
+        for f in found:
+            if ignored:
+                suppressed.append(Suppression(f, "ignore", f"--ignore {doc.id}"))
+            elif (where := _suppressed_by(result, f)) is not None:
+                suppressed.append(Suppression(f, "metadata", f"Metadata iacscan ignore on {where}"))
+            else:
+                findings.append(f)
     findings.sort(key=lambda f: (f.rule, f.resources))
-    return tuple(findings), tuple(failures)
+    suppressed.sort(key=lambda s: (s.finding.rule, s.finding.resources))
+    return tuple(findings), tuple(suppressed), tuple(failures)
 
 
-def _suppressed(result: TopologyResult, finding: Finding) -> bool:
+SUPPRESSION_WARNING = "Metadata iacscan ignore"
+
+
+def unknown_suppressions(result: TopologyResult) -> list[str]:
+    """A typo in ``Metadata: {iacscan: {ignore: [...]}}`` would silently suppress nothing: say
+    so, as ``--ignore`` does (a warning: the template may name a rule of a newer iacscan)."""
+    import difflib
+
+    known = sorted(doc.id for doc, _ in RULES)
+    out = []
+    for t in result.view.templates.values():
+        for lid, res in t.resources.items():
+            meta = res.metadata.get("iacscan") if isinstance(res.metadata, Mapping) else None
+            ignored = meta.get("ignore") if isinstance(meta, Mapping) else None
+            for rule in ignored if isinstance(ignored, list) else []:
+                if str(rule) in known:
+                    continue
+                close = difflib.get_close_matches(str(rule), known, n=1)
+                hint = f"did you mean {close[0]}?" if close else f"rule ids: {', '.join(known)}"
+                where = f"{t.file}:{res.line}" if res.line else t.file
+                out.append(
+                    f"{SUPPRESSION_WARNING} on {lid} ({where}): {str(rule)[:80]}: no such rule; {hint}"
+                )
+    return out
+
+
+def _suppressed_by(result: TopologyResult, finding: Finding) -> str | None:
+    """The resource whose Metadata suppresses ``finding``, if any."""
     ctx = result.view
     for node in finding.resources:
         key = ctx.key_of.get(node)
@@ -130,8 +170,8 @@ def _suppressed(result: TopologyResult, finding: Finding) -> bool:
         meta = res.metadata.get("iacscan") if res is not None else None
         ignored = meta.get("ignore") if isinstance(meta, dict) else None
         if isinstance(ignored, list) and finding.rule in [str(i) for i in ignored]:
-            return True
-    return False
+            return node
+    return None
 
 
 def _decisive(levels: LevelResult) -> tuple[IdleCost, ...]:

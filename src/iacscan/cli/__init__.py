@@ -25,10 +25,16 @@ from iacscan.cli.scan import scan
 
 __all__ = ["app", "main", "_rules"]
 
+CONFIG_HELP = (
+    "Configuration: .iacscan.yaml, or \\[tool.iacscan] in pyproject.toml, found upward from the "
+    "first path (keys: definition, fail-on, ignore, paths); options on the command line win. "
+    "Shell completion: iacscan --install-completion."
+)
+
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
-    help="What does this infrastructure actually do, and is it still serverless?",
+    help="What does this infrastructure actually do, and is it still serverless?\n\n" + CONFIG_HELP,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -48,12 +54,18 @@ def _root(
     """iacscan reads CloudFormation, SAM and CDK and says, with evidence, whether it is serverless."""
 
 
+def version() -> None:
+    """Print the version of iacscan."""
+    typer.echo(f"iacscan {__version__}")
+
+
 # The commands, registered explicitly (no import side effects).
-app.command()(scan)
-app.command()(diff)
+app.command(epilog=CONFIG_HELP)(scan)
+app.command(epilog=CONFIG_HELP)(diff)
 app.command()(graph)
 app.command()(definitions)
 app.command()(explain)
+app.command()(version)
 github_app = typer.Typer(no_args_is_help=True, help="GitHub Actions helpers.")
 github_app.command("comment")(github_comment)
 app.add_typer(github_app, name="github")
@@ -75,6 +87,9 @@ def _refuse_mistyped_command(first: str | None) -> None:
         raise SystemExit(2)
 
 
+ROOT_OPTIONS = ("--version", "--install-completion", "--show-completion")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: ``iacscan PATH...`` means ``iacscan scan PATH...``."""
     # A short-lived process that builds many small objects: collect far less often (the
@@ -87,11 +102,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             args
             and first is not None
             and first not in COMMANDS
-            and not any(a in ("--version",) for a in args)
+            and not any(a in ROOT_OPTIONS for a in args)
         )
         or args
         and first is None
-        and not any(a in ("-h", "--help", "--version") for a in args)
+        and not any(a in ("-h", "--help", *ROOT_OPTIONS) for a in args)
     ):
         _refuse_mistyped_command(first)
         args.insert(0, "scan")

@@ -111,9 +111,12 @@ def diff(
     import tempfile
 
     from iacscan.diff import diff_analyses
+    from iacscan.load.args import expand_globs
     from iacscan.load.discover import SynthOptions
 
-    paths = paths or []
+    # quoted globs match in the work tree (with --base-ref, a file only the base has is missed:
+    # name its folder instead)
+    paths = expand_globs(paths or [])
     try:
         run = Run(
             paths=paths,
@@ -205,9 +208,10 @@ def _render_diff(run: Run, d: Any) -> str:
 
         return render_diff_markdown(d)
     if run.fmt is Format.sarif:
+        from iacscan.cli.runner import sarif_where
         from iacscan.render.sarif import render_sarif
 
-        return render_sarif(d.after, _rules())
+        return render_sarif(d.after, _rules(), sarif_where([d.after]))
     if run.quiet:
         from iacscan.render.escape import clean
 

@@ -28,7 +28,7 @@ def github_comment(
         typer.Option(
             "--author",
             help="Login whose marker comment is updated (default: $IACSCAN_COMMENT_AUTHOR or "
-            "github-actions[bot], the GITHUB_TOKEN's); others' comments are never touched.",
+            "github-actions\\[bot], the GITHUB_TOKEN's); others' comments are never touched.",
         ),
     ] = None,
 ) -> None:
@@ -42,6 +42,7 @@ def github_comment(
         DEFAULT_AUTHOR,
         post_sticky_comment,
         pr_context_from_env,
+        run_url,
         workflow_command,
     )
 
@@ -67,5 +68,6 @@ def github_comment(
         token=token,
         api_url=os.environ.get("GITHUB_API_URL") or API_URL,
         author=author or os.environ.get("IACSCAN_COMMENT_AUTHOR", "").strip() or DEFAULT_AUTHOR,
+        full_report_url=run_url(os.environ),
     )
     typer.echo(result.message if result.posted else workflow_command("warning", result.message))

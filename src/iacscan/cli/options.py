@@ -10,7 +10,7 @@ import typer
 
 from iacscan.load.cfn import DEFAULT_LIMITS
 
-COMMANDS = {"scan", "diff", "graph", "definitions", "explain", "github", "prices"}
+COMMANDS = {"scan", "diff", "graph", "definitions", "explain", "github", "prices", "version"}
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 ISSUES_URL = "https://github.com/iacscan/iacscan/issues"
 
@@ -54,7 +54,14 @@ DefinitionOpt = Annotated[
         "--definition", "-d", help="Profile name or definition file (default johnston-2023)."
     ),
 ]
-FailOnOpt = Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when the gate trips.")]
+FailOnOpt = Annotated[
+    FailOn | None,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when the gate trips (default never). An input that could not be analysed "
+        "is exit 3 under every value: an incomplete report never passes.",
+    ),
+]
 IgnoreOpt = Annotated[
     list[str] | None, typer.Option("--ignore", help="Rule id to ignore (repeatable).")
 ]

@@ -52,13 +52,7 @@ class Run:
 
             raise UsageError(f"--output {output} is a folder", "give the path of a file to write")
         self.quiet = quiet
-        self.color = (
-            # no-color.org: NO_COLOR set to anything but the empty string turns color off
-            not no_color
-            and output is None
-            and sys.stdout.isatty()
-            and not os.environ.get("NO_COLOR")
-        )
+        self.color = use_color(no_color=no_color, to_file=output is not None)
         self.debug = debug
         if debug:
             _show_tracebacks()
@@ -86,6 +80,19 @@ class Run:
                 ) from None
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def use_color(*, no_color: bool, to_file: bool, stream: Any = None) -> bool:
+    """Colours for text output: ``--no-color`` and ``NO_COLOR`` (no-color.org, any non-empty
+    value) turn them off; ``FORCE_COLOR`` (force-color.org, any non-empty value) turns them on
+    even when not writing to a terminal (CI logs); otherwise only on a terminal whose ``TERM``
+    is not ``dumb``. A file written with ``--output`` never gets colours."""
+    if no_color or to_file or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = sys.stdout if stream is None else stream
+    return bool(stream.isatty()) and os.environ.get("TERM") != "dumb"
 
 
 def _warn_unknown_rules(ignored: Sequence[str]) -> None:
@@ -139,6 +146,12 @@ def _analyze_paths(
     return [report]
 
 
+# Rules whose evidence can be an IAM statement (what a role may do, not what the code does):
+# code scanning shows their precision as medium.
+_IAM_IMPLIED = {"lambda-calls-lambda", "fan-out-re-reads", "s3-intermediate-bus"}
+_DOCS = "https://github.com/iacscan/iacscan/blob/main/docs"
+
+
 def _rules() -> list[Any]:
     from iacscan.classify.criteria import CRITERIA
     from iacscan.classify.findings.registry import RULES
@@ -151,8 +164,15 @@ def _rules() -> list[Any]:
             short=d.title,
             full=d.detects,
             help=f"{d.why} Instead: {d.instead}",
-            help_uri=f"https://github.com/iacscan/iacscan/blob/main/docs/rules.md#{d.id}",
+            help_uri=f"{_DOCS}/rules.md#{d.id}",
             severity=d.severity,
+            markdown=(
+                f"**{d.title}**\n\n{d.detects}\n\n**Why it matters:** {d.why}\n\n"
+                f"**Instead:** {d.instead}\n\nSource: {d.source}\n\n"
+                f"[Documentation]({_DOCS}/rules.md#{d.id})"
+            ),
+            tags=("iac", "aws", "serverless", "cost", "architecture"),
+            precision="medium" if d.id in _IAM_IMPLIED else "high",
         )
         for d, _ in RULES
     ]
@@ -163,12 +183,41 @@ def _rules() -> list[Any]:
             short=c.title,
             full=c.text,
             help=f"Sources: {c.sources}",
-            help_uri=f"https://github.com/iacscan/iacscan/blob/main/docs/criteria.md#{c.id}",
+            help_uri=f"{_DOCS}/criteria.md#{c.id}",
             severity="warning",
+            markdown=(
+                f"**{c.title}**\n\n{c.text}\n\nSources: {c.sources}\n\n"
+                f"[Documentation]({_DOCS}/criteria.md#{c.id})"
+            ),
+            tags=("iac", "aws", "serverless", "definition"),
         )
         for c in CRITERIA
     ]
     return docs
+
+
+def sarif_where(reports: Sequence[Any]) -> Any:
+    """The repository root, working folder and CDK entry files that SARIF paths need."""
+    from iacscan.load.locations import cdk_entry_file, git_toplevel
+    from iacscan.render.sarif import Where
+
+    cwd = Path.cwd()
+    inputs = [i for r in reports for i in r.inputs]
+    # the repository of what was scanned (which need not be the working folder's)
+    local = [Path(i.path) for i in inputs if i.kind != "stack"]
+    local += [Path(e.file) for r in reports for e in r.errors if e.file]
+    first = next((p for p in local if p.exists()), None)
+    root = git_toplevel(first.resolve() if first is not None else cwd)
+    entries: dict[str, str] = {}
+    apps = [i for i in inputs if i.kind == "cdk-app"]
+    for app in apps:
+        entry = cdk_entry_file(Path(app.path))
+        if entry is not None:
+            for stack in app.stacks:
+                entries[stack] = str(entry)
+            if len(apps) == 1:
+                entries["*"] = str(entry)
+    return Where(root=str(root) if root else None, cwd=str(cwd), entries=entries)
 
 
 def _render(run: Run, reports: list[Any], each: bool = False) -> str:
@@ -183,13 +232,10 @@ def _render(run: Run, reports: list[Any], each: bool = False) -> str:
     if run.fmt is Format.sarif:
         import json
 
-        from iacscan.render.sarif import sarif_dict
+        from iacscan.render.sarif import sarif_log
 
-        rules = _rules()
-        log = sarif_dict(reports[0], rules) if reports else {"runs": []}
-        log["runs"] = [
-            run for r in reports for run in sarif_dict(r, rules)["runs"]
-        ]  # one per report
+        # one run for the whole invocation, whatever the number of reports
+        log = sarif_log(reports, _rules(), sarif_where(reports))
         return json.dumps(log, indent=2, ensure_ascii=False)
     if run.fmt is Format.markdown:
         from iacscan.render.escape import md
@@ -268,7 +314,12 @@ def _internal(err: BaseException, debug: bool) -> None:
 
 
 def _report_errors(reports: list[Any]) -> None:
+    from iacscan.classify.engine import SUPPRESSION_WARNING
+
     for r in reports:
+        for w in r.verdict.warnings:
+            if w.startswith(SUPPRESSION_WARNING):  # like a typo in --ignore
+                typer.echo(f"warning: {w}", err=True)
         for e in r.errors:
             where = f"{e.file}:{e.line}" if e.line else e.file
             typer.echo(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from iacscan.cli.costing import PricesOpt, RateOpt, UsageOpt, cost_options
@@ -73,7 +75,7 @@ def scan(
     """Scan templates, folders, CDK apps or stacks as one system: topology, verdict, findings."""
     from iacscan.load.discover import SynthOptions
 
-    paths = paths or []
+    paths = _user_paths(paths or [], max_file_size)
     if not paths and not all_stacks:
         typer.echo("error: give at least one PATH (or --all-stacks)", err=True)
         raise typer.Exit(EXIT_USAGE)
@@ -115,3 +117,22 @@ def scan(
     _report_errors(reports)
     _report_internal(run, reports)
     raise typer.Exit(_exit_code(run, reports))
+
+
+def _user_paths(paths: list[str], max_file_size: int) -> list[str]:
+    """Quoted globs expanded, and ``-`` (a template on standard input) read into a temporary
+    file that is removed when the process exits."""
+    import tempfile
+
+    from iacscan.load.args import expand_globs, read_stdin
+
+    paths = expand_globs(paths)
+    if "-" in paths:
+        folder = tempfile.TemporaryDirectory(prefix="iacscan-stdin-")
+        _KEEP.append(folder)  # cleaned up at exit (weakref.finalize)
+        stdin = str(read_stdin(Path(folder.name), max_file_size))
+        paths = [stdin if p == "-" else p for p in paths]
+    return paths
+
+
+_KEEP: list[object] = []

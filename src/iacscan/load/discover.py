@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iacscan.errors import IacscanError, InputParseError, LimitError
+from iacscan.errors import IacscanError, InputParseError, LimitError, UnsupportedInput
 from iacscan.load import nested_match
 from iacscan.load.cfn import (
     DEFAULT_LIMITS,
@@ -123,11 +123,31 @@ def load_template(
     where a remote TemplateURL's file name is looked up (load/nested_match.py); ``notes``
     says which files were used that way.
     """
+    from iacscan.load.foreign import READS, mentions_cloudformation, recognize_data, recognize_text
+
     text = read_text(path, limits)
     tolerated: list[str] = []
-    data = decode_text(text, str(path), limits, tolerated)
-    if folder_mode and not looks_like_template(data):
-        return None
+    foreign = recognize_text(path, text)
+    if foreign is not None:
+        if folder_mode:
+            return None
+        raise UnsupportedInput(
+            f"this is {foreign}, not a CloudFormation template", READS, file=str(path)
+        )
+    try:
+        data = decode_text(text, str(path), limits, tolerated)
+    except InputParseError:
+        if folder_mode and not mentions_cloudformation(text):
+            return None  # a YAML file of another tool (a Helm template...): not ours to parse
+        raise
+    if not looks_like_template(data):
+        if folder_mode:
+            return None
+        foreign = recognize_data(data)
+        if foreign is not None:
+            raise UnsupportedInput(
+                f"this is {foreign}, not a CloudFormation template", READS, file=str(path)
+            )
     kind: InputKind = "template"
     transform = data.get("Transform")
     names = transform if isinstance(transform, list) else [transform]

@@ -1,11 +1,15 @@
 """Markdown for pull-request comments and job summaries: a scan report and a diff report.
 
 Every user-controlled string goes through ``cell`` (escape.md: no markup, no HTML, one line);
-the diagram is Mermaid (render/mermaid.py). ``fit`` keeps the result under 65,536 characters.
+the diagram is Mermaid (render/mermaid.py). A report whose inputs could not all be read leads
+with "could not analyse" and the errors, never with a verdict. The order is what a reviewer
+reads first: the verdict, the diagram, then the long tables. Nothing is cut unless ``limit`` is
+given (``fit``): files and standard output are whole; only a pull request comment is cut.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from iacscan.model import Analysis, AnalysisDiff, Edge, InputError, Node, Topology, Verdict
@@ -41,7 +45,11 @@ def headline(v: Verdict) -> str:
     )
 
 
-def _diagram(topology: Topology, name: str, d: AnalysisDiff | None = None) -> Block:
+def _diagram(
+    topology: Topology, name: str, d: AnalysisDiff | None = None, decisive: Sequence[str] = ()
+) -> Block:
+    if not topology.nodes and not topology.edges:  # never an empty Mermaid block
+        return Block("diagram", f"#### {name}\n\n_Nothing to draw: no resources._\n", name=name)
     if len(topology.edges) > MERMAID_MAX_EDGES:
         text = (
             f"_Diagram left out: {len(topology.edges)} edges exceed Mermaid's limit of "
@@ -58,6 +66,8 @@ def _diagram(topology: Topology, name: str, d: AnalysisDiff | None = None) -> Bl
             added_edges=d.edges_added,
             removed_edges=d.edges_removed,
             changed_nodes=[c.id for c in d.nodes_changed],
+            decisive_nodes=decisive,
+            direction="TD",
         )
     return Block("diagram", f"#### {name}\n\n```mermaid\n{source}```\n", name=name)
 
@@ -86,16 +96,36 @@ def _criteria(v: Verdict, kind: str = "rows", name: str = "Criteria") -> Block:
     return Block("rows", f"#### {name}\n\n{head}", _criteria_rows(v), name=name)
 
 
-def _errors(errors: Sequence[InputError], internal: Sequence[InputError], name: str) -> Block:
+def could_not_analyse(
+    errors: Sequence[InputError],
+    internal: Sequence[InputError],
+    side: str = "",
+    *,
+    nothing_read: bool = False,
+) -> Block:
+    """The lead of a report that is incomplete: what could not be analysed, and why."""
+    failed = len(errors)
+    where = f" ({side})" if side else ""
+    if failed:
+        title = f"### ⛔ iacscan could not analyse {failed} input(s){where}\n\n"
+        why = (
+            "Nothing could be read, so there is no verdict: fix these first.\n\n"
+            if nothing_read
+            else "The verdict and diagram below cover only what could be read, so they may "
+            "be wrong: fix these first.\n\n"
+        )
+    else:
+        title = f"### ⛔ iacscan hit an internal error{where}\n\n"
+        why = "Part of the analysis did not run (a bug in iacscan): the report may miss things.\n\n"
     rows = [
-        table_row(e.kind, _at(e.file, e.line), cell(e.message), cell(e.hint)) for e in errors
+        table_row(_at(e.file, e.line) or "—", e.kind, cell(e.message), cell(e.hint) or "—")
+        for e in errors
     ] + [
-        table_row("internal", _at(e.file, e.line), cell(e.message), cell(e.hint) or "a bug")
+        table_row(_at(e.file, e.line) or "—", "internal", cell(e.message), cell(e.hint) or "—")
         for e in internal
     ]
-    head = f"<details><summary>{name} ({len(rows)})</summary>\n\n"
-    head += table_head("Kind", "Location", "Message", "Hint")
-    return Block("details", head, rows, "\n</details>\n", name)
+    head = title + why + table_head("File", "Kind", "Error", "Hint")
+    return Block("rows", head, rows, name=f"Could not analyse{where}")
 
 
 def _node_row(n: Node) -> str:
@@ -142,13 +172,18 @@ def _details_lists(t: Topology) -> list[Block]:
     ]
 
 
-def render_markdown(a: Analysis) -> str:
+def render_markdown(a: Analysis, limit: int | None = None) -> str:
     v = a.verdict
+    blocks: list[Block] = []
+    if a.errors or a.internal_errors:
+        blocks.append(could_not_analyse(a.errors, a.internal_errors, nothing_read=not a.inputs))
+        if not a.inputs:  # nothing was read: no verdict, no diagram to show
+            blocks += _notes(a.notes)
+            return _finish(blocks, limit)
     intro = f"{headline(v)}\n\n{cell(v.summary, 2000)}\n"
-    failed = len(a.errors) + len(a.internal_errors)
-    if failed:
-        intro += f"\n⚠️ {failed} error(s): the report is incomplete (see Errors below).\n"
-    blocks = [Block("text", intro, name="Verdict"), _criteria(v)]
+    blocks.append(Block("text", intro, name="Verdict"))
+    blocks.append(_diagram(a.topology, "Topology"))
+    blocks.append(_criteria(v))
     costs = [f"- **{cell(i.node)}** ({i.kind}): {cell(i.why)}" for i in v.idle_costs]
     blocks.append(Block("rows", "#### Idle costs\n\n", costs or ["- none"], name="Idle costs"))
     if v.cases is not None:
@@ -185,13 +220,18 @@ def render_markdown(a: Analysis) -> str:
         from iacscan.render.cost_markdown import cost_blocks
 
         blocks += cost_blocks(a.cost)
-    blocks.append(_diagram(a.topology, "Topology"))
     blocks += _details_lists(a.topology)
-    if failed:
-        blocks.append(_errors(a.errors, a.internal_errors, "Errors"))
-    if a.notes:
-        blocks.append(Block("rows", "#### Notes\n\n", [f"- {cell(n)}" for n in a.notes]))
-    return fit(blocks)
+    blocks += _notes(a.notes)
+    return _finish(blocks, limit)
+
+
+def _notes(notes: Sequence[str]) -> list[Block]:
+    return [Block("rows", "#### Notes\n\n", [f"- {cell(n)}" for n in notes])] if notes else []
+
+
+def _finish(blocks: Sequence[Block], limit: int | None) -> str:
+    """The document, cut to ``limit`` characters only when a limit is given."""
+    return fit(blocks, limit) if limit is not None else fit(blocks, sys.maxsize)
 
 
 def _verdict_table(b: Verdict, a: Verdict, findings: tuple[int, int]) -> Block:
@@ -237,11 +277,59 @@ def _change_rows(d: AnalysisDiff) -> list[str]:
     return rows
 
 
-def render_diff_markdown(d: AnalysisDiff) -> str:
-    summary = [f"- {cell(s, 4000)}" for s in d.summary]
-    blocks = [Block("rows", f"{MARKER}\n### iacscan: what this change does\n\n", summary)]
+def _arrows(text: str) -> str:
+    """The diff summary's ``a -> b`` as an arrow, not as an HTML entity in the raw Markdown."""
+    return text.replace(" -> ", " → ")
+
+
+def decisive_nodes(d: AnalysisDiff) -> list[str]:
+    """The changed nodes that moved the verdict: when the level or the serverless answer
+    changed, the added, removed or changed nodes named by an idle cost or by the evidence of a
+    failing or warning criterion, on either side."""
+    b, a = d.before.verdict, d.after.verdict
+    if (b.level, b.serverless) == (a.level, a.serverless):
+        return []
+    moved = set(d.nodes_added) | set(d.nodes_removed) | {c.id for c in d.nodes_changed}
+    named = {i.node for v in (b, a) for i in v.idle_costs}
+    named |= {
+        e.node
+        for v in (b, a)
+        for c in v.criteria
+        if c.status in ("fail", "warn")
+        for e in c.evidence
+    }
+    return sorted(moved & named)
+
+
+def render_diff_markdown(d: AnalysisDiff, limit: int | None = None) -> str:
+    blocks = [Block("text", f"{MARKER}\n", name="Marker")]
+    for side, an in (("head", d.after), ("base", d.before)):
+        if an.errors or an.internal_errors:
+            nothing = side == "head" and not an.inputs
+            blocks.append(
+                could_not_analyse(an.errors, an.internal_errors, side, nothing_read=nothing)
+            )
+    if not d.after.inputs and d.after.errors:  # nothing of the head was read: no verdict
+        return _finish(blocks, limit)
+    incomplete = any(an.errors or an.internal_errors for an in (d.before, d.after))
+    title = "what this change does" + (" (incomplete)" if incomplete else "")
+    summary = [f"- {cell(_arrows(s), 4000)}" for s in d.summary]
+    blocks.append(Block("rows", f"### iacscan: {title}\n\n", summary, name="Summary"))
     counts = (len(d.before.findings), len(d.after.findings))
     blocks.append(_verdict_table(d.before.verdict, d.after.verdict, counts))
+    if d.cost is not None:
+        from iacscan.render.cost_markdown import comparison_block
+
+        blocks.append(comparison_block(d.cost))
+    gone = {n.id: n for n in d.before.topology.nodes if n.id in set(d.nodes_removed)}
+    merged = Topology(
+        nodes=d.after.topology.nodes + tuple(gone[i] for i in sorted(gone)),
+        edges=d.after.topology.edges + d.edges_removed,
+    )
+    decisive = decisive_nodes(d)
+    legend = "Topology after this change (green: added, red dashed: removed, yellow: changed"
+    legend += ", thick border: moved the verdict)" if decisive else ")"
+    blocks.append(_diagram(merged, legend, d, decisive))
     changes = _change_rows(d)
     head = "#### Changes\n\n" + (table_head("Change", "Element", "Id", "Detail") if changes else "")
     blocks.append(Block("rows", head, changes or ["No topology change."], name="Changes"))
@@ -253,25 +341,11 @@ def render_diff_markdown(d: AnalysisDiff) -> str:
     head = "#### Findings\n\n"
     head += table_head("", "Severity", "Rule", "Message", "Resources") if findings else ""
     blocks.append(Block("rows", head, findings or ["No new or fixed findings."], name="Findings"))
-    if d.cost is not None:
-        from iacscan.render.cost_markdown import comparison_block
-
-        blocks.append(comparison_block(d.cost))
     for side, an in (("before", d.before), ("after", d.after)):
         if an.cost is not None:
             from iacscan.render.cost_markdown import cost_blocks
 
             blocks += cost_blocks(an.cost, f"Cost {side}")
-    gone = {n.id: n for n in d.before.topology.nodes if n.id in set(d.nodes_removed)}
-    merged = Topology(
-        nodes=d.after.topology.nodes + tuple(gone[i] for i in sorted(gone)),
-        edges=d.after.topology.edges + d.edges_removed,
-    )
-    legend = "Topology after this change (green: added, red dashed: removed, yellow: changed)"
-    blocks.append(_diagram(merged, legend, d))
     blocks.append(_criteria(d.after.verdict, "details", "Criteria after"))
     blocks.append(_criteria(d.before.verdict, "details", "Criteria before"))
-    for side, an in (("before", d.before), ("after", d.after)):
-        if an.errors or an.internal_errors:
-            blocks.append(_errors(an.errors, an.internal_errors, f"Errors, {side}"))
-    return fit(blocks)
+    return _finish(blocks, limit)

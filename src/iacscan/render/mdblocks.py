@@ -7,6 +7,7 @@ the end says exactly what was cut.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -19,9 +20,27 @@ NOTE_RESERVE = 600
 BlockKind = Literal["text", "rows", "diagram", "details"]
 
 
+# Entities ``md`` writes that are not needed after a "| " or "- " (no tag can open: "<" stays
+# escaped; quotes only matter inside tags): the raw Markdown stays readable.
+_NEEDLESS = (("&#39;", "'"), ("&#34;", '"'))
+_LEADING_DIGIT = re.compile(r"^&#(4[89]|5[0-7]);(?![0-9]*[.)])")
+
+
 def cell(value: object, limit: int = CELL_CHARS) -> str:
-    """A user-controlled value for a table cell or a list item: one line, escaped, bounded."""
-    return md(truncate(clean(value), limit))
+    """A user-controlled value for a table cell or a list item: one line, escaped, bounded.
+
+    Inline text, never at the start of a line: ">" cannot open a block quote there and a
+    leading digit not followed by "." or ")" cannot start a list, so they are written as is."""
+    text = md(truncate(clean(value), limit))
+    for entity, char in _NEEDLESS:
+        text = text.replace(entity, char)
+    head, rest = (text[:4], text[4:]) if text.startswith("&gt;") else ("", text)
+    text = head + rest.replace("&gt;", ">")
+    return (
+        _LEADING_DIGIT.sub(lambda m: chr(int(m.group(1))), text, count=1)
+        if text[:2] == "&#"
+        else text
+    )
 
 
 def names(ids: Iterable[str], limit: int = 50) -> str:
