@@ -1,4 +1,4 @@
-"""Intrinsic functions, parameters, conditions and cross-stack references.
+"""Parameters, conditions, mappings and references across the stacks in scope.
 
 ``Scope.resolve(stack, value)`` turns a template value into plain Python data in which every
 reference to a resource is kept as a *token* inside strings (``ref_token``), so that a value such
@@ -9,17 +9,22 @@ is unknown): never a guess.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from iacscan.model import Template
-from iacscan.walk import walk
+from iacscan.resolve.intrinsics import _INTRINSICS, MAX_TEXT
+from iacscan.resolve.meter import MAX_STEPS, Meter
+from iacscan.resolve.values import (
+    NO_VALUE,
+    Unknown,
+    has_tokens,
+    pseudo_token,
+    ref_token,
+    unknown_token,
+)
 
-_OPEN, _SEP, _CLOSE = "\x01", "\x1f", "\x02"
-_TOKEN = re.compile("\x01([^\x01\x02]*)\x02")
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 # A dynamic reference to an SSM parameter, with an optional version: {{resolve:ssm:/a/b:3}}.
 _SSM_REF = re.compile(r"\{\{resolve:ssm:([A-Za-z0-9_.\-/]+)(?::\d+)?\}\}")
@@ -27,111 +32,10 @@ MAX_DEPTH = 64
 # Bounds that keep hostile templates (references that double each other, cycles, huge values
 # used many times) linear: a string built by Fn::Sub/Fn::Join holds at most MAX_TEXT characters
 # (CloudFormation caps a whole template at 1 MB); one top-level resolve() visits at most
-# MAX_STEPS values; all resolve() calls of a Scope together at most BASE_BUDGET steps plus
-# BUDGET_PER_VALUE per value in the templates. Past a bound the value is an Unknown.
-MAX_TEXT = 2 * 1024 * 1024
-MAX_STEPS = 1_000_000
+# MAX_STEPS values (meter.py); all resolve() calls of a Scope together at most BASE_BUDGET steps
+# plus BUDGET_PER_VALUE per value in the templates. Past a bound the value is an Unknown.
 BASE_BUDGET = 5_000_000
 BUDGET_PER_VALUE = 20
-
-
-@dataclass(frozen=True, slots=True)
-class Unknown:
-    """A value that cannot be known from the templates in scope."""
-
-    reason: str
-    options: tuple[Any, ...] = ()
-
-    def __str__(self) -> str:
-        return f"<unknown: {self.reason}>"
-
-
-class _NoValue:
-    def __repr__(self) -> str:
-        return "AWS::NoValue"
-
-
-NO_VALUE = _NoValue()
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A reference to a resource found in a resolved value."""
-
-    stack: str
-    logical_id: str
-    attr: str  # "Ref" for !Ref
-
-
-def ref_token(stack: str, logical_id: str, attr: str) -> str:
-    return f"{_OPEN}R{_SEP}{stack}{_SEP}{logical_id}{_SEP}{attr}{_CLOSE}"
-
-
-def pseudo_token(name: str) -> str:
-    return f"{_OPEN}P{_SEP}{name}{_CLOSE}"
-
-
-def unknown_token(reason: str) -> str:
-    return f"{_OPEN}U{_SEP}{reason}{_CLOSE}"
-
-
-def refs_in(value: Any) -> Iterator[Ref]:
-    """Every resource reference in a resolved value (both branches of unknown conditions)."""
-    for item in walk(value, children=unknown_options):
-        if isinstance(item, str):
-            for m in _TOKEN.finditer(item):
-                parts = m.group(1).split(_SEP)
-                if parts[0] == "R" and len(parts) == 4:
-                    yield Ref(parts[1], parts[2], parts[3])
-
-
-def unknown_options(item: Any) -> tuple[Any, ...]:
-    """The values an unknown could be (both branches of an unknown condition), for ``walk``."""
-    return item.options if isinstance(item, Unknown) else ()
-
-
-def has_tokens(text: str) -> bool:
-    return _OPEN in text
-
-
-def display(value: Any) -> str:
-    """A resolved value as people read it: tokens back to ``${Name}`` / ``${Name.Attr}``."""
-    if isinstance(value, Unknown):
-        return str(value)
-    if not isinstance(value, str):
-        return json.dumps(value, default=str) if isinstance(value, (Mapping, list)) else str(value)
-
-    def repl(m: re.Match[str]) -> str:
-        parts = m.group(1).split(_SEP)
-        if parts[0] == "R" and len(parts) == 4:
-            return "${" + parts[2] + ("" if parts[3] == "Ref" else "." + parts[3]) + "}"
-        if parts[0] == "P" and len(parts) == 2:
-            return "${" + parts[1] + "}"
-        return "${?}"
-
-    return str(_TOKEN.sub(repl, value))
-
-
-def is_pseudo_or_unknown_token(text: str) -> bool:
-    m = _TOKEN.fullmatch(text)
-    return m is not None and not m.group(1).startswith("R")
-
-
-def split_tokens(text: str) -> list[str | Ref | None]:
-    """Split a string into literal parts, resource refs, and None for pseudo/unknown parts."""
-    out: list[str | Ref | None] = []
-    pos = 0
-    for m in _TOKEN.finditer(text):
-        if m.start() > pos:
-            out.append(text[pos : m.start()])
-        parts = m.group(1).split(_SEP)
-        out.append(
-            Ref(parts[1], parts[2], parts[3]) if parts[0] == "R" and len(parts) == 4 else None
-        )
-        pos = m.end()
-    if pos < len(text):
-        out.append(text[pos:])
-    return out
 
 
 class Scope:
@@ -147,14 +51,9 @@ class Scope:
         self._memo: dict[tuple[str, ...], tuple[Any, int]] = {}
         self._resolving: set[tuple[str, ...]] = set()
         self._active = 0
-        self._steps = 0
-        self._top_stack = ""
-        self.budget = BASE_BUDGET + BUDGET_PER_VALUE * sum(
-            _count_values(t) for t in templates.values()
+        self.meter = Meter(
+            BASE_BUDGET + BUDGET_PER_VALUE * sum(_count_values(t) for t in templates.values())
         )
-        self.spent = 0
-        # (reason, stack) once a bound was hit: some values are Unknown because of it.
-        self.exhausted: tuple[str, str] | None = None
         self._ssm: dict[str, tuple[str, str]] | None = None  # SSM name -> (stack, logical id)
         for stack, t in templates.items():
             for out in t.outputs.values():
@@ -168,10 +67,14 @@ class Scope:
 
     # ------------------------------------------------------------------ values
 
+    @property
+    def exhausted(self) -> tuple[str, str] | None:
+        """(reason, stack) once a bound was hit: some values are Unknown because of it."""
+        return self.meter.exhausted
+
     def resolve(self, stack: str, value: Any, depth: int = 0) -> Any:
         if self._active == 0:
-            self._steps = 0  # a new top-level call
-            self._top_stack = stack
+            self.meter.start(stack)  # a new top-level call
         self._active += 1
         try:
             return self._resolve(stack, value, depth)
@@ -179,21 +82,10 @@ class Scope:
             self._active -= 1
 
     def _charge(self, steps: int) -> Unknown | None:
-        self._steps += steps
-        self.spent += steps
-        if self._steps > MAX_STEPS:
-            return self._over(f"a value needs more than {MAX_STEPS:,} steps to resolve")
-        if self.spent > self.budget:
-            return self._over(
-                f"resolving the templates took more than {self.budget:,} steps "
-                "(references that amplify each other)"
-            )
-        return None
+        return self.meter.charge(steps)
 
     def _over(self, reason: str) -> Unknown:
-        if self.exhausted is None:
-            self.exhausted = (reason, self._top_stack)
-        return Unknown(reason)
+        return self.meter.over(reason)
 
     def _resolve(self, stack: str, value: Any, depth: int) -> Any:
         over = self._charge(1)
@@ -219,110 +111,11 @@ class Scope:
             return self._ssm_refs(value, depth) if "{{resolve:ssm:" in value else str(value)
         return value
 
-    def resolve_str(self, stack: str, value: Any) -> str | Unknown:
-        r = self.resolve(stack, value)
-        if isinstance(r, Unknown):
-            return r
-        if isinstance(r, bool):
-            return "true" if r else "false"
-        if isinstance(r, (int, float)):
-            return str(r)
-        if isinstance(r, str):
-            return r
-        return Unknown(f"expected a string, found {type(r).__name__}")
-
     def _intrinsic(self, stack: str, fn: str, arg: Any, depth: int) -> Any:
-        t = self.templates[stack]
-        if fn == "Ref":
-            return self._ref(stack, arg, depth)
-        if fn == "Fn::GetAtt":
-            if isinstance(arg, str):
-                arg = arg.split(".", 1)
-            if not isinstance(arg, list) or len(arg) != 2:
-                return Unknown("Fn::GetAtt needs [LogicalId, Attribute]")
-            lid = arg[0]
-            attr = self.resolve(stack, arg[1], depth)
-            if not isinstance(lid, str) or not isinstance(attr, str):
-                return Unknown("Fn::GetAtt with a computed name")
-            return self._getatt(stack, lid, attr, depth)
-        if fn == "Fn::Sub":
-            return self._sub(stack, arg, depth)
-        if fn == "Fn::Join":
-            if not isinstance(arg, list) or len(arg) != 2:
-                return Unknown("Fn::Join needs [delimiter, list]")
-            delim = self.resolve(stack, arg[0], depth)
-            items = self.resolve(stack, arg[1], depth)
-            if not isinstance(delim, str) or not isinstance(items, list):
-                return Unknown("Fn::Join over a computed list")
-            parts = [self._as_text(i) for i in items]
-            if any(isinstance(p, Unknown) for p in parts):
-                return Unknown("Fn::Join over an unknown value", tuple(p for p in parts))
-            size = sum(len(str(p)) for p in parts) + len(delim) * max(0, len(parts) - 1)
-            if size > MAX_TEXT + _literal_size(arg[1], delim):
-                return self._over(f"Fn::Join builds a value over {MAX_TEXT:,} characters")
-            return delim.join(str(p) for p in parts)
-        if fn == "Fn::Select":
-            if not isinstance(arg, list) or len(arg) != 2:
-                return Unknown("Fn::Select needs [index, list]")
-            index = self.resolve(stack, arg[0], depth)
-            items = self.resolve(stack, arg[1], depth)
-            try:
-                i = int(index)
-            except (TypeError, ValueError):
-                return Unknown("Fn::Select with a computed index")
-            if isinstance(items, list) and 0 <= i < len(items):
-                return items[i]
-            return Unknown("Fn::Select out of range or over an unknown list")
-        if fn == "Fn::Split":
-            if not isinstance(arg, list) or len(arg) != 2:
-                return Unknown("Fn::Split needs [delimiter, string]")
-            delim = self.resolve(stack, arg[0], depth)
-            text = self.resolve(stack, arg[1], depth)
-            if isinstance(delim, str) and delim and isinstance(text, str):
-                pieces = text.split(delim)
-                over = self._charge(len(pieces))
-                return pieces if over is None else over
-            return Unknown("Fn::Split over an unknown string")
-        if fn == "Fn::If":
-            if not isinstance(arg, list) or len(arg) != 3 or not isinstance(arg[0], str):
-                return Unknown("Fn::If needs [condition, then, else]")
-            cond = self.condition(stack, arg[0])
-            if cond is True:
-                return self.resolve(stack, arg[1], depth)
-            if cond is False:
-                return self.resolve(stack, arg[2], depth)
-            return Unknown(
-                f"condition {arg[0]} is unknown",
-                (self.resolve(stack, arg[1], depth), self.resolve(stack, arg[2], depth)),
-            )
-        if fn == "Fn::FindInMap":
-            return self._find_in_map(t, stack, arg, depth)
-        if fn == "Fn::ImportValue":
-            name = self.resolve(stack, arg, depth)
-            if isinstance(name, str) and name in self.exports:
-                estack, evalue = self.exports[name]
-                return self._memoized(
-                    ("export", name),
-                    f"export {name}",
-                    lambda: self.resolve(estack, evalue, depth),
-                )
-            return Unknown(f"import {display(name)} is not exported by a stack in scope")
-        if fn == "Fn::Base64":
-            return self.resolve(stack, arg, depth)
-        if fn == "Fn::GetAZs":
-            return Unknown("availability zones are known only at deploy time")
-        if fn == "Fn::ToJsonString":
-            as_json = json.dumps(self.resolve(stack, arg, depth), default=str)
-            if len(as_json) > MAX_TEXT:
-                return self._over(f"Fn::ToJsonString builds a value over {MAX_TEXT:,} characters")
-            return as_json
-        if fn == "Fn::Length":
-            items = self.resolve(stack, arg, depth)
-            return len(items) if isinstance(items, list) else Unknown("Fn::Length of unknown list")
-        if fn in ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not"):
-            result = self._cond_expr(stack, {fn: arg}, depth)
-            return Unknown("condition is unknown") if result is None else result
-        return Unknown(f"{fn} is not evaluated statically")
+        evaluate = _INTRINSICS.get(fn)
+        if evaluate is None:
+            return Unknown(f"{fn} is not evaluated statically")
+        return evaluate(self, stack, arg, depth)
 
     def _as_text(self, value: Any) -> str | Unknown:
         if isinstance(value, str):
@@ -583,13 +376,6 @@ class Scope:
     def resource_enabled(self, stack: str, condition: str | None) -> bool | None:
         """Whether a resource with ``Condition: name`` is deployed (None = unknown)."""
         return True if condition is None else self.condition(stack, condition)
-
-
-def _literal_size(items: Any, delim: str) -> int:
-    """Characters a Fn::Join's own literal items hold (what it may build without amplifying)."""
-    if not isinstance(items, list):
-        return 0
-    return sum(len(i) for i in items if isinstance(i, str)) + len(delim) * len(items)
 
 
 def _weight(value: Any) -> int:

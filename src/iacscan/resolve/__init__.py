@@ -1,0 +1,39 @@
+"""Intrinsic functions, parameters, conditions and cross-stack references.
+
+- ``values``: what a resolved value is (``Unknown``, resource references as tokens in strings);
+- ``scope``: ``Scope.resolve(stack, value)`` over the stacks in scope;
+- ``intrinsics``: one small function per intrinsic, the table ``Scope`` dispatches on;
+- ``meter``: what resolving costs, kept apart from what it means (bounds on hostile input).
+"""
+
+from iacscan.resolve.scope import Scope
+from iacscan.resolve.values import (
+    NO_VALUE,
+    Ref,
+    Unknown,
+    display,
+    has_tokens,
+    is_pseudo_or_unknown_token,
+    pseudo_token,
+    ref_token,
+    refs_in,
+    split_tokens,
+    unknown_options,
+    unknown_token,
+)
+
+__all__ = [
+    "NO_VALUE",
+    "Ref",
+    "Scope",
+    "Unknown",
+    "display",
+    "has_tokens",
+    "is_pseudo_or_unknown_token",
+    "pseudo_token",
+    "ref_token",
+    "refs_in",
+    "split_tokens",
+    "unknown_options",
+    "unknown_token",
+]

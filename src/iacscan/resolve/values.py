@@ -1,0 +1,114 @@
+"""Resolved values: unknowns, resource references kept as tokens inside strings, and the
+helpers that find, split and show them."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from iacscan.walk import walk
+
+_OPEN, _SEP, _CLOSE = "\x01", "\x1f", "\x02"
+_TOKEN = re.compile("\x01([^\x01\x02]*)\x02")
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value that cannot be known from the templates in scope."""
+
+    reason: str
+    options: tuple[Any, ...] = ()
+
+    def __str__(self) -> str:
+        return f"<unknown: {self.reason}>"
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE = _NoValue()
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference to a resource found in a resolved value."""
+
+    stack: str
+    logical_id: str
+    attr: str  # "Ref" for !Ref
+
+
+def ref_token(stack: str, logical_id: str, attr: str) -> str:
+    return f"{_OPEN}R{_SEP}{stack}{_SEP}{logical_id}{_SEP}{attr}{_CLOSE}"
+
+
+def pseudo_token(name: str) -> str:
+    return f"{_OPEN}P{_SEP}{name}{_CLOSE}"
+
+
+def unknown_token(reason: str) -> str:
+    return f"{_OPEN}U{_SEP}{reason}{_CLOSE}"
+
+
+def refs_in(value: Any) -> Iterator[Ref]:
+    """Every resource reference in a resolved value (both branches of unknown conditions)."""
+    for item in walk(value, children=unknown_options):
+        if isinstance(item, str):
+            for m in _TOKEN.finditer(item):
+                parts = m.group(1).split(_SEP)
+                if parts[0] == "R" and len(parts) == 4:
+                    yield Ref(parts[1], parts[2], parts[3])
+
+
+def unknown_options(item: Any) -> tuple[Any, ...]:
+    """The values an unknown could be (both branches of an unknown condition), for ``walk``."""
+    return item.options if isinstance(item, Unknown) else ()
+
+
+def has_tokens(text: str) -> bool:
+    return _OPEN in text
+
+
+def display(value: Any) -> str:
+    """A resolved value as people read it: tokens back to ``${Name}`` / ``${Name.Attr}``."""
+    if isinstance(value, Unknown):
+        return str(value)
+    if not isinstance(value, str):
+        return json.dumps(value, default=str) if isinstance(value, (Mapping, list)) else str(value)
+
+    def repl(m: re.Match[str]) -> str:
+        parts = m.group(1).split(_SEP)
+        if parts[0] == "R" and len(parts) == 4:
+            return "${" + parts[2] + ("" if parts[3] == "Ref" else "." + parts[3]) + "}"
+        if parts[0] == "P" and len(parts) == 2:
+            return "${" + parts[1] + "}"
+        return "${?}"
+
+    return str(_TOKEN.sub(repl, value))
+
+
+def is_pseudo_or_unknown_token(text: str) -> bool:
+    m = _TOKEN.fullmatch(text)
+    return m is not None and not m.group(1).startswith("R")
+
+
+def split_tokens(text: str) -> list[str | Ref | None]:
+    """Split a string into literal parts, resource refs, and None for pseudo/unknown parts."""
+    out: list[str | Ref | None] = []
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        if m.start() > pos:
+            out.append(text[pos : m.start()])
+        parts = m.group(1).split(_SEP)
+        out.append(
+            Ref(parts[1], parts[2], parts[3]) if parts[0] == "R" and len(parts) == 4 else None
+        )
+        pos = m.end()
+    if pos < len(text):
+        out.append(text[pos:])
+    return out
