@@ -425,11 +425,14 @@ def test_action_runner_on_a_pull_request(tmp_path: Path, github: FakeGitHub) -> 
     assert post.body["body"].startswith(MARKER) and "Still serverless" in post.body["body"]
     assert post.headers["authorization"] == "Bearer t0ken"
 
-    assert set(outputs) == {"outcome", "serverless", "level", "changed", "report", "sarif-file"}
+    assert set(outputs) == {
+        "outcome", "serverless", "level", "changed", "systems-changed", "report", "sarif-file"
+    }
     assert outputs["outcome"] == "passed"
     assert outputs["serverless"] == "true"
     assert outputs["level"] == "serverless"
     assert outputs["changed"] == "true"
+    assert outputs["systems-changed"] == ""  # one system, still serverless
     assert Path(outputs["report"]).read_text() == report
 
     sarif = json.loads((repo / "iacscan.sarif").read_text())
@@ -514,7 +517,7 @@ def test_a_malformed_api_url_is_a_message() -> None:
     assert not result.posted and "could not be reached" in result.message
 
 
-OUTPUTS = {"outcome", "serverless", "level", "changed", "report", "sarif-file"}
+OUTPUTS = {"outcome", "serverless", "level", "changed", "systems-changed", "report", "sarif-file"}
 
 
 def test_action_runner_on_a_missing_base_commit_says_so_and_keeps_the_last_report(

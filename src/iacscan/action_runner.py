@@ -73,7 +73,12 @@ def _fetch_base(sha: str) -> None:
     subprocess.run(["git", "fetch", "--no-tags", "--depth=1", "origin", sha], check=False)
 
 
-UNKNOWN = {"serverless": "unknown", "level": "unknown", "changed": "unknown"}
+UNKNOWN = {
+    "serverless": "unknown",
+    "level": "unknown",
+    "changed": "unknown",
+    "systems-changed": "unknown",
+}
 # The ``outcome`` output: what the run decided, in words a later step can test.
 OUTCOMES = {
     0: "passed",
@@ -105,10 +110,33 @@ def _verdict_outputs(data: Any, is_diff: bool) -> dict[str, str]:
         "serverless": serverless,
         "level": str(verdict.get("level") or "unknown"),
         "changed": "unknown",  # no base to compare with
+        "systems-changed": "unknown",
     }
     if is_diff:
         out["changed"] = "true" if _changed(data.get("changes", {})) else "false"
+        out["systems-changed"] = ",".join(systems_changed(data.get("before"), data.get("after")))
     return out
+
+
+def systems_changed(before: Any, after: Any) -> list[str]:
+    """Names of the systems whose level the change moves (added and removed ones included);
+    with one system, its name is "."."""
+
+    def levels(report: Any) -> dict[str, str]:
+        if not isinstance(report, dict):
+            return {}
+        systems = report.get("systems")
+        if isinstance(systems, list) and systems:
+            return {
+                str(s.get("name")): str(s.get("verdict", {}).get("level"))
+                for s in systems
+                if isinstance(s, dict)
+            }
+        # one system: "." (the paths scanned), whatever folder each side was read from
+        return {".": str(report.get("verdict", {}).get("level"))} if report.get("inputs") else {}
+
+    old, new = levels(before), levels(after)
+    return sorted(n for n in set(old) | set(new) if old.get(n) != new.get(n))
 
 
 def _changed(changes: Any) -> bool:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from iacscan import __version__
 from iacscan.classify.engine import classify
 from iacscan.classify.profile import Profile
-from iacscan.model import Analysis, InputError, InputInfo, Template
+from iacscan.classify.systems_verdict import combine_verdicts
+from iacscan.model import (
+    Analysis,
+    Boundary,
+    Edge,
+    InputError,
+    InputInfo,
+    Node,
+    System,
+    Template,
+    Topology,
+)
 from iacscan.topology.build import build_topology
+from iacscan.topology.systems import StackGroup, group_stacks
 
 REPORT_BUGS = "this is a bug in iacscan: please report it with the template that triggers it"
 
@@ -24,11 +37,50 @@ def analyze(
     notes: Sequence[str] = (),
     ignore: Iterable[str] = (),
     multi: bool | None = None,
+    systems: Sequence[str | Sequence[str]] = (),
 ) -> Analysis:
-    """``multi`` forces ``STACK/LogicalId`` ids (a diff whose other side has several stacks)."""
+    """``multi`` forces ``STACK/LogicalId`` ids (a diff whose other side has several stacks).
+
+    Templates that nothing links (topology/systems.py; ``systems`` are configured globs that
+    group files) are separate systems: each gets its own topology and verdict, and the report's
+    verdict summarises them (classify/systems_verdict.py)."""
     by_stack: dict[str, Template] = {}
     for t in templates:
         by_stack[t.stack] = t
+    ignore = tuple(ignore)
+    roots = [t for t in by_stack.values() if t.parent is None]
+    groups = group_stacks(by_stack, inputs, systems) if len(roots) > 1 else []
+    if len(groups) <= 1:
+        return _analyze_system(by_stack, profile, actions, inputs, errors, notes, ignore, multi)
+    parts = [
+        (
+            g,
+            _analyze_system(
+                {s: by_stack[s] for s in g.stacks},
+                profile,
+                actions,
+                inputs,
+                _errors_near(errors, g, groups),
+                (),
+                ignore,
+                True,
+            ),
+        )
+        for g in groups
+    ]
+    return _combine(parts, profile, inputs, errors, notes)
+
+
+def _analyze_system(
+    by_stack: Mapping[str, Template],
+    profile: Profile,
+    actions: Mapping[str, tuple[tuple[str, str], ...]],
+    inputs: Sequence[InputInfo],
+    errors: Sequence[InputError],
+    notes: Sequence[str],
+    ignore: Iterable[str],
+    multi: bool | None,
+) -> Analysis:
     result = build_topology(by_stack, actions, multi=multi, unseen_errors=errors)
     c = classify(result, profile, ignore)
     verdict = c.verdict
@@ -56,4 +108,81 @@ def analyze(
         internal_errors=internal,
         notes=tuple(notes) + result.notes,
         suppressed=c.suppressed,
+    )
+
+
+def _errors_near(
+    errors: Sequence[InputError], group: StackGroup, groups: Sequence[StackGroup]
+) -> list[InputError]:
+    """The failed inputs that may belong to a system: those in one of its folders; a failure in
+    no system's folder may belong to any, so every system is told it was not seen."""
+    def folders(g: StackGroup) -> set[str]:
+        return {os.path.dirname(f) for f in g.files}
+
+    mine = folders(group)
+    anyone = set().union(*(folders(g) for g in groups))
+    return [
+        e
+        for e in errors
+        if os.path.dirname(e.file) in mine or os.path.dirname(e.file) not in anyone
+    ]
+
+
+def _combine(
+    parts: Sequence[tuple[StackGroup, Analysis]],
+    profile: Profile,
+    inputs: Sequence[InputInfo],
+    errors: Sequence[InputError],
+    notes: Sequence[str],
+) -> Analysis:
+    nodes: dict[str, Node] = {}
+    edges: dict[tuple[str, str, str], Edge] = {}
+    for _, a in parts:
+        for n in a.topology.nodes:
+            nodes.setdefault(n.id, n)
+        for e in a.topology.edges:
+            key = (e.source, e.target, e.kind)
+            prev = edges.get(key)
+            via = e.via if prev is None else tuple(dict.fromkeys(prev.via + e.via))
+            edges[key] = replace(e, via=via)
+    systems = tuple(
+        System(
+            name=g.name,
+            stacks=g.stacks,
+            files=g.files,
+            nodes=tuple(n.id for n in a.topology.nodes),
+            verdict=a.verdict,
+        )
+        for g, a in parts
+    )
+    analyses = [a for _, a in parts]
+
+    def union(items: Iterable[str]) -> tuple[str, ...]:
+        return tuple(sorted(set(items)))
+
+    return Analysis(
+        tool_version=__version__,
+        inputs=tuple(inputs),
+        verdict=combine_verdicts(systems, profile),
+        topology=Topology(
+            nodes=tuple(nodes[i] for i in sorted(nodes)),
+            edges=tuple(edges[k] for k in sorted(edges)),
+        ),
+        boundary=Boundary(
+            ingress=union(i for a in analyses for i in a.boundary.ingress),
+            egress=union(i for a in analyses for i in a.boundary.egress),
+        ),
+        findings=tuple(
+            sorted(
+                dict.fromkeys(f for a in analyses for f in a.findings),
+                key=lambda f: (f.rule, f.resources),
+            )
+        ),
+        errors=tuple(
+            dict.fromkeys([*errors, *(e for a in analyses for e in a.errors if e not in errors)])
+        ),
+        internal_errors=tuple(dict.fromkeys(e for a in analyses for e in a.internal_errors)),
+        notes=tuple(dict.fromkeys([*notes, *(n for a in analyses for n in a.notes)])),
+        suppressed=tuple(dict.fromkeys(s for a in analyses for s in a.suppressed)),
+        systems=systems,
     )

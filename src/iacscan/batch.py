@@ -50,9 +50,14 @@ def expand(paths: Sequence[str]) -> tuple[list[tuple[str, bool]], int]:
 
 
 def analyze_loaded(
-    loaded: Loaded, profile: Profile, ignore: Sequence[str], multi: bool | None = None
+    loaded: Loaded,
+    profile: Profile,
+    ignore: Sequence[str],
+    multi: bool | None = None,
+    systems: Sequence[str | Sequence[str]] = (),
 ) -> Analysis:
-    """The analysis of what ``load_paths`` returned, as one system."""
+    """The analysis of what ``load_paths`` returned (unlinked templates are separate systems;
+    ``systems`` globs group files into one)."""
     notes = list(loaded.notes)
     if loaded.skipped:
         notes.append(f"skipped {loaded.skipped} file(s) that are not CloudFormation templates")
@@ -65,6 +70,7 @@ def analyze_loaded(
         notes=notes,
         ignore=ignore,
         multi=multi,
+        systems=systems,
     )
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from iacscan.errors import DefinitionError
 
-KEYS = {"definition", "fail-on", "ignore", "paths"}
+KEYS = {"definition", "fail-on", "ignore", "paths", "systems"}
 FAIL_ON = {"never", "not-serverless", "warning", "error"}
 
 
@@ -76,6 +76,22 @@ def _check(data: dict[str, Any], path: Path) -> dict[str, Any]:
             file=str(path),
             line=_line_of(path, "fail-on"),
         )
+    for key in ("paths", "systems"):
+        if key in data and not (
+            isinstance(data[key], list)
+            and all(
+                isinstance(v, str)
+                or (key == "systems" and isinstance(v, list) and all(isinstance(g, str) for g in v))
+                for v in data[key]
+            )
+        ):
+            raise DefinitionError(
+                f"{key} must be a list of paths or globs"
+                + (" (a system: one glob, or a list of globs)" if key == "systems" else ""),
+                "fix the value",
+                file=str(path),
+                line=_line_of(path, key),
+            )
     if "ignore" in data and not isinstance(data["ignore"], list):
         raise DefinitionError(
             "ignore must be a list of rule ids",

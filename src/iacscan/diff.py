@@ -90,6 +90,7 @@ def _verdict_sentence(b: Verdict, a: Verdict) -> str:
 def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, Node]) -> list[str]:
     vb, va = d.before.verdict, d.after.verdict
     out = [_verdict_sentence(vb, va)]
+    out.extend(system_changes(d.before, d.after))
     bound = d.after.boundary
     if not (d.ingress_added or d.ingress_removed or d.egress_added or d.egress_removed):
         ingress, egress = _names(bound.ingress), _names(bound.egress)
@@ -138,6 +139,33 @@ def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, No
         if failed:
             out.append(
                 f"Incomplete: the {side} side has {failed} error(s); this diff may miss changes"
+            )
+    return out
+
+
+def system_changes(before: Analysis, after: Analysis) -> list[str]:
+    """One sentence per system (matched by name) whose level or label the change moves."""
+    if not before.systems and not after.systems:
+        return []
+
+    def by_name(a: Analysis) -> dict[str, Verdict]:
+        if a.systems:
+            return {s.name: s.verdict for s in a.systems}
+        return {"(the whole input)": a.verdict} if a.inputs else {}
+
+    old, new = by_name(before), by_name(after)
+    out = []
+    for name in sorted(set(old) | set(new)):
+        b, a = old.get(name), new.get(name)
+        if b is None and a is not None:
+            out.append(f"System {name} added: {a.level}, {a.architecture}")
+        elif a is None and b is not None:
+            out.append(f"System {name} removed (was {b.level}, {b.architecture})")
+        elif a is not None and b is not None and (
+            (b.level, b.architecture) != (a.level, a.architecture)
+        ):
+            out.append(
+                f"System {name}: {b.level} -> {a.level}, {b.architecture} -> {a.architecture}"
             )
     return out
 

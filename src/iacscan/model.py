@@ -226,6 +226,17 @@ class Suppression:
 
 
 @dataclass(frozen=True, slots=True)
+class System:
+    """One of several unlinked systems in the inputs, with its own verdict."""
+
+    name: str
+    stacks: tuple[str, ...]
+    files: tuple[str, ...]
+    nodes: tuple[str, ...]
+    verdict: Verdict
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     tool_version: str
     inputs: tuple[InputInfo, ...]
@@ -241,6 +252,9 @@ class Analysis:
     cost: CostReport | None = None
     # Findings the user suppressed (SARIF shows them with ``suppressions``; other formats not).
     suppressed: tuple[Suppression, ...] = ()
+    # When the inputs hold several unlinked systems: each one with its own verdict (the verdict
+    # above summarises them). Empty for one system.
+    systems: tuple[System, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

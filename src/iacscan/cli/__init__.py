@@ -27,7 +27,8 @@ __all__ = ["app", "main", "_rules"]
 
 CONFIG_HELP = (
     "Configuration: .iacscan.yaml, or \\[tool.iacscan] in pyproject.toml, found upward from the "
-    "first path (keys: definition, fail-on, ignore, paths); options on the command line win. "
+    "first path (keys: definition, fail-on, ignore, paths, systems); options on the command "
+    "line win; `iacscan scan` with no PATH scans the configured paths. "
     "Shell completion: iacscan --install-completion."
 )
 

@@ -173,8 +173,8 @@ def diff(
                 return len({t.stack for t in loaded.templates if t.parent is None})
 
             multi = max(roots(base), roots(head)) > 1
-            before = analyze_loaded(base, definition_profile, run.ignore, multi)
-            after = analyze_loaded(head, definition_profile, run.ignore, multi)
+            before = analyze_loaded(base, definition_profile, run.ignore, multi, run.systems)
+            after = analyze_loaded(head, definition_profile, run.ignore, multi, run.systems)
         cost = cost_options(head_paths or base_paths, usage, rate, prices)
         comparison = None
         if cost is not None:

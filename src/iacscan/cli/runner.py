@@ -60,6 +60,8 @@ class Run:
         if self.ignore:
             _warn_unknown_rules(self.ignore)
         self.fail_on = fail_on or FailOn(self.config.get("fail-on", "never"))
+        # Globs of files that form one system (several templates nothing else links).
+        self.systems: list[str | list[str]] = list(self.config.get("systems", []))
 
     def profile(self) -> Any:
         from iacscan.classify.profile import load_profile
@@ -138,7 +140,7 @@ def _analyze_paths(
     from iacscan.load.discover import load_paths
 
     loaded = load_paths(paths, limits=limits, synth=synth)
-    report = analyze_loaded(loaded, profile, run.ignore)
+    report = analyze_loaded(loaded, profile, run.ignore, systems=run.systems)
     if cost is not None:
         from iacscan.cli.costing import with_cost
 

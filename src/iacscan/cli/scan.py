@@ -75,6 +75,14 @@ def scan(
     """Scan templates, folders, CDK apps or stacks as one system: topology, verdict, findings."""
     from iacscan.load.discover import SynthOptions
 
+    if not paths and not all_stacks:  # the configuration's `paths`, relative to where it runs
+        from iacscan.config import find_config
+
+        try:
+            paths = list(find_config(None).get("paths", []))
+        except IacscanError as err:
+            _fail(err, debug)
+            return
     paths = _user_paths(paths or [], max_file_size)
     if not paths and not all_stacks:
         typer.echo("error: give at least one PATH (or --all-stacks)", err=True)

@@ -136,6 +136,17 @@ def analysis_to_dict(a: Analysis) -> dict[str, Any]:
         + [_error_to_dict(e, internal=True) for e in a.internal_errors],
         "notes": list(a.notes),
     }
+    if a.systems:  # several unlinked systems: each with its own verdict
+        out["systems"] = [
+            {
+                "name": s.name,
+                "stacks": list(s.stacks),
+                "files": list(s.files),
+                "nodes": list(s.nodes),
+                "verdict": verdict_to_dict(s.verdict),
+            }
+            for s in a.systems
+        ]
     if a.cost is not None:
         from iacscan.render.cost_json import cost_to_dict
 

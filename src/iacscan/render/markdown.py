@@ -182,6 +182,14 @@ def render_markdown(a: Analysis, limit: int | None = None) -> str:
             return _finish(blocks, limit)
     intro = f"{headline(v)}\n\n{cell(v.summary, 2000)}\n"
     blocks.append(Block("text", intro, name="Verdict"))
+    if a.systems:
+        rows = [
+            table_row(cell(sy.name), sy.verdict.level, sy.verdict.architecture, names(sy.files, 5))
+            for sy in a.systems
+        ]
+        head = f"#### Systems ({len(a.systems)}, unlinked: each judged on its own)\n\n"
+        head += table_head("System", "Level", "Architecture", "Files")
+        blocks.append(Block("rows", head, rows, name="Systems"))
     blocks.append(_diagram(a.topology, "Topology"))
     blocks.append(_criteria(v))
     costs = [f"- **{cell(i.node)}** ({i.kind}): {cell(i.why)}" for i in v.idle_costs]

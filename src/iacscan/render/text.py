@@ -100,6 +100,14 @@ def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
         (v.level, level_style),
         f"   Scales to zero: {_yes(v.scales_to_zero)}   Monolith: {_yes(v.monolith)}",
     )
+    if a.systems:
+        out.heading(f"Systems ({len(a.systems)}, unlinked: each judged on its own)")
+        for s in a.systems:
+            out.line(
+                f"- {clean(s.name)}: {s.verdict.level}, {s.verdict.architecture}"
+                f" ({len(s.stacks)} stack(s): {clean(', '.join(s.files))})",
+                indent=2,
+            )
     out.heading("Criteria")
     for c in v.criteria:
         out.line(

@@ -270,6 +270,11 @@ class Scope:
                             self._ssm.setdefault(name, (stack, lid))
         return self._ssm
 
+    def ssm_parameter_stack(self, name: str) -> str | None:
+        """The stack in scope whose AWS::SSM::Parameter has this name, if any."""
+        hit = self._ssm_parameters().get(name)
+        return hit[0] if hit is not None else None
+
     def _ssm_value(self, name: str, depth: int) -> Any:
         """The value CloudFormation will read from SSM parameter ``name`` at deploy time: the
         ``Value`` of the AWS::SSM::Parameter in scope that has this name."""

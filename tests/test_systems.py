@@ -1,0 +1,164 @@
+"""Monorepos: templates that nothing links are separate systems, each with its own verdict."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from iacscan.action_runner import systems_changed
+from iacscan.diff import diff_analyses
+from iacscan.render.json_report import analysis_to_dict
+from scan_helpers import edge_set, run_cli, scan
+
+ROOT = Path(__file__).resolve().parent.parent
+T = ROOT / "fixtures" / "templates"
+
+WILDCARD_CALLER = """
+Resources:
+  CallerFunction:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt CallerRole.Arn
+      Code: {ZipFile: "def handler(e, c): pass"}
+  CallerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}
+      Policies:
+        - PolicyName: all
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - {Effect: Allow, Action: ["lambda:InvokeFunction", "sqs:SendMessage"], Resource: "*"}
+  Api:
+    Type: AWS::Lambda::Url
+    Properties: {AuthType: NONE, TargetFunctionArn: !GetAtt CallerFunction.Arn}
+"""
+
+OTHER_APP = """
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+  WorkerFunction:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/worker
+      Code: {ZipFile: "def handler(e, c): pass"}
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {EventSourceArn: !GetAtt Jobs.Arn, FunctionName: !Ref WorkerFunction}
+"""
+
+
+def _repo(tmp_path: Path) -> Path:
+    (tmp_path / "caller").mkdir(parents=True)
+    (tmp_path / "caller" / "template.yaml").write_text(WILDCARD_CALLER)
+    (tmp_path / "worker").mkdir()
+    (tmp_path / "worker" / "template.yaml").write_text(OTHER_APP)
+    shutil.copy(T / "ec2-asg-behind-alb.yaml", tmp_path / "web.yaml")
+    return tmp_path
+
+
+def test_unlinked_templates_are_separate_systems(tmp_path: Path) -> None:
+    a = scan([str(_repo(tmp_path))])
+    names = {s.name: s for s in a.systems}
+    assert set(names) == {"caller/template", "web", "worker/template"}
+    assert {n: s.verdict.level for n, s in names.items()} == {
+        "caller/template": "serverless",
+        "worker/template": "serverless",
+        "web": "not-serverless",
+    }
+    assert set(names["worker/template"].nodes) == {
+        "worker/template/Jobs",
+        "worker/template/WorkerFunction",
+    }
+    # the summary verdict is the worst system's, and says so
+    assert a.verdict.level == "not-serverless" and a.verdict.serverless is False
+    assert a.verdict.monolith is None and a.verdict.architecture == "distributed"
+    assert a.verdict.summary.startswith("3 unlinked systems by johnston-2023")
+    data = analysis_to_dict(a)
+    assert [s["name"] for s in data["systems"]] == ["caller/template", "web", "worker/template"]
+    assert data["systems"][1]["verdict"]["level"] == "not-serverless"
+
+
+def test_wildcard_iam_never_joins_two_systems(tmp_path: Path) -> None:
+    a = scan([str(_repo(tmp_path))])
+    edges = edge_set(a)
+    assert "caller/template/CallerFunction -invokes-> worker/template/WorkerFunction" not in edges
+    assert "caller/template/CallerFunction -writes-> worker/template/Jobs" not in edges
+    assert not any(f.rule == "lambda-calls-lambda" for f in a.findings)
+    # the same two templates configured as one system: the wildcard reaches across again
+    joined = scan_grouped(_repo(tmp_path / "joined"), [["caller/*", "worker/*"]])
+    assert "caller/template/CallerFunction -invokes-> worker/template/WorkerFunction" in edge_set(
+        joined
+    )
+    assert {s.name for s in joined.systems} == {"caller/template (+1 linked)", "web"}
+
+
+def scan_grouped(folder: Path, systems: list[list[str]]) -> object:
+    import os
+
+    from iacscan.analysis import analyze
+    from iacscan.classify.profile import load_profile
+    from iacscan.load.discover import load_paths
+    from iacscan.load.iam_actions import action_table
+
+    here = Path.cwd()
+    os.chdir(folder)
+    try:
+        loaded = load_paths(["."])
+        return analyze(
+            loaded.templates,
+            profile=load_profile("johnston-2023"),
+            actions=action_table(),
+            inputs=loaded.inputs,
+            errors=loaded.errors,
+            systems=systems,
+        )
+    finally:
+        os.chdir(here)
+
+
+def test_linked_templates_stay_one_system() -> None:
+    for folder in ("cross-stack", "ssm-wiring", "nested"):
+        a = scan([str(ROOT / "fixtures" / "multi" / folder)])
+        assert a.systems == (), folder
+        assert "systems" not in analysis_to_dict(a)
+
+
+def test_the_gate_trips_when_any_system_trips(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    run = run_cli("scan", str(repo), "--fail-on", "not-serverless", "--format", "json")
+    assert run.returncode == 1, run.stderr
+    assert {s["verdict"]["serverless"] for s in json.loads(run.stdout)["systems"]} == {
+        True,
+        False,
+    }
+
+
+def test_a_diff_names_the_system_whose_level_moved(tmp_path: Path) -> None:
+    base = _repo(tmp_path / "base")
+    head = _repo(tmp_path / "head")
+    shutil.copy(T / "ecs-ec2-fixed-count.yaml", head / "worker" / "template.yaml")
+    before, after = scan([str(base)]), scan([str(head)])
+    d = diff_analyses(before, after)
+    assert any(
+        s.startswith("System worker/template: serverless -> not-serverless") for s in d.summary
+    ), d.summary
+    assert not any(s.startswith("System caller/template") for s in d.summary)
+    b, a = analysis_to_dict(before), analysis_to_dict(after)
+    assert systems_changed(b, a) == ["worker/template"]
+
+
+def test_configured_paths_are_scanned_when_none_are_given(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / ".iacscan.yaml").write_text("paths: [worker]\n")
+    run = run_cli("scan", "--format", "json", cwd=repo)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert {n["id"] for n in data["topology"]["nodes"]} == {"Jobs", "WorkerFunction"}
