@@ -112,11 +112,13 @@ def load_template(
     chain: tuple[str, ...] = (),
     errors: list[InputError] | None = None,
     count: list[int] | None = None,
+    sam_cache: bool = False,
 ) -> tuple[list[Template], InputKind] | None:
     """One template file (plain or SAM) and the local nested stacks it includes.
 
     A nested template that cannot be loaded is added to ``errors`` (when given) and the
-    including template is kept; without ``errors`` it raises.
+    including template is kept; without ``errors`` it raises. ``sam_cache``: look the SAM
+    translator's output up in the user's cache (``load/sam_cache.py``) and store it there.
     """
     text = read_text(path, limits)
     data = decode_text(text, str(path), limits)
@@ -131,6 +133,7 @@ def load_template(
         data = expand_language_extensions(data, file=str(path), parameter_values=parameter_values)
     if is_sam(data):
         from iacscan.load.sam import transform_sam
+        from iacscan.load.sam_cache import SamCache
 
         template = transform_sam(
             data,
@@ -139,6 +142,7 @@ def load_template(
             base_dir=path.parent,
             limits=limits,
             parameter_values=parameter_values,
+            cache=SamCache.default() if sam_cache else None,
         )
         template = _with_parent(template, parent, parameter_values)
         kind = "sam"
@@ -148,7 +152,8 @@ def load_template(
         )
     out = [template]
     count = count if count is not None else [0]
-    out.extend(_nested(template, path, limits, chain + (str(path.resolve()),), errors, count))
+    chain += (str(path.resolve()),)
+    out.extend(_nested(template, path, limits, chain, errors, count, sam_cache))
     return out, kind
 
 
@@ -167,6 +172,7 @@ def _nested(
     chain: tuple[str, ...],
     errors: list[InputError] | None,
     count: list[int],
+    sam_cache: bool,
 ) -> list[Template]:
     out: list[Template] = []
     for lid, res in template.resources.items():
@@ -176,7 +182,9 @@ def _nested(
         if not isinstance(url, str) or "://" in url or url.startswith("https:"):
             continue  # remote or computed: an external node, marked unknown
         try:
-            out.extend(_nested_one(template, path, limits, chain, errors, count, lid, res, url))
+            out.extend(
+                _nested_one(template, path, limits, chain, errors, count, lid, res, url, sam_cache)
+            )
         except IacscanError as err:
             if errors is None:
                 raise
@@ -194,6 +202,7 @@ def _nested_one(
     lid: str,
     res: Any,
     url: str,
+    sam_cache: bool,
 ) -> list[Template]:
     count[0] += 1  # nested templates loaded under one top-level template
     if count[0] > MAX_NESTED_TEMPLATES + 1:
@@ -259,6 +268,7 @@ def _nested_one(
         chain=chain,
         errors=errors,
         count=count,
+        sam_cache=sam_cache,
     )
     return loaded[0] if loaded else []
 
@@ -307,7 +317,7 @@ def load_paths(
             )
     bases = {f: base for f, _, base in files}
     names = stack_names([f for f, _, _ in files], _common_base(bases))
-    jobs = [(f, names[f], limits, from_folder) for f, from_folder, _ in files]
+    jobs = [(f, names[f], limits, from_folder, synth.use_cache) for f, from_folder, _ in files]
     used: set[Path] = set()  # folders that gave a template or an error
     for (f, _, folder), outcome in zip(files, _run_loads(jobs), strict=True):
         templates, kind, errors, skipped = outcome
@@ -356,17 +366,19 @@ def _inside(child: Path, folder: Path) -> bool:
     return True
 
 
-LoadJob = tuple[Path, str, Limits, bool]
+LoadJob = tuple[Path, str, Limits, bool, bool]  # file, stack, limits, from a folder, SAM cache
 LoadOutcome = tuple[list[Template] | None, InputKind | None, list[InputError], bool]
 PARALLEL_FROM = 8  # below this many files a process pool costs more than it saves
 
 
 def load_one(job: LoadJob) -> LoadOutcome:
     """Load one file; every failure comes back as data (errors do not pickle with their hints)."""
-    path, stack, limits, from_folder = job
+    path, stack, limits, from_folder, sam_cache = job
     errors: list[InputError] = []
     try:
-        result = load_template(path, stack, limits, folder_mode=from_folder, errors=errors)
+        result = load_template(
+            path, stack, limits, folder_mode=from_folder, errors=errors, sam_cache=sam_cache
+        )
     except IacscanError as err:
         return None, None, [*errors, error_of(err, str(path))], False
     except RecursionError:
