@@ -4,9 +4,10 @@ the other paths are still loaded."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -160,8 +161,6 @@ def load_template(
 def _with_parent(t: Template, parent: str | None, values: Mapping[str, Any] | None) -> Template:
     if parent is None:
         return t
-    from dataclasses import replace
-
     return replace(t, parent=parent, parameter_values=dict(values or {}))
 
 
@@ -273,6 +272,52 @@ def _nested_one(
     return loaded[0] if loaded else []
 
 
+LoadJob = tuple[Path, str, Limits, bool, bool]  # file, stack, limits, from a folder, SAM cache
+LoadOutcome = tuple[list[Template] | None, InputKind | None, list[InputError], bool]
+
+
+@dataclass
+class LoadMemo:
+    """Files already loaded in this process, by content: the two sides of a diff share it, so a
+    file both sides hold is decoded once. Only self-contained outcomes are kept: a plain
+    template that loaded without error and includes no nested stack (a SAM template can read
+    files next to it; its translation is shared through ``load/sam_cache.py`` instead)."""
+
+    outcomes: dict[tuple[str, str, bool, bool, Limits], LoadOutcome] = field(default_factory=dict)
+    hits: int = 0
+
+    @staticmethod
+    def key(job: LoadJob) -> tuple[str, str, bool, bool, Limits] | None:
+        path, stack, limits, from_folder, sam_cache = job
+        try:
+            if path.stat().st_size > limits.max_file_size:
+                return None
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+        return digest, stack, from_folder, sam_cache, limits
+
+    def reuse(self, key: object, path: Path) -> LoadOutcome | None:
+        outcome = self.outcomes.get(key) if isinstance(key, tuple) else None
+        if outcome is None or outcome[0] is None:
+            return None
+        self.hits += 1
+        return [replace(t, file=str(path)) for t in outcome[0]], outcome[1], [], False
+
+    def keep(self, key: object, outcome: LoadOutcome) -> None:
+        templates, kind, errors, skipped = outcome
+        if (
+            isinstance(key, tuple)
+            and kind == "template"
+            and templates is not None
+            and len(templates) == 1
+            and not errors
+            and not skipped
+            and not templates[0].attachments
+        ):
+            self.outcomes[key] = outcome
+
+
 def load_paths(
     paths: Sequence[str],
     *,
@@ -280,10 +325,14 @@ def load_paths(
     synth: SynthOptions = SynthOptions(),
     found_in_folder: bool = False,
     empty_is_error: bool = True,
+    memo: LoadMemo | None = None,
+    parallel: bool = True,
 ) -> Loaded:
     """Load every path. ``found_in_folder``: files were found in a folder, so a file that is
     not a template is skipped, not an error. ``empty_is_error``: a folder with no template in
-    it is an input error (``diff`` turns it off: one side of a change may have none yet)."""
+    it is an input error (``diff`` turns it off: one side of a change may have none yet).
+    ``memo``: reuse what an earlier call loaded from files of the same content (``diff``).
+    ``parallel=False``: never start a process pool (the caller runs this in a thread)."""
     loaded = Loaded()
     files: list[tuple[Path, bool, Path | None]] = []  # (file, from a folder, folder)
     stacks: list[str] = []  # deployed stacks: stack:NAME, stack:* (--all-stacks)
@@ -319,7 +368,7 @@ def load_paths(
     names = stack_names([f for f, _, _ in files], _common_base(bases))
     jobs = [(f, names[f], limits, from_folder, synth.use_cache) for f, from_folder, _ in files]
     used: set[Path] = set()  # folders that gave a template or an error
-    for (f, _, folder), outcome in zip(files, _run_loads(jobs), strict=True):
+    for (f, _, folder), outcome in zip(files, _load_all(jobs, memo, parallel), strict=True):
         templates, kind, errors, skipped = outcome
         loaded.errors.extend(errors)
         if folder is not None and not skipped:
@@ -366,8 +415,6 @@ def _inside(child: Path, folder: Path) -> bool:
     return True
 
 
-LoadJob = tuple[Path, str, Limits, bool, bool]  # file, stack, limits, from a folder, SAM cache
-LoadOutcome = tuple[list[Template] | None, InputKind | None, list[InputError], bool]
 PARALLEL_FROM = 8  # below this many files a process pool costs more than it saves
 
 
@@ -394,10 +441,25 @@ def load_one(job: LoadJob) -> LoadOutcome:
     return result[0], result[1], errors, False
 
 
-def _run_loads(jobs: list[LoadJob]) -> list[LoadOutcome]:
+def _load_all(jobs: list[LoadJob], memo: LoadMemo | None, parallel: bool) -> list[LoadOutcome]:
+    """Every job's outcome, in order; with a memo, each file content is loaded once."""
+    if memo is None:
+        return _run_loads(jobs, parallel)
+    keys = [LoadMemo.key(j) for j in jobs]
+    outcomes: list[LoadOutcome | None] = [
+        memo.reuse(k, j[0]) for k, j in zip(keys, jobs, strict=True)
+    ]
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    for i, outcome in zip(todo, _run_loads([jobs[i] for i in todo], parallel), strict=True):
+        outcomes[i] = outcome
+        memo.keep(keys[i], outcome)
+    return [o for o in outcomes if o is not None]
+
+
+def _run_loads(jobs: list[LoadJob], parallel: bool = True) -> list[LoadOutcome]:
     """Decode many files in a process pool sized to the cores (order kept)."""
     workers = os.cpu_count() or 1
-    if len(jobs) < PARALLEL_FROM or workers == 1:
+    if len(jobs) < PARALLEL_FROM or workers == 1 or not parallel:
         return [load_one(j) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
