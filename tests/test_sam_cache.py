@@ -299,3 +299,31 @@ def test_a_rerun_does_not_import_the_translator(tmp_path: Path) -> None:
         for _ in range(2)
     ]
     assert [r.stdout.strip() for r in runs] == ["True", "False"], [r.stderr for r in runs]
+
+
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+
+
+@pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").exists(), reason="the shared corpus is absent")
+def test_corpus_sam_templates_are_the_same_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every 8th SAM template of the corpus: cacheless, first cached and cached loads agree."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    rows = [r.split("\t") for r in (CORPUS / "MANIFEST.tsv").read_text().splitlines()[1:]]
+    sam = [CORPUS / r[0] for r in rows if len(r) > 6 and r[6] == "true"]  # the is_sam column
+    checked = 0
+    for path in sam[::8]:
+        runs = [
+            load_paths([str(path)], synth=SynthOptions(use_cache=use))
+            for use in (False, True, True)
+        ]
+        if runs[0].errors:
+            assert [e.message for r in runs for e in r.errors] == [
+                e.message for e in runs[0].errors
+            ] * 3
+            continue
+        prints = [[fingerprint(t) for t in r.templates] for r in runs]
+        assert prints[1] == prints[0] and prints[2] == prints[0], path
+        checked += 1
+    assert checked > 40
