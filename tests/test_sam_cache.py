@@ -242,6 +242,24 @@ def test_least_recently_used_entries_are_trimmed(tmp_path: Path) -> None:
     assert not list((tmp_path / "cache").glob("*.json"))
 
 
+def test_writes_trim_the_cache_now_and_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import itertools
+
+    import iacscan.load.sam_cache as sam_cache
+
+    monkeypatch.setattr(sam_cache, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(sam_cache, "TRIM_EVERY", 4)
+    monkeypatch.setattr(sam_cache, "_WRITES", itertools.count())
+    cache = cache_at(tmp_path / "cache")
+    for i in range(10):
+        cache.put(f"k{i}", {"Resources": {}})
+        os.utime(tmp_path / "cache" / f"k{i}.json", (1000 + i, 1000 + i))
+    # trimmed to 3 at writes 0, 4 and 8 (the oldest first), then one more write
+    assert {p.stem for p in (tmp_path / "cache").glob("*.json")} == {"k6", "k7", "k8", "k9"}
+
+
 def _write_and_read(args: tuple[str, int]) -> list[str]:
     """One of several processes: store the same keys over and over and read them back."""
     root, worker = args
