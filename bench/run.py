@@ -673,6 +673,14 @@ class Bench:
             "`iacscan --each`, which uses a process pool, and CDK synthesis, which runs Python and "
             "Node).\n"
         )
+        loads = [float(x.split()[0]) for x in (m["load_start"], m.get("load_end", "")) if x and x[0].isdigit()]
+        if loads and max(loads) > int(m["nproc"] or 1):
+            add(
+                f"**The machine was loaded** during this run (load average {max(loads):.1f} on "
+                f"{m['nproc']} CPUs: other work shared it). Wall times are inflated and noisy; the "
+                "CPU columns and the ratios are the figures to judge by. Re-run `make bench` on a "
+                "quiet machine for wall times.\n"
+            )
         goals = self.goals()
         add("## Goals of the issue\n")
         add(table(["goal", "target", "measured (wall)", "measured (CPU)", "result"], goals))
@@ -977,7 +985,8 @@ class Bench:
             rows.append([f"diff of two 500-resource systems differing in one resource ({name}) ÷ a single scan", "≤ 1.3x", _x(w), _x(c), verdict(w, c, lambda v: v <= 1.3)])
         if ce:
             whole = ce[str(R["corpus"]["templates"])]
-            rows.append([f"whole corpus ({R['corpus']['templates']} templates) in one `--each` run, 2 cores (CPU column judged as CPU ÷ 2)", "≤ 8 s wall", fmt_s(whole.med()), fmt_s(whole.med("cpu")), verdict(whole.med(), whole.med("cpu") / 2, lambda v: v <= 8)])
+            cores = os.cpu_count() or 1
+            rows.append([f"whole corpus ({R['corpus']['templates']} templates) in one `--each` run, {cores} cores", "≤ 8 s wall", fmt_s(whole.med()), f"{fmt_s(whole.med('cpu'))} (÷ {cores} cores: {fmt_s(whole.med('cpu') / cores)})", verdict(whole.med(), whole.med("cpu") / cores, lambda v: v <= 8)])
         cdk = R.get("_cdk")
         if cdk:
             warm = cdk[1]

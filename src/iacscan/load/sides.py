@@ -17,12 +17,9 @@ from iacscan.load.discover import Loaded, LoadMemo, SynthOptions, load_paths
 
 
 def has_cdk_app(paths: Sequence[str]) -> bool:
-    """Whether any path is a CDK app folder that would be synthesized."""
-    from iacscan.load.cdk import is_cdk_app
-
-    return any(
-        not p.startswith("stack:") and Path(p).is_dir() and is_cdk_app(Path(p)) for p in paths
-    )
+    """Whether any path is a CDK app folder that would be synthesized (``cdk.is_cdk_app``,
+    without importing the CDK loader for a diff of templates)."""
+    return any(not p.startswith("stack:") and (Path(p) / "cdk.json").is_file() for p in paths)
 
 
 def load_sides(
