@@ -144,15 +144,16 @@ def test_a_changed_local_definition_file_misses(tmp_path: Path, calls: Calls) ->
     assert calls.count == 2
 
 
-def test_a_changed_translator_or_iacscan_version_misses(tmp_path: Path, calls: Calls) -> None:
+def test_a_changed_translator_iacscan_or_caller_misses(tmp_path: Path, calls: Calls) -> None:
     cache = cache_at(tmp_path / "cache")
     translate(SAM / "events_push.yaml", cache)
     translate(SAM / "events_push.yaml", replace(cache, translator="0.0.1"))
     translate(SAM / "events_push.yaml", replace(cache, tool="0.0.1"))
-    assert calls.count == 3
+    translate(SAM / "events_push.yaml", replace(cache, code="changed-sam.py"))
+    assert calls.count == 4
     translate(SAM / "events_push.yaml", cache)
-    assert calls.count == 3
-    assert len(list((tmp_path / "cache").glob("*.json"))) == 3
+    assert calls.count == 4
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 4
 
 
 def test_parameter_values_are_part_of_the_key(tmp_path: Path, calls: Calls) -> None:

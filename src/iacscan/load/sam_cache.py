@@ -3,7 +3,8 @@
 The key hashes everything the translation depends on: the translator's exact input (the plain
 template after ``load/sam_prepare.py``, which already holds the local definition files and
 includes it read, and the origin tags), the parameter values, the translator's version,
-iacscan's version and this cache's format. Only the translator's output is stored; origins and
+iacscan's version, a digest of ``load/sam.py`` (how the translator is called) and this cache's
+format. Only the translator's output is stored; origins and
 line numbers are rebuilt from the freshly decoded template on every run, exactly as after a
 translation.
 
@@ -54,6 +55,15 @@ def translator_version() -> str:
     return str(samtranslator.__version__)
 
 
+def _caller_digest() -> str:
+    """How iacscan runs the translator (options, plugins, placeholders) lives in load/sam.py; a
+    change there between two builds of one version must not reuse the other's entries."""
+    try:
+        return hashlib.sha256(Path(__file__).with_name("sam.py").read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class SamCache:
     """Where the entries live, and the versions that are part of every key."""
@@ -61,17 +71,23 @@ class SamCache:
     root: Path
     translator: str
     tool: str
+    code: str = ""  # digest of load/sam.py, which calls the translator (a dev build's version)
 
     @classmethod
     def default(cls, root: Path | None = None) -> SamCache:
         from iacscan import __version__
 
-        return cls(root or default_root(), translator_version(), __version__)
+        return cls(root or default_root(), translator_version(), __version__, _caller_digest())
 
     def key(self, template: Mapping[str, Any], values: Mapping[str, Any]) -> str | None:
         """The entry's key, or None when the input cannot be written as JSON (no caching)."""
         digest = hashlib.sha256()
-        head = {"format": CACHE_FORMAT, "translator": self.translator, "iacscan": self.tool}
+        head = {
+            "format": CACHE_FORMAT,
+            "translator": self.translator,
+            "iacscan": self.tool,
+            "code": self.code,
+        }
         try:
             for part in (head, values, template):
                 digest.update(json.dumps(part, sort_keys=True, allow_nan=True).encode())
