@@ -1031,6 +1031,7 @@ def write_all(out: Path, sizes: tuple[int, ...] = DEFAULT_SIZES, seed: int = DEF
             path = out / f"sam-{n}.yaml"
             path.write_text(dump_yaml(generate(n, seed, sam=True)))
             written.append(path)
+    written += write_diff_trees(out, seed)
     # the 3-resource template of the start-up measurement
     tiny = out / "tiny-3.yaml"
     tiny.write_text(
@@ -1045,6 +1046,40 @@ def write_all(out: Path, sizes: tuple[int, ...] = DEFAULT_SIZES, seed: int = DEF
         "      EventSourceArn: !GetAtt Queue.Arn\n      FunctionName: !Ref Worker\n"
     )
     written.append(tiny)
+    return written
+
+
+DIFF_FILES = 10  # a 500-resource system as 10 templates of 50 resources
+DIFF_CHANGED = 4  # the file whose one resource changes on the head side
+
+
+def change_one_resource(text: str) -> str:
+    """The same template with one property of one resource changed (a queue's retention)."""
+    old = "MessageRetentionPeriod: 1209600"
+    assert old in text, "the generated template has no dead-letter queue"
+    return text.replace(old, "MessageRetentionPeriod: 1209000", 1)
+
+
+def write_diff_trees(out: Path, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Base and head of `iacscan diff` on two 500-resource systems that differ in one resource:
+    ``diff-tree-base/`` and ``diff-tree-head/`` (10 templates of 50 resources, one file
+    changed), and ``diff-500-base.yaml``/``diff-500-head.yaml`` (one 500-resource template)."""
+    written = []
+    for side in ("base", "head"):
+        folder = out / f"diff-tree-{side}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(DIFF_FILES):
+            text = dump_yaml(generate(50, seed + i))
+            if side == "head" and i == DIFF_CHANGED:
+                text = change_one_resource(text)
+            path = folder / f"service-{i:02d}.yaml"
+            path.write_text(text)
+            written.append(path)
+    text = dump_yaml(generate(500, seed))
+    for side, body in (("base", text), ("head", change_one_resource(text))):
+        path = out / f"diff-500-{side}.yaml"
+        path.write_text(body)
+        written.append(path)
     return written
 
 

@@ -105,7 +105,8 @@ def main() -> None:
     def scan_once() -> dict[str, object]:
         r: dict[str, object] = {}
         t0 = clocks()
-        loaded = discover_mod.load_paths([path])
+        # no translation cache: the SAM rows measure the translation itself
+        loaded = discover_mod.load_paths([path], synth=discover_mod.SynthOptions(use_cache=False))
         r["load"] = since(t0)
         t1 = clocks()
         profile = load_profile("johnston-2023")

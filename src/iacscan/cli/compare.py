@@ -158,11 +158,11 @@ def diff(
                     raise typer.Exit(EXIT_USAGE)
                 base_paths, head_paths = [paths[0]], [paths[1]]
             from iacscan.batch import analyze_loaded
-            from iacscan.load.discover import load_paths, requalify
+            from iacscan.load.discover import requalify
+            from iacscan.load.sides import load_sides
 
             definition_profile = run.profile()
-            base = load_paths(base_paths, limits=limits, synth=synth, empty_is_error=False)
-            head = load_paths(head_paths, limits=limits, synth=synth, empty_is_error=False)
+            base, head = load_sides(base_paths, head_paths, limits=limits, synth=synth)
             for side in (base, head):  # a name one side qualifies, both sides do
                 requalify(side, base.shared | head.shared)
 

@@ -75,7 +75,11 @@ NoSynthOpt = Annotated[
     bool, typer.Option("--no-synth", help="Never run CDK app code; read cdk.out only.")
 ]
 NoCacheOpt = Annotated[
-    bool, typer.Option("--no-cache", help="Synthesize CDK apps even when cached.")
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Synthesize CDK apps even when cached; translate SAM templates without the cache.",
+    ),
 ]
 SynthTimeoutOpt = Annotated[
     float,

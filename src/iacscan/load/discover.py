@@ -4,9 +4,10 @@ the other paths are still loaded."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -115,13 +116,15 @@ def load_template(
     count: list[int] | None = None,
     search: tuple[Path, ...] = (),
     notes: list[str] | None = None,
+    sam_cache: bool = False,
 ) -> tuple[list[Template], InputKind] | None:
     """One template file (plain or SAM) and the local nested stacks it includes.
 
     A nested template that cannot be loaded is added to ``errors`` (when given) and the
     including template is kept; without ``errors`` it raises. ``search``: the scanned folders,
     where a remote TemplateURL's file name is looked up (load/nested_match.py); ``notes``
-    says which files were used that way.
+    says which files were used that way. ``sam_cache``: look the SAM translator's output up in
+    the user's cache (``load/sam_cache.py``) and store it there.
     """
     from iacscan.load.foreign import READS, mentions_cloudformation, recognize_data, recognize_text
 
@@ -157,6 +160,7 @@ def load_template(
         data = expand_language_extensions(data, file=str(path), parameter_values=parameter_values)
     if is_sam(data):
         from iacscan.load.sam import transform_sam
+        from iacscan.load.sam_cache import SamCache
 
         template = transform_sam(
             data,
@@ -165,6 +169,7 @@ def load_template(
             base_dir=path.parent,
             limits=limits,
             parameter_values=parameter_values,
+            cache=SamCache.default() if sam_cache else None,
         )
         template = _with_parent(template, parent, parameter_values)
         kind = "sam"
@@ -179,15 +184,13 @@ def load_template(
     out = [template]
     count = count if count is not None else [0]
     chain = chain + (str(path.resolve()),)
-    out.extend(_nested(template, path, limits, chain, errors, count, search, notes))
+    out.extend(_nested(template, path, limits, chain, errors, count, search, notes, sam_cache))
     return out, kind
 
 
 def _with_parent(t: Template, parent: str | None, values: Mapping[str, Any] | None) -> Template:
     if parent is None:
         return t
-    from dataclasses import replace
-
     return replace(t, parent=parent, parameter_values=dict(values or {}))
 
 
@@ -200,6 +203,7 @@ def _nested(
     count: list[int],
     search: tuple[Path, ...] = (),
     notes: list[str] | None = None,
+    sam_cache: bool = False,
 ) -> list[Template]:
     out: list[Template] = []
     for lid, res in template.resources.items():
@@ -214,7 +218,18 @@ def _nested(
         try:
             out.extend(
                 _nested_one(
-                    template, path, limits, chain, errors, count, lid, res, url, search, notes
+                    template,
+                    path,
+                    limits,
+                    chain,
+                    errors,
+                    count,
+                    lid,
+                    res,
+                    url,
+                    search,
+                    notes,
+                    sam_cache,
                 )
             )
         except IacscanError as err:
@@ -236,6 +251,7 @@ def _nested_one(
     url: str,
     search: tuple[Path, ...] = (),
     notes: list[str] | None = None,
+    sam_cache: bool = False,
 ) -> list[Template]:
     count[0] += 1  # nested templates loaded under one top-level template
     if count[0] > MAX_NESTED_TEMPLATES + 1:
@@ -304,6 +320,7 @@ def _nested_one(
         count=count,
         search=search,
         notes=notes,
+        sam_cache=sam_cache,
     )
     return loaded[0] if loaded else []
 
@@ -333,6 +350,55 @@ def _matched(
     return nested_match.relative_url(found, path)
 
 
+# file, stack, limits, from a folder, folders searched for nested templates, SAM cache
+LoadJob = tuple[Path, str, Limits, bool, tuple[Path, ...], bool]
+# templates, kind, errors, skipped, notes
+LoadOutcome = tuple[list[Template] | None, InputKind | None, list[InputError], bool, list[str]]
+
+
+@dataclass
+class LoadMemo:
+    """Files already loaded in this process, by content: the two sides of a diff share it, so a
+    file both sides hold is decoded once. Only self-contained outcomes are kept: a plain
+    template that loaded without error and includes no nested stack (a SAM template can read
+    files next to it; its translation is shared through ``load/sam_cache.py`` instead)."""
+
+    outcomes: dict[tuple[str, str, bool, bool, Limits], LoadOutcome] = field(default_factory=dict)
+    hits: int = 0
+
+    @staticmethod
+    def key(job: LoadJob) -> tuple[str, str, bool, bool, Limits] | None:
+        path, stack, limits, from_folder, _search, sam_cache = job
+        try:
+            if path.stat().st_size > limits.max_file_size:
+                return None
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+        return digest, stack, from_folder, sam_cache, limits
+
+    def reuse(self, key: object, path: Path) -> LoadOutcome | None:
+        outcome = self.outcomes.get(key) if isinstance(key, tuple) else None
+        if outcome is None or outcome[0] is None:
+            return None
+        self.hits += 1
+        return [replace(t, file=str(path)) for t in outcome[0]], outcome[1], [], False, []
+
+    def keep(self, key: object, outcome: LoadOutcome) -> None:
+        templates, kind, errors, skipped, notes = outcome
+        if (
+            isinstance(key, tuple)
+            and kind == "template"
+            and templates is not None
+            and len(templates) == 1
+            and not errors
+            and not skipped
+            and not notes
+            and not templates[0].attachments
+        ):
+            self.outcomes[key] = outcome
+
+
 def load_paths(
     paths: Sequence[str],
     *,
@@ -340,10 +406,14 @@ def load_paths(
     synth: SynthOptions = SynthOptions(),
     found_in_folder: bool = False,
     empty_is_error: bool = True,
+    memo: LoadMemo | None = None,
+    parallel: bool = True,
 ) -> Loaded:
     """Load every path. ``found_in_folder``: files were found in a folder, so a file that is
     not a template is skipped, not an error. ``empty_is_error``: a folder with no template in
-    it is an input error (``diff`` turns it off: one side of a change may have none yet)."""
+    it is an input error (``diff`` turns it off: one side of a change may have none yet).
+    ``memo``: reuse what an earlier call loaded from files of the same content (``diff``).
+    ``parallel=False``: never start a process pool (the caller runs this in a thread)."""
     loaded = Loaded()
     files: list[tuple[Path, bool, Path | None]] = []  # (file, from a folder, folder)
     stacks: list[str] = []  # deployed stacks: stack:NAME, stack:* (--all-stacks)
@@ -378,11 +448,18 @@ def load_paths(
     bases = {f: base for f, _, base in files}
     names = stack_names([f for f, _, _ in files], _common_base(bases))
     jobs: list[LoadJob] = [
-        (f, names[f], limits, from_folder, (folder,) if folder is not None else ())
+        (
+            f,
+            names[f],
+            limits,
+            from_folder,
+            (folder,) if folder is not None else (),
+            synth.use_cache,
+        )
         for f, from_folder, folder in files
     ]
     used: set[Path] = set()  # folders that gave a template or an error
-    for (f, _, folder), outcome in zip(files, _run_loads(jobs), strict=True):
+    for (f, _, folder), outcome in zip(files, _load_all(jobs, memo, parallel), strict=True):
         templates, kind, errors, skipped, notes = outcome
         loaded.errors.extend(errors)
         loaded.notes.extend(notes)
@@ -460,14 +537,12 @@ def _inside(child: Path, folder: Path) -> bool:
     return True
 
 
-LoadJob = tuple[Path, str, Limits, bool, tuple[Path, ...]]
-LoadOutcome = tuple[list[Template] | None, InputKind | None, list[InputError], bool, list[str]]
 PARALLEL_FROM = 8  # below this many files a process pool costs more than it saves
 
 
 def load_one(job: LoadJob) -> LoadOutcome:
     """Load one file; every failure comes back as data (errors do not pickle with their hints)."""
-    path, stack, limits, from_folder, search = job
+    path, stack, limits, from_folder, search, sam_cache = job
     errors: list[InputError] = []
     notes: list[str] = []
     try:
@@ -479,6 +554,7 @@ def load_one(job: LoadJob) -> LoadOutcome:
             errors=errors,
             search=search,
             notes=notes,
+            sam_cache=sam_cache,
         )
     except IacscanError as err:
         return None, None, [*errors, error_of(err, str(path))], False, notes
@@ -497,10 +573,25 @@ def load_one(job: LoadJob) -> LoadOutcome:
     return result[0], result[1], errors, False, notes
 
 
-def _run_loads(jobs: list[LoadJob]) -> list[LoadOutcome]:
+def _load_all(jobs: list[LoadJob], memo: LoadMemo | None, parallel: bool) -> list[LoadOutcome]:
+    """Every job's outcome, in order; with a memo, each file content is loaded once."""
+    if memo is None:
+        return _run_loads(jobs, parallel)
+    keys = [LoadMemo.key(j) for j in jobs]
+    outcomes: list[LoadOutcome | None] = [
+        memo.reuse(k, j[0]) for k, j in zip(keys, jobs, strict=True)
+    ]
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    for i, outcome in zip(todo, _run_loads([jobs[i] for i in todo], parallel), strict=True):
+        outcomes[i] = outcome
+        memo.keep(keys[i], outcome)
+    return [o for o in outcomes if o is not None]
+
+
+def _run_loads(jobs: list[LoadJob], parallel: bool = True) -> list[LoadOutcome]:
     """Decode many files in a process pool sized to the cores (order kept)."""
     workers = os.cpu_count() or 1
-    if len(jobs) < PARALLEL_FROM or workers == 1:
+    if len(jobs) < PARALLEL_FROM or workers == 1 or not parallel:
         return [load_one(j) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor
 

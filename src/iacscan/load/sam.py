@@ -19,8 +19,9 @@ from typing import Any
 from iacscan.errors import InputParseError, LimitError
 from iacscan.load.cfn import Limits, template_from_data
 from iacscan.load.language_extensions import expand_language_extensions, has_language_extensions
+from iacscan.load.sam_cache import SamCache
 from iacscan.load.sam_origins import OriginFinder, error_line, graft, mark_sources, take_marker
-from iacscan.load.sam_prepare import Prepared, prepare, restore_local_paths
+from iacscan.load.sam_prepare import Prepared, plain, prepare, restore_local_paths
 from iacscan.model import Template, line_of
 
 # Stand-ins the translator's resolver leaves untouched (CloudFormation's own placeholder form).
@@ -56,8 +57,12 @@ def transform_sam(
     base_dir: Path,
     limits: Limits,
     parameter_values: Mapping[str, Any] | None = None,
+    cache: SamCache | None = None,
 ) -> Template:
-    """Expand a SAM template into the CloudFormation ``Template`` it deploys as."""
+    """Expand a SAM template into the CloudFormation ``Template`` it deploys as.
+
+    With ``cache``, the translator's output is looked up by content first (``load/sam_cache.py``)
+    and stored after a translation; origins and lines are rebuilt the same way either way."""
     if has_language_extensions(data):
         data = expand_language_extensions(data, file=file, parameter_values=parameter_values)
     original = data.get("Resources")
@@ -70,7 +75,12 @@ def transform_sam(
     if prepared.unread:
         hint += "; these local files it names could not be read: " + ", ".join(prepared.unread)
     output = _translate(
-        prepared.template, parameter_values or {}, file=file, original=original, hint=hint
+        prepared.template,
+        parameter_values or {},
+        file=file,
+        original=original,
+        hint=hint,
+        cache=cache,
     )
     return _assemble(
         data, output, prepared, file=file, stack=stack, parameter_values=parameter_values
@@ -80,6 +90,27 @@ def transform_sam(
 def _translate(
     template: dict[str, Any],
     parameter_values: Mapping[str, Any],
+    *,
+    file: str,
+    original: Mapping[str, Any],
+    hint: str,
+    cache: SamCache | None = None,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {**_PSEUDO_PLACEHOLDERS, **plain(dict(parameter_values))}
+    key = cache.key(template, values) if cache is not None else None
+    if cache is not None and key is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    output = _run_translator(template, values, file=file, original=original, hint=hint)
+    if cache is not None and key is not None:
+        cache.put(key, output)
+    return output
+
+
+def _run_translator(
+    template: dict[str, Any],
+    values: dict[str, Any],
     *,
     file: str,
     original: Mapping[str, Any],
@@ -94,9 +125,6 @@ def _translate(
         undo_mark_unicode_str_in_template,
     )
 
-    from iacscan.load.sam_prepare import plain
-
-    values: dict[str, Any] = {**_PSEUDO_PLACEHOLDERS, **plain(dict(parameter_values))}
     old_limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(max(old_limit, 4000))
