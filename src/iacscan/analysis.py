@@ -10,6 +10,8 @@ from iacscan.classify.engine import classify
 from iacscan.classify.profile import Profile
 from iacscan.model import Analysis, InputError, InputInfo, Template
 from iacscan.topology.build import build_topology
+from iacscan.topology.labels import relabel, unignored
+from iacscan.topology.locations import relocate
 
 REPORT_BUGS = "this is a bug in iacscan: please report it with the template that triggers it"
 
@@ -30,7 +32,8 @@ def analyze(
     for t in templates:
         by_stack[t.stack] = t
     result = build_topology(by_stack, actions, multi=multi)
-    c = classify(result, profile, ignore)
+    ignore = list(ignore)
+    c = classify(result, profile, [i for i in ignore if ":" not in i])
     verdict = c.verdict
     if not by_stack:
         # Nothing was read: the verdict must not read like a judgement of an empty system.
@@ -45,7 +48,7 @@ def analyze(
         InputError(file="", line=None, kind="internal", message=f, hint=REPORT_BUGS)
         for f in c.failures
     )
-    return Analysis(
+    analysis = Analysis(
         tool_version=__version__,
         inputs=tuple(inputs),
         verdict=verdict,
@@ -56,3 +59,5 @@ def analyze(
         internal_errors=internal,
         notes=tuple(notes) + result.notes,
     )
+    labelled = unignored(relabel(analysis, by_stack.values(), multi=multi), ignore)
+    return relocate(labelled, by_stack.values())

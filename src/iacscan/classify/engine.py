@@ -98,7 +98,14 @@ def classify(
 def _findings(
     result: TopologyResult, topology: Topology, ignore: set[str]
 ) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
-    data = RuleInput(result.context, topology)
+    # Deploy-time helpers (custom resource providers, CDK's notification, log-retention and
+    # deployment handlers) run while CloudFormation deploys: never the source of a finding.
+    helpers = {n.id for n in topology.nodes if n.deploy_time}
+    runtime = Topology(
+        tuple(n for n in topology.nodes if n.id not in helpers),
+        tuple(e for e in topology.edges if e.source not in helpers and e.target not in helpers),
+    )
+    data = RuleInput(result.context, runtime)
     findings: list[Finding] = []
     failures: list[str] = []
     for doc, check in RULES:

@@ -56,7 +56,12 @@ DefinitionOpt = Annotated[
 ]
 FailOnOpt = Annotated[FailOn | None, typer.Option("--fail-on", help="Exit 1 when the gate trips.")]
 IgnoreOpt = Annotated[
-    list[str] | None, typer.Option("--ignore", help="Rule id to ignore (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--ignore",
+        help="Rule id to ignore (repeatable); RULE:RESOURCE ignores it on one resource "
+        "(node id, label or CDK construct path).",
+    ),
 ]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only the verdict line (text).")

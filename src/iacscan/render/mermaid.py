@@ -46,7 +46,7 @@ def _edge_key(e: Edge | EdgeKey) -> EdgeKey:
 def node_label(node: Node | None, node_id: str) -> str:
     if node is None:
         return mermaid_label(node_id)
-    text = f"{mermaid_label(node.id)}<br/>{mermaid_label(node.type)}"
+    text = f"{mermaid_label(node.name)}<br/>{mermaid_label(node.type)}"
     return text + "<br/>deploy-time" if node.deploy_time else text
 
 

@@ -64,7 +64,9 @@ def _artifact(file: str) -> dict[str, Any]:
     return {"uri": quote(posix, safe="/-._~"), "uriBaseId": SRCROOT}
 
 
-def _location(file: str, line: int | None, node: str | None) -> dict[str, Any]:
+def _location(
+    file: str, line: int | None, node: str | None, label: str | None = None
+) -> dict[str, Any]:
     location: dict[str, Any] = {}
     if file:
         physical: dict[str, Any] = {"artifactLocation": _artifact(file)}
@@ -72,7 +74,10 @@ def _location(file: str, line: int | None, node: str | None) -> dict[str, Any]:
             physical["region"] = {"startLine": line}
         location["physicalLocation"] = physical
     if node:
-        location["logicalLocations"] = [{"name": node, "kind": "resource"}]
+        logical = {"name": label or node, "kind": "resource"}
+        if label and label != node:
+            logical["fullyQualifiedName"] = node
+        location["logicalLocations"] = [logical]
     return location
 
 
@@ -114,9 +119,11 @@ def sarif_dict(a: Analysis, rules: Sequence[RuleDoc]) -> dict[str, Any]:
         return index[rule_id]
 
     stacks = {n.id: n.stack for n in a.topology.nodes}
+    labels = a.topology.labels()
     results: list[dict[str, Any]] = []
     for f in a.findings:
-        location = _location(f.file, f.line, f.resources[0] if f.resources else None)
+        first = f.resources[0] if f.resources else None
+        location = _location(f.file, f.line, first, labels.get(first) if first else None)
         results.append(
             {
                 "ruleId": f.rule,
@@ -133,7 +140,7 @@ def sarif_dict(a: Analysis, rules: Sequence[RuleDoc]) -> dict[str, Any]:
         level = CRITERION_LEVELS[c.status]
         # One result per piece of evidence: each names a resource a reviewer must look at.
         for ev in c.evidence or (None,):
-            why = f": {ev.node}: {ev.why}" if ev else ""
+            why = f": {labels.get(ev.node, ev.node)}: {ev.why}" if ev else ""
             default = " (CloudFormation default)" if ev and ev.default else ""
             results.append(
                 {
@@ -145,7 +152,9 @@ def sarif_dict(a: Analysis, rules: Sequence[RuleDoc]) -> dict[str, Any]:
                             f"{c.title} ({c.status} under {a.verdict.definition}){why}{default}"
                         )
                     },
-                    "locations": [_location(ev.file, ev.line, ev.node)] if ev else [],
+                    "locations": [_location(ev.file, ev.line, ev.node, labels.get(ev.node))]
+                    if ev
+                    else [],
                     "partialFingerprints": {
                         "iacscan/v1": _fingerprint(c.id, [ev.node] if ev else [], stacks)
                     },
