@@ -16,7 +16,13 @@ _DATA = ("channel", "store")
 def find_boundary(ctx: ScanContext, topology: Topology) -> Boundary:
     incoming: dict[str, list[str]] = defaultdict(list)
     outgoing: dict[str, list[str]] = defaultdict(list)
+    fed: set[str] = {e.target for e in topology.edges}
+    roles = {n.id: n.role for n in topology.nodes}
     for e in topology.edges:
+        if roles.get(e.source) == "external" and e.source not in fed:
+            # From outside (the default event bus nothing in scope writes): still ingress.
+            outgoing[e.source].append(e.kind)
+            continue
         incoming[e.target].append(e.kind)
         outgoing[e.source].append(e.kind)
     ingress: set[str] = set()

@@ -15,9 +15,12 @@ from iacscan.topology.extractors import (
     load_balancers,
     misc_triggers,
     nodes,
+    osis_pipelines,
     pipes,
     s3_notifications,
+    s3_object_lambda,
     sns_subscriptions,
+    sqs_redrive,
     stepfunctions,
 )
 
@@ -34,6 +37,9 @@ EXTRACTORS: tuple[Extractor, ...] = (
     (pipes.ID, pipes.extract),
     (stepfunctions.ID, stepfunctions.extract),
     (misc_triggers.ID, misc_triggers.extract),
+    (sqs_redrive.ID, sqs_redrive.extract),
+    (s3_object_lambda.ID, s3_object_lambda.extract),
+    (osis_pipelines.ID, osis_pipelines.extract),
     (lambda_permissions.ID, lambda_permissions.extract),
     (iam.ID, iam.extract),
 )
