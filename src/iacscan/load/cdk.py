@@ -135,11 +135,13 @@ def load_cdk_app(
             file=config.file,
         )
     argv, _ = app_argv(config.app)
+    program = shutil.which(argv[0]) or argv[0]
     identity = {
         "command": config.app,
-        "program": shutil.which(argv[0]) or argv[0],
+        "program": program,
         "context": config.context,
         "env_passthrough": env_passthrough,
+        "installed": cdk_cache.installed_libraries(app_dir, program),
     }
     root = cache_dir if cache_dir is not None else cdk_cache.default_root()
     digest = cdk_cache.source_digest(

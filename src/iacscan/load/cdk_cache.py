@@ -131,6 +131,43 @@ def source_digest(
     return SourceDigest(digest.hexdigest(), files)
 
 
+def installed_libraries(app_dir: Path, program: str) -> list[str]:
+    """What the synthesis depends on outside the app's files: the installed aws-cdk-lib (and
+    constructs, jsii, alpha modules), so that upgrading one synthesizes again.
+
+    - Node apps: the version in ``node_modules/aws-cdk-lib/package.json`` and a hash of npm's
+      ``node_modules/.package-lock.json`` (the installed tree; the app's own lock file is
+      hashed with its sources);
+    - Python apps: the ``*.dist-info`` folder names (name and version) of aws-cdk-lib,
+      constructs, jsii and ``aws_cdk.*`` packages in the site-packages of the interpreter that
+      runs the app and of the app's ``.venv``/``venv``.
+
+    Nothing is run; a file that cannot be read is left out.
+    """
+    found: list[str] = []
+    modules = app_dir / "node_modules"
+    with contextlib.suppress(OSError, ValueError):
+        data = json.loads((modules / "aws-cdk-lib" / "package.json").read_text("utf-8"))
+        found.append(f"npm:aws-cdk-lib@{data.get('version')}")
+    with contextlib.suppress(OSError):
+        found.append("npm-tree:" + _file_hash(modules / ".package-lock.json").hex())
+    # The interpreter's own prefix: a virtualenv's bin/python3 is a symlink, not resolved.
+    prefixes = {Path(os.path.abspath(program)).parent.parent} if os.sep in program else set()
+    prefixes |= {app_dir / ".venv", app_dir / "venv"}
+    for prefix in sorted(prefixes):
+        for pattern in _DIST_INFO:
+            with contextlib.suppress(OSError):
+                found += [p.name for p in prefix.glob(pattern)]
+    return sorted(set(found))
+
+
+_DIST_INFO = tuple(
+    f"{lib}/*-packages/{name}-*.dist-info"
+    for lib in ("lib/python3*", "lib64/python3*", "Lib")
+    for name in ("aws_cdk*", "constructs", "jsii")
+)
+
+
 def lookup(root: Path, key: str) -> CacheEntry | None:
     entry = root / key
     meta = _read_meta(entry)

@@ -161,7 +161,10 @@ def render_markdown(a: Analysis) -> str:
     costs = [
         f"- **{cell(labels.get(i.node, i.node))}** ({i.kind}): {cell(i.why)}" for i in v.idle_costs
     ]
-    blocks.append(Block("rows", "#### Idle costs\n\n", costs or ["- none"], name="Idle costs"))
+    if not costs:
+        nothing = not a.topology.nodes and failed
+        costs = ["- unknown: nothing was analysed (see Errors)" if nothing else "- none"]
+    blocks.append(Block("rows", "#### Idle costs\n\n", costs, name="Idle costs"))
     if v.cases is not None:
         cases = f"#### Undecided\n\nBest case {v.cases.best}, worst case {v.cases.worst}.\n\n"
         missing = [f"- missing: {cell(m)}" for m in v.cases.missing]

@@ -117,7 +117,9 @@ def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
                 indent=12,
             )
     out.heading("Idle costs")
-    if not v.idle_costs:
+    if not v.idle_costs and not a.topology.nodes and (a.errors or a.internal_errors):
+        out.line("unknown: nothing was analysed (see errors)", indent=2)
+    elif not v.idle_costs:
         out.line("none: nothing is paid for while idle beyond data storage", indent=2)
     for i in v.idle_costs:
         out.line(f"- {_names([i.node], names)} ({i.kind}): {clean(i.why)}", indent=2)

@@ -146,21 +146,24 @@ def _resource_labels(
     one_stack: bool,
     taken: Mapping[str, str],
 ) -> dict[str, str]:
-    """Logical id -> shortened construct path for the CDK resources that are no node (roles,
-    policies, scaling targets, mappings) as evidence quotes them; ids that two stacks share
-    with different paths, and labels a node already has, are left alone."""
-    used = set(taken.values())
+    """Logical id -> label for the CDK resources as evidence quotes them (``AWS::IAM::Policy
+    FnServiceRoleDefaultPolicy1A2B3C4D``): a node's own label (also for a node of a nested
+    stack, whose id has the stack prefix), else the shortened construct path. Ids that two
+    stacks share with different labels are left alone."""
     found: dict[str, set[str]] = defaultdict(set)
     for t in templates:
         for lid, res in t.resources.items():
-            if res.cdk_path:
-                found[lid].add(
-                    shorten(res.cdk_path, stack_paths.get(t.stack) if one_stack else None)
-                )
+            if not res.cdk_path:
+                continue
+            node_id = f"{t.stack}/{lid}" if t.parent is not None or not one_stack else lid
+            label = taken.get(node_id)
+            if label is None:
+                label = shorten(res.cdk_path, stack_paths.get(t.stack) if one_stack else None)
+            found[lid].add(label)
     return {
         lid: next(iter(names))
         for lid, names in found.items()
-        if len(names) == 1 and lid not in taken and next(iter(names)) not in used
+        if len(names) == 1 and lid not in taken
     }
 
 
