@@ -310,6 +310,7 @@ def _result(
         assembly.templates,
         app_dir=app,
         command=config.app if config is not None else None,
+        assembly_dir=folder,
         skip_dirs=(config.output,) if config is not None else (),
     )
     return CdkResult(

@@ -111,6 +111,7 @@ def locate_constructs(
     *,
     app_dir: Path | None,
     command: str | None,
+    assembly_dir: Path,
     skip_dirs: Sequence[str] = (),
 ) -> list[Template]:
     """Templates with ``source_file``/``source_line`` set on their resources and
@@ -118,10 +119,8 @@ def locate_constructs(
     app): locations stay in the assembly's templates, shown relative."""
     templates = list(templates)
     if app_dir is None:
-        return [
-            replace(t, file=shown(Path(t.file), display_root(Path(t.file).parent)))
-            for t in templates
-        ]
+        root = display_root(assembly_dir)
+        return [replace(t, file=shown(Path(t.file), root)) for t in templates]
     root = display_root(app_dir)
     entry = entry_file(app_dir, command)
     index = SourceIndex(app_dir, entry, skip_dirs)

@@ -104,7 +104,7 @@ def relabel(a: Analysis, templates: Iterable[Template], *, multi: bool | None = 
     templates = list(templates)
     roots = [t for t in templates if t.parent is None]
     one_stack = len(roots) == 1 and not multi
-    stack_paths = {t.stack: t.stack_path for t in templates}
+    stack_paths = _stack_paths(templates)
     labels = assign_labels(a.topology.nodes, stack_paths, one_stack=one_stack)
     nodes = tuple(replace(n, label=labels.get(n.id, n.id)) for n in a.topology.nodes)
     name = Renamer({**_resource_labels(templates, stack_paths, one_stack, labels), **labels})
@@ -138,6 +138,30 @@ def relabel(a: Analysis, templates: Iterable[Template], *, multi: bool | None = 
         findings=tuple(replace(f, message=name(f.message)) for f in a.findings),
         notes=tuple(name(n) for n in a.notes),
     )
+
+
+def _stack_paths(templates: list[Template]) -> dict[str, str | None]:
+    """Stack -> the construct path of its root stack: as the cloud assembly gives it, else (a
+    synthesized template scanned as a file) the first segment all its construct paths share.
+    A nested stack's resources are under its root stack's path."""
+    own: dict[str, str | None] = {}
+    for t in templates:
+        if t.stack_path is not None:
+            own[t.stack] = t.stack_path
+            continue
+        firsts = {r.cdk_path.split("/", 1)[0] for r in t.resources.values() if r.cdk_path}
+        own[t.stack] = firsts.pop() if len(firsts) == 1 else None
+    by_stack = {t.stack: t for t in templates}
+    out: dict[str, str | None] = {}
+    for t in templates:
+        root = t
+        for _ in range(32):  # nested stacks are "Parent/Logical": walk up to the root
+            parent = root.stack.rsplit("/", 1)[0] if root.parent is not None else None
+            if parent is None or parent not in by_stack:
+                break
+            root = by_stack[parent]
+        out[t.stack] = own.get(root.stack)
+    return out
 
 
 def _resource_labels(
