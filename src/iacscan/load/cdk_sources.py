@@ -8,8 +8,9 @@ deepest segment up: ``Queue``, then ``Orders``, then the stack ``Shop``. Ids CDK
 (``ServiceRole``, ``Resource``) are not in the source, so the walk goes on to the construct the
 user wrote. When nothing matches, the location is the app's entry file named in cdk.json.
 
-When an id appears several times, the first occurrence outside the entry file wins (the entry
-file mostly instantiates stacks, and stack classes define the constructs), in sorted path order.
+When an id appears several times, the first occurrence in the app's code (not its tests) and
+outside the entry file wins (the entry file mostly instantiates stacks, and stack classes define
+the constructs), in sorted path order.
 
 Paths are shown relative to the working folder when the app is inside it, else relative to the
 repository root (the nearest folder above with ``.git``), else to the app's parent folder: never
@@ -76,7 +77,7 @@ class SourceIndex:
     """String literals of the app's source files -> where they first appear."""
 
     def __init__(self, app_dir: Path, entry: Path, skip_dirs: Sequence[str] = ()) -> None:
-        self.hits: dict[str, list[tuple[bool, str, int]]] = {}
+        self.hits: dict[str, list[tuple[bool, bool, str, int]]] = {}
         entry_resolved = entry.resolve()
         count = 0
         for rel, path, info in source_files(app_dir, skip_dirs=skip_dirs):
@@ -94,16 +95,27 @@ class SourceIndex:
             except OSError:
                 continue
             is_entry = path.resolve() == entry_resolved
+            is_test = _is_test(rel)
             for number, line in enumerate(text.splitlines(), start=1):
                 for m in _LITERAL.finditer(line):
-                    self.hits.setdefault(m.group(2), []).append((is_entry, rel, number))
+                    self.hits.setdefault(m.group(2), []).append((is_test, is_entry, rel, number))
 
     def find(self, literal: str) -> tuple[str, int] | None:
         found = self.hits.get(literal)
         if not found:
             return None
-        _, rel, line = min(found)  # outside the entry file first, then path order, then line
+        # the app's code before its tests, outside the entry file first, then path order
+        _, _, rel, line = min(found)
         return rel, line
+
+
+def _is_test(rel: str) -> bool:
+    """A test file (tests quote construct ids too, but do not create the constructs)."""
+    parts = rel.split("/")
+    name = parts[-1]
+    return any(p in ("test", "tests", "__tests__", "spec") for p in parts[:-1]) or (
+        name.startswith("test_") or ".test." in name or ".spec." in name
+    )
 
 
 def locate_constructs(
