@@ -7,6 +7,8 @@ Read from the app's output (stderr, then stdout). The cases CDK users hit most:
   the app, naming the package;
 - a TypeScript/JavaScript app without its ``node_modules`` (``Cannot find module``, or ``npx``
   refusing to install ``ts-node``): ``npm ci`` in the app folder;
+- the app reads ``CDK_DEFAULT_ACCOUNT``/``CDK_DEFAULT_REGION`` (``os.environ[...]``), which the
+  CDK CLI sets: set them for the scan;
 - an asset that bundles with Docker (``PythonFunction``, ``NodejsFunction`` without esbuild,
   ``DockerImageAsset``) where Docker is missing or not running: iacscan already asks CDK to skip
   bundling (``aws:cdk:bundling-stacks`` is empty), so this construct bundles anyway.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+_CDK_ENV = re.compile(r"KeyError: '(CDK_DEFAULT_(?:ACCOUNT|REGION))'")
 _PY_MODULE = re.compile(r"No module named '([A-Za-z0-9_.]+)'")
 _NODE_MODULE = re.compile(r"Cannot find module '([^']+)'")
 _NPX_REFUSED = re.compile(
@@ -43,6 +46,15 @@ def pip_name(module: str) -> str:
 
 def synth_hint(output: str) -> str | None:
     """The fixing command for a known synthesis failure in ``output``, else None."""
+    env = _CDK_ENV.search(output)
+    if env:
+        return (
+            f"the app reads {env.group(1)}, which the CDK CLI sets from your AWS configuration "
+            "and iacscan does not (it runs the app without the CLI and without credentials): "
+            "set it for the scan, e.g. `CDK_DEFAULT_ACCOUNT=123456789012 "
+            "CDK_DEFAULT_REGION=us-east-1 iacscan ...` (any account id will do: it only names "
+            "the environment), then scan again"
+        )
     if _DOCKER.search(output):
         return (
             "a construct of the app bundles an asset with Docker, which is missing or not "
