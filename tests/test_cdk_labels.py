@@ -180,7 +180,9 @@ def test_hints_name_the_fixing_command() -> None:
         assert hint is not None and "`npm ci`" in hint, text
     docker = synth_hint("Error: spawnSync docker ENOENT\n    at bundle (asset-staging.js)")
     assert docker is not None and "Docker" in docker and "--no-synth" in docker
-    env = synth_hint("    account=os.environ['CDK_DEFAULT_ACCOUNT']\nKeyError: 'CDK_DEFAULT_ACCOUNT'")
+    env = synth_hint(
+        "    account=os.environ['CDK_DEFAULT_ACCOUNT']\nKeyError: 'CDK_DEFAULT_ACCOUNT'"
+    )
     assert env is not None and "CDK_DEFAULT_ACCOUNT=123456789012" in env
     assert synth_hint("TypeError: x is not a function") is None
 
