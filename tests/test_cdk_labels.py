@@ -233,3 +233,22 @@ def test_a_failed_synthesis_is_could_not_analyse(tmp_path: Path) -> None:
     both = run_cli(str(app), str(BUCKET), "-f", "json")
     warnings = json.loads(both.stdout)["verdict"]["warnings"]
     assert any(w.startswith("Could not analyse the CDK app") for w in warnings), warnings
+
+
+def test_diff_lines_use_labels(tmp_path: Path) -> None:
+    before = tmp_path / "before.yaml"
+    after = tmp_path / "after.yaml"
+    text = BUCKET.read_text()
+    before.write_text(text)
+    after.write_text(
+        text
+        + "  ArchiveQueue5A6B7C8D:\n    Type: AWS::SQS::Queue\n"
+        + "    Metadata:\n      aws:cdk:path: Shop/ArchiveQueue/Resource\n"
+    )
+    p = run_cli("diff", str(before), str(after), "--no-color")
+    assert p.returncode == 0, p.stderr
+    assert "Added: ArchiveQueue (AWS::SQS::Queue)" in p.stdout
+    assert "+ ArchiveQueue (AWS::SQS::Queue)" in p.stdout
+    assert "ArchiveQueue5A6B7C8D" not in p.stdout
+    md = run_cli("diff", str(before), str(after), "-f", "markdown").stdout
+    assert "ArchiveQueue5A6B7C8D" not in md and "ArchiveQueue" in md
