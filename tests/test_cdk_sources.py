@@ -104,3 +104,18 @@ def test_report_locations_move_into_the_source() -> None:
     vias = [v for e in a.topology.edges for v in e.via]
     assert vias and all(v.file in ("infra/shop.py", "infra/app.py") for v in vias)
     assert all(v.synth_file == t.file for v in vias)
+
+
+def test_shown_paths_are_relative_to_the_extracted_revision(tmp_path: Path) -> None:
+    from iacscan.load.cdk_sources import SOURCE_ROOT_MARKER, display_root, shown
+
+    rev = tmp_path / "base"
+    app = rev / "infra" / "app"
+    app.mkdir(parents=True)
+    (rev / SOURCE_ROOT_MARKER).touch()  # what diff --base-ref's extraction writes
+    assert display_root(app) == rev.resolve()
+    assert shown(app / "stack.py", display_root(app)) == "infra/app/stack.py"
+    lone = tmp_path / "elsewhere" / "app"
+    lone.mkdir(parents=True)
+    (tmp_path / "elsewhere" / ".git").mkdir()
+    assert display_root(lone) == (tmp_path / "elsewhere").resolve()

@@ -12,8 +12,8 @@ When an id appears several times, the first occurrence in the app's code (not it
 outside the entry file wins (the entry file mostly instantiates stacks, and stack classes define
 the constructs), in sorted path order.
 
-Paths are shown relative to the working folder when the app is inside it, else relative to the
-repository root (the nearest folder above with ``.git``), else to the app's parent folder: never
+Paths are shown relative to the working folder when the app is inside it (or to the top of a git
+revision extracted for ``diff --base-ref``), else relative to the repository root (the nearest folder above with ``.git``), else to the app's parent folder: never
 absolute, never into the synthesis cache.
 """
 
@@ -34,6 +34,9 @@ MAX_SOURCE_BYTES = 2 * 1024 * 1024  # one file; bigger ones are generated, not w
 MAX_SOURCE_FILES = 2_000
 _LITERAL = re.compile(r"""(["'`])([A-Za-z0-9_.\-:@ ]{1,200})\1""")
 DROPPED = frozenset({"Resource", "Default"})
+# Written at the top of a git revision extracted for ``diff --base-ref``: paths are shown
+# relative to it, as repository paths.
+SOURCE_ROOT_MARKER = ".iacscan-source-root"
 
 Location = tuple[str, int]
 
@@ -42,6 +45,9 @@ def display_root(app_dir: Path) -> Path:
     """The folder that shown paths are relative to (see the module docstring)."""
     here = Path.cwd().resolve()
     app = app_dir.resolve()
+    for folder in (app, *app.parents):
+        if (folder / SOURCE_ROOT_MARKER).is_file():  # a git revision extracted for a diff
+            return folder
     if app.is_relative_to(here):
         return here
     for folder in (app, *app.parents):
