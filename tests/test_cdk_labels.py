@@ -252,3 +252,25 @@ def test_diff_lines_use_labels(tmp_path: Path) -> None:
     assert "ArchiveQueue5A6B7C8D" not in p.stdout
     md = run_cli("diff", str(before), str(after), "-f", "markdown").stdout
     assert "ArchiveQueue5A6B7C8D" not in md and "ArchiveQueue" in md
+
+
+def test_resources_that_are_no_node_are_named_by_their_path_too(tmp_path: Path) -> None:
+    """A NAT gateway is an idle cost but no node: text and SARIF still use its construct path."""
+    t = tmp_path / "vpc.yaml"
+    t.write_text(
+        "Resources:\n"
+        "  VpcPublicSubnet1NATGatewayA1B2C3D4:\n"
+        "    Type: AWS::EC2::NatGateway\n"
+        "    Metadata: {aws:cdk:path: Net/Vpc/PublicSubnet1/NATGateway}\n"
+        "    Properties: {SubnetId: subnet-1, AllocationId: eipalloc-1}\n"
+        "  WorkerE5F6A7B8:\n"
+        "    Type: AWS::Lambda::Function\n"
+        "    Metadata: {aws:cdk:path: Net/Worker/Resource}\n"
+        "    Properties: {Runtime: python3.12, Handler: i.h, Code: {ZipFile: x}, Role: r}\n"
+    )
+    a = scan([t])
+    assert [i.node for i in a.verdict.idle_costs] == ["VpcPublicSubnet1NATGatewayA1B2C3D4"]
+    assert a.names()["VpcPublicSubnet1NATGatewayA1B2C3D4"] == "Vpc/PublicSubnet1/NATGateway"
+    text = render_text(a, color=False)
+    assert "- Vpc/PublicSubnet1/NATGateway (network)" in text
+    assert "NATGatewayA1B2C3D4" not in text

@@ -98,7 +98,7 @@ def _verdict_sentence(b: Verdict, a: Verdict, labels: Mapping[str, str]) -> str:
 
 def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, Node]) -> list[str]:
     vb, va = d.before.verdict, d.after.verdict
-    labels = {**d.before.topology.labels(), **d.after.topology.labels()}
+    labels = {**d.before.names(), **d.after.names()}
     out = [_verdict_sentence(vb, va, labels)]
     bound = d.after.boundary
     if not (d.ingress_added or d.ingress_removed or d.egress_added or d.egress_removed):

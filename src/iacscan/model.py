@@ -257,6 +257,13 @@ class Analysis:
     # Internal errors (a bug in an extractor or rule): the report is incomplete.
     internal_errors: tuple[InputError, ...] = ()
     notes: tuple[str, ...] = ()
+    # Labels of resources that are no node but are named in evidence and idle costs (a NAT
+    # gateway, an Elastic IP of a CDK app): id -> label. Node labels are on the nodes.
+    resource_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def names(self) -> dict[str, str]:
+        """Every id the report names -> the label people read."""
+        return {**self.resource_labels, **self.topology.labels()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -156,7 +156,7 @@ def render_markdown(a: Analysis) -> str:
     failed = len(a.errors) + len(a.internal_errors)
     if failed:
         intro += f"\n⚠️ {failed} error(s): the report is incomplete (see Errors below).\n"
-    labels = a.topology.labels()
+    labels = a.names()
     blocks = [Block("text", intro, name="Verdict"), _criteria(v, labels)]
     costs = [
         f"- **{cell(labels.get(i.node, i.node))}** ({i.kind}): {cell(i.why)}" for i in v.idle_costs
@@ -250,7 +250,7 @@ def _change_rows(d: AnalysisDiff) -> list[str]:
 
 
 def _diff_labels(d: AnalysisDiff) -> dict[str, str]:
-    return {**d.before.topology.labels(), **d.after.topology.labels()}
+    return {**d.before.names(), **d.after.names()}
 
 
 def render_diff_markdown(d: AnalysisDiff) -> str:

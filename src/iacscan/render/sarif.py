@@ -119,7 +119,7 @@ def sarif_dict(a: Analysis, rules: Sequence[RuleDoc]) -> dict[str, Any]:
         return index[rule_id]
 
     stacks = {n.id: n.stack for n in a.topology.nodes}
-    labels = a.topology.labels()
+    labels = a.names()
     results: list[dict[str, Any]] = []
     for f in a.findings:
         first = f.resources[0] if f.resources else None

@@ -92,7 +92,7 @@ def _errors(out: _Out, errors: Iterable[InputError], internal: bool) -> None:
 
 def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
     out, v = _Out(color=color, width=width), a.verdict
-    names = a.topology.labels()
+    names = a.names()
     level_style = "green" if v.serverless else "red" if v.serverless is False else "yellow"
     out.line((clean(v.summary) or f"Level {v.level}, architecture {v.architecture}.", "bold"))
     out.line("Definition: ", clean(v.definition))
@@ -210,7 +210,7 @@ def render_diff_text(d: AnalysisDiff, *, color: bool, width: int = 100) -> str:
         out.line(f"{name:<15}", (f"{was} -> {now}", style), indent=2)
     before = {n.id: n for n in d.before.topology.nodes}
     after = {n.id: n for n in d.after.topology.nodes}
-    names = {**d.before.topology.labels(), **d.after.topology.labels()}
+    names = {**d.before.names(), **d.after.names()}
     out.heading("Nodes")
     for i in d.nodes_added:
         out.line(

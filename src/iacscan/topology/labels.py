@@ -107,7 +107,8 @@ def relabel(a: Analysis, templates: Iterable[Template], *, multi: bool | None = 
     stack_paths = _stack_paths(templates)
     labels = assign_labels(a.topology.nodes, stack_paths, one_stack=one_stack)
     nodes = tuple(replace(n, label=labels.get(n.id, n.id)) for n in a.topology.nodes)
-    name = Renamer({**_resource_labels(templates, stack_paths, one_stack, labels), **labels})
+    others = _resource_labels(templates, stack_paths, one_stack, labels)
+    name = Renamer({**others, **labels})
     if not name.active:
         return replace(a, topology=Topology(nodes, a.topology.edges))
     edges = tuple(
@@ -137,6 +138,7 @@ def relabel(a: Analysis, templates: Iterable[Template], *, multi: bool | None = 
         verdict=verdict,
         findings=tuple(replace(f, message=name(f.message)) for f in a.findings),
         notes=tuple(name(n) for n in a.notes),
+        resource_labels={i: lab for i, lab in others.items() if i != lab},
     )
 
 
@@ -184,6 +186,8 @@ def _resource_labels(
             if label is None:
                 label = shorten(res.cdk_path, stack_paths.get(t.stack) if one_stack else None)
             found[lid].add(label)
+            if node_id != lid:  # evidence names a resource of several stacks STACK/LogicalId
+                found[node_id].add(label)
     return {
         lid: next(iter(names))
         for lid, names in found.items()
