@@ -187,6 +187,14 @@ def test_hints_name_the_fixing_command() -> None:
     assert synth_hint("TypeError: x is not a function") is None
 
 
+def test_a_missing_module_of_the_app_itself_is_no_package_to_install(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    hint = synth_hint("ModuleNotFoundError: No module named 'src.shop_stack'", tmp_path)
+    assert hint is not None and "pip install" not in hint and "the app's own src" in hint
+    other = synth_hint("ModuleNotFoundError: No module named 'cdk_nag'", tmp_path)
+    assert other is not None and "pip install cdk-nag" in other
+
+
 def test_cache_key_follows_the_installed_aws_cdk_lib(tmp_path: Path) -> None:
     app = tmp_path / "app"
     app.mkdir()

@@ -19,6 +19,7 @@ None when the output matches none of them (the caller keeps its general hints).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 _CDK_ENV = re.compile(r"KeyError: '(CDK_DEFAULT_(?:ACCOUNT|REGION))'")
 _PY_MODULE = re.compile(r"No module named '([A-Za-z0-9_.]+)'")
@@ -44,8 +45,9 @@ def pip_name(module: str) -> str:
     return parts[0].replace("_", "-")
 
 
-def synth_hint(output: str) -> str | None:
-    """The fixing command for a known synthesis failure in ``output``, else None."""
+def synth_hint(output: str, app_dir: Path | None = None) -> str | None:
+    """The fixing command for a known synthesis failure in ``output``, else None. ``app_dir``:
+    the app folder, to tell the app's own modules from packages to install."""
     env = _CDK_ENV.search(output)
     if env:
         return (
@@ -67,6 +69,13 @@ def synth_hint(output: str) -> str | None:
     py = _PY_MODULE.search(output)
     if py:
         module = py.group(1)
+        top = module.split(".")[0]
+        if app_dir is not None and ((app_dir / top).is_dir() or (app_dir / f"{top}.py").is_file()):
+            return (
+                f"the app imports {module}, but the app's own {top} has no such module (a file "
+                "renamed or missing in the app folder); the app fails the same way under "
+                "`cdk synth`: fix the import, then scan again"
+            )
         return (
             f"the app imports {module}, which is not installed for the python3 that runs it: "
             f"run `pip install -r requirements.txt` (or `pip install {pip_name(module)}`) in "

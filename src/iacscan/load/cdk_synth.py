@@ -271,7 +271,7 @@ def _failure(run: SynthRun, code: int, file: str) -> SynthError:
     lines = tail_lines(run.stderr) or tail_lines(run.stdout)
     shown = "\n".join(f"    {line}" for line in lines) if lines else "    (no output)"
     output = run.stderr + "\n" + run.stdout
-    specific = synth_hint(output)
+    specific = synth_hint(output, Path(file) if file else None)
     if specific is not None:
         hint = specific
     elif _AWS_ACCESS.search(output):
