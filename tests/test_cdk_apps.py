@@ -144,3 +144,16 @@ def test_committed_cdk_out_with_no_synth_gives_repository_relative_locations(
     loaded = load_paths(["assembly"])
     assert not loaded.errors, loaded.errors
     assert {t.file for t in loaded.templates} == {"assembly/Uploads.template.json"}
+
+
+def test_a_nested_stack_is_named_by_its_construct_path() -> None:
+    a = _scan("ts_nested")
+    names = a.names()
+    nested = {n.stack for n in a.topology.nodes if n.name.startswith("Pipeline/")}
+    assert len(nested) == 1 and "NestedStackResource" in next(iter(nested))
+    assert names[next(iter(nested))] == "Pipeline"
+    from iacscan.render.markdown import render_markdown
+
+    assert "| Pipeline | fixtures/cdk&#95;apps/ts&#95;nested/lib/orders-stack.ts:16 |" in (
+        render_markdown(a)
+    )

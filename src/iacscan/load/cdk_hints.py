@@ -11,7 +11,8 @@ Read from the app's output (stderr, then stdout). The cases CDK users hit most:
   CDK CLI sets: set them for the scan;
 - an asset that bundles with Docker (``PythonFunction``, ``NodejsFunction`` without esbuild,
   ``DockerImageAsset``) where Docker is missing or not running: iacscan already asks CDK to skip
-  bundling (``aws:cdk:bundling-stacks`` is empty), so this construct bundles anyway.
+  bundling (the context key ``aws:cdk:bundling-stacks`` is empty), so this construct bundles
+  anyway.
 
 None when the output matches none of them (the caller keeps its general hints).
 """
@@ -60,8 +61,8 @@ def synth_hint(output: str, app_dir: Path | None = None) -> str | None:
     if _DOCKER.search(output):
         return (
             "a construct of the app bundles an asset with Docker, which is missing or not "
-            "running here; iacscan already asks CDK to skip bundling "
-            "(--context aws:cdk:bundling-stacks=[]) but this construct bundles anyway: start "
+            "running here; iacscan already asks CDK to skip bundling (it sets the context key "
+            "aws:cdk:bundling-stacks to []) but this construct bundles anyway: start "
             "Docker (`docker info` must work), or turn the app's own bundling off through its "
             "context in cdk.json, or run `cdk synth` where Docker runs and scan cdk.out with "
             "--no-synth"

@@ -101,7 +101,7 @@ def _errors(errors: Sequence[InputError], internal: Sequence[InputError], name: 
     return Block("details", head, rows, "\n</details>\n", name)
 
 
-def _node_row(n: Node) -> str:
+def _node_row(n: Node, labels: Mapping[str, str]) -> str:
     props = ", ".join(f"{cell(k)}={cell(n.properties[k])}" for k in sorted(n.properties))
     role = n.role + (" (deploy-time)" if n.deploy_time else "")
     name = cell(n.name) if n.name == n.id else f"{cell(n.name)}<br><sub>{cell(n.id)}</sub>"
@@ -109,7 +109,7 @@ def _node_row(n: Node) -> str:
         name,
         cell(n.type),
         role,
-        cell(n.stack),
+        cell(labels.get(n.stack, n.stack)),
         _at(n.file, n.line),
         cell(n.path or ""),
         props,
@@ -124,7 +124,7 @@ def _edge_row(e: Edge, labels: Mapping[str, str]) -> str:
     return table_row(cell(source), e.kind, cell(target), via)
 
 
-def _details_lists(t: Topology) -> list[Block]:
+def _details_lists(t: Topology, names: Mapping[str, str]) -> list[Block]:
     nodes = sorted(t.nodes, key=lambda n: n.id)
     edges = sorted(t.edges, key=lambda e: (e.source, e.target, e.kind))
     labels = t.labels()
@@ -136,7 +136,7 @@ def _details_lists(t: Topology) -> list[Block]:
         Block(
             "details",
             f"<details><summary>Nodes ({len(nodes)})</summary>\n\n{node_head}",
-            [_node_row(n) for n in nodes],
+            [_node_row(n, names) for n in nodes],
             "\n</details>\n",
             "Nodes",
         ),
@@ -193,7 +193,7 @@ def render_markdown(a: Analysis) -> str:
     head += table_head("Severity", "Rule", "Message", "Resources", "Location") if findings else ""
     blocks.append(Block("rows", head, findings or ["No findings."], name="Findings"))
     blocks.append(_diagram(a.topology, "Topology"))
-    blocks += _details_lists(a.topology)
+    blocks += _details_lists(a.topology, labels)
     if failed:
         blocks.append(_errors(a.errors, a.internal_errors, "Errors"))
     if a.notes:

@@ -183,9 +183,12 @@ def _resource_labels(
                 continue
             node_id = f"{t.stack}/{lid}" if t.parent is not None or not one_stack else lid
             label = taken.get(node_id)
+            path = _nested_stack_path(res.type, res.cdk_path)
             if label is None:
-                label = shorten(res.cdk_path, stack_paths.get(t.stack) if one_stack else None)
+                label = shorten(path, stack_paths.get(t.stack) if one_stack else None)
             found[lid].add(label)
+            if path != res.cdk_path:  # the nested stack's own name (its resources' stack)
+                found[f"{t.stack}/{lid}"].add(label)
             if node_id != lid:  # evidence names a resource of several stacks STACK/LogicalId
                 found[node_id].add(label)
     return {
@@ -236,3 +239,14 @@ def unignored(a: Analysis, ignore: Iterable[str]) -> Analysis:
             dropped.add((rule, node))
     kept = tuple(f for f in a.findings if not any((f.rule, r) in dropped for r in f.resources))
     return replace(a, findings=kept)
+
+
+def _nested_stack_path(rtype: str, path: str) -> str:
+    """A CDK nested stack's resource (``Shop/Pipeline.NestedStack/Pipeline.NestedStackResource``)
+    is named by the nested construct's path (``Shop/Pipeline``); other paths are unchanged."""
+    parts = path.split("/")
+    if rtype != "AWS::CloudFormation::Stack" or len(parts) < 2:
+        return path
+    if not parts[-1].endswith(".NestedStackResource"):
+        return path
+    return "/".join([*parts[:-2], parts[-1].removesuffix(".NestedStackResource")])
