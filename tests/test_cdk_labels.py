@@ -282,3 +282,17 @@ def test_resources_that_are_no_node_are_named_by_their_path_too(tmp_path: Path) 
     text = render_text(a, color=False)
     assert "- Vpc/PublicSubnet1/NATGateway (network)" in text
     assert "NATGatewayA1B2C3D4" not in text
+
+
+def test_cache_key_follows_the_lock_file_even_when_watch_excludes_it(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "package-lock.json").write_text('{"lockfileVersion": 3}')
+    excludes = ("package*.json", "yarn.lock")  # what `cdk init app --language typescript` writes
+
+    def key() -> str | None:
+        return source_digest(app, identity={}, excludes=excludes).key
+
+    before = key()
+    (app / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {}}')
+    assert key() != before

@@ -2,8 +2,9 @@
 
 ``<root>/<sha256>/`` holds one assembly (plus ``iacscan-cache.json``). The key hashes the app's
 source files (paths and contents; build output, virtualenvs, ``node_modules``, VCS folders and
-cdk.json ``watch.exclude`` globs skipped), the app command and the program it resolves to, the
-context given to the app and whether AWS credentials were passed through. Entries are written
+cdk.json ``watch.exclude`` globs skipped, but never cdk.json, the context and the lock files),
+the installed aws-cdk-lib (``installed_libraries``), the app command and the program it
+resolves to, the context given to the app and whether AWS credentials were passed through. Entries are written
 atomically: synthesized into a work folder under the root, then renamed into place.
 """
 
@@ -44,7 +45,23 @@ SKIP_DIRS = frozenset(
         ".idea",
     }
 )
-ALWAYS_HASHED = frozenset({"cdk.json", "cdk.context.json"})  # even when watch.exclude lists them
+# Hashed even when watch.exclude lists them (CDK's own app templates exclude "package*.json",
+# "yarn.lock" and "requirements*.txt"): a dependency change must synthesize again.
+ALWAYS_HASHED = frozenset(
+    {
+        "cdk.json",
+        "cdk.context.json",
+        "package.json",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "requirements.txt",
+        "Pipfile.lock",
+        "poetry.lock",
+        "uv.lock",
+    }
+)
 MAX_FILES = 20_000
 MAX_BYTES = 256 * 1024 * 1024
 KEEP_PER_APP = 3  # entries kept for one app folder; older ones are removed
