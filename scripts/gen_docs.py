@@ -35,7 +35,8 @@ def rules_md() -> str:
             f"- Why it costs: {doc.why}",
             f"- What to do instead: {doc.instead}",
             f"- Source: {doc.source}",
-            f"- Suppress: `--ignore {doc.id}` or `Metadata: {{iacscan: {{ignore: [{doc.id}]}}}}`",
+            f"- Suppress: `--ignore {doc.id}`; on one resource `--ignore {doc.id}:RESOURCE` (its "
+            f"id, label or CDK construct path) or `Metadata: {{iacscan: {{ignore: [{doc.id}]}}}}`",
             "",
         ]
     return "\n".join(out)

@@ -190,6 +190,7 @@ def test_graph_focus_keeps_the_flow_through_a_node() -> None:
     # converter feeds the frames bucket the detector reads, so it is upstream too; the sibling
     # detector B is only reached sideways and is left out.
     assert nodes == {
+        "ext:default-event-bus",
         "StartRule",
         "StartFunction",
         "MonitorStateMachine",
@@ -379,9 +380,9 @@ def test_a_folder_without_templates_is_an_input_error(tmp_path: Path) -> None:
         assert f"error: {tmp_path}: no CloudFormation or SAM template in this folder" in p.stderr
         data = json.loads(p.stdout)
         report = data[0] if isinstance(data, list) else data
-        assert (
-            report["verdict"]["summary"] == "Nothing was analysed: every input failed (see errors)."
-        )
+        assert report["verdict"]["summary"].startswith("Could not analyse: the input ")
+        assert report["verdict"]["level"] == "indeterminate"
+        assert report["verdict"]["serverless"] is None
         assert report["verdict"]["criteria"] == []
 
 
@@ -390,7 +391,7 @@ def test_nothing_read_is_not_judged(tmp_path: Path) -> None:
     bad.write_text("Resources: [unclosed\n")
     p = run(str(bad), "-q")
     assert p.returncode == 3
-    assert p.stdout.startswith("Nothing was analysed: every input failed")
+    assert p.stdout.startswith(f"Could not analyse: the input {bad}")
     assert "No compute in scope" not in p.stdout
 
 

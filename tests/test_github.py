@@ -669,4 +669,4 @@ def test_action_runner_on_a_cdk_app_without_its_dependencies(
     lead = summary.read_text().split("\n#### ", 1)[0]
     assert "could not analyse 1 input(s) (head)" in lead
     assert "| cdk | synth |" in lead and "ModuleNotFoundError" in lead
-    assert "install the app's dependencies" in lead  # the hint
+    assert "pip install -r requirements.txt" in lead  # the hint, with the command that fixes it

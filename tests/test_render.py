@@ -112,6 +112,7 @@ def test_json_contract_keys_and_order() -> None:
     assert keys == sorted(keys)
     assert set(report["topology"]["nodes"][0]) == {
         "id",
+        "label",
         "type",
         "role",
         "stack",

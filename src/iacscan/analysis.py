@@ -13,6 +13,7 @@ from iacscan.classify.systems_verdict import combine_verdicts
 from iacscan.model import (
     Analysis,
     Boundary,
+    Cases,
     Edge,
     InputError,
     InputInfo,
@@ -22,6 +23,8 @@ from iacscan.model import (
     Topology,
 )
 from iacscan.topology.build import build_topology
+from iacscan.topology.labels import relabel, unignored
+from iacscan.topology.locations import relocate
 from iacscan.topology.systems import StackGroup, group_stacks
 
 REPORT_BUGS = "this is a bug in iacscan: please report it with the template that triggers it"
@@ -51,7 +54,8 @@ def analyze(
     roots = [t for t in by_stack.values() if t.parent is None]
     groups = group_stacks(by_stack, inputs, systems) if len(roots) > 1 else []
     if len(groups) <= 1:
-        return _analyze_system(by_stack, profile, actions, inputs, errors, notes, ignore, multi)
+        one = _analyze_system(by_stack, profile, actions, inputs, errors, notes, ignore, multi)
+        return _for_people(one, by_stack, ignore, multi)
     parts = [
         (
             g,
@@ -68,7 +72,19 @@ def analyze(
         )
         for g in groups
     ]
-    return _combine(parts, profile, inputs, errors, notes)
+    return _for_people(_combine(parts, profile, inputs, errors, notes), by_stack, ignore, True)
+
+
+def _for_people(
+    analysis: Analysis,
+    by_stack: Mapping[str, Template],
+    ignore: Sequence[str],
+    multi: bool | None,
+) -> Analysis:
+    """Names people read (CDK construct paths as labels), suppressions by resource, and
+    locations in the user's source (topology/labels.py, topology/locations.py)."""
+    labelled = unignored(relabel(analysis, by_stack.values(), multi=multi), ignore)
+    return relocate(labelled, by_stack.values())
 
 
 def _analyze_system(
@@ -82,17 +98,47 @@ def _analyze_system(
     multi: bool | None,
 ) -> Analysis:
     result = build_topology(by_stack, actions, multi=multi, unseen_errors=errors)
-    c = classify(result, profile, ignore)
+    # ``RULE:RESOURCE`` ignores suppress one resource's finding: applied after labelling
+    c = classify(result, profile, [i for i in ignore if ":" not in i])
     verdict = c.verdict
-    if not by_stack:
-        # Nothing was read: the verdict must not read like a judgement of an empty system.
-        why = "every input failed (see errors)" if errors else "no template in the input"
+    if not by_stack and errors:
+        # Every input failed (a CDK app that does not synthesize, a template that cannot be
+        # read): "could not analyse", never "no compute, no idle cost".
         verdict = replace(
             verdict,
-            summary=f"Nothing was analysed: {why}.",
+            serverless=None,
+            level="indeterminate",
+            scales_to_zero=None,
+            monolith=None,
+            summary=f"Could not analyse: {_failed(errors)} (see errors); no verdict.",
+            criteria=(),
+            idle_costs=(),
+            cases=Cases(
+                best="serverless",
+                worst="not-serverless",
+                missing=("the inputs that could not be analysed (see errors)",),
+            ),
+            architecture_reasons=("nothing was analysed",),
+        )
+    elif not by_stack:
+        # Nothing was read: the verdict must not read like a judgement of an empty system.
+        verdict = replace(
+            verdict,
+            summary="Nothing was analysed: no template in the input.",
             criteria=(),
             architecture_reasons=("nothing was analysed",),
         )
+    else:
+        unseen = [e for e in errors if e.kind == "synth"]
+        if unseen:
+            verdict = replace(
+                verdict,
+                warnings=(
+                    *verdict.warnings,
+                    f"Could not analyse {_failed(unseen)}: the verdict covers the other inputs "
+                    "only.",
+                ),
+            )
     internal = tuple(
         InputError(file="", line=None, kind="internal", message=f, hint=REPORT_BUGS)
         for f in c.failures
@@ -186,3 +232,13 @@ def _combine(
         suppressed=tuple(dict.fromkeys(s for a in analyses for s in a.suppressed)),
         systems=systems,
     )
+
+
+def _failed(errors: Sequence[InputError]) -> str:
+    """``the CDK app app/ (it failed to synthesize)`` / ``2 inputs``, for a sentence."""
+    if len(errors) == 1:
+        e = errors[0]
+        what = "the CDK app" if e.kind == "synth" else "the input"
+        why = " (it failed to synthesize)" if e.kind == "synth" else ""
+        return f"{what} {e.file or '-'}{why}"
+    return f"{len(errors)} inputs ({', '.join(e.file or '-' for e in errors[:5])})"

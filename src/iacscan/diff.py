@@ -57,14 +57,20 @@ def _finding_key(f: Finding, rename: Mapping[str, str]) -> tuple[str, tuple[str,
     return (f.rule, tuple(sorted(rename.get(r, r) for r in f.resources)))
 
 
-def _names(ids: Iterable[str], nodes: Mapping[str, Node] | None = None) -> str:
-    items = sorted(ids)
-    shown = [f"{i} ({nodes[i].type})" if nodes and i in nodes else i for i in items[:MAX_NAMES]]
+def _names(
+    ids: Iterable[str], nodes: Mapping[str, Node] | None = None, labels: Mapping[str, str] = {}
+) -> str:
+    """Node ids as people read them (labels), with their types when ``nodes`` is given."""
+    items = sorted(ids, key=lambda i: labels.get(i, i))
+    shown = [
+        f"{labels.get(i, i)} ({nodes[i].type})" if nodes and i in nodes else labels.get(i, i)
+        for i in items[:MAX_NAMES]
+    ]
     more = len(items) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
-def _verdict_sentence(b: Verdict, a: Verdict) -> str:
+def _verdict_sentence(b: Verdict, a: Verdict, labels: Mapping[str, str]) -> str:
     definition = a.definition
     if a.definition != b.definition:
         definition = f"{b.definition} -> {a.definition}"
@@ -78,7 +84,10 @@ def _verdict_sentence(b: Verdict, a: Verdict) -> str:
     sentence = f"{head} ({definition}): {levels}"
     if a.level != b.level:
         if a.idle_costs:
-            costs = "; ".join(f"{c.node} ({c.kind}): {c.why}" for c in a.idle_costs[:MAX_NAMES])
+            costs = "; ".join(
+                f"{labels.get(c.node, c.node)} ({c.kind}): {c.why}"
+                for c in a.idle_costs[:MAX_NAMES]
+            )
             sentence += f"; paid while idle: {costs}"
         elif b.idle_costs:
             sentence += "; nothing is paid for while idle any more"
@@ -89,11 +98,12 @@ def _verdict_sentence(b: Verdict, a: Verdict) -> str:
 
 def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, Node]) -> list[str]:
     vb, va = d.before.verdict, d.after.verdict
-    out = [_verdict_sentence(vb, va)]
+    labels = {**d.before.names(), **d.after.names()}
+    out = [_verdict_sentence(vb, va, labels)]
     out.extend(system_changes(d.before, d.after))
     bound = d.after.boundary
     if not (d.ingress_added or d.ingress_removed or d.egress_added or d.egress_removed):
-        ingress, egress = _names(bound.ingress), _names(bound.egress)
+        ingress, egress = _names(bound.ingress, labels=labels), _names(bound.egress, labels=labels)
         out.append(f"Same black box: ingress {{{ingress}}}, egress {{{egress}}}")
     else:
         parts = []
@@ -102,20 +112,20 @@ def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, No
             ("egress", d.egress_added, d.egress_removed),
         ):
             if added:
-                parts.append(f"{side} added {{{_names(added)}}}")
+                parts.append(f"{side} added {{{_names(added, labels=labels)}}}")
             if removed:
-                parts.append(f"{side} removed {{{_names(removed)}}}")
+                parts.append(f"{side} removed {{{_names(removed, labels=labels)}}}")
+        now_in, now_out = _names(bound.ingress, labels=labels), _names(bound.egress, labels=labels)
         out.append(
-            f"Boundary changed: {'; '.join(parts)} (now ingress {{{_names(bound.ingress)}}}, "
-            f"egress {{{_names(bound.egress)}}})"
+            f"Boundary changed: {'; '.join(parts)} (now ingress {{{now_in}}}, egress {{{now_out}}})"
         )
     if d.nodes_removed:
-        out.append(f"Removed: {_names(d.nodes_removed, before)}")
+        out.append(f"Removed: {_names(d.nodes_removed, before, labels)}")
     if d.nodes_added:
-        out.append(f"Added: {_names(d.nodes_added, after)}")
+        out.append(f"Added: {_names(d.nodes_added, after, labels)}")
     if d.nodes_changed:
         changed = [
-            f"{c.id} ({', '.join(f'{k}: {v[0]} -> {v[1]}' for k, v in c.changes.items())})"
+            f"{labels.get(c.id, c.id)} ({', '.join(f'{k}: {v[0]} -> {v[1]}' for k, v in c.changes.items())})"
             for c in d.nodes_changed[:MAX_NAMES]
         ]
         more = len(d.nodes_changed) - len(changed)

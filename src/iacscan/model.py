@@ -61,6 +61,10 @@ class Resource:
     cdk_path: str | None = None
     # For SAM: the logical id of the resource the user wrote that produced this one.
     origin: str | None = None
+    # For CDK: the file (relative to where iacscan runs) and line of the app's source code that
+    # creates the construct, when found.
+    source_file: str | None = None
+    source_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,11 @@ class Template:
     attachments: Mapping[str, Any] = field(default_factory=dict)
     # Problems the loader tolerated, as CloudFormation does (a repeated key): verdict warnings.
     warnings: tuple[str, ...] = ()
+    # For CDK: the app's entry file (from cdk.json), where locations fall back to when the
+    # source line of a construct is not found; None for templates the user wrote.
+    entry_file: str | None = None
+    # For CDK: the construct path of the stack (resource paths start with it).
+    stack_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +121,9 @@ class Via:
     file: str
     line: int | None
     weak: bool = False
+    # For CDK: file/line point into the app's source; these into the synthesized template.
+    synth_file: str | None = None
+    synth_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +138,15 @@ class Node:
     deploy_time: bool = False
     # Decisive properties, as shown to people and compared by diff (launch type, floor...).
     properties: Mapping[str, str | int | bool | None] = field(default_factory=dict)
+    # The name people read: the shortened construct path for CDK (docs/labels.md), else the id.
+    label: str = ""
+    # For CDK: where the synthesized template defines it (file/line point into the app's source).
+    synth_file: str | None = None
+    synth_line: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.label or self.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +168,10 @@ class Topology:
                 return n
         return None
 
+    def labels(self) -> dict[str, str]:
+        """Node id -> the label people read (ids of no node map to themselves via ``.get``)."""
+        return {n.id: n.name for n in self.nodes}
+
 
 @dataclass(frozen=True, slots=True)
 class Boundary:
@@ -164,6 +189,8 @@ class Evidence:
     line: int | None
     why: str
     default: bool = False
+    synth_file: str | None = None
+    synth_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +240,8 @@ class Finding:
     resources: tuple[str, ...]
     file: str
     line: int | None
+    synth_file: str | None = None
+    synth_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +284,13 @@ class Analysis:
     # When the inputs hold several unlinked systems: each one with its own verdict (the verdict
     # above summarises them). Empty for one system.
     systems: tuple[System, ...] = ()
+    # Labels of resources that are no node but are named in evidence and idle costs (a NAT
+    # gateway, an Elastic IP of a CDK app): id -> label. Node labels are on the nodes.
+    resource_labels: Mapping[str, str] = field(default_factory=dict)
+
+    def names(self) -> dict[str, str]:
+        """Every id the report names -> the label people read."""
+        return {**self.resource_labels, **self.topology.labels()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,22 @@ _DATA = ("channel", "store")
 def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     incoming: dict[str, list[str]] = defaultdict(list)
     outgoing: dict[str, list[str]] = defaultdict(list)
+    fed: set[str] = {e.target for e in topology.edges}
+    roles = {n.id: n.role for n in topology.nodes}
+    # An outside source that only feeds routers (the default bus into rules): the rules are the
+    # way in, and the bus is not counted twice.
+    feeds_only_routers = {
+        n.id
+        for n in topology.nodes
+        if n.role == "external"
+        and (targets := [roles.get(e.target) for e in topology.edges if e.source == n.id])
+        and all(r == "router" for r in targets)
+    }
     for e in topology.edges:
+        if roles.get(e.source) == "external" and e.source not in fed:
+            # From outside (the default event bus nothing in scope writes): still ingress.
+            outgoing[e.source].append(e.kind)
+            continue
         incoming[e.target].append(e.kind)
         outgoing[e.source].append(e.kind)
     ingress: set[str] = set()
@@ -37,6 +52,7 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
             and not incoming[n.id]
             and outgoing[n.id]
             and n.id not in dead_letters
+            and n.id not in feeds_only_routers
         ):
             ingress.add(n.id)  # fed from outside: nothing in scope writes it (a redrive target
             # is fed by its source queue, not from outside)

@@ -110,7 +110,14 @@ def _findings(
 ) -> tuple[tuple[Finding, ...], tuple[Suppression, ...], tuple[str, ...]]:
     """The findings, the suppressed ones (a rule in ``ignore`` still runs, so that SARIF can
     show what it would have found, as suppressed) and the rules that failed."""
-    data = RuleInput(result.view, result.facts, topology)
+    # Deploy-time helpers (custom resource providers, CDK's notification, log-retention and
+    # deployment handlers) run while CloudFormation deploys: never the source of a finding.
+    helpers = {n.id for n in topology.nodes if n.deploy_time}
+    runtime = Topology(
+        tuple(n for n in topology.nodes if n.id not in helpers),
+        tuple(e for e in topology.edges if e.source not in helpers and e.target not in helpers),
+    )
+    data = RuleInput(result.view, result.facts, runtime)
     findings: list[Finding] = []
     suppressed: list[Suppression] = []
     failures: list[str] = []

@@ -63,7 +63,12 @@ FailOnOpt = Annotated[
     ),
 ]
 IgnoreOpt = Annotated[
-    list[str] | None, typer.Option("--ignore", help="Rule id to ignore (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--ignore",
+        help="Rule id to ignore (repeatable); RULE:RESOURCE ignores it on one resource "
+        "(node id, label or CDK construct path).",
+    ),
 ]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only the verdict line (text).")

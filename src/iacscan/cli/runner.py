@@ -105,7 +105,8 @@ def _warn_unknown_rules(ignored: Sequence[str]) -> None:
     from iacscan.classify.findings.registry import RULES
 
     known = sorted(doc.id for doc, _ in RULES)
-    for rule in ignored:
+    for entry in ignored:
+        rule = entry.split(":", 1)[0]  # RULE:RESOURCE ignores a rule on one resource
         if rule not in known:
             close = difflib.get_close_matches(rule, known, n=1)
             hint = f"did you mean {close[0]}?" if close else f"rule ids: {', '.join(known)}"

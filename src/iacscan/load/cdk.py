@@ -19,6 +19,7 @@ from typing import Any
 from iacscan.errors import IacscanError, InputParseError, UnsupportedInput
 from iacscan.load import cdk_cache
 from iacscan.load.cdk_assembly import Assembly, is_cloud_assembly, read_assembly
+from iacscan.load.cdk_sources import locate_constructs
 from iacscan.load.cdk_synth import app_argv, run_app
 from iacscan.load.cfn import Limits, read_text
 from iacscan.model import Template
@@ -134,11 +135,13 @@ def load_cdk_app(
             file=config.file,
         )
     argv, _ = app_argv(config.app)
+    program = shutil.which(argv[0]) or argv[0]
     identity = {
         "command": config.app,
-        "program": shutil.which(argv[0]) or argv[0],
+        "program": program,
         "context": config.context,
         "env_passthrough": env_passthrough,
+        "installed": cdk_cache.installed_libraries(app_dir, program),
     }
     root = cache_dir if cache_dir is not None else cdk_cache.default_root()
     digest = cdk_cache.source_digest(
@@ -156,7 +159,15 @@ def load_cdk_app(
                     f"Reused the cloud assembly synthesized on {cdk_cache.describe_age(entry.meta)}"
                     " (the app's files have not changed since; --no-cache synthesizes again)"
                 )
-                return _result(assembly, entry.path, synthesized=False, cached=True, note=note)
+                return _result(
+                    assembly,
+                    entry.path,
+                    synthesized=False,
+                    cached=True,
+                    note=note,
+                    app=app_dir,
+                    config=config,
+                )
     return _synthesize(app_dir, config, root, digest, limits, env_passthrough)
 
 
@@ -171,7 +182,11 @@ def load_cdk_out(path: Path, *, limits: Limits) -> CdkResult:
         )
     assembly = read_assembly(folder, kind="cdk-out", limits=limits)
     note = f"Read the synthesized cloud assembly in {folder}"
-    return _result(assembly, folder, synthesized=False, cached=False, note=note)
+    app = folder.parent if is_cdk_app(folder.parent) else None
+    config = read_config(app, limits) if app is not None else None
+    return _result(
+        assembly, folder, synthesized=False, cached=False, note=note, app=app, config=config
+    )
 
 
 def _synthesize(
@@ -222,7 +237,15 @@ def _synthesize(
     finally:
         # Keep the work folder only when the assembly stayed in it (not moved into the cache).
         shutil.rmtree(work if assembly_dir != outdir else scratch, ignore_errors=True)
-    return _result(assembly, assembly_dir, synthesized=True, cached=False, note=notes)
+    return _result(
+        assembly,
+        assembly_dir,
+        synthesized=True,
+        cached=False,
+        note=notes,
+        app=app_dir,
+        config=config,
+    )
 
 
 def _existing_assembly(app_dir: Path, config: CdkConfig, limits: Limits) -> CdkResult:
@@ -243,7 +266,9 @@ def _existing_assembly(app_dir: Path, config: CdkConfig, limits: Limits) -> CdkR
             f"{config.output} is older than {newer}: the scan may not match the current code; "
             "run `cdk synth` again or drop --no-synth"
         )
-    return _result(assembly, folder, synthesized=False, cached=False, note=notes)
+    return _result(
+        assembly, folder, synthesized=False, cached=False, note=notes, app=app_dir, config=config
+    )
 
 
 def _newer_source(app_dir: Path, config: CdkConfig, manifest: Path) -> str | None:
@@ -265,7 +290,14 @@ def _newer_source(app_dir: Path, config: CdkConfig, manifest: Path) -> str | Non
 
 
 def _result(
-    assembly: Assembly, folder: Path, *, synthesized: bool, cached: bool, note: str | list[str]
+    assembly: Assembly,
+    folder: Path,
+    *,
+    synthesized: bool,
+    cached: bool,
+    note: str | list[str],
+    app: Path | None,
+    config: CdkConfig | None,
 ) -> CdkResult:
     first = [note] if isinstance(note, str) else note
     stacks = sum(1 for t in assembly.templates if t.parent is None)
@@ -274,8 +306,15 @@ def _result(
     if nested:
         count += f" and {nested} nested stack{'s' if nested != 1 else ''}"
     first[0] = f"{first[0]}: {count}"
+    templates = locate_constructs(
+        assembly.templates,
+        app_dir=app,
+        command=config.app if config is not None else None,
+        assembly_dir=folder,
+        skip_dirs=(config.output,) if config is not None else (),
+    )
     return CdkResult(
-        templates=assembly.templates,
+        templates=tuple(templates),
         assembly_dir=folder,
         synthesized=synthesized,
         cached=cached,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +127,16 @@ class _Reader:
                 if isinstance(env, str):
                     self.environments[stack] = env
                 path = self._inside(folder, template_file, file)
-                self._stack(path, stack=stack, parent=None, params=None, depth=0, chain=())
+                display = artifact.get("displayName")
+                self._stack(
+                    path,
+                    stack=stack,
+                    parent=None,
+                    params=None,
+                    depth=0,
+                    chain=(),
+                    stack_path=display if isinstance(display, str) and display else None,
+                )
             elif artifact.get("type") == ASSEMBLY_TYPE:
                 directory = props.get("directoryName")
                 if not isinstance(directory, str) or not directory:
@@ -167,6 +176,7 @@ class _Reader:
         params: Mapping[str, Any] | None,
         depth: int,
         chain: tuple[Path, ...],
+        stack_path: str | None = None,
     ) -> None:
         file = str(path)
         data = decode_text(read_text(path, self.limits), file, self.limits)
@@ -176,6 +186,9 @@ class _Reader:
         template = template_from_data(
             data, file=file, stack=stack, kind=self.kind, parent=parent, parameter_values=params
         )
+        if stack_path is None and parent is None:
+            stack_path = _common_path(template)
+        template = replace(template, stack_path=stack_path)
         self.templates.append(template)
         for logical_id, resource in template.resources.items():
             if resource.type != NESTED_STACK_TYPE:
@@ -213,6 +226,7 @@ class _Reader:
                 params=raw if isinstance(raw, Mapping) else None,
                 depth=depth + 1,
                 chain=(*chain, path),
+                stack_path=stack_path,
             )
 
     def _inside(self, base: Path, relative: str, file: str, line: int | None = None) -> Path:
@@ -226,3 +240,10 @@ class _Reader:
                 line=line,
             )
         return target
+
+
+def _common_path(template: Template) -> str | None:
+    """The stack's construct path when the manifest does not give it: the first segment that
+    every resource's construct path starts with (``Stack`` of ``Stack/Queue/Resource``)."""
+    firsts = {r.cdk_path.split("/", 1)[0] for r in template.resources.values() if r.cdk_path}
+    return firsts.pop() if len(firsts) == 1 else None

@@ -2,8 +2,9 @@
 
 ``<root>/<sha256>/`` holds one assembly (plus ``iacscan-cache.json``). The key hashes the app's
 source files (paths and contents; build output, virtualenvs, ``node_modules``, VCS folders and
-cdk.json ``watch.exclude`` globs skipped), the app command and the program it resolves to, the
-context given to the app and whether AWS credentials were passed through. Entries are written
+cdk.json ``watch.exclude`` globs skipped, but never cdk.json, the context and the lock files),
+the installed aws-cdk-lib (``installed_libraries``), the app command and the program it
+resolves to, the context given to the app and whether AWS credentials were passed through. Entries are written
 atomically: synthesized into a work folder under the root, then renamed into place.
 """
 
@@ -44,7 +45,23 @@ SKIP_DIRS = frozenset(
         ".idea",
     }
 )
-ALWAYS_HASHED = frozenset({"cdk.json", "cdk.context.json"})  # even when watch.exclude lists them
+# Hashed even when watch.exclude lists them (CDK's own app templates exclude "package*.json",
+# "yarn.lock" and "requirements*.txt"): a dependency change must synthesize again.
+ALWAYS_HASHED = frozenset(
+    {
+        "cdk.json",
+        "cdk.context.json",
+        "package.json",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "requirements.txt",
+        "Pipfile.lock",
+        "poetry.lock",
+        "uv.lock",
+    }
+)
 MAX_FILES = 20_000
 MAX_BYTES = 256 * 1024 * 1024
 KEEP_PER_APP = 3  # entries kept for one app folder; older ones are removed
@@ -129,6 +146,43 @@ def source_digest(
         except OSError:
             digest.update(b"unreadable")
     return SourceDigest(digest.hexdigest(), files)
+
+
+def installed_libraries(app_dir: Path, program: str) -> list[str]:
+    """What the synthesis depends on outside the app's files: the installed aws-cdk-lib (and
+    constructs, jsii, alpha modules), so that upgrading one synthesizes again.
+
+    - Node apps: the version in ``node_modules/aws-cdk-lib/package.json`` and a hash of npm's
+      ``node_modules/.package-lock.json`` (the installed tree; the app's own lock file is
+      hashed with its sources);
+    - Python apps: the ``*.dist-info`` folder names (name and version) of aws-cdk-lib,
+      constructs, jsii and ``aws_cdk.*`` packages in the site-packages of the interpreter that
+      runs the app and of the app's ``.venv``/``venv``.
+
+    Nothing is run; a file that cannot be read is left out.
+    """
+    found: list[str] = []
+    modules = app_dir / "node_modules"
+    with contextlib.suppress(OSError, ValueError):
+        data = json.loads((modules / "aws-cdk-lib" / "package.json").read_text("utf-8"))
+        found.append(f"npm:aws-cdk-lib@{data.get('version')}")
+    with contextlib.suppress(OSError):
+        found.append("npm-tree:" + _file_hash(modules / ".package-lock.json").hex())
+    # The interpreter's own prefix: a virtualenv's bin/python3 is a symlink, not resolved.
+    prefixes = {Path(os.path.abspath(program)).parent.parent} if os.sep in program else set()
+    prefixes |= {app_dir / ".venv", app_dir / "venv"}
+    for prefix in sorted(prefixes):
+        for pattern in _DIST_INFO:
+            with contextlib.suppress(OSError):
+                found += [p.name for p in prefix.glob(pattern)]
+    return sorted(set(found))
+
+
+_DIST_INFO = tuple(
+    f"{lib}/*-packages/{name}-*.dist-info"
+    for lib in ("lib/python3*", "lib64/python3*", "Lib")
+    for name in ("aws_cdk*", "constructs", "jsii")
+)
 
 
 def lookup(root: Path, key: str) -> CacheEntry | None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from iacscan.errors import LimitError, SynthError
+from iacscan.load.cdk_hints import synth_hint
 
 OUTPUT_CAP = 64 * 1024  # bytes kept of each of stdout and stderr (the last ones)
 TAIL_LINES = 15
@@ -270,7 +271,10 @@ def _failure(run: SynthRun, code: int, file: str) -> SynthError:
     lines = tail_lines(run.stderr) or tail_lines(run.stdout)
     shown = "\n".join(f"    {line}" for line in lines) if lines else "    (no output)"
     output = run.stderr + "\n" + run.stdout
-    if _AWS_ACCESS.search(output):
+    specific = synth_hint(output, Path(file) if file else None)
+    if specific is not None:
+        hint = specific
+    elif _AWS_ACCESS.search(output):
         hint = (
             "the app needs AWS access while synthesizing (credentials or context lookups); "
             "iacscan withholds AWS credentials from it: pass --synth-env-passthrough to give it "

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from iacscan.errors import UnsupportedInput
+from iacscan.load.cdk_sources import SOURCE_ROOT_MARKER
 
 
 def _git(args: Sequence[str], cwd: Path) -> bytes:
@@ -53,6 +54,7 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     archive = _git(["archive", "--format=tar", ref, "--", *sorted(set(present.values()))], top)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(dest, filter="data")
+    (dest / SOURCE_ROOT_MARKER).touch()  # CDK source locations: relative to the repository
     _borrow_node_modules(dest, top)
     return {p: str(dest / rel) for p, rel in present.items()}
 

@@ -42,10 +42,11 @@ def _location(file: str, line: int | None) -> str:
 def _node_line(alias: str, node: Node | None, node_id: str) -> str:
     if node is None:
         return f"    {alias} [label={_q(node_id)}, {SHAPES['external']}];"
-    label = "\\n".join(dot_string(x) for x in (node.id, node.type, node.role))
+    label = "\\n".join(dot_string(x) for x in (node.name, node.type, node.role))
     if node.deploy_time:
         label += "\\ndeploy-time"
-    tooltip = [f"stack: {node.stack}", f"at: {_location(node.file, node.line)}"]
+    tooltip = [f"id: {node.id}"] if node.name != node.id else []
+    tooltip += [f"stack: {node.stack}", f"at: {_location(node.file, node.line)}"]
     if node.path:
         tooltip.append(f"path: {node.path}")
     tooltip += [f"{k}: {node.properties[k]}" for k in sorted(node.properties)]

@@ -15,10 +15,12 @@ from iacscan.model import (
     Analysis,
     AnalysisDiff,
     Edge,
+    Evidence,
     Finding,
     InputError,
     Node,
     Verdict,
+    Via,
 )
 
 TOOL_NAME = "iacscan"
@@ -35,14 +37,23 @@ def _jsonable(value: object) -> Any:
     return str(value)
 
 
+def _synth(item: Node | Via | Evidence | Finding) -> dict[str, Any]:
+    """For CDK: the synthesized template's location, secondary to file/line (the app source)."""
+    if item.synth_file is None:
+        return {}
+    return {"synth_file": item.synth_file, "synth_line": item.synth_line}
+
+
 def node_to_dict(n: Node) -> dict[str, Any]:
     return {
         "id": n.id,
+        "label": n.name,
         "type": n.type,
         "role": n.role,
         "stack": n.stack,
         "file": n.file,
         "line": n.line,
+        **_synth(n),
         "path": n.path,
         "deploy_time": n.deploy_time,
         "properties": {k: _jsonable(n.properties[k]) for k in sorted(n.properties)},
@@ -54,7 +65,10 @@ def edge_to_dict(e: Edge) -> dict[str, Any]:
         "source": e.source,
         "target": e.target,
         "kind": e.kind,
-        "via": [{"what": v.what, "file": v.file, "line": v.line, "weak": v.weak} for v in e.via],
+        "via": [
+            {"what": v.what, "file": v.file, "line": v.line, **_synth(v), "weak": v.weak}
+            for v in e.via
+        ],
     }
 
 
@@ -66,6 +80,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "resources": list(f.resources),
         "file": f.file,
         "line": f.line,
+        **_synth(f),
     }
 
 
@@ -104,6 +119,7 @@ def verdict_to_dict(v: Verdict) -> dict[str, Any]:
                         "node": e.node,
                         "file": e.file,
                         "line": e.line,
+                        **_synth(e),
                         "why": e.why,
                         "default": e.default,
                     }

@@ -10,7 +10,7 @@ given (``fit``): files and standard output are whole; only a pull request commen
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from iacscan.model import Analysis, AnalysisDiff, Edge, InputError, Node, Topology, Verdict
 from iacscan.render.mdblocks import Block, cell, fit, names, table_head, table_row
@@ -72,11 +72,11 @@ def _diagram(
     return Block("diagram", f"#### {name}\n\n```mermaid\n{source}```\n", name=name)
 
 
-def _criteria_rows(v: Verdict) -> list[str]:
+def _criteria_rows(v: Verdict, labels: Mapping[str, str]) -> list[str]:
     rows = []
     for c in v.criteria:
         evidence = [
-            f"{cell(e.node)} — {cell(e.why)} ({_at(e.file, e.line)})"
+            f"{cell(labels.get(e.node, e.node))} — {cell(e.why)} ({_at(e.file, e.line)})"
             + (" _(CloudFormation default)_" if e.default else "")
             for e in c.evidence[:MAX_EVIDENCE]
         ]
@@ -88,12 +88,15 @@ def _criteria_rows(v: Verdict) -> list[str]:
     return rows
 
 
-def _criteria(v: Verdict, kind: str = "rows", name: str = "Criteria") -> Block:
+def _criteria(
+    v: Verdict, labels: Mapping[str, str], kind: str = "rows", name: str = "Criteria"
+) -> Block:
     head = table_head("Status", "Criterion", "Evidence")
+    rows = _criteria_rows(v, labels)
     if kind == "details":
         summary = f"<details><summary>{name}</summary>\n\n"
-        return Block("details", summary + head, _criteria_rows(v), "\n</details>\n", name)
-    return Block("rows", f"#### {name}\n\n{head}", _criteria_rows(v), name=name)
+        return Block("details", summary + head, rows, "\n</details>\n", name)
+    return Block("rows", f"#### {name}\n\n{head}", rows, name=name)
 
 
 def could_not_analyse(
@@ -128,44 +131,49 @@ def could_not_analyse(
     return Block("rows", head, rows, name=f"Could not analyse{where}")
 
 
-def _node_row(n: Node) -> str:
+def _node_row(n: Node, labels: Mapping[str, str]) -> str:
     props = ", ".join(f"{cell(k)}={cell(n.properties[k])}" for k in sorted(n.properties))
     role = n.role + (" (deploy-time)" if n.deploy_time else "")
+    name = cell(n.name) if n.name == n.id else f"{cell(n.name)}<br><sub>{cell(n.id)}</sub>"
     return table_row(
-        cell(n.id),
+        name,
         cell(n.type),
         role,
-        cell(n.stack),
+        cell(labels.get(n.stack, n.stack)),
         _at(n.file, n.line),
         cell(n.path or ""),
         props,
     )
 
 
-def _edge_row(e: Edge) -> str:
+def _edge_row(e: Edge, labels: Mapping[str, str]) -> str:
     via = "<br>".join(
         f"{cell(v.what)} ({_at(v.file, v.line)}){' _weak_' if v.weak else ''}" for v in e.via
     )
-    return table_row(cell(e.source), e.kind, cell(e.target), via)
+    source, target = labels.get(e.source, e.source), labels.get(e.target, e.target)
+    return table_row(cell(source), e.kind, cell(target), via)
 
 
-def _details_lists(t: Topology) -> list[Block]:
+def _details_lists(t: Topology, names: Mapping[str, str]) -> list[Block]:
     nodes = sorted(t.nodes, key=lambda n: n.id)
     edges = sorted(t.edges, key=lambda e: (e.source, e.target, e.kind))
-    node_head = table_head("Id", "Type", "Role", "Stack", "Location", "Construct path", "Decisive")
+    labels = t.labels()
+    node_head = table_head(
+        "Name", "Type", "Role", "Stack", "Location", "Construct path", "Decisive"
+    )
     edge_head = table_head("Source", "Kind", "Target", "Evidence")
     return [
         Block(
             "details",
             f"<details><summary>Nodes ({len(nodes)})</summary>\n\n{node_head}",
-            [_node_row(n) for n in nodes],
+            [_node_row(n, names) for n in nodes],
             "\n</details>\n",
             "Nodes",
         ),
         Block(
             "details",
             f"<details><summary>Edges ({len(edges)})</summary>\n\n{edge_head}",
-            [_edge_row(e) for e in edges],
+            [_edge_row(e, labels) for e in edges],
             "\n</details>\n",
             "Edges",
         ),
@@ -180,6 +188,7 @@ def render_markdown(a: Analysis, limit: int | None = None) -> str:
         if not a.inputs:  # nothing was read: no verdict, no diagram to show
             blocks += _notes(a.notes)
             return _finish(blocks, limit)
+    labels = a.names()
     intro = f"{headline(v)}\n\n{cell(v.summary, 2000)}\n"
     blocks.append(Block("text", intro, name="Verdict"))
     if a.systems:
@@ -191,7 +200,7 @@ def render_markdown(a: Analysis, limit: int | None = None) -> str:
         head += table_head("System", "Level", "Architecture", "Files")
         blocks.append(Block("rows", head, rows, name="Systems"))
     blocks.append(_diagram(a.topology, "Topology"))
-    blocks.append(_criteria(v))
+    blocks.append(_criteria(v, labels))
     costs = [f"- **{cell(i.node)}** ({i.kind}): {cell(i.why)}" for i in v.idle_costs]
     blocks.append(Block("rows", "#### Idle costs\n\n", costs or ["- none"], name="Idle costs"))
     if v.cases is not None:
@@ -204,8 +213,8 @@ def render_markdown(a: Analysis, limit: int | None = None) -> str:
     reasons = [f"- {cell(r)}" for r in v.architecture_reasons]
     blocks.append(Block("rows", f"#### Architecture: {v.architecture}\n\n", reasons))
     boundary = (
-        f"#### Boundary\n\n**Ingress:** {names(sorted(a.boundary.ingress))}  \n"
-        f"**Egress:** {names(sorted(a.boundary.egress))}\n"
+        f"#### Boundary\n\n**Ingress:** {names(sorted(a.boundary.ingress), labels=labels)}  \n"
+        f"**Egress:** {names(sorted(a.boundary.egress), labels=labels)}\n"
     )
     blocks.append(Block("text", boundary, name="Boundary"))
     unseen = [
@@ -217,7 +226,11 @@ def render_markdown(a: Analysis, limit: int | None = None) -> str:
         blocks.append(Block("rows", "#### Not in scope\n\n", unseen, name="Not in scope"))
     findings = [
         table_row(
-            f.severity, cell(f.rule), cell(f.message), names(f.resources, 10), _at(f.file, f.line)
+            f.severity,
+            cell(f.rule),
+            cell(f.message),
+            names(f.resources, 10, labels),
+            _at(f.file, f.line),
         )
         for f in sorted(a.findings, key=lambda f: (f.rule, f.resources, f.file, f.line or 0))
     ]
@@ -228,7 +241,7 @@ def render_markdown(a: Analysis, limit: int | None = None) -> str:
         from iacscan.render.cost_markdown import cost_blocks
 
         blocks += cost_blocks(a.cost)
-    blocks += _details_lists(a.topology)
+    blocks += _details_lists(a.topology, labels)
     blocks += _notes(a.notes)
     return _finish(blocks, limit)
 
@@ -262,26 +275,31 @@ def _verdict_table(b: Verdict, a: Verdict, findings: tuple[int, int]) -> Block:
 def _change_rows(d: AnalysisDiff) -> list[str]:
     before = {n.id: n for n in d.before.topology.nodes}
     after = {n.id: n for n in d.after.topology.nodes}
+    labels = _diff_labels(d)
+
+    def nm(i: str) -> str:
+        return cell(labels.get(i, i))
+
     rows = []
     for i in d.nodes_added:
         n = after.get(i)
-        rows.append(table_row("➕ added", "node", cell(i), cell(n.type) if n else ""))
+        rows.append(table_row("➕ added", "node", nm(i), cell(n.type) if n else ""))
     for i in d.nodes_removed:
         n = before.get(i)
-        rows.append(table_row("➖ removed", "node", cell(i), cell(n.type) if n else ""))
+        rows.append(table_row("➖ removed", "node", nm(i), cell(n.type) if n else ""))
     for c in d.nodes_changed:
         what = "<br>".join(f"{cell(k)}: {cell(w)} → {cell(x)}" for k, (w, x) in c.changes.items())
-        rows.append(table_row("✏️ changed", "node", cell(c.id), what))
+        rows.append(table_row("✏️ changed", "node", nm(c.id), what))
     for label, edges in (("➕ added", d.edges_added), ("➖ removed", d.edges_removed)):
         rows += [
-            table_row(label, "edge", f"{cell(e.source)} → {cell(e.target)}", e.kind) for e in edges
+            table_row(label, "edge", f"{nm(e.source)} → {nm(e.target)}", e.kind) for e in edges
         ]
     for side, added, removed in (
         ("ingress", d.ingress_added, d.ingress_removed),
         ("egress", d.egress_added, d.egress_removed),
     ):
-        rows += [table_row("➕ added", side, cell(i), "") for i in added]
-        rows += [table_row("➖ removed", side, cell(i), "") for i in removed]
+        rows += [table_row("➕ added", side, nm(i), "") for i in added]
+        rows += [table_row("➖ removed", side, nm(i), "") for i in removed]
     return rows
 
 
@@ -309,7 +327,12 @@ def decisive_nodes(d: AnalysisDiff) -> list[str]:
     return sorted(moved & named)
 
 
+def _diff_labels(d: AnalysisDiff) -> dict[str, str]:
+    return {**d.before.names(), **d.after.names()}
+
+
 def render_diff_markdown(d: AnalysisDiff, limit: int | None = None) -> str:
+    labels = _diff_labels(d)
     blocks = [Block("text", f"{MARKER}\n", name="Marker")]
     for side, an in (("head", d.after), ("base", d.before)):
         if an.errors or an.internal_errors:
@@ -342,7 +365,7 @@ def render_diff_markdown(d: AnalysisDiff, limit: int | None = None) -> str:
     head = "#### Changes\n\n" + (table_head("Change", "Element", "Id", "Detail") if changes else "")
     blocks.append(Block("rows", head, changes or ["No topology change."], name="Changes"))
     findings = [
-        table_row(label, f.severity, cell(f.rule), cell(f.message), names(f.resources, 10))
+        table_row(label, f.severity, cell(f.rule), cell(f.message), names(f.resources, 10, labels))
         for label, group in (("🆕 new", d.findings_new), ("✔️ fixed", d.findings_fixed))
         for f in group
     ]
@@ -354,6 +377,6 @@ def render_diff_markdown(d: AnalysisDiff, limit: int | None = None) -> str:
             from iacscan.render.cost_markdown import cost_blocks
 
             blocks += cost_blocks(an.cost, f"Cost {side}")
-    blocks.append(_criteria(d.after.verdict, "details", "Criteria after"))
-    blocks.append(_criteria(d.before.verdict, "details", "Criteria before"))
+    blocks.append(_criteria(d.after.verdict, labels, "details", "Criteria after"))
+    blocks.append(_criteria(d.before.verdict, labels, "details", "Criteria before"))
     return _finish(blocks, limit)

@@ -8,7 +8,7 @@ the end says exactly what was cut.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -43,9 +43,11 @@ def cell(value: object, limit: int = CELL_CHARS) -> str:
     )
 
 
-def names(ids: Iterable[str], limit: int = 50) -> str:
+def names(ids: Iterable[str], limit: int = 50, labels: Mapping[str, str] | None = None) -> str:
+    """Node ids as people read them (``labels``: id -> label), comma-separated."""
     items = list(ids)
-    shown = ", ".join(cell(i) for i in items[:limit])
+    labels = labels or {}
+    shown = ", ".join(cell(labels.get(i, i)) for i in items[:limit])
     more = len(items) - limit
     return (shown + (f" and {more} more" if more > 0 else "")) or "none"
 

@@ -147,7 +147,7 @@ class _Locator:
         if node:
             location["logicalLocations"] = [
                 {
-                    "name": node,
+                    "name": n.name if n is not None else node,
                     "fullyQualifiedName": f"{n.stack}/{node}" if n else node,
                     "kind": "resource",
                 }
@@ -233,13 +233,14 @@ class _Results:
 
     def criteria(self, a: Analysis) -> None:
         stacks = {n.id: n.stack for n in a.topology.nodes}
+        labels = a.names()  # CDK: construct paths people recognise, not hashed logical ids
         for c in a.verdict.criteria:
             if c.status not in CRITERION_LEVELS:
                 continue
             level = CRITERION_LEVELS[c.status]
             # One result per piece of evidence: each names a resource a reviewer must look at.
             for ev in c.evidence or (None,):
-                why = f": {ev.node}: {ev.why}" if ev else ""
+                why = f": {labels.get(ev.node, ev.node)}: {ev.why}" if ev else ""
                 default = " (CloudFormation default)" if ev and ev.default else ""
                 if ev is not None:
                     location, rel, note = self.locator.place(a, ev.file, ev.line, ev.node)

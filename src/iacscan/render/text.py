@@ -7,7 +7,7 @@ output is plain text with no escape sequence at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from io import StringIO
 
 from rich.console import Console
@@ -68,8 +68,10 @@ def _at(file: str, line: int | None) -> str:
     return clean(f"{file}:{line}" if line else file)
 
 
-def _names(ids: Iterable[str]) -> str:
-    return ", ".join(clean(i) for i in ids) or "none"
+def _names(ids: Iterable[str], labels: Mapping[str, str] | None = None) -> str:
+    """Node ids as people read them (their labels), comma-separated."""
+    labels = labels or {}
+    return ", ".join(clean(labels.get(i, i)) for i in ids) or "none"
 
 
 def _via(edge: Edge) -> str:
@@ -90,6 +92,7 @@ def _errors(out: _Out, errors: Iterable[InputError], internal: bool) -> None:
 
 def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
     out, v = _Out(color=color, width=width), a.verdict
+    names = a.names()
     level_style = "green" if v.serverless else "red" if v.serverless is False else "yellow"
     out.line((clean(v.summary) or f"Level {v.level}, architecture {v.architecture}.", "bold"))
     out.line("Definition: ", clean(v.definition))
@@ -118,13 +121,16 @@ def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
         for e in c.evidence:
             default = " (CloudFormation default)" if e.default else ""
             out.line(
-                f"{clean(e.node)} — {clean(e.why)} ({_at(e.file, e.line)}){default}", indent=12
+                f"{_names([e.node], names)} — {clean(e.why)} ({_at(e.file, e.line)}){default}",
+                indent=12,
             )
     out.heading("Idle costs")
-    if not v.idle_costs:
+    if not v.idle_costs and not a.topology.nodes and (a.errors or a.internal_errors):
+        out.line("unknown: nothing was analysed (see errors)", indent=2)
+    elif not v.idle_costs:
         out.line("none: nothing is paid for while idle beyond data storage", indent=2)
     for i in v.idle_costs:
-        out.line(f"- {clean(i.node)} ({i.kind}): {clean(i.why)}", indent=2)
+        out.line(f"- {_names([i.node], names)} ({i.kind}): {clean(i.why)}", indent=2)
     if v.cases is not None:
         out.heading("Undecided")
         out.line(f"best case: {v.cases.best}   worst case: {v.cases.worst}", indent=2)
@@ -139,39 +145,54 @@ def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
         out.line(f"- {clean(r)}", indent=2)
     nodes, edges = (
         a.topology.nodes,
-        sorted(a.topology.edges, key=lambda e: (e.source, e.target, e.kind)),
+        sorted(
+            a.topology.edges,
+            key=lambda e: (names.get(e.source, e.source), names.get(e.target, e.target), e.kind),
+        ),
     )
+    helpers = {n.id for n in nodes if n.deploy_time}
+    shown = [e for e in edges if e.source not in helpers and e.target not in helpers]
     out.heading(f"Topology ({len(nodes)} nodes, {len(edges)} edges)")
     source = None
-    for edge in edges:
+    for edge in shown:
         if source is not None and edge.source != source:
             out.console.print()
         source = edge.source
         out.line(
-            f"{clean(edge.source)} ",
+            f"{_names([edge.source], names)} ",
             (f"--{edge.kind}-->", "cyan"),
-            f" {clean(edge.target)}  ",
+            f" {_names([edge.target], names)}  ",
             (f"[via {_via(edge)}]", "dim"),
             indent=2,
         )
     linked = {e.source for e in edges} | {e.target for e in edges}
-    alone = sorted(n.id for n in nodes if n.id not in linked)
+    alone = sorted(
+        (n.id for n in nodes if n.id not in linked and n.id not in helpers),
+        key=lambda i: names.get(i, i),
+    )
     if alone:
-        out.line(f"not connected: {_names(alone)}", indent=2)
+        out.line(f"not connected: {_names(alone, names)}", indent=2)
+    if helpers:
+        out.line(
+            "deploy-time helpers (run only while CloudFormation deploys; no part of the verdict): "
+            f"{_names(sorted(helpers, key=lambda i: names.get(i, i)), names)}",
+            indent=2,
+        )
     out.heading("Boundary")
-    out.line(f"ingress: {_names(sorted(a.boundary.ingress))}", indent=2)
-    out.line(f"egress:  {_names(sorted(a.boundary.egress))}", indent=2)
+    out.line(f"ingress: {_names(sorted(a.boundary.ingress), names)}", indent=2)
+    out.line(f"egress:  {_names(sorted(a.boundary.egress), names)}", indent=2)
     unseen = [n for n in nodes if n.properties.get("unknown") is True]
     if unseen:  # ext: nodes the scan cannot see, each with what to add to see it
         out.heading(f"Not in scope ({len(unseen)})")
         for node in unseen:
             note = clean(str(node.properties.get("note") or ""))
-            out.line(f"- {clean(node.id)}: {note}", indent=2)
+            out.line(f"- {clean(names.get(node.id, node.id))}: {note}", indent=2)
     out.heading(f"Findings ({len(a.findings)})")
     for f in sorted(a.findings, key=lambda f: (f.rule, f.resources, f.file, f.line or 0)):
         out.line(
             (f"{f.severity:<8}", SEVERITY_STYLE.get(f.severity, "")),
-            f"{clean(f.rule)}: {clean(f.message)} ({_at(f.file, f.line)}) [{_names(f.resources)}]",
+            f"{clean(f.rule)}: {clean(f.message)} ({_at(f.file, f.line)}) "
+            f"[{_names(f.resources, names)}]",
             indent=2,
         )
     if a.cost is not None:
@@ -205,30 +226,41 @@ def render_diff_text(d: AnalysisDiff, *, color: bool, width: int = 100) -> str:
         out.line(f"{name:<15}", (f"{was} -> {now}", style), indent=2)
     before = {n.id: n for n in d.before.topology.nodes}
     after = {n.id: n for n in d.after.topology.nodes}
+    names = {**d.before.names(), **d.after.names()}
     out.heading("Nodes")
     for i in d.nodes_added:
         out.line(
-            ("+ ", "green"), f"{clean(i)} ({clean(after[i].type) if i in after else '?'})", indent=2
+            ("+ ", "green"),
+            f"{_names([i], names)} ({clean(after[i].type) if i in after else '?'})",
+            indent=2,
         )
     for i in d.nodes_removed:
         out.line(
-            ("- ", "red"), f"{clean(i)} ({clean(before[i].type) if i in before else '?'})", indent=2
+            ("- ", "red"),
+            f"{_names([i], names)} ({clean(before[i].type) if i in before else '?'})",
+            indent=2,
         )
     for c in d.nodes_changed:
         changes = "; ".join(
             f"{clean(k)}: {clean(w)} -> {clean(n)}" for k, (w, n) in c.changes.items()
         )
-        out.line(("~ ", "yellow"), f"{clean(c.id)}: {changes}", indent=2)
+        out.line(("~ ", "yellow"), f"{_names([c.id], names)}: {changes}", indent=2)
     out.heading("Edges")
     for sign, style, group in (("+ ", "green", d.edges_added), ("- ", "red", d.edges_removed)):
         for e in group:
-            out.line((sign, style), f"{clean(e.source)} --{e.kind}--> {clean(e.target)}", indent=2)
+            out.line(
+                (sign, style),
+                f"{_names([e.source], names)} --{e.kind}--> {_names([e.target], names)}",
+                indent=2,
+            )
     out.heading("Boundary")
     for side, added, removed in (
         ("ingress", d.ingress_added, d.ingress_removed),
         ("egress", d.egress_added, d.egress_removed),
     ):
-        out.line(f"{side}: added {_names(added)}; removed {_names(removed)}", indent=2)
+        out.line(
+            f"{side}: added {_names(added, names)}; removed {_names(removed, names)}", indent=2
+        )
     out.heading(f"Findings ({len(d.findings_new)} new, {len(d.findings_fixed)} fixed)")
     for label, style, findings in (
         ("new", "red", d.findings_new),
@@ -237,7 +269,7 @@ def render_diff_text(d: AnalysisDiff, *, color: bool, width: int = 100) -> str:
         for f in findings:
             out.line(
                 (f"{label:<6}", style),
-                f"{f.severity} {clean(f.rule)}: {clean(f.message)} [{_names(f.resources)}]",
+                f"{f.severity} {clean(f.rule)}: {clean(f.message)} [{_names(f.resources, names)}]",
                 indent=2,
             )
     if d.cost is not None:

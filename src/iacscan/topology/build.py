@@ -141,6 +141,33 @@ def mark_deploy_time(ctx: ScanContext) -> None:
             ):
                 _mark(ctx, ctx.node_id(stack, res.logical_id))
 
+    _invoked_only_by_helpers(ctx)
+
+
+def _invoked_only_by_helpers(ctx: ScanContext) -> None:
+    """A function that only deploy-time helpers start (the ``on_event_handler`` the user gave a
+    custom-resource ``Provider``, which the provider framework invokes) is deploy-time too."""
+    for _ in range(4):  # providers wrap handlers a level or two deep; bounded
+        edges = ctx.graph.edge_keys()
+        into: dict[str, list[tuple[str, str]]] = {}
+        for source, target, kind in edges:
+            into.setdefault(target, []).append((source, kind))
+        changed = False
+        for target, sources in into.items():
+            draft = ctx.graph.draft(target) if ctx.graph.has_node(target) else None
+            if draft is None or draft.deploy_time or draft.type != "AWS::Lambda::Function":
+                continue
+            helpers = [
+                s
+                for s, kind in sources
+                if kind == "invokes" and ctx.graph.has_node(s) and ctx.graph.draft(s).deploy_time
+            ]
+            if helpers and len(helpers) == len(sources):
+                draft.deploy_time = True
+                changed = True
+        if not changed:
+            return
+
 
 def _mark(ctx: ScanContext, node_id: str) -> None:
     if ctx.graph.has_node(node_id):

@@ -51,6 +51,9 @@ class GraphBuilder:
         if via not in vias:
             vias.append(via)
 
+    def edge_keys(self) -> list[EdgeKey]:
+        return list(self._edges)
+
     def freeze(self) -> Topology:
         edges = self._edges
         for s, t, k in [key for key in edges if key[2] == "reads"]:

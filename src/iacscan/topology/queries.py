@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from iacscan.errors import UsageError
 from iacscan.model import Topology
+from iacscan.topology.labels import matching_nodes
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -34,12 +35,21 @@ def to_networkx(topology: Topology) -> nx.MultiDiGraph:
 
 
 def resolve_focus(topology: Topology, wanted: str) -> str:
-    """A node id from what the user typed: the exact id, or its end after a ``/`` when that
-    names one node (``Fn`` or ``Nested/Fn`` for ``Stack/Nested/Fn``)."""
+    """A node id from what the user typed: the exact id, a label, a construct path (CDK:
+    ``Shop/Orders/Queue``, with or without ``/Resource``), or an id's end after a ``/`` when
+    that names one node (``Fn`` or ``Nested/Fn`` for ``Stack/Nested/Fn``)."""
     ids = {n.id for n in topology.nodes} | {e.source for e in topology.edges}
     ids |= {e.target for e in topology.edges}
     if wanted in ids:
         return wanted
+    named = matching_nodes(topology.nodes, wanted)
+    if len(named) == 1:
+        return named.pop()
+    if named:
+        raise UsageError(
+            f"--focus {wanted} names {len(named)} nodes: {', '.join(sorted(named))}",
+            hint="give the node's id or its whole construct path",
+        )
     tails = sorted(i for i in ids if i.endswith("/" + wanted))
     if len(tails) == 1:
         return tails[0]

@@ -22,9 +22,12 @@ from iacscan.topology.extractors import (
     load_balancers,
     misc_triggers,
     nodes,
+    osis_pipelines,
     pipes,
     s3_notifications,
+    s3_object_lambda,
     sns_subscriptions,
+    sqs_redrive,
     stepfunctions,
 )
 
@@ -52,6 +55,9 @@ EXTRACTORS: tuple[Extractor, ...] = (
     Extractor(pipes.ID, pipes.extract),
     Extractor(stepfunctions.ID, stepfunctions.extract),
     Extractor(misc_triggers.ID, misc_triggers.extract),
+    Extractor(sqs_redrive.ID, sqs_redrive.extract),
+    Extractor(s3_object_lambda.ID, s3_object_lambda.extract),
+    Extractor(osis_pipelines.ID, osis_pipelines.extract),
     Extractor(lambda_permissions.ID, lambda_permissions.extract),
     Extractor(iam.ID, iam.extract, needs=_STARTS_TASKS),
 )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from iacscan.model import Resource
+from iacscan.resolve import display, has_tokens
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
 
@@ -37,10 +40,38 @@ def _mapping(ctx: ScanContext, stack: str, res: Resource) -> None:
         sources = (
             [type(functions[0])(ctx.external(label, "Kafka"), False, None)] if functions else []
         )
+    if not sources and functions:
+        ext = _existing_source(ctx, stack, props.get("EventSourceArn"))
+        if ext is not None:
+            sources = [type(functions[0])(ext, False, None)]
     what = f"AWS::Lambda::EventSourceMapping {res.logical_id}"
     for src in sources:
         for fn in functions:
             ctx.add_edge(src.node, fn.node, "triggers", ctx.via(stack, what, res=res))
+
+
+_PSEUDO = re.compile("\x01P\x1f(?:AWS::Partition|AWS::Region|AWS::AccountId|AWS::URLSuffix)\x02")
+_SERVICE_TYPES = {
+    "sqs": "AWS::SQS::Queue",
+    "kinesis": "AWS::Kinesis::Stream",
+    "dynamodb": "AWS::DynamoDB::Table",
+    "kafka": "AWS::MSK::Cluster",
+    "mq": "AWS::AmazonMQ::Broker",
+    "rds": "AWS::DocDB::DBCluster",
+}
+
+
+def _existing_source(ctx: ScanContext, stack: str, arn: object) -> str | None:
+    """An ARN of a source defined outside the templates, built with Fn::Join/Fn::Sub of
+    pseudo parameters only (``arn:${AWS::Partition}:kinesis:${AWS::Region}:...:stream/x``):
+    an ``ext:`` node named by that ARN. Any other unknown part: no node (never a guess)."""
+    value = ctx.resolve(stack, arn)
+    if not isinstance(value, str) or not value.startswith("arn:"):
+        return None
+    if has_tokens(_PSEUDO.sub("", value)):
+        return None
+    service = value.split(":")[2] if value.count(":") >= 5 else ""
+    return ctx.external(display(value), _SERVICE_TYPES.get(service, "External"))
 
 
 def extract(ctx: ScanContext) -> None:

@@ -10,6 +10,7 @@ from iacscan.topology.extractors.base import as_list, each, get
 
 ID = "eventbridge"
 
+DEFAULT_BUS = "default-event-bus"  # ext:default-event-bus, as IAM and S3 extractors name it
 _NOT_TARGETS = ("AWS::ECS::Cluster", "AWS::IAM::Role")
 
 
@@ -36,10 +37,17 @@ def _target(
 def _rule(ctx: ScanContext, stack: str, res: Resource) -> None:
     rule = ctx.ensure_node((stack, res.logical_id))
     bus_name = res.properties.get("EventBusName")
-    if bus_name is not None:
+    if bus_name is not None and ctx.text(stack, bus_name) != "default":
         for bus in ctx.targets(stack, bus_name, types=("AWS::Events::EventBus",)):
             what = f"AWS::Events::Rule {res.logical_id} EventBusName"
             ctx.add_edge(bus.node, rule, "triggers", ctx.via(stack, what, bus_name, res=res))
+    elif res.properties.get("EventPattern") is not None:
+        # No bus named (or "default"): the rule matches events on the account's default bus,
+        # the node that events:PutEvents without a bus and S3's EventBridge delivery write to.
+        default = ctx.external(DEFAULT_BUS, "AWS::Events::EventBus")
+        what = f"AWS::Events::Rule {res.logical_id} EventPattern on the default event bus"
+        pattern = res.properties.get("EventPattern")
+        ctx.add_edge(default, rule, "triggers", ctx.via(stack, what, pattern, res=res))
     for target in as_list(res.properties.get("Targets")):
         what = f"AWS::Events::Rule {res.logical_id} target {ctx.text(stack, get(target, 'Id'))}"
         _target(ctx, stack, rule, target, what, res)

@@ -75,6 +75,15 @@ def _iot_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
     rule = ctx.ensure_node((stack, res.logical_id))
     what = f"AWS::IoT::TopicRule {res.logical_id}"
     for action in as_list(get(res.properties, "TopicRulePayload", "Actions")):
+        kafka = get(action, "Kafka")
+        if kafka is not None:
+            # The same ext: node a self-managed Kafka event source mapping reads from.
+            servers = ctx.text(stack, get(kafka, "ClientProperties", "bootstrap.servers"))
+            topic = ctx.text(stack, get(kafka, "Topic"))
+            label = f"kafka:{servers.split(',')[0].strip() or '?'}/{topic}"
+            via = ctx.via(stack, f"{what} Kafka action", kafka, res=res)
+            ctx.add_edge(rule, ctx.external(label, "Kafka"), "triggers", via)
+            continue
         for t in ctx.targets(stack, action, external_ok=False):
             target_res = ctx.resource(t.key) if t.key else None
             if target_res is not None and target_res.type == "AWS::IAM::Role":
