@@ -87,7 +87,8 @@ class ScanContext(StackIndex):
         self.key_of[node_id] = key
         if not self.graph.has_node(node_id):
             t = self.templates[key[0]]
-            role: Role = "capacity" if key in self.ecs.capacity_groups else info.role  # type: ignore[assignment]
+            capacity = key in self.ecs.capacity_groups or key in self.ecs.eks_workers
+            role: Role = "capacity" if capacity else info.role  # type: ignore[assignment]
             self.graph.add_node(
                 NodeDraft(
                     id=node_id,

@@ -133,6 +133,17 @@ def _link(ctx: ScanContext, links: dict[str, set[str]], capacity: Key, target: s
 
 
 def _eks(ctx: ScanContext, links: dict[str, set[str]]) -> None:
+    for key, name in ctx.ecs.eks_workers.items():
+        res = ctx.resource(key)
+        clusters = [
+            node
+            for ref in ctx.refs(key[0], res.properties.get("Tags") if res is not None else None)
+            if (c := ctx.resource((ref.stack, ref.logical_id))) is not None
+            and c.type == "AWS::EKS::Cluster"
+            and (node := ctx.ensure_node((ref.stack, ref.logical_id))) is not None
+        ]
+        for cluster in clusters or [f"pods of EKS cluster {name or 'named at boot'}"]:
+            _link(ctx, links, key, cluster)
     for rtype in ("AWS::EKS::Nodegroup", "AWS::EKS::FargateProfile"):
         for stack, res in ctx.resources(rtype):
             for ref in ctx.refs(stack, res.properties.get("ClusterName")):
