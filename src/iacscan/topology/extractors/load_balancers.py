@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 from iacscan.model import Resource
+from iacscan.resolve import unknown_options
 from iacscan.topology.context import Key, ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
+from iacscan.walk import walk
 
 ID = "load-balancers"
 
@@ -35,6 +39,19 @@ def _group_targets(ctx: ScanContext) -> dict[Key, list[str]]:
                 if node:
                     out[(ref.stack, ref.logical_id)].append(node)
     return out
+
+
+def _actions(ctx: ScanContext, stack: str, value: Any) -> list[Any]:
+    """A listener's or rule's actions, resolved: conditions decided where known, both branches
+    of an unknown one (either may forward)."""
+    resolved = ctx.resolve(stack, value)
+    return [
+        item
+        for item in walk(
+            resolved, descend=lambda i: not isinstance(i, Mapping), children=unknown_options
+        )
+        if isinstance(item, Mapping)
+    ]
 
 
 def extract(ctx: ScanContext) -> None:
@@ -70,7 +87,8 @@ def extract(ctx: ScanContext) -> None:
                     ctx.add_edge(lb, target, "triggers", ctx.via(stack, what, res=res))
 
     def listener(ctx: ScanContext, stack: str, res: Resource) -> None:
-        for action in as_list(res.properties.get("DefaultActions")):
+        # An action may be an Fn::If (redirect when a certificate is given, else forward).
+        for action in _actions(ctx, stack, res.properties.get("DefaultActions")):
             tgs = [get(action, "TargetGroupArn")] + [
                 get(t, "TargetGroupArn")
                 for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
@@ -90,7 +108,7 @@ def extract(ctx: ScanContext) -> None:
             lst = ctx.resource((ref.stack, ref.logical_id))
             if lst is None:
                 continue
-            for action in as_list(res.properties.get("Actions")):
+            for action in _actions(ctx, stack, res.properties.get("Actions")):
                 tgs = [get(action, "TargetGroupArn")] + [
                     get(t, "TargetGroupArn")
                     for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
