@@ -99,14 +99,23 @@ def _get(value: Any, key: str) -> Any:
 
 
 def _joined_ecs_cluster(index: StackIndex, stack: str, asg: Resource) -> Key | None:
-    """Classic ECS capacity: the instances' user data registers them with a cluster."""
+    """Classic ECS capacity: the instances' user data registers them with a cluster, or the
+    launch configuration's cfn-init commands write ``ECS_CLUSTER=...`` to ``/etc/ecs/ecs.config``."""
     for ref in index.refs(stack, _launch_refs(asg)):
         config = index.resource((ref.stack, ref.logical_id))
         if config is None:
             continue
         data = config.properties.get("LaunchTemplateData", config.properties)
         user_data = data.get("UserData") if isinstance(data, Mapping) else None
-        for inner in index.refs(ref.stack, user_data):
+        init = [
+            (r.metadata or {}).get("AWS::CloudFormation::Init") for r in (config, asg)
+        ]  # cfn-init reads the metadata of the resource its --resource names: either
+        init_joins = [
+            v
+            for v in walk(init, limit=10_000)
+            if isinstance(v, Mapping) and "ECS_CLUSTER" in str(v.get("Fn::Sub", ""))
+        ]
+        for inner in index.refs(ref.stack, [user_data, init_joins]):
             target = index.resource((inner.stack, inner.logical_id))
             if target is not None and target.type == "AWS::ECS::Cluster":
                 return (inner.stack, inner.logical_id)
