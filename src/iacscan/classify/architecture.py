@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from iacscan.classify.self_serving import self_serving
 from iacscan.knowledge.resource_types import has_trait, type_info
 from iacscan.model import Architecture, Resource, Topology
 from iacscan.resolve import display
@@ -169,13 +170,17 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
         and any(e.source in member for e in in_edges.get(n.id, []))
         and any(e.target in member for e in out_edges.get(n.id, []))
     ]
+    # A unit on a public endpoint of its own (App Runner, a Beanstalk web environment) is the
+    # target of its own request ingress.
+    serving = self_serving(ctx, topology)
     if (
         len(groups) == 1
-        and request_edges
+        and (request_edges or serving)
         and all(e.target in member for e in request_edges)
+        and all(s in member for s in serving)
         and not channel_between
     ):
-        sources = sorted({e.source for e in request_edges})
+        sources = sorted({e.source for e in request_edges} | {f"{s}'s own endpoint" for s in serving})
         reasons.append(
             f"one deployable unit ({', '.join(groups[0])}) is the sole target of the request "
             f"ingress ({', '.join(sources)}), with no queue, topic or stream between compute units"

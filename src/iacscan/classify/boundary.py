@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from iacscan.classify.self_serving import self_serving
 from iacscan.model import Boundary, Node, Topology
 from iacscan.resolve import refs_in
 from iacscan.topology.result import StackView
@@ -23,6 +24,8 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     ingress: set[str] = set()
     egress: set[str] = set()
     dead_letters = _dead_letter_queues(ctx)
+    serving = set(self_serving(ctx, topology))
+    ingress |= serving  # compute on a public endpoint of its own (App Runner, Beanstalk web)
     for n in topology.nodes:
         if n.deploy_time:
             continue
@@ -44,7 +47,9 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
         if (n.role in _DATA or n.role == "external") and written and not outgoing[n.id]:
             egress.add(n.id)
     node_ids = {n.id for n in topology.nodes}
-    ingress_roles = {n.id for n in topology.nodes if n.role == "ingress" and not n.deploy_time}
+    ingress_roles = serving | {
+        n.id for n in topology.nodes if n.role == "ingress" and not n.deploy_time
+    }
     imported = _imported_names(ctx)
     for stack, t in ctx.templates.items():
         for out in t.outputs.values():
