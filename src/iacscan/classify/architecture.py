@@ -132,7 +132,9 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
         if (
             n.type == "AWS::Lambda::Function"
             and outs
-            and all(e.kind == "invokes" and has_trait(nodes[e.target].type, "launched") for e in outs)
+            and all(
+                e.kind == "invokes" and has_trait(nodes[e.target].type, "launched") for e in outs
+            )
         ):
             launchers.append(n.id)
             continue
@@ -185,7 +187,9 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
         and all(s in member for s in serving)
         and not channel_between
     ):
-        sources = sorted({e.source for e in request_edges} | {f"{s}'s own endpoint" for s in serving})
+        sources = sorted(
+            {e.source for e in request_edges} | {f"{s}'s own endpoint" for s in serving}
+        )
         reasons.append(
             f"one deployable unit ({', '.join(groups[0])}) is the sole target of the request "
             f"ingress ({', '.join(sources)}), with no queue, topic or stream between compute units"
