@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors import (
     apigateway,
+    autoscaling,
     capacity,
     event_source_mappings,
     eventbridge,
@@ -52,6 +53,7 @@ EXTRACTORS: tuple[Extractor, ...] = (
     Extractor(pipes.ID, pipes.extract),
     Extractor(stepfunctions.ID, stepfunctions.extract),
     Extractor(misc_triggers.ID, misc_triggers.extract),
+    Extractor(autoscaling.ID, autoscaling.extract),
     Extractor(lambda_permissions.ID, lambda_permissions.extract),
     Extractor(iam.ID, iam.extract, needs=_STARTS_TASKS),
 )
