@@ -15,6 +15,14 @@ from iacscan.walk import walk
 ID = "load-balancers"
 
 _TG = ("AWS::ElasticLoadBalancingV2::TargetGroup",)
+_LB = ("AWS::ElasticLoadBalancingV2::LoadBalancer",)
+
+
+def _forwards(action: Any) -> list[Any]:
+    """The target groups an action forwards to (one, or a weighted ForwardConfig list)."""
+    return [get(action, "TargetGroupArn")] + [
+        get(t, "TargetGroupArn") for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
+    ]
 
 
 def _group_targets(ctx: ScanContext) -> dict[Key, list[str]]:
@@ -68,7 +76,14 @@ def extract(ctx: ScanContext) -> None:
         """``listener_value`` (read in ``lb_stack``) names the load balancer; ``tg_value`` (read
         in ``stack``, the rule's or listener's own) the target groups it forwards to."""
         lbs: list[str] = []
-        for ref in ctx.refs(lb_stack, listener_value):
+        refs = list(ctx.refs(lb_stack, listener_value))
+        if not refs:
+            # A load balancer or listener from outside the scope (an import no stack in scope
+            # exports, a parameter without a default): an unknown ext: node, the way in.
+            lbs += [
+                t.node for t in ctx.targets(lb_stack, listener_value, types=_LB) if t.key is None
+            ]
+        for ref in refs:
             listener = ctx.resource((ref.stack, ref.logical_id))
             if listener is None:
                 continue
@@ -89,37 +104,39 @@ def extract(ctx: ScanContext) -> None:
     def listener(ctx: ScanContext, stack: str, res: Resource) -> None:
         # An action may be an Fn::If (redirect when a certificate is given, else forward).
         for action in _actions(ctx, stack, res.properties.get("DefaultActions")):
-            tgs = [get(action, "TargetGroupArn")] + [
-                get(t, "TargetGroupArn")
-                for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
-            ]
             link(
                 stack,
                 res.properties.get("LoadBalancerArn"),
                 stack,
-                tgs,
+                _forwards(action),
                 f"{res.type} {res.logical_id}",
                 res,
             )
 
     def listener_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
         listener_value = res.properties.get("ListenerArn")
+        if not any(True for _ in ctx.refs(stack, listener_value)):
+            for action in _actions(ctx, stack, res.properties.get("Actions")):
+                link(
+                    stack,
+                    listener_value,
+                    stack,
+                    _forwards(action),
+                    f"{res.type} {res.logical_id}",
+                    res,
+                )
         for ref in ctx.refs(stack, listener_value):
             lst = ctx.resource((ref.stack, ref.logical_id))
             if lst is None:
                 continue
             for action in _actions(ctx, stack, res.properties.get("Actions")):
-                tgs = [get(action, "TargetGroupArn")] + [
-                    get(t, "TargetGroupArn")
-                    for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
-                ]
                 # The listener may live in another stack (an import or a nested stack's
                 # parameter); the target groups are named in the rule's own stack.
                 link(
                     ref.stack,
                     lst.properties.get("LoadBalancerArn"),
                     stack,
-                    tgs,
+                    _forwards(action),
                     f"{res.type} {res.logical_id}",
                     res,
                 )
