@@ -13,6 +13,7 @@ from iacscan.topology.result import StackView
 from iacscan.walk import walk
 
 _DATA = ("channel", "store")
+DEFAULT_BUS = "ext:default-event-bus"
 
 
 def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
@@ -21,6 +22,21 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     for e in topology.edges:
         incoming[e.target].append(e.kind)
         outgoing[e.source].append(e.kind)
+    # Deploy-time helpers (a copier that seeds a bucket) neither feed nor read the running
+    # system; weak evidence (a wildcard IAM resource) may write a node, so it is not "fed from
+    # outside", but a weak read alone does not make a node a way in.
+    deploy_time = {n.id for n in topology.nodes if n.deploy_time}
+    run_in: dict[str, set[str]] = defaultdict(set)
+    run_out: dict[str, set[str]] = defaultdict(set)
+    firm_out: dict[str, set[str]] = defaultdict(set)
+    for e in topology.edges:
+        if e.source in deploy_time or e.target in deploy_time:
+            continue
+        run_out[e.source].add(e.target)
+        if e.kind in ("writes", "triggers"):
+            run_in[e.target].add(e.source)
+        if not all(v.weak for v in e.via):
+            firm_out[e.source].add(e.target)
     ingress: set[str] = set()
     egress: set[str] = set()
     dead_letters = _dead_letter_queues(ctx)
@@ -37,14 +53,16 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
             ingress.add(n.id)
         elif (
             n.role in (*_DATA, "external")
-            and not incoming[n.id]
-            and outgoing[n.id]
+            and firm_out[n.id]
+            and not run_in[n.id]
             and n.id not in dead_letters
         ):
             ingress.add(n.id)  # fed from outside: nothing in scope writes it (a redrive target
             # is fed by its source queue, not from outside)
         written = any(k in ("writes", "triggers") for k in incoming[n.id])
-        if (n.role in _DATA or n.role == "external") and written and not outgoing[n.id]:
+        # The default bus is read in scope when a rule listens on it.
+        read = bool(run_out[n.id]) or (n.id == DEFAULT_BUS and _default_bus_rules(ctx))
+        if (n.role in _DATA or n.role == "external") and written and not read:
             egress.add(n.id)
     node_ids = {n.id for n in topology.nodes}
     ingress_roles = serving | {
@@ -65,6 +83,20 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
                 elif node in node_ids:
                     egress.add(node)
     return Boundary(ingress=tuple(sorted(ingress)), egress=tuple(sorted(egress)))
+
+
+def _default_bus_rules(ctx: StackView) -> bool:
+    """Whether a rule in scope listens on the account's default event bus (no EventBusName, or
+    the name or ARN of the default bus). Such a rule stays ingress: the default bus also carries
+    events from outside (AWS services, other applications)."""
+    for stack, rule in ctx.resources("AWS::Events::Rule"):
+        if (stack, rule.logical_id) in ctx.disabled:
+            continue
+        name = rule.properties.get("EventBusName")
+        text = ctx.text(stack, name) if name is not None else "default"
+        if text == "default" or text.endswith(":event-bus/default"):
+            return True
+    return False
 
 
 def _internal_behind(ctx: StackView, node: Node, incoming: list[str]) -> bool:
