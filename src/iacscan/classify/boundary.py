@@ -14,6 +14,9 @@ from iacscan.walk import walk
 
 _DATA = ("channel", "store")
 DEFAULT_BUS = "ext:default-event-bus"
+# Notifications to people (an email address, a phone, a mobile app) are neither channel nor
+# store: the topic that sends them is what carries the results out.
+_PEOPLE = ("SNS email", "SNS email-json", "SNS sms", "SNS application")
 
 
 def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
@@ -29,8 +32,9 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     run_in: dict[str, set[str]] = defaultdict(set)
     run_out: dict[str, set[str]] = defaultdict(set)
     firm_out: dict[str, set[str]] = defaultdict(set)
+    people = {n.id for n in topology.nodes if n.type in _PEOPLE}
     for e in topology.edges:
-        if e.source in deploy_time or e.target in deploy_time:
+        if e.source in deploy_time or e.target in deploy_time or e.target in people:
             continue
         run_out[e.source].add(e.target)
         if e.kind in ("writes", "triggers"):
@@ -62,7 +66,12 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
         written = any(k in ("writes", "triggers") for k in incoming[n.id])
         # The default bus is read in scope when a rule listens on it.
         read = bool(run_out[n.id]) or (n.id == DEFAULT_BUS and _default_bus_rules(ctx))
-        if (n.role in _DATA or n.role == "external") and written and not read:
+        if (
+            (n.role in _DATA or n.role == "external")
+            and written
+            and not read
+            and n.id not in people
+        ):
             egress.add(n.id)
     node_ids = {n.id for n in topology.nodes}
     ingress_roles = serving | {

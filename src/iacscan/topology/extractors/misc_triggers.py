@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from iacscan.model import EdgeKind, Resource
+from iacscan.resolve import has_tokens
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
 from iacscan.topology.extractors.iam import link_action
@@ -93,13 +94,25 @@ def _destinations(ctx: ScanContext, stack: str, res: Resource) -> None:
             if dest is None:
                 continue
             what = f"{res.type} {res.logical_id} {outcome}"
+            via = ctx.via(stack, what, dest, res=res)
             for action in (
                 "sqs:sendmessage",
                 "sns:publish",
                 "lambda:invokefunction",
                 "events:putevents",
             ):
-                link_action(ctx, stack, fn.node, action, dest, ctx.via(stack, what, dest, res=res))
+                link_action(ctx, stack, fn.node, action, dest, via)
+            # A literal that names nothing in scope and is no ARN iacscan can read (a parameter
+            # default such as "my-sqs-arn"): the destination is still somewhere outside.
+            text = ctx.resolve(stack, dest)
+            if (
+                isinstance(text, str)
+                and text.strip()
+                and not has_tokens(text)
+                and not text.startswith("arn:")
+                and not ctx.targets(stack, dest, external_ok=False, unknown_ok=False)
+            ):
+                ctx.add_edge(fn.node, ctx.external(text.strip()), "writes", via)
 
 
 def _appsync(ctx: ScanContext, stack: str, res: Resource) -> None:
