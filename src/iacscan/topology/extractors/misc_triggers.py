@@ -1,6 +1,6 @@
 """Smaller managed integrations: CloudFront origins, Cognito triggers, log subscriptions,
 IoT rules, Lambda destinations, AppSync data sources, Firehose destinations, Kinesis Analytics
-inputs and outputs."""
+inputs and outputs, CloudFront real-time logs."""
 
 from __future__ import annotations
 
@@ -43,6 +43,28 @@ def _edge_functions(ctx: ScanContext, stack: str, res: Resource) -> None:
                 stack, get(assoc, "LambdaFunctionARN"), types=_FN, external_ok=False
             ):
                 ctx.add_edge(dist, fn.node, "triggers", ctx.via(stack, what, assoc, res=res))
+
+
+def _realtime_logs(ctx: ScanContext, stack: str, res: Resource) -> None:
+    """Cache behaviours with a real-time log configuration send every request's log record to
+    its Kinesis stream: the distribution writes the stream."""
+    config = get(res.properties, "DistributionConfig")
+    behaviours = [get(config, "DefaultCacheBehavior")] + as_list(get(config, "CacheBehaviors"))
+    dist = ctx.ensure_node((stack, res.logical_id))
+    for behaviour in behaviours:
+        value = get(behaviour, "RealtimeLogConfigArn")
+        for ref in ctx.refs(stack, value):
+            log_config = ctx.resource((ref.stack, ref.logical_id))
+            if log_config is None or log_config.type != "AWS::CloudFront::RealtimeLogConfig":
+                continue
+            what = f"AWS::CloudFront::RealtimeLogConfig {log_config.logical_id} (real-time logs)"
+            for endpoint in as_list(log_config.properties.get("EndPoints")):
+                arn = get(endpoint, "KinesisStreamConfig", "StreamArn")
+                for t in ctx.targets(
+                    ref.stack, arn, types=("AWS::Kinesis::Stream",), external_ok=False
+                ):
+                    via = ctx.via(ref.stack, what, endpoint, res=log_config)
+                    ctx.add_edge(dist, t.node, "writes", via)
 
 
 def _config_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -221,6 +243,7 @@ def extract(ctx: ScanContext) -> None:
     each(ctx, ID, ("AWS::KinesisFirehose::DeliveryStream",), _firehose)
     each(ctx, ID, ("AWS::CloudFront::Distribution",), _cloudfront)
     each(ctx, ID, ("AWS::CloudFront::Distribution",), _edge_functions)
+    each(ctx, ID, ("AWS::CloudFront::Distribution",), _realtime_logs)
     each(ctx, ID, ("AWS::Config::ConfigRule",), _config_rule)
     each(ctx, ID, ("AWS::Cognito::UserPool",), _cognito)
     each(ctx, ID, ("AWS::Logs::SubscriptionFilter",), _log_subscription)
