@@ -44,10 +44,16 @@ class StackIndex:
         self.names: dict[str, list[tuple[Key, str]]] = defaultdict(list)
         self.pseudo_names: dict[tuple[str, str], list[Key]] = defaultdict(list)
         disabled: set[Key] = set()
+        # Parents first: a nested stack whose AWS::CloudFormation::Stack resource a condition
+        # leaves out deploys none of its resources.
+        for stack, t in sorted(templates.items(), key=lambda i: (i[1].parent or "").count("/")):
+            parent = tuple(t.parent.rsplit("/", 1)) if t.parent and "/" in t.parent else None
+            for lid, res in t.resources.items():
+                if parent in disabled or scope.resource_enabled(stack, res.condition) is False:
+                    disabled.add((stack, lid))
         for stack, t in templates.items():
             for lid, res in t.resources.items():
-                if scope.resource_enabled(stack, res.condition) is False:
-                    disabled.add((stack, lid))
+                if (stack, lid) in disabled:
                     continue
                 self.by_type[res.type].append((stack, res))
                 service_prop = NAME_PROPERTIES.get(res.type)
