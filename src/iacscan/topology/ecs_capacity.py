@@ -50,6 +50,8 @@ def find_ecs_capacity(index: StackIndex) -> EcsCapacity:
         if cluster is not None:
             capacity.add((stack, asg.logical_id))
             instances[cluster].append((stack, asg.logical_id))
+        elif _ecs_config_written(index, stack, asg):
+            capacity.add((stack, asg.logical_id))  # joins a cluster outside the scan
         elif (name := _eks_cluster_name(index, stack, asg)) is not None:
             eks[(stack, asg.logical_id)] = name
     return EcsCapacity(
@@ -96,6 +98,19 @@ def _launch_refs(asg: Resource) -> list[Any]:
 
 def _get(value: Any, key: str) -> Any:
     return value.get(key) if isinstance(value, Mapping) else None
+
+
+def _ecs_config_written(index: StackIndex, stack: str, asg: Resource) -> bool:
+    """The instances write ``ECS_CLUSTER=`` (user data or cfn-init): ECS container instances,
+    even when the cluster they join is not in scope."""
+    sources: list[Any] = [(asg.metadata or {}).get("AWS::CloudFormation::Init")]
+    for ref in index.refs(stack, _launch_refs(asg)):
+        config = index.resource((ref.stack, ref.logical_id))
+        if config is not None:
+            data = config.properties.get("LaunchTemplateData", config.properties)
+            sources.append(data.get("UserData") if isinstance(data, Mapping) else None)
+            sources.append((config.metadata or {}).get("AWS::CloudFormation::Init"))
+    return any("ECS_CLUSTER=" in text for text in _strings(sources))
 
 
 def _joined_ecs_cluster(index: StackIndex, stack: str, asg: Resource) -> Key | None:

@@ -86,6 +86,10 @@ def _ecs(ctx: ScanContext, links: dict[str, set[str]]) -> None:
         if cp not in used and not any(cp in cps for cps in cluster_providers.values()):
             for key in (cp, *asgs):
                 _link(ctx, links, key, "ECS tasks of a cluster outside the scan")
+    joined = {k for keys in ctx.ecs.cluster_instances.values() for k in keys}
+    for key in sorted(ctx.ecs.capacity_groups - used - joined):
+        if not any(key in asgs for asgs in providers.values()):
+            _link(ctx, links, key, "ECS tasks of a cluster outside the scan")
 
 
 def _providers(ctx: ScanContext) -> dict[Key, list[Key]]:
