@@ -86,8 +86,8 @@ def _ecs(ctx: ScanContext, links: dict[str, set[str]]) -> None:
         if cp not in used and not any(cp in cps for cps in cluster_providers.values()):
             for key in (cp, *asgs):
                 _link(ctx, links, key, "ECS tasks of a cluster outside the scan")
-    joined = {k for keys in ctx.ecs.cluster_instances.values() for k in keys}
-    for key in sorted(ctx.ecs.capacity_groups - used - joined):
+    in_cluster = {k for group in ctx.ecs.cluster_instances.values() for k in group}
+    for key in sorted(ctx.ecs.capacity_groups - used - in_cluster):
         if not any(key in asgs for asgs in providers.values()):
             _link(ctx, links, key, "ECS tasks of a cluster outside the scan")
 
@@ -146,8 +146,8 @@ def _eks(ctx: ScanContext, links: dict[str, set[str]]) -> None:
             and c.type == "AWS::EKS::Cluster"
             and (node := ctx.ensure_node((ref.stack, ref.logical_id))) is not None
         ]
-        for cluster in clusters or [f"pods of EKS cluster {name or 'named at boot'}"]:
-            _link(ctx, links, key, cluster)
+        for runs in clusters or [f"pods of EKS cluster {name or 'named at boot'}"]:
+            _link(ctx, links, key, runs)
     for rtype in ("AWS::EKS::Nodegroup", "AWS::EKS::FargateProfile"):
         for stack, res in ctx.resources(rtype):
             for ref in ctx.refs(stack, res.properties.get("ClusterName")):
