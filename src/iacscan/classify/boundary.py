@@ -32,6 +32,7 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     run_in: dict[str, set[str]] = defaultdict(set)
     run_out: dict[str, set[str]] = defaultdict(set)
     firm_out: dict[str, set[str]] = defaultdict(set)
+    firm_in: dict[str, set[str]] = defaultdict(set)
     people = {n.id for n in topology.nodes if n.type in _PEOPLE}
     for e in topology.edges:
         if e.source in deploy_time or e.target in deploy_time or e.target in people:
@@ -41,6 +42,8 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
             run_in[e.target].add(e.source)
         if not all(v.weak for v in e.via):
             firm_out[e.source].add(e.target)
+            if e.kind in ("writes", "triggers"):
+                firm_in[e.target].add(e.source)
     ingress: set[str] = set()
     egress: set[str] = set()
     dead_letters = _dead_letter_queues(ctx)
@@ -65,7 +68,12 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
             # is fed by its source queue, not from outside)
         written = any(k in ("writes", "triggers") for k in incoming[n.id])
         # The default bus is read in scope when a rule listens on it.
-        read = bool(run_out[n.id]) or (n.id == DEFAULT_BUS and _default_bus_rules(ctx))
+        # Surely written but read only through wildcard grants: the reads are guesses, the
+        # output is not.
+        guessed = bool(firm_in[n.id]) and not firm_out[n.id]
+        read = (bool(run_out[n.id]) and not guessed) or (
+            n.id == DEFAULT_BUS and _default_bus_rules(ctx)
+        )
         if (
             (n.role in _DATA or n.role == "external")
             and written
