@@ -59,8 +59,10 @@ def test_a_nested_template_is_found_by_file_name_in_the_scanned_folder(tmp_path:
     )
     alone = scan([tmp_path / "root.yaml"])  # not beside it, and no folder scanned
     assert node_roles(alone) == {"ext:${Url}/app.yaml": "external"}
-    assert alone.verdict.level == "no-compute"
-    assert "compute may be out of scope" in alone.verdict.summary
+    assert alone.verdict.level == "indeterminate"  # the unseen app.yaml may hold servers
+    assert alone.verdict.cases is not None
+    assert (alone.verdict.cases.best, alone.verdict.cases.worst) == ("no-compute", "not-serverless")
+    assert "${Url}/app.yaml" in alone.verdict.summary
     folder = scan([tmp_path])
     assert node_roles(folder) == {"root/App/Web": "compute"}
     assert folder.verdict.level == "not-serverless"

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from iacscan.classify.ops_hosts import is_ops_host
+from iacscan.classify.self_serving import self_serving
 from iacscan.knowledge.resource_types import has_trait, type_info
 from iacscan.model import Architecture, Resource, Topology
 from iacscan.resolve import display
@@ -119,14 +121,20 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
         in_edges[e.target].append(e)
     units: list[str] = []
     launchers: list[str] = []
+    ops_hosts: list[str] = []
     for n in topology.nodes:
         if n.role != "compute" or n.deploy_time or not type_info(n.type).unit:
             continue
         outs = out_edges.get(n.id, [])
+        if is_ops_host(ctx, n, bool(outs or in_edges.get(n.id))):
+            ops_hosts.append(n.id)
+            continue
         if (
             n.type == "AWS::Lambda::Function"
             and outs
-            and all(e.kind == "invokes" and has_trait(nodes[e.target].type, "launched") for e in outs)
+            and all(
+                e.kind == "invokes" and has_trait(nodes[e.target].type, "launched") for e in outs
+            )
         ):
             launchers.append(n.id)
             continue
@@ -147,7 +155,7 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
             if capacity
             else ""
         )
-        return ArchitectureResult("none", None, (why,), (), tuple(launchers))
+        return ArchitectureResult("none", None, (why, *_ops(ops_hosts)), (), tuple(launchers))
     reasons: list[str] = []
     member = {u: i for i, g in enumerate(groups) for u in g}
     # An API passed in from outside (an ext: node) may route to units the scan does not see:
@@ -169,17 +177,24 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
         and any(e.source in member for e in in_edges.get(n.id, []))
         and any(e.target in member for e in out_edges.get(n.id, []))
     ]
+    # A unit on a public endpoint of its own (App Runner, a Beanstalk web environment) is the
+    # target of its own request ingress.
+    serving = self_serving(ctx, topology)
     if (
         len(groups) == 1
-        and request_edges
+        and (request_edges or serving)
         and all(e.target in member for e in request_edges)
+        and all(s in member for s in serving)
         and not channel_between
     ):
-        sources = sorted({e.source for e in request_edges})
+        sources = sorted(
+            {e.source for e in request_edges} | {f"{s}'s own endpoint" for s in serving}
+        )
         reasons.append(
             f"one deployable unit ({', '.join(groups[0])}) is the sole target of the request "
             f"ingress ({', '.join(sources)}), with no queue, topic or stream between compute units"
         )
+        reasons.extend(_ops(ops_hosts))
         reasons.append(SCOPE_NOTE)
         return ArchitectureResult(
             "monolith-candidate", True, tuple(reasons), groups, tuple(launchers)
@@ -206,8 +221,15 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
         if channel_between:
             reasons.append(f"connected through {', '.join(sorted(channel_between))}")
         reasons.append("not a monolith: the units deploy and scale separately")
+    reasons.extend(_ops(ops_hosts))
     reasons.append(SCOPE_NOTE)
     return ArchitectureResult(label, False, tuple(reasons), groups, tuple(launchers))
+
+
+def _ops(hosts: list[str]) -> list[str]:
+    if not hosts:
+        return []
+    return [f"{', '.join(sorted(hosts))}: operations access (bastion), not a business unit"]
 
 
 def _unit_artifact(ctx: StackView, node_type: str, node_id: str) -> str | None:

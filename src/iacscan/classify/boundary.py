@@ -6,12 +6,17 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from iacscan.classify.self_serving import self_serving
 from iacscan.model import Boundary, Node, Topology
 from iacscan.resolve import refs_in
 from iacscan.topology.result import StackView
 from iacscan.walk import walk
 
 _DATA = ("channel", "store")
+DEFAULT_BUS = "ext:default-event-bus"
+# Notifications to people (an email address, a phone, a mobile app) are neither channel nor
+# store: the topic that sends them is what carries the results out.
+_PEOPLE = ("SNS email", "SNS email-json", "SNS sms", "SNS application")
 
 
 def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
@@ -29,15 +34,47 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
         and all(r == "router" for r in targets)
     }
     for e in topology.edges:
-        if roles.get(e.source) == "external" and e.source not in fed:
-            # From outside (the default event bus nothing in scope writes): still ingress.
+        if roles.get(e.source) == "external" and (
+            e.source not in fed or e.source == "ext:default-event-bus"
+        ):
+            # From outside (the default event bus: AWS services and other accounts' apps put
+            # events on it whatever the stacks in scope write): its rules are still ingress.
             outgoing[e.source].append(e.kind)
             continue
         incoming[e.target].append(e.kind)
         outgoing[e.source].append(e.kind)
+    # Deploy-time helpers (a copier that seeds a bucket) neither feed nor read the running
+    # system; weak evidence (a wildcard IAM resource) may write a node, so it is not "fed from
+    # outside", but a weak read alone does not make a node a way in.
+    deploy_time = {n.id for n in topology.nodes if n.deploy_time}
+    run_in: dict[str, set[str]] = defaultdict(set)
+    run_out: dict[str, set[str]] = defaultdict(set)
+    firm_out: dict[str, set[str]] = defaultdict(set)
+    firm_in: dict[str, set[str]] = defaultdict(set)
+    people = {n.id for n in topology.nodes if n.type in _PEOPLE}
+    for e in topology.edges:
+        if e.source in deploy_time or e.target in deploy_time or e.target in people:
+            continue
+        run_out[e.source].add(e.target)
+        if e.kind in ("writes", "triggers"):
+            run_in[e.target].add(e.source)
+        if not all(v.weak for v in e.via):
+            firm_out[e.source].add(e.target)
+            if e.kind in ("writes", "triggers"):
+                firm_in[e.target].add(e.source)
     ingress: set[str] = set()
     egress: set[str] = set()
     dead_letters = _dead_letter_queues(ctx)
+    # A dead-letter queue that only its source queue's redrive policy fills holds failed
+    # messages of the system, not its output; one a function or a destination writes is.
+    redriven_only = {
+        d
+        for d in dead_letters
+        if (sources := [e.source for e in topology.edges if e.target == d])
+        and all(roles.get(src) == "channel" for src in sources)
+    }
+    serving = set(self_serving(ctx, topology))
+    ingress |= serving  # compute on a public endpoint of its own (App Runner, Beanstalk web)
     for n in topology.nodes:
         if n.deploy_time:
             continue
@@ -49,18 +86,33 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
             ingress.add(n.id)
         elif (
             n.role in (*_DATA, "external")
-            and not incoming[n.id]
-            and outgoing[n.id]
+            and firm_out[n.id]
+            and not run_in[n.id]
             and n.id not in dead_letters
             and n.id not in feeds_only_routers
         ):
             ingress.add(n.id)  # fed from outside: nothing in scope writes it (a redrive target
             # is fed by its source queue, not from outside)
         written = any(k in ("writes", "triggers") for k in incoming[n.id])
-        if (n.role in _DATA or n.role == "external") and written and not outgoing[n.id]:
+        # The default bus is read in scope when a rule listens on it.
+        # Surely written but read only through wildcard grants: the reads are guesses, the
+        # output is not.
+        guessed = bool(firm_in[n.id]) and not firm_out[n.id]
+        read = (bool(run_out[n.id]) and not guessed) or (
+            n.id == DEFAULT_BUS and _default_bus_rules(ctx)
+        )
+        if (
+            (n.role in _DATA or n.role == "external")
+            and written
+            and not read
+            and n.id not in people
+            and n.id not in redriven_only  # failed messages parked by their own queue
+        ):
             egress.add(n.id)
     node_ids = {n.id for n in topology.nodes}
-    ingress_roles = {n.id for n in topology.nodes if n.role == "ingress" and not n.deploy_time}
+    ingress_roles = serving | {
+        n.id for n in topology.nodes if n.role == "ingress" and not n.deploy_time
+    }
     imported = _imported_names(ctx)
     for stack, t in ctx.templates.items():
         for out in t.outputs.values():
@@ -76,6 +128,20 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
                 elif node in node_ids:
                     egress.add(node)
     return Boundary(ingress=tuple(sorted(ingress)), egress=tuple(sorted(egress)))
+
+
+def _default_bus_rules(ctx: StackView) -> bool:
+    """Whether a rule in scope listens on the account's default event bus (no EventBusName, or
+    the name or ARN of the default bus). Such a rule stays ingress: the default bus also carries
+    events from outside (AWS services, other applications)."""
+    for stack, rule in ctx.resources("AWS::Events::Rule"):
+        if (stack, rule.logical_id) in ctx.disabled:
+            continue
+        name = rule.properties.get("EventBusName")
+        text = ctx.text(stack, name) if name is not None else "default"
+        if text == "default" or text.endswith(":event-bus/default"):
+            return True
+    return False
 
 
 def _internal_behind(ctx: StackView, node: Node, incoming: list[str]) -> bool:

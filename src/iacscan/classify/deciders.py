@@ -62,6 +62,13 @@ def autoscaling_group(d: DeciderInput) -> Assessment | None:
             idle="ecs-on-ec2",
             ecs_on_ec2=True,
         )
+    if (d.stack, d.res.logical_id) in d.facts.ecs.eks_workers:
+        return _a(
+            d,
+            "not-serverless",
+            f"self-managed EKS worker nodes: EC2 servers you run (MinSize {size})",
+            idle="instance",
+        )
     return _a(
         d,
         "not-serverless",

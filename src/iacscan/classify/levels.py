@@ -64,7 +64,10 @@ def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessmen
     return out, unclassified
 
 
-def combine(assessments: list[Assessment], has_compute: bool) -> tuple[Level, Cases | None]:
+def combine(
+    assessments: list[Assessment], has_compute: bool, unseen: list[Assessment] | None = None
+) -> tuple[Level, Cases | None]:
+    """The level; ``unseen`` are the parts that may hide compute (already in ``assessments``)."""
     known = [a for a in assessments if a.level != "indeterminate"]
     unknown = [a for a in assessments if a.level == "indeterminate"]
     worst_known = max((RANK[a.level] for a in known), default=0)
@@ -73,6 +76,11 @@ def combine(assessments: list[Assessment], has_compute: bool) -> tuple[Level, Ca
         # only those (an RDS instance, an ECS cluster's EC2 capacity with no service yet) is
         # not-serverless, not no-compute (definitions.md, levels).
         return "not-serverless", None
+    if not has_compute and unseen:
+        # Nothing seen runs, but a nested stack or an input that was not loaded may: that
+        # decides between no compute and servers, so it is no clean "nothing to judge".
+        missing = tuple(sorted({a.missing or a.why for a in unseen}))
+        return "indeterminate", Cases(best="no-compute", worst="not-serverless", missing=missing)
     if not has_compute:
         return "no-compute", None
     names = list(RANK)
@@ -116,9 +124,10 @@ def unseen_assessments(result: TopologyResult) -> list[Assessment]:
 
 def decide_level(result: TopologyResult, profile: Profile) -> LevelResult:
     assessments, unclassified = assess_all(result, profile)
-    assessments += unseen_assessments(result)
+    unseen = unseen_assessments(result)
+    assessments += unseen
     has_compute = any(n.role in COUNTED_ROLES and not n.deploy_time for n in result.topology.nodes)
-    level, cases = combine(assessments, has_compute)
+    level, cases = combine(assessments, has_compute, unseen)
     idle = tuple(
         IdleCost(node=a.node, kind=a.idle_kind, why=a.why)  # type: ignore[arg-type]
         for a in sorted(assessments, key=lambda a: (a.node, a.logical_id))

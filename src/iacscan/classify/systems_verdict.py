@@ -23,7 +23,9 @@ _WORST_FIRST: tuple[Level, ...] = (
     "serverless",
     "no-compute",
 )
-_RANK = {"serverless": 0, "serverless-with-floor": 1, "not-serverless": 2}
+# for the best and worst cases of an indeterminate whole (a case may be no-compute: a root whose
+# nested stacks were not seen and which shows no compute itself)
+_RANK = {"no-compute": 0, "serverless": 1, "serverless-with-floor": 2, "not-serverless": 3}
 _STATUS_WORST_FIRST: tuple[Status, ...] = ("fail", "unknown", "warn", "pass", "n/a")
 
 
@@ -77,7 +79,7 @@ def _cases(verdicts: Sequence[Verdict]) -> Cases:
     def bound(v: Verdict, which: str) -> int:
         if v.cases is not None:
             return _RANK[getattr(v.cases, which)]
-        return _RANK.get(v.level, 0)
+        return _RANK.get(v.level, _RANK["serverless"])
 
     names = list(_RANK)
     best = max(bound(v, "best") for v in verdicts)

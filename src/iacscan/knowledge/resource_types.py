@@ -20,7 +20,14 @@ from typing import Any
 
 ROLES = ("compute", "orchestrator", "channel", "store", "ingress", "router", "capacity")
 TRAITS = frozenset(
-    {"startable", "launched", "request-ingress", "fixed-fleet", "instance-priced-data"}
+    {
+        "startable",
+        "launched",
+        "request-ingress",
+        "serves-requests",
+        "fixed-fleet",
+        "instance-priced-data",
+    }
 )
 
 

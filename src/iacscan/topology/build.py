@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from iacscan.model import InputError, Template
+from iacscan.model import InputError, Resource, Template
 from iacscan.resolve import Scope
 from iacscan.topology import registry, unseen
 from iacscan.topology.context import ScanContext
@@ -90,7 +90,7 @@ def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> list
             consumed.append(failure)
         known = isinstance(raw, str) and "${?}" not in url and "<" not in url
         what = _short(url) if known else f"nested stack {ctx.node_id(stack, res.logical_id)}"
-        ctx.unknown_external(
+        node = ctx.unknown_external(
             what,
             "AWS::CloudFormation::Stack",
             unseen.nested_note(res.logical_id, _short(url), failure),
@@ -98,7 +98,25 @@ def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> list
             + ("(its template failed to load)" if failure else f"(template {_short(url)})"),
             at=(stack, res),
         )
+        _handed_compute(ctx, stack, res, node)
     return consumed
+
+
+_STARTED_BY_NAME = ("AWS::Lambda::Function", "AWS::StepFunctions::StateMachine")
+
+
+def _handed_compute(ctx: ScanContext, stack: str, res: Resource, node: str) -> None:
+    """A function or state machine handed to an unseen nested stack as a parameter (a SAR event
+    source given ``TweetProcessorFunctionName``) is started from there: the unseen stack
+    invokes it, so it is not left looking unreached."""
+    params = res.properties.get("Parameters")
+    for name, value in params.items() if isinstance(params, Mapping) else ():
+        for t in ctx.targets(stack, value, types=_STARTED_BY_NAME, external_ok=False):
+            what = (
+                f"{res.type} {res.logical_id} passes {t.node} as parameter {name} "
+                "(what the unseen stack does with it is not in scope)"
+            )
+            ctx.add_edge(node, t.node, "invokes", ctx.via(stack, what, value, res=res))
 
 
 def _failed_inputs(ctx: ScanContext, errors: Sequence[InputError]) -> None:

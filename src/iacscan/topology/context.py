@@ -13,14 +13,14 @@ from typing import Any
 
 from iacscan.knowledge.resource_types import type_info
 from iacscan.model import EdgeKind, ErrorKind, Resource, Role, Template, Via, line_of
-from iacscan.resolve import Ref, Scope, has_tokens, split_tokens, unknown_options
+from iacscan.resolve import Ref, Scope, display, has_tokens, split_tokens, unknown_options
 from iacscan.topology.arns import NAME_PROPERTIES, parse_arn
 from iacscan.topology.asl import AslShape
 from iacscan.topology.diagnostics import Diagnostics
 from iacscan.topology.ecs_capacity import find_ecs_capacity
 from iacscan.topology.graph import GraphBuilder, NodeDraft
 from iacscan.topology.result import StackView, TopologyFacts, TopologyResult
-from iacscan.topology.stack_index import Key, StackIndex
+from iacscan.topology.stack_index import Key, StackIndex, pseudo_only
 from iacscan.topology.unseen import outside_values
 from iacscan.walk import walk
 
@@ -87,7 +87,8 @@ class ScanContext(StackIndex):
         self.key_of[node_id] = key
         if not self.graph.has_node(node_id):
             t = self.templates[key[0]]
-            role: Role = "capacity" if key in self.ecs.capacity_groups else info.role  # type: ignore[assignment]
+            capacity = key in self.ecs.capacity_groups or key in self.ecs.eks_workers
+            role: Role = "capacity" if capacity else info.role  # type: ignore[assignment]
             self.graph.add_node(
                 NodeDraft(
                     id=node_id,
@@ -241,6 +242,19 @@ class ScanContext(StackIndex):
     def _match_text(self, text: str, wanted: set[str] | None, external_ok: bool) -> list[Target]:
         if text == "*":
             return [t for t in self._all_of(wanted) if t]
+        if pseudo_only(text):
+            # An ARN built like a name that has the account or region in it names that resource.
+            shown = parse_arn(display(text))
+            keys = self.pseudo_names.get((shown.service, shown.name), []) if shown else []
+            found = [
+                Target(node, False, key)
+                for key in keys
+                if (res := self.resource(key)) is not None
+                and (wanted is None or res.type in wanted)
+                and (node := self.ensure_node(key))
+            ]
+            if found:
+                return found
         pattern = "".join(p if isinstance(p, str) else "*" for p in split_tokens(text))
         unknown_name = any(p is None for p in split_tokens(text)) and _unknown_in_name(text)
         arn = parse_arn(pattern)

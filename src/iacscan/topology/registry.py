@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors import (
     apigateway,
+    autoscaling,
     capacity,
     event_source_mappings,
     eventbridge,
@@ -58,6 +59,7 @@ EXTRACTORS: tuple[Extractor, ...] = (
     Extractor(sqs_redrive.ID, sqs_redrive.extract),
     Extractor(s3_object_lambda.ID, s3_object_lambda.extract),
     Extractor(osis_pipelines.ID, osis_pipelines.extract),
+    Extractor(autoscaling.ID, autoscaling.extract),
     Extractor(lambda_permissions.ID, lambda_permissions.extract),
     Extractor(iam.ID, iam.extract, needs=_STARTS_TASKS),
 )

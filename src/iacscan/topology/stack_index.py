@@ -6,6 +6,7 @@ being built); classification sees it through the frozen ``StackView`` of ``Topol
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -16,11 +17,19 @@ from iacscan.topology.arns import NAME_PROPERTIES
 
 Key = tuple[str, str]  # (stack, logical id)
 
+_TOKEN = re.compile("\x01([^\x01\x02]*)\x02")  # resolve.py's token form
+
 # Types that fold into another node: a Lambda version or alias is its function.
 _FOLD_PROPERTY = {
     "AWS::Lambda::Version": "FunctionName",
     "AWS::Lambda::Alias": "FunctionName",
 }
+
+
+def pseudo_only(text: str) -> bool:
+    """A resolved string whose only tokens are pseudo parameters (``${AWS::AccountId}``)."""
+    tokens = _TOKEN.findall(text)
+    return bool(tokens) and all(t.startswith("P\x1f") for t in tokens)
 
 
 class StackIndex:
@@ -33,11 +42,18 @@ class StackIndex:
         self.multi = len(roots) > 1 if multi is None else multi
         self.by_type: dict[str, list[tuple[str, Resource]]] = defaultdict(list)
         self.names: dict[str, list[tuple[Key, str]]] = defaultdict(list)
+        self.pseudo_names: dict[tuple[str, str], list[Key]] = defaultdict(list)
         disabled: set[Key] = set()
+        # Parents first: a nested stack whose AWS::CloudFormation::Stack resource a condition
+        # leaves out deploys none of its resources.
+        for stack, t in sorted(templates.items(), key=lambda i: (i[1].parent or "").count("/")):
+            parent = tuple(t.parent.rsplit("/", 1)) if t.parent and "/" in t.parent else None
+            for lid, res in t.resources.items():
+                if parent in disabled or scope.resource_enabled(stack, res.condition) is False:
+                    disabled.add((stack, lid))
         for stack, t in templates.items():
             for lid, res in t.resources.items():
-                if scope.resource_enabled(stack, res.condition) is False:
-                    disabled.add((stack, lid))
+                if (stack, lid) in disabled:
                     continue
                 self.by_type[res.type].append((stack, res))
                 service_prop = NAME_PROPERTIES.get(res.type)
@@ -45,6 +61,10 @@ class StackIndex:
                     name = scope.resolve(stack, res.properties.get(service_prop[1]))
                     if isinstance(name, str) and name and not has_tokens(name):
                         self.names[service_prop[0]].append(((stack, lid), name))
+                    elif isinstance(name, str) and pseudo_only(name):
+                        # A name with the account or region in it: ARNs built the same way
+                        # (the same pseudo parameters in the same places) name it.
+                        self.pseudo_names[(service_prop[0], display(name))].append((stack, lid))
         self.disabled: frozenset[Key] = frozenset(disabled)
         self.exact_names: dict[tuple[str, str], list[tuple[Key, str]]] = defaultdict(list)
         for service, entries in self.names.items():

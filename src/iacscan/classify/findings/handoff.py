@@ -74,7 +74,9 @@ def intermediate_buckets(data: RuleInput) -> dict[str, Handoff]:
 
 
 def _units(data: RuleInput, ids: Iterable[str]) -> set[str]:
-    return {i for i in ids if data.nodes[i].role in _UNIT_ROLES}
+    """Running units among ``ids``: a deploy-time helper (a custom resource's provider that
+    seeds a bucket) hands nothing to the running system."""
+    return {i for i in ids if data.nodes[i].role in _UNIT_ROLES and not data.nodes[i].deploy_time}
 
 
 def _linked(data: RuleInput, bucket: str, writers: list[str], readers: list[str]) -> bool:

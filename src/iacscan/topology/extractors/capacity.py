@@ -86,6 +86,10 @@ def _ecs(ctx: ScanContext, links: dict[str, set[str]]) -> None:
         if cp not in used and not any(cp in cps for cps in cluster_providers.values()):
             for key in (cp, *asgs):
                 _link(ctx, links, key, "ECS tasks of a cluster outside the scan")
+    in_cluster = {k for group in ctx.ecs.cluster_instances.values() for k in group}
+    for key in sorted(ctx.ecs.capacity_groups - used - in_cluster):
+        if not any(key in asgs for asgs in providers.values()):
+            _link(ctx, links, key, "ECS tasks of a cluster outside the scan")
 
 
 def _providers(ctx: ScanContext) -> dict[Key, list[Key]]:
@@ -133,6 +137,17 @@ def _link(ctx: ScanContext, links: dict[str, set[str]], capacity: Key, target: s
 
 
 def _eks(ctx: ScanContext, links: dict[str, set[str]]) -> None:
+    for key, name in ctx.ecs.eks_workers.items():
+        res = ctx.resource(key)
+        clusters = [
+            node
+            for ref in ctx.refs(key[0], res.properties.get("Tags") if res is not None else None)
+            if (c := ctx.resource((ref.stack, ref.logical_id))) is not None
+            and c.type == "AWS::EKS::Cluster"
+            and (node := ctx.ensure_node((ref.stack, ref.logical_id))) is not None
+        ]
+        for runs in clusters or [f"pods of EKS cluster {name or 'named at boot'}"]:
+            _link(ctx, links, key, runs)
     for rtype in ("AWS::EKS::Nodegroup", "AWS::EKS::FargateProfile"):
         for stack, res in ctx.resources(rtype):
             for ref in ctx.refs(stack, res.properties.get("ClusterName")):

@@ -8,6 +8,7 @@ wildcard resource is weak evidence and says so.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
@@ -28,6 +29,23 @@ def _meanings(ctx: ScanContext, action: str) -> list[tuple[str, str]]:
     return list(ctx.actions.get(action, ()))
 
 
+def _default_bus(ctx: ScanContext, stack: str, resource: Any) -> bool | None:
+    """Whether an events:PutEvents resource names the default bus: None when it does not, else
+    whether only a wildcard says so (weak). A bucket or queue ARN with ``/*`` (Action "*" on
+    other resources) names no bus."""
+    text = ctx.text(stack, resource)
+    if not text or text == "None":
+        return False
+    found: bool | None = None
+    for item in as_list(ctx.resolve(stack, resource)):
+        name = ctx.text(stack, item)
+        if name == "*" or re.search(r"^arn:[^:]*:events:[^:]*:[^:]*:event-bus/\*$", name):
+            found = True if found is None else found
+        elif name == "default" or re.search(r":event-bus/default$", name):
+            found = False
+    return found
+
+
 def link_action(
     ctx: ScanContext, stack: str, principal: str | None, action: str, resource: Any, via: Via
 ) -> list[Key]:
@@ -38,10 +56,10 @@ def link_action(
     for rtype, category in _meanings(ctx, action):
         targets = ctx.targets(stack, resource, types=(rtype,), external_ok=False, unknown_ok=True)
         if not targets and rtype == "AWS::Events::EventBus" and category == "Write":
-            text = ctx.text(stack, resource)
-            if "default" in text or "*" in text or not text or text == "None":
+            default = _default_bus(ctx, stack, resource)
+            if default is not None:
                 bus = ctx.external("default-event-bus", "AWS::Events::EventBus")
-                ctx.add_edge(principal, bus, "writes", replace(via, weak="*" in text))
+                ctx.add_edge(principal, bus, "writes", replace(via, weak=default))
             continue
         for target in targets:
             v = replace(via, weak=via.weak or target.weak)

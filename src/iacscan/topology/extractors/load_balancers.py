@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 from iacscan.model import Resource
+from iacscan.resolve import unknown_options
 from iacscan.topology.context import Key, ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
+from iacscan.walk import walk
 
 ID = "load-balancers"
 
 _TG = ("AWS::ElasticLoadBalancingV2::TargetGroup",)
+_LB = ("AWS::ElasticLoadBalancingV2::LoadBalancer",)
+
+
+def _forwards(action: Any) -> list[Any]:
+    """The target groups an action forwards to (one, or a weighted ForwardConfig list)."""
+    return [get(action, "TargetGroupArn")] + [
+        get(t, "TargetGroupArn") for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
+    ]
 
 
 def _group_targets(ctx: ScanContext) -> dict[Key, list[str]]:
@@ -37,6 +49,19 @@ def _group_targets(ctx: ScanContext) -> dict[Key, list[str]]:
     return out
 
 
+def _actions(ctx: ScanContext, stack: str, value: Any) -> list[Any]:
+    """A listener's or rule's actions, resolved: conditions decided where known, both branches
+    of an unknown one (either may forward)."""
+    resolved = ctx.resolve(stack, value)
+    return [
+        item
+        for item in walk(
+            resolved, descend=lambda i: not isinstance(i, Mapping), children=unknown_options
+        )
+        if isinstance(item, Mapping)
+    ]
+
+
 def extract(ctx: ScanContext) -> None:
     groups = _group_targets(ctx)
 
@@ -51,7 +76,14 @@ def extract(ctx: ScanContext) -> None:
         """``listener_value`` (read in ``lb_stack``) names the load balancer; ``tg_value`` (read
         in ``stack``, the rule's or listener's own) the target groups it forwards to."""
         lbs: list[str] = []
-        for ref in ctx.refs(lb_stack, listener_value):
+        refs = list(ctx.refs(lb_stack, listener_value))
+        if not refs:
+            # A load balancer or listener from outside the scope (an import no stack in scope
+            # exports, a parameter without a default): an unknown ext: node, the way in.
+            lbs += [
+                t.node for t in ctx.targets(lb_stack, listener_value, types=_LB) if t.key is None
+            ]
+        for ref in refs:
             listener = ctx.resource((ref.stack, ref.logical_id))
             if listener is None:
                 continue
@@ -70,38 +102,41 @@ def extract(ctx: ScanContext) -> None:
                     ctx.add_edge(lb, target, "triggers", ctx.via(stack, what, res=res))
 
     def listener(ctx: ScanContext, stack: str, res: Resource) -> None:
-        for action in as_list(res.properties.get("DefaultActions")):
-            tgs = [get(action, "TargetGroupArn")] + [
-                get(t, "TargetGroupArn")
-                for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
-            ]
+        # An action may be an Fn::If (redirect when a certificate is given, else forward).
+        for action in _actions(ctx, stack, res.properties.get("DefaultActions")):
             link(
                 stack,
                 res.properties.get("LoadBalancerArn"),
                 stack,
-                tgs,
+                _forwards(action),
                 f"{res.type} {res.logical_id}",
                 res,
             )
 
     def listener_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
         listener_value = res.properties.get("ListenerArn")
+        if not any(True for _ in ctx.refs(stack, listener_value)):
+            for action in _actions(ctx, stack, res.properties.get("Actions")):
+                link(
+                    stack,
+                    listener_value,
+                    stack,
+                    _forwards(action),
+                    f"{res.type} {res.logical_id}",
+                    res,
+                )
         for ref in ctx.refs(stack, listener_value):
             lst = ctx.resource((ref.stack, ref.logical_id))
             if lst is None:
                 continue
-            for action in as_list(res.properties.get("Actions")):
-                tgs = [get(action, "TargetGroupArn")] + [
-                    get(t, "TargetGroupArn")
-                    for t in as_list(get(action, "ForwardConfig", "TargetGroups"))
-                ]
+            for action in _actions(ctx, stack, res.properties.get("Actions")):
                 # The listener may live in another stack (an import or a nested stack's
                 # parameter); the target groups are named in the rule's own stack.
                 link(
                     ref.stack,
                     lst.properties.get("LoadBalancerArn"),
                     stack,
-                    tgs,
+                    _forwards(action),
                     f"{res.type} {res.logical_id}",
                     res,
                 )

@@ -1,12 +1,17 @@
 """Smaller managed integrations: CloudFront origins, Cognito triggers, log subscriptions,
-IoT rules, Lambda destinations, AppSync data sources."""
+IoT rules, Lambda destinations, AppSync data sources, Firehose destinations, Kinesis Analytics
+inputs and outputs, CloudFront real-time logs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from iacscan.model import EdgeKind, Resource
+from iacscan.resolve import has_tokens
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
 from iacscan.topology.extractors.iam import link_action
+from iacscan.walk import walk
 
 ID = "misc-triggers"
 
@@ -38,6 +43,28 @@ def _edge_functions(ctx: ScanContext, stack: str, res: Resource) -> None:
                 stack, get(assoc, "LambdaFunctionARN"), types=_FN, external_ok=False
             ):
                 ctx.add_edge(dist, fn.node, "triggers", ctx.via(stack, what, assoc, res=res))
+
+
+def _realtime_logs(ctx: ScanContext, stack: str, res: Resource) -> None:
+    """Cache behaviours with a real-time log configuration send every request's log record to
+    its Kinesis stream: the distribution writes the stream."""
+    config = get(res.properties, "DistributionConfig")
+    behaviours = [get(config, "DefaultCacheBehavior")] + as_list(get(config, "CacheBehaviors"))
+    dist = ctx.ensure_node((stack, res.logical_id))
+    for behaviour in behaviours:
+        value = get(behaviour, "RealtimeLogConfigArn")
+        for ref in ctx.refs(stack, value):
+            log_config = ctx.resource((ref.stack, ref.logical_id))
+            if log_config is None or log_config.type != "AWS::CloudFront::RealtimeLogConfig":
+                continue
+            what = f"AWS::CloudFront::RealtimeLogConfig {log_config.logical_id} (real-time logs)"
+            for endpoint in as_list(log_config.properties.get("EndPoints")):
+                arn = get(endpoint, "KinesisStreamConfig", "StreamArn")
+                for t in ctx.targets(
+                    ref.stack, arn, types=("AWS::Kinesis::Stream",), external_ok=False
+                ):
+                    via = ctx.via(ref.stack, what, endpoint, res=log_config)
+                    ctx.add_edge(dist, t.node, "writes", via)
 
 
 def _config_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -98,13 +125,25 @@ def _destinations(ctx: ScanContext, stack: str, res: Resource) -> None:
             if dest is None:
                 continue
             what = f"{res.type} {res.logical_id} {outcome}"
+            via = ctx.via(stack, what, dest, res=res)
             for action in (
                 "sqs:sendmessage",
                 "sns:publish",
                 "lambda:invokefunction",
                 "events:putevents",
             ):
-                link_action(ctx, stack, fn.node, action, dest, ctx.via(stack, what, dest, res=res))
+                link_action(ctx, stack, fn.node, action, dest, via)
+            # A literal that names nothing in scope and is no ARN iacscan can read (a parameter
+            # default such as "my-sqs-arn"): the destination is still somewhere outside.
+            text = ctx.resolve(stack, dest)
+            if (
+                isinstance(text, str)
+                and text.strip()
+                and not has_tokens(text)
+                and not text.startswith("arn:")
+                and not ctx.targets(stack, dest, external_ok=False, unknown_ok=False)
+            ):
+                ctx.add_edge(fn.node, ctx.external(text.strip()), "writes", via)
 
 
 def _appsync(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -142,11 +181,21 @@ def _firehose(ctx: ScanContext, stack: str, res: Resource) -> None:
         processors = get(config, "ProcessingConfiguration", "Processors")
         for fn in ctx.targets(stack, processors, types=_FN, external_ok=False):
             ctx.add_edge(stream, fn.node, "triggers", ctx.via(stack, what + " processor", res=res))
-        for dest_key in ("BucketARN", "S3DestinationConfiguration"):
+        # The destination bucket; S3Configuration (the backup or staging bucket of OpenSearch,
+        # Splunk, HTTP and Redshift destinations); an S3 backup when S3BackupMode enables it.
+        dest_keys = ["BucketARN", "S3DestinationConfiguration", "S3Configuration"]
+        if ctx.text(stack, config.get("S3BackupMode")) not in ("", "Disabled"):
+            dest_keys.append("S3BackupConfiguration")
+        for dest_key in dest_keys:
             for t in ctx.targets(
                 stack, config.get(dest_key), types=("AWS::S3::Bucket",), external_ok=False
             ):
-                ctx.add_edge(stream, t.node, "writes", ctx.via(stack, what, res=res))
+                where = (
+                    what
+                    if dest_key in ("BucketARN", "S3DestinationConfiguration")
+                    else f"{what} {dest_key}"
+                )
+                ctx.add_edge(stream, t.node, "writes", ctx.via(stack, where, res=res))
     source = get(res.properties, "KinesisStreamSourceConfiguration", "KinesisStreamARN")
     for t in ctx.targets(stack, source, types=("AWS::Kinesis::Stream",), external_ok=False):
         ctx.add_edge(
@@ -157,11 +206,53 @@ def _firehose(ctx: ScanContext, stack: str, res: Resource) -> None:
         )
 
 
+_ANALYTICS_APPS = ("AWS::KinesisAnalytics::Application", "AWS::KinesisAnalyticsV2::Application")
+_STREAMS = ("AWS::Kinesis::Stream", "AWS::KinesisFirehose::DeliveryStream")
+
+
+def _analytics_inputs(ctx: ScanContext, stack: str, res: Resource) -> None:
+    """A Kinesis Analytics (SQL) application reads the streams named in its inputs."""
+    app = ctx.ensure_node((stack, res.logical_id))
+    for item in walk(res.properties, limit=10_000):
+        if not isinstance(item, Mapping):
+            continue
+        for key in ("KinesisFirehoseInput", "KinesisStreamsInput"):
+            what = f"{res.type} {res.logical_id} {key}"
+            for t in ctx.targets(
+                stack, get(item, key, "ResourceARN"), types=_STREAMS, external_ok=False
+            ):
+                ctx.add_edge(t.node, app, "triggers", ctx.via(stack, what, res=res))
+
+
+def _analytics_output(ctx: ScanContext, stack: str, res: Resource) -> None:
+    """An application output delivers results to a function (triggers) or a stream (writes)."""
+    apps = ctx.targets(stack, res.properties.get("ApplicationName"), types=_ANALYTICS_APPS)
+    output = res.properties.get("Output")
+    kinds: tuple[tuple[str, EdgeKind], ...] = (
+        ("LambdaOutput", "triggers"),
+        ("KinesisFirehoseOutput", "writes"),
+        ("KinesisStreamsOutput", "writes"),
+    )
+    for key, kind in kinds:
+        what = f"{res.type} {res.logical_id} {key}"
+        for t in ctx.targets(stack, get(output, key, "ResourceARN"), external_ok=False):
+            for app in apps:
+                ctx.add_edge(app.node, t.node, kind, ctx.via(stack, what, res=res))
+
+
 def extract(ctx: ScanContext) -> None:
+    each(ctx, ID, _ANALYTICS_APPS, _analytics_inputs)
+    each(
+        ctx,
+        ID,
+        ("AWS::KinesisAnalytics::ApplicationOutput", "AWS::KinesisAnalyticsV2::ApplicationOutput"),
+        _analytics_output,
+    )
     each(ctx, ID, ("AWS::ApiGateway::Authorizer", "AWS::ApiGatewayV2::Authorizer"), _authorizer)
     each(ctx, ID, ("AWS::KinesisFirehose::DeliveryStream",), _firehose)
     each(ctx, ID, ("AWS::CloudFront::Distribution",), _cloudfront)
     each(ctx, ID, ("AWS::CloudFront::Distribution",), _edge_functions)
+    each(ctx, ID, ("AWS::CloudFront::Distribution",), _realtime_logs)
     each(ctx, ID, ("AWS::Config::ConfigRule",), _config_rule)
     each(ctx, ID, ("AWS::Cognito::UserPool",), _cognito)
     each(ctx, ID, ("AWS::Logs::SubscriptionFilter",), _log_subscription)

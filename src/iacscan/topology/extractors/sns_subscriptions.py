@@ -33,9 +33,16 @@ def _link(
         for target in ctx.targets(stack, endpoint, types=_TYPES[proto]):
             ctx.add_edge(topic, target.node, "triggers", via)
     elif proto in ("http", "https", "email", "email-json", "sms", "application"):
-        ctx.add_edge(
-            topic, ctx.external(ctx.text(stack, endpoint), f"SNS {proto}"), "triggers", via
-        )
+        # An endpoint from outside the scope (a parameter without a default) is an unknown
+        # ext: node named by its source; an empty one (a parameter whose default is '') still
+        # names a subscriber of that protocol, never an ext: node without a name.
+        outside = ctx.outside_targets(stack, endpoint, f"SNS {proto}")
+        if outside:
+            for t in outside:
+                ctx.add_edge(topic, t.node, "triggers", via)
+            return
+        where = ctx.text(stack, endpoint).strip() or f"{proto} subscriber (empty Endpoint)"
+        ctx.add_edge(topic, ctx.external(where, f"SNS {proto}"), "triggers", via)
 
 
 def _subscription(ctx: ScanContext, stack: str, res: Resource) -> None:
