@@ -35,7 +35,10 @@ from iacscan.cli.options import (
     ProfileOpt,
     QuietOpt,
     RegionOpt,
+    SandboxChoice,
+    SandboxOpt,
     SynthTimeoutOpt,
+    sandbox_mode,
 )
 from iacscan.cli.runner import (
     Run,
@@ -98,6 +101,7 @@ def diff(
     no_synth: NoSynthOpt = False,
     no_cache: NoCacheOpt = False,
     synth_timeout: SynthTimeoutOpt = SYNTH_TIMEOUT,
+    sandbox: SandboxOpt = SandboxChoice.auto,
     max_file_size: MaxSizeOpt = MAX_FILE_SIZE,
     max_depth: MaxDepthOpt = MAX_DEPTH,
     region: RegionOpt = None,
@@ -123,7 +127,9 @@ def diff(
             fail_on=fail_on,
         )
         limits = _limits(max_file_size, max_depth, synth_timeout)
-        synth = SynthOptions(synth=not no_synth, use_cache=not no_cache)
+        synth = SynthOptions(
+            synth=not no_synth, use_cache=not no_cache, sandbox=sandbox_mode(sandbox)
+        )
         _use_aws(region, profile)
         with tempfile.TemporaryDirectory(prefix="iacscan-diff-") as tmp:
             if head_ref is not None and base_ref is None:
@@ -224,6 +230,10 @@ def graph(
     ] = None,
     output: OutputOpt = None,
     debug: DebugOpt = False,
+    no_synth: NoSynthOpt = False,
+    no_cache: NoCacheOpt = False,
+    synth_timeout: SynthTimeoutOpt = SYNTH_TIMEOUT,
+    sandbox: SandboxOpt = SandboxChoice.auto,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
 ) -> None:
@@ -237,9 +247,11 @@ def graph(
     try:
         run = Run(paths=paths, output=output, no_color=True, debug=debug)
         _use_aws(region, profile)
-        report = _analyze_paths(
-            run, paths, _limits(MAX_FILE_SIZE, MAX_DEPTH, SYNTH_TIMEOUT), SynthOptions(), False
-        )[0]
+        synth = SynthOptions(
+            synth=not no_synth, use_cache=not no_cache, sandbox=sandbox_mode(sandbox)
+        )
+        limits = _limits(MAX_FILE_SIZE, MAX_DEPTH, synth_timeout)
+        report = _analyze_paths(run, paths, limits, synth, False)[0]
         if focus:
             from iacscan.topology.queries import focus as focus_on
 

@@ -28,7 +28,10 @@ from iacscan.cli.options import (
     ProfileOpt,
     QuietOpt,
     RegionOpt,
+    SandboxChoice,
+    SandboxOpt,
     SynthTimeoutOpt,
+    sandbox_mode,
 )
 from iacscan.cli.runner import (
     Run,
@@ -60,6 +63,7 @@ def scan(
     no_cache: NoCacheOpt = False,
     synth_timeout: SynthTimeoutOpt = SYNTH_TIMEOUT,
     synth_env_passthrough: PassthroughOpt = False,
+    sandbox: SandboxOpt = SandboxChoice.auto,
     max_file_size: MaxSizeOpt = MAX_FILE_SIZE,
     max_depth: MaxDepthOpt = MAX_DEPTH,
     region: RegionOpt = None,
@@ -92,7 +96,10 @@ def scan(
             stack_paths,
             _limits(max_file_size, max_depth, synth_timeout),
             SynthOptions(
-                synth=not no_synth, use_cache=not no_cache, env_passthrough=synth_env_passthrough
+                synth=not no_synth,
+                use_cache=not no_cache,
+                env_passthrough=synth_env_passthrough,
+                sandbox=sandbox_mode(sandbox),
             ),
             each,
         )

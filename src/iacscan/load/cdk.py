@@ -21,6 +21,7 @@ from iacscan.load import cdk_cache
 from iacscan.load.cdk_assembly import Assembly, is_cloud_assembly, read_assembly
 from iacscan.load.cdk_synth import app_argv, run_app
 from iacscan.load.cfn import Limits, read_text
+from iacscan.load.sandbox import SandboxMode
 from iacscan.model import InputKind, Template
 
 CDK_JSON = "cdk.json"
@@ -110,6 +111,7 @@ def load_cdk_app(
     use_cache: bool = True,
     env_passthrough: bool = False,
     cache_dir: Path | None = None,
+    sandbox: SandboxMode = "auto",
 ) -> CdkResult:
     """Synthesize the CDK app in ``path`` (or reuse a cached synthesis) and read its stacks.
 
@@ -157,7 +159,7 @@ def load_cdk_app(
                     " (the app's files have not changed since; --no-cache synthesizes again)"
                 )
                 return _result(assembly, entry.path, synthesized=False, cached=True, note=note)
-    return _synthesize(app_dir, config, root, digest, limits, env_passthrough)
+    return _synthesize(app_dir, config, root, digest, limits, env_passthrough, sandbox)
 
 
 def load_cdk_out(path: Path, *, limits: Limits) -> CdkResult:
@@ -181,6 +183,7 @@ def _synthesize(
     digest: cdk_cache.SourceDigest,
     limits: Limits,
     env_passthrough: bool,
+    sandbox: SandboxMode,
 ) -> CdkResult:
     assert config.app is not None
     work, in_cache = cdk_cache.work_dir(root)
@@ -198,8 +201,11 @@ def _synthesize(
             env_passthrough=env_passthrough,
             scratch=scratch,
             file=config.file,
+            sandbox=sandbox,
         )
         notes = [f"Synthesized the CDK app with `{config.app}` ({run.seconds:.1f} s)"]
+        if run.protection:
+            notes.append(run.protection)
         if run.withheld:
             notes.append(
                 f"AWS credentials were withheld from the app ({', '.join(run.withheld)}); "

@@ -1,8 +1,10 @@
 """Run a CDK app's command the way the CDK CLI would, without the CLI.
 
 The app gets ``CDK_OUTDIR`` (where to write the cloud assembly) and ``CDK_CONTEXT_JSON`` (the
-context), AWS credentials are withheld unless asked for, output is captured with a size cap,
-and the whole process group is killed when the time limit passes.
+context), AWS credentials are withheld unless asked for, the runner's variables are scrubbed,
+output is captured with a size cap, the assembly it writes is capped in size, and it runs in a
+sandbox where the host has one (``load/sandbox.py``). When the time or size limit passes, the
+whole tree is killed: the sandbox's PID namespace, else the process group.
 """
 
 from __future__ import annotations
@@ -24,11 +26,26 @@ from pathlib import Path
 from typing import IO, Any
 
 from iacscan.errors import LimitError, SynthError
+from iacscan.load.sandbox import (
+    SETUP_FAILED,
+    SandboxMode,
+    choose,
+    launch,
+    protections,
+    scrubbed_environment,
+    tree_size,
+)
 
 OUTPUT_CAP = 64 * 1024  # bytes kept of each of stdout and stderr (the last ones)
 TAIL_LINES = 15
 CONTEXT_ENV_MAX = 32 * 1024  # bigger contexts go through a file, as the CDK CLI does
 NODE_MAJORS = ",".join(str(n) for n in range(10, 40))
+# What the app may write (the assembly plus its HOME and temporary files), in MB: bigger is
+# hostile or broken. Each file is also capped at this size by RLIMIT_FSIZE.
+ASSEMBLY_CAP_VAR = "IACSCAN_MAX_ASSEMBLY_MB"
+ASSEMBLY_CAP_MB = 512
+ASSEMBLY_MAX_FILES = 50_000
+WATCH_INTERVAL = 0.25  # seconds between two measures of what the app wrote
 
 # Withheld from the app unless --synth-env-passthrough (AWS_CONTAINER_* by prefix). In a pull
 # request check the app is the pull request's code: it must not get the job's GitHub token (which
@@ -94,6 +111,7 @@ class SynthRun:
     stdout: str  # the last OUTPUT_CAP bytes, decoded
     stderr: str
     withheld: tuple[str, ...]  # credential variables removed from the app's environment
+    protection: str = ""  # one sentence: the sandbox that was in force
 
 
 def app_argv(command: str) -> tuple[list[str], dict[str, str]]:
@@ -169,6 +187,7 @@ def run_app(
     env_passthrough: bool,
     scratch: Path,
     file: str,
+    sandbox: SandboxMode = "auto",
 ) -> SynthRun:
     """Run the app; raise SynthError/LimitError unless it exits 0 having written manifest.json."""
     argv, assignments = app_argv(command)
@@ -176,6 +195,9 @@ def run_app(
         outdir=outdir, context=context, env_passthrough=env_passthrough, scratch=scratch
     )
     env.update(assignments)
+    aws = tuple(n for n in env if n.startswith("AWS_")) if env_passthrough else ()
+    env = scrubbed_environment(env, keep=(*assignments, *aws))
+    box = choose(sandbox, file=file)
     exe = shutil.which(argv[0], path=env.get("PATH")) if os.sep not in argv[0] else argv[0]
     if exe is None:
         raise SynthError(
@@ -184,16 +206,32 @@ def run_app(
             "or synthesize with `cdk synth` yourself and scan cdk.out with --no-synth",
             file=file,
         )
+    home = scratch / "home"
+    home.mkdir(exist_ok=True)
+    status = scratch / "sandbox-status"
+    plan = launch(
+        box,
+        argv,
+        env=env,
+        cwd=cwd,
+        writable=(cwd, outdir),
+        home=home,
+        status_file=status,
+        network=env_passthrough,
+        file_size_cap=assembly_cap(),
+    )
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
-            argv,
+            plan.argv,
             cwd=cwd,
-            env=env,
+            env=plan.env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            pass_fds=plan.pass_fds,
+            preexec_fn=plan.preexec,  # noqa: PLW1509 - rlimits and the death signal, no threads used
         )
     except OSError as err:
         raise SynthError(
@@ -201,10 +239,12 @@ def run_app(
             'check the "app" command in cdk.json and that its program is installed',
             file=file,
         ) from None
+    finally:
+        plan.started()
     assert proc.stdout is not None and proc.stderr is not None
     out, errs = _Tail(proc.stdout), _Tail(proc.stderr)
     try:
-        proc.wait(timeout=timeout)
+        _wait(proc, timeout, (outdir, home), file)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         out.join()
@@ -231,7 +271,18 @@ def run_app(
         stdout=out.text(),
         stderr=errs.text(),
         withheld=withheld,
+        protection=protections(box, plan.status_file, network=env_passthrough),
     )
+    _check_written((outdir, home), file)
+    if proc.returncode == -signal.SIGXFSZ:
+        raise _too_big(file)
+    if box.active and proc.returncode == SETUP_FAILED and "iacscan-sandbox:" in run.stderr:
+        raise SynthError(
+            f"the {box.method} sandbox could not be set up on this host: "
+            + " ".join(tail_lines(run.stderr, 3)),
+            "scan with --no-synth, or pass --sandbox off on a machine you trust",
+            file=file,
+        )
     if proc.returncode != 0:
         raise _failure(run, proc.returncode, file)
     if not (outdir / "manifest.json").is_file():
@@ -243,6 +294,48 @@ def run_app(
             file=file,
         )
     return run
+
+
+def _wait(
+    proc: subprocess.Popen[bytes], timeout: float, written: tuple[Path, ...], file: str
+) -> None:
+    """Wait for the app, measuring what it writes; TimeoutExpired past ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        try:
+            proc.wait(timeout=min(WATCH_INTERVAL, left))
+            return
+        except subprocess.TimeoutExpired:
+            _check_written(written, file)
+
+
+def assembly_cap() -> int:
+    """The assembly size limit in bytes: IACSCAN_MAX_ASSEMBLY_MB, else ASSEMBLY_CAP_MB."""
+    raw = os.environ.get(ASSEMBLY_CAP_VAR, "").strip()
+    megabytes = int(raw) if raw.isdigit() and int(raw) > 0 else ASSEMBLY_CAP_MB
+    return megabytes * 1024 * 1024
+
+
+def _check_written(written: tuple[Path, ...], file: str) -> None:
+    cap = assembly_cap()
+    size, files = tree_size(written, max_bytes=cap, max_files=ASSEMBLY_MAX_FILES)
+    if size > cap or files > ASSEMBLY_MAX_FILES:
+        raise _too_big(file)
+
+
+def _too_big(file: str) -> LimitError:
+    return LimitError(
+        f"the CDK app wrote more than {assembly_cap() // 2**20} MB (or a file that big, or "
+        f"over {ASSEMBLY_MAX_FILES:,} files) while synthesizing: the assembly size limit; it "
+        "was stopped and what it wrote removed",
+        f"a cloud assembly of templates is far smaller; if this one is genuine, raise the limit "
+        f"with the environment variable {ASSEMBLY_CAP_VAR}=MEGABYTES, or run `cdk synth` "
+        "yourself and scan the cdk.out folder with --no-synth",
+        file=file,
+    )
 
 
 def tail_lines(text: str, count: int = TAIL_LINES) -> list[str]:

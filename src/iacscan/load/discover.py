@@ -20,6 +20,7 @@ from iacscan.load.cfn import (
     read_text,
     template_from_data,
 )
+from iacscan.load.sandbox import SandboxMode
 from iacscan.load.shared_names import qualify, shared_roots
 from iacscan.model import InputError, InputInfo, InputKind, Template
 
@@ -35,6 +36,7 @@ class SynthOptions:
     synth: bool = True
     use_cache: bool = True
     env_passthrough: bool = False
+    sandbox: SandboxMode = "auto"  # --sandbox: how CDK apps are contained (load/sandbox.py)
 
 
 @dataclass
@@ -414,6 +416,7 @@ def _load_cdk(path: Path, limits: Limits, synth: SynthOptions, loaded: Loaded) -
                 synth=synth.synth,
                 use_cache=synth.use_cache,
                 env_passthrough=synth.env_passthrough,
+                sandbox=synth.sandbox,
             )
         except IacscanError as err:
             loaded.errors.append(error_of(err, str(path)))

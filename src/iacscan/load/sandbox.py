@@ -1,0 +1,392 @@
+"""Contain a CDK app while it synthesizes: it is the pull request's code.
+
+Decided at run time, in this order:
+
+- ``bwrap`` (bubblewrap) when it is on PATH and works: new user, PID, IPC, UTS and (unless AWS
+  access was asked for) network namespaces, the whole file system read-only, the app folder, the
+  output folder and a fresh HOME the only writable places, the app dies with iacscan;
+- ``unshare`` (util-linux) with a new user (when it can), PID, mount and network namespace: a
+  shell run as the namespace's first process remounts every mount read-only, binds the writable
+  folders back read-write, masks well-known secret files, then runs the app;
+- none: the app runs as a plain child process (``--sandbox off``, or ``auto`` on a host with no
+  namespaces, with a warning; ``require`` refuses).
+
+In every case the environment is scrubbed (no ``GITHUB_*``/``RUNNER_*``/``ACTIONS_*`` variables,
+nothing named like a token or secret) and each file the app writes is capped in size
+(``RLIMIT_FSIZE``). A PID namespace kills every process the app started when its first process
+ends, ``setsid`` or not; ``Sandbox.protections`` says what was in force, for the report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from iacscan.errors import SynthError
+
+SandboxMode = Literal["auto", "require", "off"]
+Method = Literal["bwrap", "unshare", "none"]
+SANDBOX_MODES: tuple[SandboxMode, ...] = ("auto", "require", "off")
+
+# Variables never given to the app: the runner's file-command paths (GITHUB_ENV, GITHUB_OUTPUT,
+# GITHUB_PATH, GITHUB_STEP_SUMMARY, ...), its tokens and anything named like a secret.
+SCRUBBED_PREFIXES = ("GITHUB_", "RUNNER_", "ACTIONS_", "INPUT_", "IACSCAN_", "GH_", "CI_JOB_")
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_KEY|API_KEY", re.I)
+# Files and folders under the real HOME that hold credentials: hidden inside the sandbox.
+SECRET_PATHS = (
+    ".aws",
+    ".ssh",
+    ".gnupg",
+    ".docker",
+    ".kube",
+    ".azure",
+    ".config/gcloud",
+    ".config/gh",
+    ".git-credentials",
+    ".netrc",
+    ".npmrc",
+    ".pypirc",
+)
+PROBE_TIMEOUT = 10.0
+SETUP_FAILED = 121  # the set-up script's exit code when it cannot build the sandbox
+
+# Runs as the first process of the new namespaces. Arguments: the status fd (inherited, closed
+# before the app starts, so the app cannot forge the report), the jsii package cache to put under
+# a throw-away overlay (or "-"), the writable folders, "--", the files and folders to mask, "--",
+# the app's cwd, then the app's argv.
+_UNSHARE_SETUP = r"""
+status=$1; overlay=$2; shift 2
+ro=read-only
+while read -r _ _ _ _ mp _; do
+  mp=$(printf '%b' "$mp")
+  case "$mp" in /proc|/proc/*) continue ;; esac
+  mount -o remount,bind,ro "$mp" 2>/dev/null || ro=partly-read-only
+done < /proc/self/mountinfo
+while [ "$1" != "--" ]; do
+  mount --bind "$1" "$1" && mount -o remount,bind,rw "$1" || { echo "cannot bind $1" >&2; exit 121; }
+  shift
+done
+shift
+if [ "$overlay" != "-" ]; then
+  mkdir -p "$HOME/.overlay/up" "$HOME/.overlay/work" &&
+  mount -t overlay overlay -o "lowerdir=$overlay,upperdir=$HOME/.overlay/up,workdir=$HOME/.overlay/work" "$overlay" 2>/dev/null ||
+  unset JSII_RUNTIME_PACKAGE_CACHE_ROOT
+fi
+masked=0
+while [ "$1" != "--" ]; do
+  if [ -d "$1" ]; then mount -t tmpfs -o ro,size=4k,mode=0555 tmpfs "$1" 2>/dev/null && masked=$((masked+1));
+  elif [ -e "$1" ]; then mount --bind /dev/null "$1" 2>/dev/null && masked=$((masked+1)); fi
+  shift
+done
+shift
+cd "$1" || exit 121
+shift
+case "$status" in [3-9]) printf '%s %s\n' "$ro" "$masked" >&"$status"; eval "exec $status>&-" ;; esac
+exec "$@"
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Sandbox:
+    """How the app runs: the method and a sentence per protection in force."""
+
+    method: Method
+    user_namespace: bool = False
+    warning: str = ""  # set when auto found no sandbox
+
+    @property
+    def active(self) -> bool:
+        return self.method != "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """The command line to start, and where the set-up reports what it did (unshare only)."""
+
+    argv: list[str]
+    env: dict[str, str]
+    preexec: Callable[[], None]
+    status_file: Path | None = None  # outside every folder the app may write
+    pass_fds: tuple[int, ...] = ()  # close them once the process has started
+
+    def started(self) -> None:
+        for fd in self.pass_fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def choose(mode: SandboxMode, *, file: str = "") -> Sandbox:
+    """The sandbox ``mode`` asks for on this host; SynthError when ``require`` cannot be met."""
+    if mode == "off":
+        return Sandbox("none")
+    found = _probe()
+    if found.active:
+        return found
+    why = (
+        "no sandbox is available on this host (neither bubblewrap nor unshare with PID and "
+        "mount namespaces works)"
+    )
+    if mode == "require":
+        raise SynthError(
+            f"--sandbox require: {why}, so iacscan will not run the CDK app",
+            "install bubblewrap (`apt-get install bubblewrap`) or allow unprivileged user "
+            "namespaces, scan with --no-synth, or pass --sandbox off on a machine you trust",
+            file=file,
+        )
+    return Sandbox("none", warning=f"{why}: the CDK app ran unconfined")
+
+
+@functools.cache
+def _probe() -> Sandbox:
+    if sys.platform != "linux":
+        return Sandbox("none")
+    bwrap = shutil.which("bwrap")
+    if bwrap and _works([bwrap, *_BWRAP_BASE, "--", "/bin/true"]):
+        return Sandbox("bwrap", user_namespace=True)
+    unshare = shutil.which("unshare")
+    if unshare:
+        for user in (True, False):
+            if not user and os.geteuid() != 0:
+                break
+            probe = [unshare, *_unshare_flags(user=user, network=False), "/bin/sh", "-c", "true"]
+            if _works(probe):
+                return Sandbox("unshare", user_namespace=user)
+    return Sandbox("none")
+
+
+def _works(argv: list[str]) -> bool:
+    try:
+        proc = subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=PROBE_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0
+
+
+_BWRAP_BASE = ("--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/")
+
+
+def _unshare_flags(*, user: bool, network: bool) -> list[str]:
+    flags = ["--pid", "--fork", "--mount", "--mount-proc", "--propagation", "private"]
+    flags += ["--kill-child", "--ipc", "--uts"]
+    if user:
+        flags[:0] = ["--user", "--map-root-user"]
+    if not network:
+        flags.append("--net")
+    return flags
+
+
+def scrubbed_environment(env: Mapping[str, str], *, keep: Sequence[str] = ()) -> dict[str, str]:
+    """``env`` without the runner's variables and anything named like a secret."""
+    out: dict[str, str] = {}
+    for name, value in env.items():
+        if name in keep:
+            out[name] = value
+        elif name.upper().startswith(SCRUBBED_PREFIXES) or _SECRET_NAME.search(name):
+            continue
+        else:
+            out[name] = value
+    return out
+
+
+def launch(
+    sandbox: Sandbox,
+    argv: list[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    writable: Sequence[Path],
+    home: Path,
+    status_file: Path,
+    network: bool,
+    file_size_cap: int,
+) -> Launch:
+    """The command and environment that run ``argv`` inside ``sandbox``."""
+    env = dict(env)
+    cwd = cwd.resolve()
+    preexec = functools.partial(_child_limits, file_size_cap)
+    if not sandbox.active:
+        return Launch(argv, env, preexec)
+    real_home = Path(env.get("HOME") or os.path.expanduser("~"))
+    tmp = home / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    user_base = real_home / ".local"
+    if "PYTHONUSERBASE" not in env and user_base.is_dir():
+        env["PYTHONUSERBASE"] = str(user_base)  # `pip install --user` packages stay importable
+    env.update(HOME=str(home), TMPDIR=str(tmp), XDG_CACHE_HOME=str(home / ".cache"))
+    folders = _distinct([home, *writable])
+    masks = [str(real_home / p) for p in SECRET_PATHS if not _holds(real_home / p, folders)]
+    git_config = _git_config(cwd)
+    if git_config is not None and not _holds(git_config, folders):
+        masks.append(str(git_config))  # actions/checkout keeps the job token there
+    if sandbox.method == "bwrap":
+        bwrap = shutil.which("bwrap") or "bwrap"
+        cmd = [bwrap, *_BWRAP_BASE]
+        if network:
+            cmd.append("--share-net")
+        cmd += ["--dev", "/dev", "--proc", "/proc"]
+        for folder in folders:
+            cmd += ["--bind", str(folder), str(folder)]
+        for mask in masks:
+            if os.path.isdir(mask):
+                cmd += ["--tmpfs", mask]
+            elif os.path.exists(mask):
+                cmd += ["--ro-bind", "/dev/null", mask]
+        cmd += ["--chdir", str(cwd), "--", *argv]
+        return Launch(cmd, env, preexec)
+    jsii_cache = real_home / ".cache" / "aws" / "jsii" / "package-cache"
+    overlay = "-"
+    if "JSII_RUNTIME_PACKAGE_CACHE_ROOT" not in env and jsii_cache.is_dir():
+        # The user's unpacked jsii packages under a throw-away overlay: aws-cdk-lib is not
+        # unpacked again at every run, and what one app writes there no later run sees.
+        overlay = str(jsii_cache.resolve())
+        env["JSII_RUNTIME_PACKAGE_CACHE_ROOT"] = overlay
+    fd = _low_fd(os.open(status_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    unshare = shutil.which("unshare") or "unshare"
+    cmd = [
+        unshare,
+        *_unshare_flags(user=sandbox.user_namespace, network=network),
+        "/bin/sh",
+        "-c",
+        _UNSHARE_SETUP,
+        "iacscan-sandbox",
+        str(fd),
+        overlay,
+        *(str(f) for f in folders),
+        "--",
+        *masks,
+        "--",
+        str(cwd),
+        *argv,
+    ]
+    return Launch(cmd, env, preexec, status_file, (fd,))
+
+
+def protections(sandbox: Sandbox, status_file: Path | None, *, network: bool) -> str:
+    """One sentence for the report: what contained the app in this run."""
+    if not sandbox.active:
+        base = "The CDK app ran without a sandbox"
+        return f"{base} ({sandbox.warning})" if sandbox.warning else f"{base} (--sandbox off)"
+    parts = ["its own PID namespace (no other process visible; all its processes end with it)"]
+    if sandbox.user_namespace:
+        parts.append("a user namespace")
+    parts.append("no network" if not network else "the network (--synth-env-passthrough)")
+    parts.append("a scrubbed environment and its own HOME")
+    if sandbox.method == "bwrap":
+        parts.append("a read-only file system but for the app and output folders")
+    else:
+        state = _read_status(status_file)
+        if state is None:
+            parts.append("an unknown file-system state (the sandbox set-up did not report)")
+        else:
+            ro, masked = state
+            parts.append(f"a {ro} file system but for the app and output folders")
+            if masked:
+                parts.append(f"{masked} credential file(s) hidden")
+    return f"The CDK app ran in a sandbox ({sandbox.method}): " + ", ".join(parts)
+
+
+def _read_status(status_file: Path | None) -> tuple[str, int] | None:
+    if status_file is None:
+        return None
+    try:
+        words = status_file.read_text("utf-8").split()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(words) != 2 or not words[1].isdigit():
+        return None
+    return words[0], int(words[1])
+
+
+def _child_limits(file_size_cap: int) -> None:  # pragma: no cover - runs in the child
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_cap, file_size_cap))
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if sys.platform == "linux":
+        # The sandbox dies with iacscan, even when iacscan is killed.
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _low_fd(fd: int) -> int:
+    """``fd`` moved to a free descriptor from 3 to 9 (a POSIX shell redirects only those)."""
+    if fd < 10:
+        return fd
+    for low in range(3, 10):
+        try:
+            os.fstat(low)
+        except OSError:
+            os.dup2(fd, low, inheritable=False)
+            os.close(fd)
+            return low
+    return fd  # the set-up cannot report: the note says the file-system state is unknown
+
+
+def _distinct(folders: Sequence[Path]) -> list[Path]:
+    out: list[Path] = []
+    for folder in folders:
+        real = folder.resolve()
+        if real not in out:
+            out.append(real)
+    return out
+
+
+def _holds(path: Path, folders: Sequence[Path]) -> bool:
+    """True when ``path`` is one of ``folders`` or holds one: masking it would hide it."""
+    real = path.resolve()
+    return any(f.is_relative_to(real) for f in folders)
+
+
+def _git_config(cwd: Path) -> Path | None:
+    for folder in (cwd.resolve(), *cwd.resolve().parents):
+        config = folder / ".git" / "config"
+        if config.is_file():
+            return config
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
+def tree_size(folders: Sequence[Path], *, max_bytes: int, max_files: int) -> tuple[int, int]:
+    """(bytes on disk, entries) under ``folders``, symlinks not followed; stops counting past
+    ``max_bytes`` or ``max_files``, so a hostile tree costs little to measure."""
+    total = files = 0
+    stack = [str(f) for f in folders]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        else:
+                            total += entry.stat(follow_symlinks=False).st_blocks * 512
+                    except OSError:
+                        continue
+                    files += 1
+                    if total > max_bytes or files > max_files:
+                        return total, files
+        except OSError:
+            continue
+    return total, files
