@@ -133,6 +133,29 @@ def _comment(report: str, env: Mapping[str, str]) -> None:
     _say(result.message if result.posted else workflow_command("warning", result.message))
 
 
+def _synth_choice(env: Mapping[str, str]) -> bool | None:
+    """The ``synth`` input: True/False, auto = not for a pull request from a fork (whose code
+    the repository's owners have not reviewed); None (and an error) when it is not valid."""
+    value = env.get("IACSCAN_SYNTH", "auto").strip().lower() or "auto"
+    if value in TRUE:
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    if value != "auto":
+        _say(
+            workflow_command("error", f"iacscan: synth must be auto, true or false, not {value!r}")
+        )
+        return None
+    head_repo = env.get("IACSCAN_HEAD_REPO", "").strip()
+    fork = bool(head_repo) and head_repo != env.get("GITHUB_REPOSITORY", "").strip()
+    if fork:
+        _say(
+            "iacscan: a pull request from a fork: CDK apps are not synthesized (synth: auto); "
+            "a committed cdk.out is read, an app without one is reported as not analysed"
+        )
+    return not fork
+
+
 def main(env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     paths = shlex.split(env.get("IACSCAN_PATHS", ".")) or ["."]
@@ -150,6 +173,11 @@ def main(env: Mapping[str, str] | None = None) -> int:
     if base and not base.strip("0"):
         base = ""  # a push that creates a branch: GitHub sends forty zeros as "before"
     common = ["--definition", definition] if definition else []
+    synth = _synth_choice(env)
+    if synth is None:
+        return 2
+    if not synth:
+        common.append("--no-synth")
 
     out_dir = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir())
     work = Path(tempfile.mkdtemp(prefix="iacscan-", dir=out_dir))
@@ -183,7 +211,11 @@ def main(env: Mapping[str, str] | None = None) -> int:
         _run([*head, "--format", "json", "-o", str(report_json), *common, *never]),
     ]
     if sarif:
-        codes.append(_run(["scan", *paths, "--format", "sarif", "-o", sarif, *common, *never]))
+        # The configuration (ignored rules, definition) of the base, as the gate's diff uses.
+        config = ["--config-ref", base] if base else []
+        codes.append(
+            _run(["scan", *paths, "--format", "sarif", "-o", sarif, *common, *config, *never])
+        )
 
     if report_md.is_file() and report_md.stat().st_size:
         report = report_md.read_text("utf-8")

@@ -17,6 +17,7 @@ from iacscan.cli.options import (
     MAX_DEPTH,
     MAX_FILE_SIZE,
     SYNTH_TIMEOUT,
+    ConfigRefOpt,
     DebugOpt,
     DefinitionOpt,
     FailOn,
@@ -106,6 +107,7 @@ def diff(
     max_depth: MaxDepthOpt = MAX_DEPTH,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
+    config_ref: ConfigRefOpt = None,
 ) -> None:
     """Compare two versions of the infrastructure: topology, boundary, verdict and findings."""
     import tempfile
@@ -125,6 +127,8 @@ def diff(
             debug=debug,
             ignore=ignore,
             fail_on=fail_on,
+            # The gate belongs to the base: with --base-ref the configuration is read there.
+            config_ref=config_ref or base_ref,
         )
         limits = _limits(max_file_size, max_depth, synth_timeout)
         synth = SynthOptions(
@@ -164,6 +168,8 @@ def diff(
             head = load_paths(head_paths, limits=limits, synth=synth, empty_is_error=False)
             for side in (base, head):  # a name one side qualifies, both sides do
                 requalify(side, base.shared | head.shared)
+            if run.config_note:
+                head.notes.append(run.config_note)
 
             # Node ids count the stacks of both sides: when either side has several stacks,
             # both use STACK/LogicalId, so a PR that adds a stack renames nothing. Two single

@@ -86,6 +86,14 @@ SandboxOpt = Annotated[
         "else warn), require (refuse to run an app without one), off.",
     ),
 ]
+ConfigRefOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--config-ref",
+        help="Read .iacscan.yaml / pyproject.toml (and a definition file it names) from this git "
+        "revision, not the work tree (a pull request cannot change its own gate).",
+    ),
+]
 NoCacheOpt = Annotated[
     bool, typer.Option("--no-cache", help="Synthesize CDK apps even when cached.")
 ]

@@ -40,10 +40,13 @@ class Run:
         debug: bool = False,
         ignore: Sequence[str] | None = None,
         fail_on: FailOn | None = None,
+        config_ref: str | None = None,
     ) -> None:
         from iacscan.config import find_config
 
-        self.config = find_config(Path(paths[0]) if paths else None)  # found upward from here
+        start = Path(paths[0]) if paths else None
+        self.config = find_config(start, ref=config_ref)  # found upward from here
+        self.config_note = _config_change(start, config_ref, self.config)
         self.definition = definition or self.config.get("definition") or "johnston-2023"
         self.fmt = fmt
         self.output = output
@@ -88,6 +91,24 @@ class Run:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def _config_change(start: Path | None, ref: str | None, used: dict[str, Any]) -> str:
+    """With the configuration read at ``ref``: a sentence when the work tree's differs (it is
+    reported, not obeyed), printed as a warning."""
+    if ref is None:
+        return ""
+    from iacscan.config import describe_difference, find_config
+
+    try:
+        head = find_config(start)
+    except IacscanError as err:
+        note = f"The pull request's iacscan configuration is invalid and was not used: {err}"
+    else:
+        note = describe_difference(used, head)
+    if note:
+        typer.echo(f"warning: {note}", err=True)
+    return note
+
+
 def _warn_unknown_rules(ignored: Sequence[str]) -> None:
     """A typo in --ignore would silently ignore nothing: say so (a warning, since a
     configuration file may name a rule of a newer iacscan)."""
@@ -123,7 +144,10 @@ def _analyze_paths(
     from iacscan.batch import analyze_loaded
     from iacscan.load.discover import load_paths
 
-    return [analyze_loaded(load_paths(paths, limits=limits, synth=synth), profile, run.ignore)]
+    loaded = load_paths(paths, limits=limits, synth=synth)
+    if run.config_note:
+        loaded.notes.append(run.config_note)
+    return [analyze_loaded(loaded, profile, run.ignore)]
 
 
 def _rules() -> list[Any]:

@@ -10,6 +10,7 @@ from iacscan.cli.options import (
     MAX_FILE_SIZE,
     SYNTH_TIMEOUT,
     AllStacksOpt,
+    ConfigRefOpt,
     DebugOpt,
     DefinitionOpt,
     EachOpt,
@@ -69,6 +70,7 @@ def scan(
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     all_stacks: AllStacksOpt = False,
+    config_ref: ConfigRefOpt = None,
 ) -> None:
     """Scan templates, folders, CDK apps or stacks as one system: topology, verdict, findings."""
     from iacscan.load.discover import SynthOptions
@@ -88,6 +90,7 @@ def scan(
             debug=debug,
             ignore=ignore,
             fail_on=fail_on,
+            config_ref=config_ref,
         )
         _use_aws(region, profile)
         stack_paths = list(paths) + (["stack:*"] if all_stacks else [])

@@ -94,13 +94,31 @@ def read_config(app_dir: Path, limits: Limits) -> CdkConfig:
     excludes = watch.get("exclude") if isinstance(watch, Mapping) else None
     if isinstance(excludes, str):
         excludes = [excludes]
+    output = output if isinstance(output, str) and output.strip() else "cdk.out"
+    _check_output(app_dir, output, where)
     return CdkConfig(
         app=(app.strip() or None) if isinstance(app, str) else None,
         context=context,
-        output=output if isinstance(output, str) and output.strip() else "cdk.out",
+        output=output,
         excludes=tuple(e for e in excludes or () if isinstance(e, str)),
         file=where,
     )
+
+
+def _check_output(app_dir: Path, output: str, where: str) -> None:
+    """cdk.json's ``output`` must stay inside the app folder (it comes from the pull request)."""
+    try:
+        target = (app_dir / output).resolve()
+        inside = target.is_relative_to(app_dir.resolve())
+    except (OSError, RuntimeError, ValueError):
+        inside = False
+    if not inside:
+        raise InputParseError(
+            f'"output" in cdk.json ({output}) points outside the app folder',
+            'iacscan reads a cloud assembly only inside the app folder: set "output" to a '
+            "folder in it (e.g. cdk.out), or scan the assembly folder itself",
+            file=where,
+        )
 
 
 def load_cdk_app(
@@ -220,6 +238,7 @@ def _synthesize(
             }
             assembly_dir = cdk_cache.store(root, digest.key, outdir, meta)
             cdk_cache.prune(root, str(app_dir.resolve()))
+            cdk_cache.prune_total(root)
         else:
             assembly_dir = outdir
             why = digest.reason if digest.key is None else f"{root} is not writable"

@@ -74,3 +74,27 @@ def _toplevel(paths: Sequence[str]) -> Path:
     if not start.is_dir():
         start = start.parent
     return Path(_git(["rev-parse", "--show-toplevel"], start).decode().strip())
+
+
+def toplevel_of(start: Path) -> Path | None:
+    """The git top level of the folder ``start`` is in, or None outside a repository."""
+    try:
+        return _toplevel([str(start)])
+    except UnsupportedInput:
+        return None
+
+
+def read_at(ref: str, path: Path, top: Path, max_bytes: int) -> bytes | None:
+    """The content of ``path`` (a file in the work tree of ``top``) at ``ref``; None when the
+    file is not there at ``ref`` or is bigger than ``max_bytes``."""
+    try:
+        rel = path.resolve().relative_to(top).as_posix()
+    except ValueError:
+        return None
+    listed = _git(["ls-tree", "-l", ref, "--", rel], top).decode("utf-8", "replace").split()
+    # "<mode> blob <sha> <size>\t<path>": regular files only (no symlink, no submodule)
+    if len(listed) < 4 or listed[1] != "blob" or not listed[0].startswith("100"):
+        return None
+    if not listed[3].isdigit() or int(listed[3]) > max_bytes:
+        return None
+    return _git(["cat-file", "blob", listed[2]], top)
