@@ -64,7 +64,13 @@ def read_assembly(path: Path, *, kind: InputKind, limits: Limits) -> Assembly:
     reader = _Reader(path.resolve(), kind, limits)
     reader.read(reader.root, depth=0)
     if not reader.templates:
-        reader.notes.append(f"The cloud assembly in {path} has no stacks.")
+        # Nothing to analyse is not "no problem": a stray or emptied assembly must not pass.
+        raise InputParseError(
+            "the cloud assembly has no stacks, so there is nothing to analyse",
+            "synthesize the app again (an app with no stack is not scanned), or remove the "
+            "stray manifest.json",
+            file=str(path / MANIFEST),
+        )
     if reader.missing:
         providers = ", ".join(sorted(set(reader.missing)))
         reader.notes.append(

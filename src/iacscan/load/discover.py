@@ -4,6 +4,7 @@ the other paths are still loaded."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from iacscan.load.cfn import (
     read_text,
     template_from_data,
 )
+from iacscan.load.confine import confined, inside, roots_of
 from iacscan.load.sandbox import SandboxMode
 from iacscan.load.shared_names import qualify, shared_roots
 from iacscan.model import InputError, InputInfo, InputKind, Template
@@ -61,10 +63,36 @@ def error_of(err: IacscanError, fallback_file: str) -> InputError:
     )
 
 
-def find_templates(folder: Path, loaded: Loaded) -> list[Path]:
-    """Template candidates in a folder (by suffix; content decides later). No symlink loops."""
+def find_templates(
+    folder: Path, loaded: Loaded, *, skip: frozenset[Path] = frozenset()
+) -> list[Path]:
+    """Template candidates in a folder (by suffix; content decides later). No symlink loops;
+    symlinks are followed only inside the repository (load/confine.py), and one that leaves it
+    is an error naming it. ``skip``: resolved files and folders not to list (a CDK app's
+    assembly)."""
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
+    roots = roots_of(folder)
+
+    def outside(path: Path) -> bool:
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError, ValueError):
+            return False  # a loop: reading it says so, naming it
+        if inside(real, roots):
+            return False
+        loaded.errors.append(
+            InputError(
+                file=str(path),
+                line=None,
+                kind="parse",
+                message=f"a symlink to {real}, outside the repository: not followed",
+                hint="iacscan reads only files inside the repository; remove the symlink or "
+                "scan the target on its own",
+            )
+        )
+        return True
+
     for root, dirs, files in os.walk(folder, followlinks=True):
         try:
             st = os.stat(root)
@@ -76,10 +104,23 @@ def find_templates(folder: Path, loaded: Loaded) -> list[Path]:
             dirs[:] = []
             continue
         seen.add(ident)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d != "cdk.out")
+        base = Path(root)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIP_DIRS
+            and d != "cdk.out"
+            and not (os.path.islink(base / d) and outside(base / d))
+            and (not skip or (base / d).resolve() not in skip)
+        )
         for name in sorted(files):
+            path = base / name
             if name.endswith(TEMPLATE_SUFFIXES) and not name.endswith(".expected.yaml"):
-                found.append(Path(root) / name)
+                if os.path.islink(path) and outside(path):
+                    continue
+                if skip and path.resolve() in skip:
+                    continue
+                found.append(path)
             else:
                 loaded.skipped += 1
     return found
@@ -209,24 +250,11 @@ def _nested_one(
             file=str(path),
             line=res.line,
         )
-    try:
-        child = (path.parent / url).resolve()
-    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the name
-        raise InputParseError(
-            f"nested stack {lid}: {url} cannot be resolved to a file",
-            "check TemplateURL",
-            file=str(path),
-            line=res.line,
-        ) from None
-    top = Path(chain[0]).parent if chain else path.resolve().parent
-    if not (_inside(child, top) or _inside(child, Path.cwd().resolve())):
-        # Templates come from pull requests: a TemplateURL must not open files elsewhere.
-        raise InputParseError(
-            f"nested stack {lid}: {url} is outside the template's folder and the working directory",
-            "keep nested templates inside the repository, or scan them on their own",
-            file=str(path),
-            line=res.line,
-        )
+    # Templates come from pull requests: a TemplateURL must not open files elsewhere.
+    roots = roots_of(Path(chain[0]) if chain else path)
+    child = confined(
+        path.parent, url, roots, what=f"nested stack {lid}:", file=str(path), line=res.line
+    )
     if str(child) in chain:
         raise InputParseError(
             f"nested stack {lid} includes {url}, which includes this template again (a cycle)",
@@ -291,10 +319,14 @@ def load_paths(
             continue
         path = Path(raw)
         if path.is_dir():
-            if _load_cdk(path, limits, synth, loaded):
-                continue
-            folders.append(path)
-            files.extend((f, True, path) for f in find_templates(path, loaded))
+            read = _load_cdk(path, limits, synth, loaded)
+            if read is None:
+                folders.append(path)
+                files.extend((f, True, path) for f in find_templates(path, loaded))
+            else:
+                # A cdk.json or manifest.json never hides the templates beside it: they are
+                # scanned too (the assembly's own files and folders are not listed twice).
+                files.extend((f, True, path) for f in find_templates(path, loaded, skip=read))
         elif path.exists() or path.is_symlink():
             files.append((path, found_in_folder, None))
         else:
@@ -405,10 +437,15 @@ def _common_base(bases: Mapping[Path, Path | None]) -> Path | None:
         return None
 
 
-def _load_cdk(path: Path, limits: Limits, synth: SynthOptions, loaded: Loaded) -> bool:
+def _load_cdk(
+    path: Path, limits: Limits, synth: SynthOptions, loaded: Loaded
+) -> frozenset[Path] | None:
+    """Load a CDK app or cdk.out folder; None when ``path`` is neither, else the resolved
+    files and folders its assembly is made of (not to be scanned again as templates)."""
     from iacscan.load import cdk
 
     if cdk.is_cdk_app(path):
+        own = _assembly_folders(path)
         try:
             result = cdk.load_cdk_app(
                 path,
@@ -420,23 +457,42 @@ def _load_cdk(path: Path, limits: Limits, synth: SynthOptions, loaded: Loaded) -
             )
         except IacscanError as err:
             loaded.errors.append(error_of(err, str(path)))
-            return True
+            return own
         kind: InputKind = "cdk-app"
     elif cdk.is_cdk_out(path):
+        own = frozenset({path.resolve() / "manifest.json"})
         try:
             result = cdk.load_cdk_out(path, limits=limits)
         except IacscanError as err:
             loaded.errors.append(error_of(err, str(path)))
-            return True
+            return own
         kind = "cdk-out"
     else:
-        return False
+        return None
     loaded.templates.extend(result.templates)
     loaded.notes.extend(result.notes)
     loaded.inputs.append(
         InputInfo(path=str(path), kind=kind, stacks=tuple(t.stack for t in result.templates))
     )
-    return True
+    files = {Path(t.file).resolve() for t in result.templates}
+    return own | files | {result.assembly_dir.resolve()}
+
+
+def _assembly_folders(app: Path) -> frozenset[Path]:
+    """The app's cloud assembly folders (cdk.json's output, and any folder holding a cdk.out
+    version marker beside its manifest.json): synthesized copies of the app's stacks."""
+    out: set[Path] = set()
+    try:
+        import json
+
+        data = json.loads((app / "cdk.json").read_text("utf-8"))
+        output = data.get("output") if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        output = None
+    for name in {"cdk.out", output if isinstance(output, str) and output else "cdk.out"}:
+        with contextlib.suppress(OSError, RuntimeError, ValueError):
+            out.add((app / name).resolve())
+    return frozenset(out)
 
 
 def _load_stacks(names: Sequence[str], limits: Limits, loaded: Loaded) -> None:

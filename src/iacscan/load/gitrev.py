@@ -51,8 +51,23 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     if not present:
         return {}
     archive = _git(["archive", "--format=tar", ref, "--", *sorted(set(present.values()))], top)
+    refused: list[str] = []
+
+    def only_inside(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        try:
+            return tarfile.data_filter(member, path)
+        except tarfile.FilterError:  # a symlink out of the repository, an absolute path
+            refused.append(member.name)
+            return None
+
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(dest, filter="data")
+        tar.extractall(dest, filter=only_inside)
+    if refused:
+        raise UnsupportedInput(
+            f"at {ref}, {', '.join(sorted(refused)[:5])} "
+            f"{'is a link' if len(refused) == 1 else 'are links'} out of the repository",
+            "iacscan reads only files inside the repository; remove the link",
+        )
     _borrow_node_modules(dest, top)
     return {p: str(dest / rel) for p, rel in present.items()}
 
