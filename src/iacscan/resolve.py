@@ -270,7 +270,7 @@ class Scope:
             items = self.resolve(stack, arg[1], depth)
             try:
                 i = int(index)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # also .inf and .nan
                 return Unknown("Fn::Select with a computed index")
             if isinstance(items, list) and 0 <= i < len(items):
                 return items[i]

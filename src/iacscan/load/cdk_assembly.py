@@ -25,6 +25,9 @@ from iacscan.model import InputKind, Template
 MANIFEST = "manifest.json"
 MAX_ASSEMBLY_DEPTH = 8  # stages within stages
 MAX_NESTED_DEPTH = 16  # nested stacks within nested stacks
+# Templates read from one assembly: nested stacks that include the same template several times
+# at each level multiply (10 of 10 of 10 ...); counted as they are read.
+MAX_TEMPLATES = 500
 STACK_TYPE = "aws:cloudformation:stack"
 ASSEMBLY_TYPE = "cdk:cloud-assembly"
 NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"
@@ -175,6 +178,13 @@ class _Reader:
         chain: tuple[Path, ...],
     ) -> None:
         file = str(path)
+        if len(self.templates) >= MAX_TEMPLATES:
+            raise LimitError(
+                f"the cloud assembly has more than {MAX_TEMPLATES} stacks and nested stacks "
+                "(nested stacks that include the same template many times multiply)",
+                "this limit is fixed: scan the nested templates on their own",
+                file=file,
+            )
         data = decode_text(read_text(path, self.limits), file, self.limits)
         if data.get("Resources") is None:  # CDK writes stacks without resources: not an error
             data = {**data, "Resources": {}}
