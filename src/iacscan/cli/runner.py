@@ -83,6 +83,9 @@ class Run:
         return load_profile(self.definition)
 
     def emit(self, text: str) -> None:
+        # A file name that is not UTF-8 (a lone surrogate here) is written as a \udcXX escape:
+        # raw bytes would make the report, JSON included, invalid UTF-8.
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
         if self.output is not None:
             import errno
 
@@ -105,7 +108,9 @@ class Run:
                     else "check the path and its permissions",
                 ) from None
         else:
-            line = text if text.endswith("\n") else text + "\n"
+            from iacscan.render.escape import no_workflow_commands
+
+            line = no_workflow_commands(text if text.endswith("\n") else text + "\n")
             try:
                 sys.stdout.write(line)
             except UnicodeEncodeError:

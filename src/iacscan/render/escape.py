@@ -52,6 +52,15 @@ def terminal(value: object) -> str:
     return "\n".join(_WORKFLOW_COMMAND.sub(r"\1\\\2", clean(line)) for line in lines)
 
 
+_COMMAND_LINE = re.compile(r"^([ \t]*)(::|##\[)", re.MULTILINE)
+
+
+def no_workflow_commands(text: str) -> str:
+    """A whole report for standard output: a line that wrapping or a template's text made start
+    with ``::`` or ``##[`` gets a backslash, so the GitHub runner does not act on it."""
+    return _COMMAND_LINE.sub(r"\1\\\2", text)
+
+
 # Characters with a meaning in Markdown (GFM: tables, emphasis, links, code, math, autolinks),
 # HTML or Mermaid (%%), written as numeric character references so that none of them acts.
 _MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_[]#+!|~@$%<>\"'"}
