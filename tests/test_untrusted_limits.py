@@ -207,3 +207,18 @@ def test_error_messages_cannot_start_workflow_commands(tmp_path: Path, fmt: str)
         for line in stream.splitlines():
             assert not line.lstrip().startswith(("::", "##[")), line
     assert "::error file=a.yaml::pwned" in result.stderr  # shown, escaped, not acted on
+
+
+def test_lookalike_ids_are_shown_distinguishably(tmp_path: Path) -> None:
+    bad = tmp_path / "look.yaml"
+    bad.write_text(
+        "Resources:\n  Orders:\n    Type: AWS::SQS::Queue\n"
+        "  Ord\u0435rs:\n    Type: AWS::SNS::Topic\n",
+        "utf-8",
+    )
+    result = iacscan(str(bad), str(GOOD), "--format", "json", cwd=tmp_path)
+    assert result.code == 0, result.stderr[-500:]
+    assert {"look/Orders", "look/Ord\u0435rs"} <= result.nodes()
+    notes = result.notes()
+    assert "Ord\\u0435rs" in notes and "looks like Orders" in notes
+    _complete(result)

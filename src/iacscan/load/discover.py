@@ -369,6 +369,9 @@ def load_paths(
     if stacks:
         _load_stacks(stacks, limits, loaded)
     requalify(loaded, shared_roots(loaded.templates, loaded.inputs))
+    from iacscan.load.lookalike import lookalike_notes
+
+    loaded.notes.extend(lookalike_notes(loaded.templates))
     return loaded
 
 
