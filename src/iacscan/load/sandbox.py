@@ -225,9 +225,13 @@ def launch(
     real_home = Path(env.get("HOME") or os.path.expanduser("~"))
     tmp = home / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
+    # Dependencies installed under the real HOME stay visible (read-only) to the app.
     user_base = real_home / ".local"
     if "PYTHONUSERBASE" not in env and user_base.is_dir():
-        env["PYTHONUSERBASE"] = str(user_base)  # `pip install --user` packages stay importable
+        env["PYTHONUSERBASE"] = str(user_base)  # `pip install --user` packages
+    go_mods = Path(env.get("GOPATH") or real_home / "go") / "pkg" / "mod"
+    if "GOMODCACHE" not in env and go_mods.is_dir():
+        env["GOMODCACHE"] = str(go_mods)
     env.update(HOME=str(home), TMPDIR=str(tmp), XDG_CACHE_HOME=str(home / ".cache"))
     folders = _distinct([home, *writable])
     masks = [str(real_home / p) for p in SECRET_PATHS if not _holds(real_home / p, folders)]
