@@ -222,3 +222,19 @@ def test_lookalike_ids_are_shown_distinguishably(tmp_path: Path) -> None:
     notes = result.notes()
     assert "Ord\\u0435rs" in notes and "looks like Orders" in notes
     _complete(result)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["stack:" + "a" * 300, "stack:\udcffx", "stack:a/../b", "b" * 300 + ".yaml"],
+    ids=["long-stack", "non-utf8-stack", "path-stack", "long-path"],
+)
+def test_hostile_input_names_are_input_errors(tmp_path: Path, name: str) -> None:
+    env = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y", "AWS_EC2_METADATA_DISABLED": "1"}
+    result = iacscan(
+        name, str(GOOD), "--format", "json", "--region", "us-east-1", cwd=tmp_path, env=env
+    )
+    assert result.code == 3, result.stderr[-500:]
+    [error] = result.report["errors"]
+    assert error["hint"]
+    _complete(result)

@@ -34,10 +34,13 @@ Reader = Callable[[Path], bytes | None]
 
 def find_config(start: Path | None, ref: str | None = None) -> dict[str, Any]:
     """The configuration found upward from ``start``: in the work tree, or at git ``ref``."""
-    here = (start or Path.cwd()).resolve()
-    folder = here if here.is_dir() else here.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent  # a path the change adds or deletes
+    try:
+        here = (start or Path.cwd()).resolve()
+        folder = here if here.is_dir() else here.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent  # a path the change adds or deletes, stack:NAME
+    except (OSError, RuntimeError, ValueError):  # a name too long, a NUL, a symlink loop
+        folder = Path.cwd().resolve()
     top: Path | None = None
     if ref is None:
         read: Reader = _read_work_tree

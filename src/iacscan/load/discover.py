@@ -310,6 +310,30 @@ def load_paths(
     folders: list[Path] = []
     seen: set[str] = set()
     for raw in paths:
+        try:
+            what = _classify(raw)
+        except (OSError, RuntimeError, ValueError) as err:  # too long, a NUL, a symlink loop
+            loaded.errors.append(
+                InputError(
+                    file=raw[:300],
+                    line=None,
+                    kind="parse",
+                    message=f"cannot use this path: {getattr(err, 'strerror', None) or err}",
+                    hint="check the path",
+                )
+            )
+            continue
+        if what == "missing":
+            loaded.errors.append(
+                InputError(
+                    file=raw,
+                    line=None,
+                    kind="parse",
+                    message="no such file or folder",
+                    hint="check the path",
+                )
+            )
+            continue
         key = raw if raw.startswith("stack:") else str(Path(raw).resolve())
         if key in seen:
             continue  # the same input twice is one input
@@ -327,18 +351,8 @@ def load_paths(
                 # A cdk.json or manifest.json never hides the templates beside it: they are
                 # scanned too (the assembly's own files and folders are not listed twice).
                 files.extend((f, True, path) for f in find_templates(path, loaded, skip=read))
-        elif path.exists() or path.is_symlink():
-            files.append((path, found_in_folder, None))
         else:
-            loaded.errors.append(
-                InputError(
-                    file=raw,
-                    line=None,
-                    kind="parse",
-                    message="no such file or folder",
-                    hint="check the path",
-                )
-            )
+            files.append((path, found_in_folder, None))
     bases = {f: base for f, _, base in files}
     names = stack_names([f for f, _, _ in files], _common_base(bases))
     jobs = [(f, names[f], limits, from_folder) for f, from_folder, _ in files]
@@ -373,6 +387,21 @@ def load_paths(
 
     loaded.notes.extend(lookalike_notes(loaded.templates))
     return loaded
+
+
+def _classify(raw: str) -> str:
+    """``stack``, ``dir``, ``file`` or ``missing``; OSError for a path the system refuses."""
+    if raw.startswith("stack:"):
+        return "stack"
+    path = Path(raw)
+    path.resolve()
+    if path.is_dir():
+        return "dir"
+    try:
+        path.lstat()  # a name too long raises
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    return "file"
 
 
 def requalify(loaded: Loaded, shared: set[str]) -> None:
