@@ -141,14 +141,22 @@ subprocess.Popen(["setsid", sys.executable, "-c", "import time; time.sleep(600)"
 """
 
 
-@needs_sandbox
+@pytest.mark.parametrize(
+    "sandbox",
+    [pytest.param("auto", marks=needs_sandbox, id="sandbox"), pytest.param("off", id="no-sandbox")],
+)
 @pytest.mark.parametrize("beside", BESIDE)
 @pytest.mark.parametrize("hang", [pytest.param(True, id="timeout"), pytest.param(False, id="ok")])
-def test_a_setsid_child_dies_with_the_app(tmp_path: Path, beside: bool, hang: bool) -> None:
+def test_a_setsid_child_dies_with_the_app(
+    tmp_path: Path, beside: bool, hang: bool, sandbox: str
+) -> None:
+    # In the sandbox its PID namespace ends; without one, iacscan adopts the app's orphans
+    # (PR_SET_CHILD_SUBREAPER) and kills those that carry the run's mark.
     marker = "iacscan-test-" + uuid.uuid4().hex
     then = "time.sleep(600)" if hang else "synth()"
     app = cdk_app(tmp_path / "app", SETSID_THEN.format(marker=marker, then=then))
     args = [*_paths(app, beside), "--format", "json", "--no-cache", "--synth-timeout", "3"]
+    args += ["--sandbox", sandbox]
     try:
         result = iacscan(*args, cwd=tmp_path)
         assert not survivors(marker)

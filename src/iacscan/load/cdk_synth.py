@@ -28,8 +28,11 @@ from typing import IO, Any
 from iacscan.errors import LimitError, SynthError
 from iacscan.load.sandbox import (
     SETUP_FAILED,
+    TREE_MARK,
     SandboxMode,
+    adopt_orphans,
     choose,
+    kill_marked,
     launch,
     protections,
     scrubbed_environment,
@@ -198,6 +201,11 @@ def run_app(
     aws = tuple(n for n in env if n.startswith("AWS_")) if env_passthrough else ()
     env = scrubbed_environment(env, keep=(*assignments, *aws))
     box = choose(sandbox, file=file)
+    mark = ""
+    if not box.active and adopt_orphans():
+        # No PID namespace: what the app starts is marked, adopted when orphaned, and killed.
+        mark = os.urandom(8).hex()
+        env[TREE_MARK] = mark
     exe = shutil.which(argv[0], path=env.get("PATH")) if os.sep not in argv[0] else argv[0]
     if exe is None:
         raise SynthError(
@@ -263,6 +271,8 @@ def run_app(
         raise
     finally:
         _end_group(proc)
+        if mark:
+            kill_marked(mark)
     out.join()
     errs.join()
     run = SynthRun(

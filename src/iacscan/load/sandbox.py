@@ -394,3 +394,57 @@ def tree_size(folders: Sequence[Path], *, max_bytes: int, max_files: int) -> tup
         except OSError:
             continue
     return total, files
+
+
+# ------------------------------------------------------------------ no sandbox: orphans
+
+TREE_MARK = "IACSCAN_SYNTH_RUN"  # set in the app's environment, inherited by what it starts
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def adopt_orphans() -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux): a ``setsid`` child of
+    the app that outlives it becomes our child, where ``kill_marked`` finds it."""
+    if sys.platform != "linux":
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def kill_marked(mark: str, rounds: int = 20) -> int:
+    """Kill and reap our children whose environment carries ``TREE_MARK=mark`` (the app's
+    orphans, adopted by ``adopt_orphans``), and theirs as they are adopted in turn."""
+    if sys.platform != "linux":
+        return 0
+    import signal
+
+    needle = f"{TREE_MARK}={mark}".encode()
+    me = str(os.getpid())
+    killed = 0
+    for _ in range(rounds):
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat_line = (entry / "stat").read_text()
+                ppid = stat_line.rsplit(")", 1)[1].split()[1]
+                if ppid != me or needle not in (entry / "environ").read_bytes():
+                    continue
+            except (OSError, IndexError):
+                continue
+            found.append(int(entry.name))
+        if not found:
+            break
+        for pid in found:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+            killed += 1
+    return killed
