@@ -129,9 +129,11 @@ def test_the_action_gate_and_sarif_use_the_base_configuration(
         {"infra/monitor.yaml": CLEAN},
         {"infra/monitor.yaml": WARNS, ".iacscan.yaml": ignore_all},
     )
-    proc, _, _ = _run_action(tmp_path, repo, base, github, fail_on="warning")
+    proc, _, summary = _run_action(tmp_path, repo, base, github, fail_on="warning")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "--config-ref " + base in proc.stdout
+    # The comment says the change was seen and not obeyed.
+    assert "changes the iacscan configuration (ignore)" in summary.read_text()
     rules = {r["ruleId"] for run in json.loads((repo / "iacscan.sarif").read_text())["runs"]
              for r in run["results"]}  # fmt: skip
     assert set(WARNING_RULES) <= rules

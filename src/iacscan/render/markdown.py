@@ -254,4 +254,8 @@ def render_diff_markdown(d: AnalysisDiff) -> str:
     for side, an in (("before", d.before), ("after", d.after)):
         if an.errors or an.internal_errors:
             blocks.append(_errors(an.errors, an.internal_errors, f"Errors, {side}"))
+    # What only the head's run says (e.g. the PR changes the configuration, which is not obeyed).
+    new_notes = [n for n in d.after.notes if n not in set(d.before.notes)]
+    if new_notes:
+        blocks.append(Block("rows", "#### Notes\n\n", [f"- {cell(n)}" for n in new_notes]))
     return fit(blocks)
