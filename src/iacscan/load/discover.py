@@ -308,6 +308,7 @@ def load_paths(
     files: list[tuple[Path, bool, Path | None]] = []  # (file, from a folder, folder)
     stacks: list[str] = []  # deployed stacks: stack:NAME, stack:* (--all-stacks)
     folders: list[Path] = []
+    quiet: set[Path] = set()  # files found beside a CDK app or assembly
     seen: set[str] = set()
     for raw in paths:
         try:
@@ -350,7 +351,12 @@ def load_paths(
             else:
                 # A cdk.json or manifest.json never hides the templates beside it: they are
                 # scanned too (the assembly's own files and folders are not listed twice).
-                files.extend((f, True, path) for f in find_templates(path, loaded, skip=read))
+                # Its sources, package.json and the like are not news: not counted as skipped.
+                aside = Loaded()
+                found = find_templates(path, aside, skip=read)
+                loaded.errors.extend(aside.errors)
+                quiet.update(found)
+                files.extend((f, True, path) for f in found)
         else:
             files.append((path, found_in_folder, None))
     bases = {f: base for f, _, base in files}
@@ -362,7 +368,7 @@ def load_paths(
         loaded.errors.extend(errors)
         if folder is not None and not skipped:
             used.add(folder)
-        if skipped:
+        if skipped and f not in quiet:
             loaded.skipped += 1
         elif templates is not None and kind is not None:
             loaded.templates.extend(templates)

@@ -101,6 +101,7 @@ class Sandbox:
 
     method: Method
     user_namespace: bool = False
+    overlays: bool = False  # bwrap 0.8+: --overlay-src/--tmp-overlay
     warning: str = ""  # set when auto found no sandbox
 
     @property
@@ -151,7 +152,10 @@ def _probe() -> Sandbox:
         return Sandbox("none")
     bwrap = shutil.which("bwrap")
     if bwrap and _works([bwrap, *_BWRAP_BASE, "--", "/bin/true"]):
-        return Sandbox("bwrap", user_namespace=True)
+        overlays = _works(
+            [bwrap, *_BWRAP_BASE, "--overlay-src", "/", "--tmp-overlay", "/tmp", "/bin/true"]
+        )
+        return Sandbox("bwrap", user_namespace=True, overlays=overlays)
     unshare = shutil.which("unshare")
     if unshare:
         for user in (True, False):
@@ -238,9 +242,22 @@ def launch(
     git_config = _git_config(cwd)
     if git_config is not None and not _holds(git_config, folders):
         masks.append(str(git_config))  # actions/checkout keeps the job token there
+    jsii_cache = real_home / ".cache" / "aws" / "jsii" / "package-cache"
+    overlay = "-"
+    if (
+        "JSII_RUNTIME_PACKAGE_CACHE_ROOT" not in env
+        and jsii_cache.is_dir()
+        and (sandbox.method == "unshare" or sandbox.overlays)
+    ):
+        # The user's unpacked jsii packages under a throw-away overlay: aws-cdk-lib is not
+        # unpacked again at every run, and what one app writes there no later run sees.
+        overlay = str(jsii_cache.resolve())
+        env["JSII_RUNTIME_PACKAGE_CACHE_ROOT"] = overlay
     if sandbox.method == "bwrap":
         bwrap = shutil.which("bwrap") or "bwrap"
         cmd = [bwrap, *_BWRAP_BASE]
+        if overlay != "-":
+            cmd += ["--overlay-src", overlay, "--tmp-overlay", overlay]
         if network:
             cmd.append("--share-net")
         cmd += ["--dev", "/dev", "--proc", "/proc"]
@@ -253,13 +270,6 @@ def launch(
                 cmd += ["--ro-bind", "/dev/null", mask]
         cmd += ["--chdir", str(cwd), "--", *argv]
         return Launch(cmd, env, preexec)
-    jsii_cache = real_home / ".cache" / "aws" / "jsii" / "package-cache"
-    overlay = "-"
-    if "JSII_RUNTIME_PACKAGE_CACHE_ROOT" not in env and jsii_cache.is_dir():
-        # The user's unpacked jsii packages under a throw-away overlay: aws-cdk-lib is not
-        # unpacked again at every run, and what one app writes there no later run sees.
-        overlay = str(jsii_cache.resolve())
-        env["JSII_RUNTIME_PACKAGE_CACHE_ROOT"] = overlay
     fd = _low_fd(os.open(status_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     unshare = shutil.which("unshare") or "unshare"
     cmd = [
