@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -151,7 +152,9 @@ def test_the_action_does_not_run_a_forks_cdk_app(
 ) -> None:
     repo = tmp_path / "repo"
     ran = repo / "infra" / "app" / "ran"  # in the app folder: the sandbox lets it write there
-    cdk_app(repo / "infra" / "app", "open('ran', 'a').close()\nsynth()\n")
+    # Unique, so that no cached synthesis of an earlier run stands in for running it.
+    unique = f"# {uuid.uuid4().hex}\n"
+    cdk_app(repo / "infra" / "app", unique + "open('ran', 'a').close()\nsynth()\n")
     shutil.copy(CLEAN, repo / "infra" / "monitor.yaml")
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
