@@ -280,3 +280,27 @@ def test_no_synth_runs_no_code_in_every_command(tmp_path: Path, command: str) ->
     assert result.code == 3
     assert "--no-synth" in result.stderr
     assert not ran.exists()
+
+
+NO_NEW_PRIVS = """
+with open("/proc/self/status") as f:
+    flags = [line.split()[1] for line in f if line.startswith("NoNewPrivs:")]
+if flags != ["1"]:
+    RESOURCES.append("CanSudo")
+synth()
+"""
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [pytest.param("auto", marks=needs_sandbox, id="sandbox"), pytest.param("off", id="no-sandbox")],
+)
+def test_the_app_cannot_gain_privileges(tmp_path: Path, sandbox: str) -> None:
+    # No sudo or setuid binary can raise what the app runs as (runners give sudo to the job).
+    app = cdk_app(tmp_path / "app", NO_NEW_PRIVS)
+    result = iacscan(
+        str(app), str(GOOD), "--format", "json", "--no-cache", "--sandbox", sandbox, cwd=tmp_path
+    )
+    assert result.code == 0, result.stderr
+    assert "AppStack/AppQueue" in result.nodes() and "AppStack/CanSudo" not in result.nodes()
+    _complete(result.nodes(), True)

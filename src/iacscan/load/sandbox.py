@@ -223,7 +223,9 @@ def launch(
     """The command and environment that run ``argv`` inside ``sandbox``."""
     env = dict(env)
     cwd = cwd.resolve()
-    preexec = functools.partial(_child_limits, file_size_cap)
+    # No new privileges (no sudo, no setuid binary) for the app and all it starts; bubblewrap,
+    # which may itself be setuid on old systems, sets it for the app on its own.
+    preexec = functools.partial(_child_limits, file_size_cap, sandbox.method != "bwrap")
     if not sandbox.active:
         return Launch(argv, env, preexec)
     real_home = Path(env.get("HOME") or os.path.expanduser("~"))
@@ -327,7 +329,7 @@ def _read_status(status_file: Path | None) -> tuple[str, int] | None:
     return words[0], int(words[1])
 
 
-def _child_limits(file_size_cap: int) -> None:  # pragma: no cover - runs in the child
+def _child_limits(file_size_cap: int, no_new_privs: bool) -> None:  # pragma: no cover
     import resource
 
     with contextlib.suppress(ValueError, OSError):
@@ -340,7 +342,10 @@ def _child_limits(file_size_cap: int) -> None:  # pragma: no cover - runs in the
             import ctypes
             import signal
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            if no_new_privs:
+                libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
 
 
 def _low_fd(fd: int) -> int:
