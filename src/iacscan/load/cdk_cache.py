@@ -269,7 +269,7 @@ def prune_total(
 ) -> None:
     """Bound the whole cache: the newest entries within ``max_entries`` and ``max_bytes`` stay;
     work folders left by runs that died are removed."""
-    from iacscan.load.sandbox import tree_size
+    from iacscan.load.app_tree import tree_size
 
     now = time.time()
     entries: list[tuple[float, Path]] = []

@@ -26,28 +26,27 @@ from pathlib import Path
 from typing import IO, Any
 
 from iacscan.errors import LimitError, SynthError
-from iacscan.load.sandbox import (
-    SETUP_FAILED,
+from iacscan.load.app_tree import (
     TREE_MARK,
-    SandboxMode,
     adopt_orphans,
-    choose,
+    assembly_cap,
+    check_written,
     kill_marked,
+    too_big,
+)
+from iacscan.load.sandbox import (
+    SandboxMode,
+    choose,
     launch,
     protections,
     scrubbed_environment,
-    tree_size,
 )
+from iacscan.load.sandbox_setup import SETUP_FAILED
 
 OUTPUT_CAP = 64 * 1024  # bytes kept of each of stdout and stderr (the last ones)
 TAIL_LINES = 15
 CONTEXT_ENV_MAX = 32 * 1024  # bigger contexts go through a file, as the CDK CLI does
 NODE_MAJORS = ",".join(str(n) for n in range(10, 40))
-# What the app may write (the assembly plus its HOME and temporary files), in MB: bigger is
-# hostile or broken. Each file is also capped at this size by RLIMIT_FSIZE.
-ASSEMBLY_CAP_VAR = "IACSCAN_MAX_ASSEMBLY_MB"
-ASSEMBLY_CAP_MB = 512
-ASSEMBLY_MAX_FILES = 50_000
 WATCH_INTERVAL = 0.25  # seconds between two measures of what the app wrote
 
 # Withheld from the app unless --synth-env-passthrough (AWS_CONTAINER_* by prefix). In a pull
@@ -283,9 +282,9 @@ def run_app(
         withheld=withheld,
         protection=protections(box, plan.status_file, network=env_passthrough),
     )
-    _check_written((outdir, home), file)
+    check_written((outdir, home), file)
     if proc.returncode == -signal.SIGXFSZ:
-        raise _too_big(file)
+        raise too_big(file)
     if box.active and proc.returncode == SETUP_FAILED and "iacscan-sandbox:" in run.stderr:
         raise SynthError(
             f"the {box.method} sandbox could not be set up on this host: "
@@ -319,33 +318,7 @@ def _wait(
             proc.wait(timeout=min(WATCH_INTERVAL, left))
             return
         except subprocess.TimeoutExpired:
-            _check_written(written, file)
-
-
-def assembly_cap() -> int:
-    """The assembly size limit in bytes: IACSCAN_MAX_ASSEMBLY_MB, else ASSEMBLY_CAP_MB."""
-    raw = os.environ.get(ASSEMBLY_CAP_VAR, "").strip()
-    megabytes = int(raw) if raw.isdigit() and int(raw) > 0 else ASSEMBLY_CAP_MB
-    return megabytes * 1024 * 1024
-
-
-def _check_written(written: tuple[Path, ...], file: str) -> None:
-    cap = assembly_cap()
-    size, files = tree_size(written, max_bytes=cap, max_files=ASSEMBLY_MAX_FILES)
-    if size > cap or files > ASSEMBLY_MAX_FILES:
-        raise _too_big(file)
-
-
-def _too_big(file: str) -> LimitError:
-    return LimitError(
-        f"the CDK app wrote more than {assembly_cap() // 2**20} MB (or a file that big, or "
-        f"over {ASSEMBLY_MAX_FILES:,} files) while synthesizing: the assembly size limit; it "
-        "was stopped and what it wrote removed",
-        f"a cloud assembly of templates is far smaller; if this one is genuine, raise the limit "
-        f"with the environment variable {ASSEMBLY_CAP_VAR}=MEGABYTES, or run `cdk synth` "
-        "yourself and scan the cdk.out folder with --no-synth",
-        file=file,
-    )
+            check_written(written, file)
 
 
 def tail_lines(text: str, count: int = TAIL_LINES) -> list[str]:

@@ -32,6 +32,18 @@ from pathlib import Path
 from typing import Literal
 
 from iacscan.errors import SynthError
+from iacscan.load.sandbox_setup import (
+    BWRAP_BASE,
+    SECRET_PATHS,
+    UNSHARE_SETUP,
+    child_limits,
+    distinct,
+    git_config,
+    holds,
+    low_fd,
+    read_status,
+    unshare_flags,
+)
 
 SandboxMode = Literal["auto", "require", "off"]
 Method = Literal["bwrap", "unshare", "none"]
@@ -41,58 +53,7 @@ SANDBOX_MODES: tuple[SandboxMode, ...] = ("auto", "require", "off")
 # GITHUB_PATH, GITHUB_STEP_SUMMARY, ...), its tokens and anything named like a secret.
 SCRUBBED_PREFIXES = ("GITHUB_", "RUNNER_", "ACTIONS_", "INPUT_", "IACSCAN_", "GH_", "CI_JOB_")
 _SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_KEY|API_KEY", re.I)
-# Files and folders under the real HOME that hold credentials: hidden inside the sandbox.
-SECRET_PATHS = (
-    ".aws",
-    ".ssh",
-    ".gnupg",
-    ".docker",
-    ".kube",
-    ".azure",
-    ".config/gcloud",
-    ".config/gh",
-    ".git-credentials",
-    ".netrc",
-    ".npmrc",
-    ".pypirc",
-)
 PROBE_TIMEOUT = 10.0
-SETUP_FAILED = 121  # the set-up script's exit code when it cannot build the sandbox
-
-# Runs as the first process of the new namespaces. Arguments: the status fd (inherited, closed
-# before the app starts, so the app cannot forge the report), the jsii package cache to put under
-# a throw-away overlay (or "-"), the writable folders, "--", the files and folders to mask, "--",
-# the app's cwd, then the app's argv.
-_UNSHARE_SETUP = r"""
-status=$1; overlay=$2; shift 2
-ro=read-only
-while read -r _ _ _ _ mp _; do
-  mp=$(printf '%b' "$mp")
-  case "$mp" in /proc|/proc/*) continue ;; esac
-  mount -o remount,bind,ro "$mp" 2>/dev/null || ro=partly-read-only
-done < /proc/self/mountinfo
-while [ "$1" != "--" ]; do
-  mount --bind "$1" "$1" && mount -o remount,bind,rw "$1" || { echo "cannot bind $1" >&2; exit 121; }
-  shift
-done
-shift
-if [ "$overlay" != "-" ]; then
-  mkdir -p "$HOME/.overlay/up" "$HOME/.overlay/work" &&
-  mount -t overlay overlay -o "lowerdir=$overlay,upperdir=$HOME/.overlay/up,workdir=$HOME/.overlay/work" "$overlay" 2>/dev/null ||
-  unset JSII_RUNTIME_PACKAGE_CACHE_ROOT
-fi
-masked=0
-while [ "$1" != "--" ]; do
-  if [ -d "$1" ]; then mount -t tmpfs -o ro,size=4k,mode=0555 tmpfs "$1" 2>/dev/null && masked=$((masked+1));
-  elif [ -e "$1" ]; then mount --bind /dev/null "$1" 2>/dev/null && masked=$((masked+1)); fi
-  shift
-done
-shift
-cd "$1" || exit 121
-shift
-case "$status" in [3-9]) printf '%s %s\n' "$ro" "$masked" >&"$status"; eval "exec $status>&-" ;; esac
-exec "$@"
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +112,9 @@ def _probe() -> Sandbox:
     if sys.platform != "linux":
         return Sandbox("none")
     bwrap = shutil.which("bwrap")
-    if bwrap and _works([bwrap, *_BWRAP_BASE, "--", "/bin/true"]):
+    if bwrap and _works([bwrap, *BWRAP_BASE, "--", "/bin/true"]):
         overlays = _works(
-            [bwrap, *_BWRAP_BASE, "--overlay-src", "/", "--tmp-overlay", "/tmp", "/bin/true"]
+            [bwrap, *BWRAP_BASE, "--overlay-src", "/", "--tmp-overlay", "/tmp", "/bin/true"]
         )
         return Sandbox("bwrap", user_namespace=True, overlays=overlays)
     unshare = shutil.which("unshare")
@@ -161,7 +122,7 @@ def _probe() -> Sandbox:
         for user in (True, False):
             if not user and os.geteuid() != 0:
                 break
-            probe = [unshare, *_unshare_flags(user=user, network=False), "/bin/sh", "-c", "true"]
+            probe = [unshare, *unshare_flags(user=user, network=False), "/bin/sh", "-c", "true"]
             if _works(probe):
                 return Sandbox("unshare", user_namespace=user)
     return Sandbox("none")
@@ -180,19 +141,6 @@ def _works(argv: list[str]) -> bool:
     except (OSError, subprocess.SubprocessError):
         return False
     return proc.returncode == 0
-
-
-_BWRAP_BASE = ("--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/")
-
-
-def _unshare_flags(*, user: bool, network: bool) -> list[str]:
-    flags = ["--pid", "--fork", "--mount", "--mount-proc", "--propagation", "private"]
-    flags += ["--kill-child", "--ipc", "--uts"]
-    if user:
-        flags[:0] = ["--user", "--map-root-user"]
-    if not network:
-        flags.append("--net")
-    return flags
 
 
 def scrubbed_environment(env: Mapping[str, str], *, keep: Sequence[str] = ()) -> dict[str, str]:
@@ -225,7 +173,7 @@ def launch(
     cwd = cwd.resolve()
     # No new privileges (no sudo, no setuid binary) for the app and all it starts; bubblewrap,
     # which may itself be setuid on old systems, sets it for the app on its own.
-    preexec = functools.partial(_child_limits, file_size_cap, sandbox.method != "bwrap")
+    preexec = functools.partial(child_limits, file_size_cap, sandbox.method != "bwrap")
     if not sandbox.active:
         return Launch(argv, env, preexec)
     real_home = Path(env.get("HOME") or os.path.expanduser("~"))
@@ -239,11 +187,11 @@ def launch(
     if "GOMODCACHE" not in env and go_mods.is_dir():
         env["GOMODCACHE"] = str(go_mods)
     env.update(HOME=str(home), TMPDIR=str(tmp), XDG_CACHE_HOME=str(home / ".cache"))
-    folders = _distinct([home, *writable])
-    masks = [str(real_home / p) for p in SECRET_PATHS if not _holds(real_home / p, folders)]
-    git_config = _git_config(cwd)
-    if git_config is not None and not _holds(git_config, folders):
-        masks.append(str(git_config))  # actions/checkout keeps the job token there
+    folders = distinct([home, *writable])
+    masks = [str(real_home / p) for p in SECRET_PATHS if not holds(real_home / p, folders)]
+    checkout = git_config(cwd)
+    if checkout is not None and not holds(checkout, folders):
+        masks.append(str(checkout))  # actions/checkout keeps the job token there
     jsii_cache = real_home / ".cache" / "aws" / "jsii" / "package-cache"
     overlay = "-"
     if (
@@ -257,7 +205,7 @@ def launch(
         env["JSII_RUNTIME_PACKAGE_CACHE_ROOT"] = overlay
     if sandbox.method == "bwrap":
         bwrap = shutil.which("bwrap") or "bwrap"
-        cmd = [bwrap, *_BWRAP_BASE]
+        cmd = [bwrap, *BWRAP_BASE]
         if overlay != "-":
             cmd += ["--overlay-src", overlay, "--tmp-overlay", overlay]
         if network:
@@ -272,14 +220,14 @@ def launch(
                 cmd += ["--ro-bind", "/dev/null", mask]
         cmd += ["--chdir", str(cwd), "--", *argv]
         return Launch(cmd, env, preexec)
-    fd = _low_fd(os.open(status_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    fd = low_fd(os.open(status_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     unshare = shutil.which("unshare") or "unshare"
     cmd = [
         unshare,
-        *_unshare_flags(user=sandbox.user_namespace, network=network),
+        *unshare_flags(user=sandbox.user_namespace, network=network),
         "/bin/sh",
         "-c",
-        _UNSHARE_SETUP,
+        UNSHARE_SETUP,
         "iacscan-sandbox",
         str(fd),
         overlay,
@@ -306,7 +254,7 @@ def protections(sandbox: Sandbox, status_file: Path | None, *, network: bool) ->
     if sandbox.method == "bwrap":
         parts.append("a read-only file system but for the app and output folders")
     else:
-        state = _read_status(status_file)
+        state = read_status(status_file)
         if state is None:
             parts.append("an unknown file-system state (the sandbox set-up did not report)")
         else:
@@ -315,151 +263,3 @@ def protections(sandbox: Sandbox, status_file: Path | None, *, network: bool) ->
             if masked:
                 parts.append(f"{masked} credential file(s) hidden")
     return f"The CDK app ran in a sandbox ({sandbox.method}): " + ", ".join(parts)
-
-
-def _read_status(status_file: Path | None) -> tuple[str, int] | None:
-    if status_file is None:
-        return None
-    try:
-        words = status_file.read_text("utf-8").split()
-    except (OSError, UnicodeDecodeError):
-        return None
-    if len(words) != 2 or not words[1].isdigit():
-        return None
-    return words[0], int(words[1])
-
-
-def _child_limits(file_size_cap: int, no_new_privs: bool) -> None:  # pragma: no cover
-    import resource
-
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_cap, file_size_cap))
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if sys.platform == "linux":
-        # The sandbox dies with iacscan, even when iacscan is killed.
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-            import signal
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-            if no_new_privs:
-                libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
-
-
-def _low_fd(fd: int) -> int:
-    """``fd`` moved to a free descriptor from 3 to 9 (a POSIX shell redirects only those)."""
-    if fd < 10:
-        return fd
-    for low in range(3, 10):
-        try:
-            os.fstat(low)
-        except OSError:
-            os.dup2(fd, low, inheritable=False)
-            os.close(fd)
-            return low
-    return fd  # the set-up cannot report: the note says the file-system state is unknown
-
-
-def _distinct(folders: Sequence[Path]) -> list[Path]:
-    out: list[Path] = []
-    for folder in folders:
-        real = folder.resolve()
-        if real not in out:
-            out.append(real)
-    return out
-
-
-def _holds(path: Path, folders: Sequence[Path]) -> bool:
-    """True when ``path`` is one of ``folders`` or holds one: masking it would hide it."""
-    real = path.resolve()
-    return any(f.is_relative_to(real) for f in folders)
-
-
-def _git_config(cwd: Path) -> Path | None:
-    for folder in (cwd.resolve(), *cwd.resolve().parents):
-        config = folder / ".git" / "config"
-        if config.is_file():
-            return config
-        if (folder / ".git").exists():
-            return None
-    return None
-
-
-def tree_size(folders: Sequence[Path], *, max_bytes: int, max_files: int) -> tuple[int, int]:
-    """(bytes on disk, entries) under ``folders``, symlinks not followed; stops counting past
-    ``max_bytes`` or ``max_files``, so a hostile tree costs little to measure."""
-    total = files = 0
-    stack = [str(f) for f in folders]
-    while stack:
-        try:
-            with os.scandir(stack.pop()) as entries:
-                for entry in entries:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
-                        else:
-                            total += entry.stat(follow_symlinks=False).st_blocks * 512
-                    except OSError:
-                        continue
-                    files += 1
-                    if total > max_bytes or files > max_files:
-                        return total, files
-        except OSError:
-            continue
-    return total, files
-
-
-# ------------------------------------------------------------------ no sandbox: orphans
-
-TREE_MARK = "IACSCAN_SYNTH_RUN"  # set in the app's environment, inherited by what it starts
-_PR_SET_CHILD_SUBREAPER = 36
-
-
-def adopt_orphans() -> bool:
-    """Make this process the reaper of its orphaned descendants (Linux): a ``setsid`` child of
-    the app that outlives it becomes our child, where ``kill_marked`` finds it."""
-    if sys.platform != "linux":
-        return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
-
-
-def kill_marked(mark: str, rounds: int = 20) -> int:
-    """Kill and reap our children whose environment carries ``TREE_MARK=mark`` (the app's
-    orphans, adopted by ``adopt_orphans``), and theirs as they are adopted in turn."""
-    if sys.platform != "linux":
-        return 0
-    import signal
-
-    needle = f"{TREE_MARK}={mark}".encode()
-    me = str(os.getpid())
-    killed = 0
-    for _ in range(rounds):
-        found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat_line = (entry / "stat").read_text()
-                ppid = stat_line.rsplit(")", 1)[1].split()[1]
-                if ppid != me or needle not in (entry / "environ").read_bytes():
-                    continue
-            except (OSError, IndexError):
-                continue
-            found.append(int(entry.name))
-        if not found:
-            break
-        for pid in found:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(pid, 0)
-            killed += 1
-    return killed
