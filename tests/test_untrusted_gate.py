@@ -189,12 +189,9 @@ def test_the_action_refuses_a_bad_synth_input(
 
 
 BAD_CONFIGS = {
-    "alias-bomb": "a: &a [x, x, x, x, x, x, x, x, x]\n"
-    + "".join(
-        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
-    )  # fmt: skip
-    + "ignore: *i\n",
+    # Valid keys only: 120 aliases that expand to 10**12 values if anything walks them.
+    "alias-bomb": "ignore: &l0 [x, x, x, x, x, x, x, x, x, x]\npaths:\n"
+    + "".join(f"  - &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]\n" for n in range(1, 13)),
     "ignore-not-strings": "ignore: [1, {a: b}]\n",
     "ignore-a-string": "ignore: lambda-calls-lambda\n",
     "definition-a-number": "definition: 12\n",
@@ -220,6 +217,8 @@ def test_a_hostile_configuration_is_a_usage_error(tmp_path: Path, name: str) -> 
     assert result.code == 2, result.stdout[:300] + result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert ".iacscan.yaml" in result.stderr
+    if name == "alias-bomb":
+        assert "aliases" in result.stderr
 
 
 def test_a_fifo_named_like_the_configuration_is_not_read(tmp_path: Path) -> None:
