@@ -412,7 +412,11 @@ def test_app_that_never_ends_is_stopped_at_the_timeout(tmp_path: Path) -> None:
     )
     app = write_app(tmp_path / "app", code)
     with pytest.raises(LimitError) as caught:
-        load_cdk_app(app, limits=Limits(synth_timeout=3), cache_dir=tmp_path / "cache")
+        # Without a sandbox (the pid file is outside the app folder, and a PID namespace has
+        # its own pids): the process-group kill. test_untrusted_synth covers the sandbox.
+        load_cdk_app(
+            app, limits=Limits(synth_timeout=3), cache_dir=tmp_path / "cache", sandbox="off"
+        )
     assert "--synth-timeout" in caught.value.hint
     assert "3 s" in caught.value.message
     assert "waiting for an MFA code" in caught.value.message  # the app's last output

@@ -131,7 +131,7 @@ def test_config_file_found_upward_and_unknown_key_rejected(tmp_path: Path) -> No
     assert run(str(tpl), "-q").returncode == 1
     (tmp_path / ".iacscan.yaml").write_text("fail-on: never\ncolour: red\n")
     p = run(str(tpl), "-q")
-    assert p.returncode == 3 and "colour" in p.stderr and ".iacscan.yaml:2" in p.stderr
+    assert p.returncode == 2 and "colour" in p.stderr and ".iacscan.yaml:2" in p.stderr
 
 
 def test_definitions_and_explain() -> None:

@@ -146,7 +146,9 @@ def test_cdk_apps_on_both_sides_synthesize_at_the_same_time(
     def synthesize(path: Path, **kwargs: Any) -> Any:
         started.append(path.name)
         barrier.wait()
-        return SimpleNamespace(templates=[], notes=[f"synthesized {path.name}"])
+        return SimpleNamespace(
+            templates=[], notes=[f"synthesized {path.name}"], assembly_dir=path / "cdk.out"
+        )
 
     monkeypatch.setattr(cdk, "load_cdk_app", synthesize)
     sides = []

@@ -715,9 +715,11 @@ def cdk_hangs(tmp: Path) -> Path:
     return cdk_app(
         tmp,
         "cdk-hangs",
-        "import os, pathlib, subprocess, time\n"
-        "pathlib.Path('pids').write_text(f'{os.getpid()} '"
-        " + str(subprocess.Popen(['sleep', '3600']).pid))\n"
+        # In a sandbox the app has its own PID namespace: its pids are not the host's, so the
+        # processes are found by a marker in their command line (the app's folder).
+        "import os, pathlib, subprocess, sys, time\n"
+        "pathlib.Path('pids').write_text(os.getcwd())\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(3600)', os.getcwd()])\n"
         "time.sleep(3600)\n",
     )
 
@@ -771,13 +773,16 @@ class Case:
 def _no_leftover_processes(tmp: Path, run: Run, report: dict[str, Any]) -> None:
     pids_file = tmp / "cdk-hangs" / "pids"
     assert pids_file.exists(), "the hanging app never started"
-    for pid in (int(p) for p in pids_file.read_text().split()):
+    marker = pids_file.read_text().encode()
+    for entry in Path("/proc").iterdir():
         try:
-            with open(f"/proc/{pid}/stat") as f:
+            cmdline = (entry / "cmdline").read_bytes()
+            with open(entry / "stat") as f:
                 state = f.read().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
+        except (OSError, IndexError):
             continue
-        assert state == "Z", f"process {pid} started by the CDK app still runs after the scan"
+        if marker in cmdline:
+            assert state == "Z", f"process {entry.name} the CDK app started still runs"
 
 
 def _folder_checks(tmp: Path, run: Run, report: dict[str, Any]) -> None:

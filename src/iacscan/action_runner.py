@@ -217,6 +217,29 @@ def _publish(
     )
 
 
+def _synth_choice(env: Mapping[str, str]) -> bool | None:
+    """The ``synth`` input: True/False, auto = not for a pull request from a fork (whose code
+    the repository's owners have not reviewed); None (and an error) when it is not valid."""
+    value = env.get("IACSCAN_SYNTH", "auto").strip().lower() or "auto"
+    if value in TRUE:
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    if value != "auto":
+        _say(
+            workflow_command("error", f"iacscan: synth must be auto, true or false, not {value!r}")
+        )
+        return None
+    head_repo = env.get("IACSCAN_HEAD_REPO", "").strip()
+    fork = bool(head_repo) and head_repo != env.get("GITHUB_REPOSITORY", "").strip()
+    if fork:
+        _say(
+            "iacscan: a pull request from a fork: CDK apps are not synthesized (synth: auto); "
+            "a committed cdk.out is read, an app without one is reported as not analysed"
+        )
+    return not fork
+
+
 def main(env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     paths = shlex.split(env.get("IACSCAN_PATHS", ".")) or ["."]
@@ -240,12 +263,19 @@ def main(env: Mapping[str, str] | None = None) -> int:
     if base and not base.strip("0"):
         base = ""  # a push that creates a branch: GitHub sends forty zeros as "before"
     common = ["--definition", definition] if definition else []
+    synth = _synth_choice(env)
+    if synth is None:
+        return 2
+    if not synth:
+        common.append("--no-synth")
     never = ["--fail-on", "never"]
 
-    def write_sarif() -> list[int]:
+    def write_sarif(config_ref: str) -> list[int]:
         if not sarif:
             return []
-        return [_run(["scan", *paths, "--format", "sarif", "-o", sarif, *common, *never])]
+        # The configuration (ignored rules, definition) of the base, as the gate's diff uses.
+        config = ["--config-ref", config_ref] if config_ref else []
+        return [_run(["scan", *paths, "--format", "sarif", "-o", sarif, *common, *config, *never])]
 
     if base:
         _fetch_base(base)
@@ -259,7 +289,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
         _say(workflow_command("error", f"iacscan: {message}; {hint}"))
         report = _failure_report(f"base commit {base}", "git", message, hint)
         report_md.write_text(report, "utf-8")
-        codes = write_sarif()
+        codes = write_sarif("")  # no base to read the configuration at
         outputs = {
             **UNKNOWN,
             "outcome": OUTCOMES[3],
@@ -280,7 +310,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
         _run([*head, "--format", "markdown", "-o", str(report_md), *common, *gate]),
         _run([*head, "--format", "json", "-o", str(report_json), *common, *never]),
     ]
-    codes += write_sarif()
+    codes += write_sarif(base)
 
     data = _load_json(report_json)
     outputs = _verdict_outputs(data, is_diff=bool(base))

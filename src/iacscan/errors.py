@@ -57,6 +57,12 @@ class DefinitionError(IacscanError):
     kind = "parse"
 
 
+class ConfigError(DefinitionError):
+    """An invalid .iacscan.yaml or [tool.iacscan]: a usage error (exit 2), naming the file."""
+
+    kind = "usage"
+
+
 class UsageError(IacscanError):
     """Bad command-line usage that typer cannot see (exit 2)."""
 

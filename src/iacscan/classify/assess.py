@@ -65,7 +65,7 @@ def get_path(props: Mapping[str, Any], path: str) -> Any:
 def _number(value: Any) -> float | None:
     try:
         return float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer too big for a float
         return None
 
 

@@ -59,5 +59,5 @@ def _text(d: DeciderInput, value: Any) -> str | None:
 def _int(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # .inf, .nan, a template's garbage
         return None

@@ -18,6 +18,7 @@ from iacscan.cli.options import (
     MAX_DEPTH,
     MAX_FILE_SIZE,
     SYNTH_TIMEOUT,
+    ConfigRefOpt,
     DebugOpt,
     DefinitionOpt,
     FailOn,
@@ -36,7 +37,10 @@ from iacscan.cli.options import (
     ProfileOpt,
     QuietOpt,
     RegionOpt,
+    SandboxChoice,
+    SandboxOpt,
     SynthTimeoutOpt,
+    sandbox_mode,
 )
 from iacscan.cli.runner import (
     Run,
@@ -99,6 +103,7 @@ def diff(
     no_synth: NoSynthOpt = False,
     no_cache: NoCacheOpt = False,
     synth_timeout: SynthTimeoutOpt = SYNTH_TIMEOUT,
+    sandbox: SandboxOpt = SandboxChoice.auto,
     max_file_size: MaxSizeOpt = MAX_FILE_SIZE,
     max_depth: MaxDepthOpt = MAX_DEPTH,
     region: RegionOpt = None,
@@ -106,6 +111,7 @@ def diff(
     usage: UsageOpt = None,
     rate: RateOpt = None,
     prices: PricesOpt = None,
+    config_ref: ConfigRefOpt = None,
 ) -> None:
     """Compare two versions of the infrastructure: topology, boundary, verdict and findings."""
     import tempfile
@@ -128,9 +134,13 @@ def diff(
             debug=debug,
             ignore=ignore,
             fail_on=fail_on,
+            # The gate belongs to the base: with --base-ref the configuration is read there.
+            config_ref=config_ref or base_ref,
         )
         limits = _limits(max_file_size, max_depth, synth_timeout)
-        synth = SynthOptions(synth=not no_synth, use_cache=not no_cache)
+        synth = SynthOptions(
+            synth=not no_synth, use_cache=not no_cache, sandbox=sandbox_mode(sandbox)
+        )
         _use_aws(region, profile)
         with tempfile.TemporaryDirectory(prefix="iacscan-diff-") as tmp:
             if head_ref is not None and base_ref is None:
@@ -165,6 +175,8 @@ def diff(
             base, head = load_sides(base_paths, head_paths, limits=limits, synth=synth)
             for side in (base, head):  # a name one side qualifies, both sides do
                 requalify(side, base.shared | head.shared)
+            if run.config_note:
+                head.notes.append(run.config_note)
 
             # Node ids count the stacks of both sides: when either side has several stacks,
             # both use STACK/LogicalId, so a PR that adds a stack renames nothing. Two single
@@ -241,6 +253,10 @@ def graph(
     ] = None,
     output: OutputOpt = None,
     debug: DebugOpt = False,
+    no_synth: NoSynthOpt = False,
+    no_cache: NoCacheOpt = False,
+    synth_timeout: SynthTimeoutOpt = SYNTH_TIMEOUT,
+    sandbox: SandboxOpt = SandboxChoice.auto,
     region: RegionOpt = None,
     profile: ProfileOpt = None,
 ) -> None:
@@ -254,9 +270,11 @@ def graph(
     try:
         run = Run(paths=paths, output=output, no_color=True, debug=debug)
         _use_aws(region, profile)
-        report = _analyze_paths(
-            run, paths, _limits(MAX_FILE_SIZE, MAX_DEPTH, SYNTH_TIMEOUT), SynthOptions(), False
-        )[0]
+        synth = SynthOptions(
+            synth=not no_synth, use_cache=not no_cache, sandbox=sandbox_mode(sandbox)
+        )
+        limits = _limits(MAX_FILE_SIZE, MAX_DEPTH, synth_timeout)
+        report = _analyze_paths(run, paths, limits, synth, False)[0]
         if focus:
             from iacscan.topology.queries import focus as focus_on
 

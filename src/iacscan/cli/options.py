@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from iacscan.load.cfn import DEFAULT_LIMITS
+from iacscan.load.sandbox import SandboxMode
 
 COMMANDS = {"scan", "diff", "graph", "definitions", "explain", "github", "prices", "version"}
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -20,6 +21,16 @@ class Format(StrEnum):
     json = "json"
     sarif = "sarif"
     markdown = "markdown"
+
+
+class SandboxChoice(StrEnum):
+    auto = "auto"
+    require = "require"
+    off = "off"
+
+
+def sandbox_mode(choice: SandboxChoice) -> SandboxMode:
+    return choice.value
 
 
 class GraphFormat(StrEnum):
@@ -78,6 +89,22 @@ DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of inte
 EachOpt = Annotated[bool, typer.Option("--each", help="Report every template separately.")]
 NoSynthOpt = Annotated[
     bool, typer.Option("--no-synth", help="Never run CDK app code; read cdk.out only.")
+]
+SandboxOpt = Annotated[
+    SandboxChoice,
+    typer.Option(
+        "--sandbox",
+        help="Contain CDK apps while they synthesize: auto (a sandbox when the host has one, "
+        "else warn), require (refuse to run an app without one), off.",
+    ),
+]
+ConfigRefOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--config-ref",
+        help="Read .iacscan.yaml / pyproject.toml (and a definition file it names) from this git "
+        "revision, not the work tree (a pull request cannot change its own gate).",
+    ),
 ]
 NoCacheOpt = Annotated[
     bool,

@@ -40,10 +40,13 @@ class Run:
         debug: bool = False,
         ignore: Sequence[str] | None = None,
         fail_on: FailOn | None = None,
+        config_ref: str | None = None,
     ) -> None:
         from iacscan.config import find_config
 
-        self.config = find_config(Path(paths[0]) if paths else None)  # found upward from here
+        start = Path(paths[0]) if paths else None
+        self.config = find_config(start, ref=config_ref)  # found upward from here
+        self.config_note = _config_change(start, config_ref, self.config)
         self.definition = definition or self.config.get("definition") or "johnston-2023"
         self.fmt = fmt
         self.output = output
@@ -51,6 +54,13 @@ class Run:
             from iacscan.errors import UsageError
 
             raise UsageError(f"--output {output} is a folder", "give the path of a file to write")
+        if output is not None and _blocks(output):
+            from iacscan.errors import UsageError
+
+            raise UsageError(
+                f"--output {output} is a FIFO or a socket: writing it could wait forever",
+                "give the path of a regular file (or leave --output out for standard output)",
+            )
         self.quiet = quiet
         self.color = use_color(no_color=no_color, to_file=output is not None)
         self.debug = debug
@@ -69,19 +79,74 @@ class Run:
         return load_profile(self.definition)
 
     def emit(self, text: str) -> None:
+        # A file name that is not UTF-8 (a lone surrogate here) is written as a \udcXX escape:
+        # raw bytes would make the report, JSON included, invalid UTF-8.
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
         if self.output is not None:
+            import errno
+
             from iacscan.errors import UsageError
 
+            data = (text if text.endswith("\n") else text + "\n").encode(
+                "utf-8",
+                "backslashreplace",  # a file name that is not UTF-8 stays visible
+            )
             try:
                 self.output.parent.mkdir(parents=True, exist_ok=True)
-                self.output.write_text(text if text.endswith("\n") else text + "\n", "utf-8")
+                self.output.write_bytes(data)
             except OSError as err:
+                full = err.errno in (errno.ENOSPC, errno.EDQUOT)
                 raise UsageError(
-                    f"cannot write --output {self.output}: {err.strerror or err}",
-                    "check the path and its permissions",
+                    f"cannot write --output {self.output}: "
+                    + ("the disk is full" if full else str(err.strerror or err)),
+                    "free some space, or write elsewhere"
+                    if full
+                    else "check the path and its permissions",
                 ) from None
         else:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            from iacscan.render.escape import no_workflow_commands
+
+            line = no_workflow_commands(text if text.endswith("\n") else text + "\n")
+            try:
+                sys.stdout.write(line)
+            except UnicodeEncodeError:
+                sys.stdout.buffer.write(line.encode("utf-8", "backslashreplace"))
+
+
+def _err(text: str) -> None:
+    """A line (or lines) on standard error: template text in it cannot start a workflow command
+    or send terminal escape sequences (render/escape.py)."""
+    from iacscan.render.escape import terminal
+
+    typer.echo(terminal(text), err=True)
+
+
+def _blocks(path: Path) -> bool:
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def _config_change(start: Path | None, ref: str | None, used: dict[str, Any]) -> str:
+    """With the configuration read at ``ref``: a sentence when the work tree's differs (it is
+    reported, not obeyed), printed as a warning."""
+    if ref is None:
+        return ""
+    from iacscan.config import describe_difference, find_config
+
+    try:
+        head = find_config(start)
+    except IacscanError as err:
+        note = f"The pull request's iacscan configuration is invalid and was not used: {err}"
+    else:
+        note = describe_difference(used, head)
+    if note:
+        _err(f"warning: {note}")
+    return note
 
 
 def use_color(*, no_color: bool, to_file: bool, stream: Any = None) -> bool:
@@ -110,7 +175,7 @@ def _warn_unknown_rules(ignored: Sequence[str]) -> None:
         if rule not in known:
             close = difflib.get_close_matches(rule, known, n=1)
             hint = f"did you mean {close[0]}?" if close else f"rule ids: {', '.join(known)}"
-            typer.echo(f"warning: --ignore {rule}: no such rule; {hint}", err=True)
+            _err(f"warning: --ignore {rule}: no such rule; {hint}")
 
 
 def _limits(max_file_size: int, max_depth: int, synth_timeout: float) -> Any:
@@ -141,6 +206,8 @@ def _analyze_paths(
     from iacscan.load.discover import load_paths
 
     loaded = load_paths(paths, limits=limits, synth=synth)
+    if run.config_note:
+        loaded.notes.append(run.config_note)
     report = analyze_loaded(loaded, profile, run.ignore, systems=run.systems)
     if cost is not None:
         from iacscan.cli.costing import with_cost
@@ -297,19 +364,18 @@ def _use_aws(region: str | None, profile: str | None) -> None:
 
 def _fail(err: IacscanError, debug: bool) -> None:
     where = err.where()
-    typer.echo(f"error: {where + ': ' if where else ''}{err.message}", err=True)
+    _err(f"error: {where + ': ' if where else ''}{err.message}")
     if err.hint:
-        typer.echo(f"hint: {err.hint}", err=True)
+        _err(f"hint: {err.hint}")
     if debug:
         traceback.print_exc()
     raise typer.Exit(EXIT_USAGE if err.kind == "usage" else EXIT_INPUT)
 
 
 def _internal(err: BaseException, debug: bool) -> None:
-    typer.echo(f"internal error: {type(err).__name__}: {err}", err=True)
-    typer.echo(
-        f"hint: this is a bug in iacscan; please report it at {ISSUES_URL} (run with --debug for the traceback)",
-        err=True,
+    _err(f"internal error: {type(err).__name__}: {err}")
+    _err(
+        f"hint: this is a bug in iacscan; please report it at {ISSUES_URL} (run with --debug for the traceback)"
     )
     if debug:
         traceback.print_exc()
@@ -325,21 +391,18 @@ def _report_errors(reports: list[Any]) -> None:
                 typer.echo(f"warning: {w}", err=True)
         for e in r.errors:
             where = f"{e.file}:{e.line}" if e.line else e.file
-            typer.echo(
-                f"error: {where}: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""), err=True
-            )
+            _err(f"error: {where}: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""))
 
 
 def _report_internal(run: Run, reports: list[Any]) -> None:
     for r in reports:
         for e in r.internal_errors:
-            typer.echo(f"internal error: {e.message}", err=True)
+            _err(f"internal error: {e.message}")
         if r.internal_errors:
             where = "" if run.debug else " (run with --debug for the traceback)"
-            typer.echo(
+            _err(
                 "hint: the rest of the report is complete; this is a bug in iacscan, please "
-                f"report it at {ISSUES_URL}{where}",
-                err=True,
+                f"report it at {ISSUES_URL}{where}"
             )
 
 
@@ -347,7 +410,7 @@ class _EchoHandler(logging.Handler):
     """Log records to the current stderr (tracebacks of extractor and rule failures)."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        typer.echo(self.format(record), err=True)
+        typer.echo(self.format(record), err=True)  # tracebacks: iacscan's own text
 
 
 def _show_tracebacks() -> None:

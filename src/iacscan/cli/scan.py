@@ -13,6 +13,7 @@ from iacscan.cli.options import (
     MAX_FILE_SIZE,
     SYNTH_TIMEOUT,
     AllStacksOpt,
+    ConfigRefOpt,
     DebugOpt,
     DefinitionOpt,
     EachOpt,
@@ -31,7 +32,10 @@ from iacscan.cli.options import (
     ProfileOpt,
     QuietOpt,
     RegionOpt,
+    SandboxChoice,
+    SandboxOpt,
     SynthTimeoutOpt,
+    sandbox_mode,
 )
 from iacscan.cli.runner import (
     Run,
@@ -63,6 +67,7 @@ def scan(
     no_cache: NoCacheOpt = False,
     synth_timeout: SynthTimeoutOpt = SYNTH_TIMEOUT,
     synth_env_passthrough: PassthroughOpt = False,
+    sandbox: SandboxOpt = SandboxChoice.auto,
     max_file_size: MaxSizeOpt = MAX_FILE_SIZE,
     max_depth: MaxDepthOpt = MAX_DEPTH,
     region: RegionOpt = None,
@@ -71,6 +76,7 @@ def scan(
     usage: UsageOpt = None,
     rate: RateOpt = None,
     prices: PricesOpt = None,
+    config_ref: ConfigRefOpt = None,
 ) -> None:
     """Scan templates, folders, CDK apps or stacks as one system: topology, verdict, findings."""
     from iacscan.load.discover import SynthOptions
@@ -79,7 +85,8 @@ def scan(
         from iacscan.config import find_config
 
         try:
-            paths = list(find_config(None).get("paths", []))
+            configured = find_config(None, ref=config_ref).get("paths", [])
+            paths = [configured] if isinstance(configured, str) else list(configured)
         except IacscanError as err:
             _fail(err, debug)
             return
@@ -98,6 +105,7 @@ def scan(
             debug=debug,
             ignore=ignore,
             fail_on=fail_on,
+            config_ref=config_ref,
         )
         _use_aws(region, profile)
         stack_paths = list(paths) + (["stack:*"] if all_stacks else [])
@@ -106,7 +114,10 @@ def scan(
             stack_paths,
             _limits(max_file_size, max_depth, synth_timeout),
             SynthOptions(
-                synth=not no_synth, use_cache=not no_cache, env_passthrough=synth_env_passthrough
+                synth=not no_synth,
+                use_cache=not no_cache,
+                env_passthrough=synth_env_passthrough,
+                sandbox=sandbox_mode(sandbox),
             ),
             each,
             # with --each only an explicit option prices (a usage file found beside a

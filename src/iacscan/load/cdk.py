@@ -22,6 +22,7 @@ from iacscan.load.cdk_assembly import Assembly, is_cloud_assembly, read_assembly
 from iacscan.load.cdk_sources import locate_constructs
 from iacscan.load.cdk_synth import app_argv, run_app
 from iacscan.load.cfn import Limits, read_text
+from iacscan.load.sandbox import SandboxMode
 from iacscan.model import Template
 
 CDK_JSON = "cdk.json"
@@ -94,13 +95,31 @@ def read_config(app_dir: Path, limits: Limits) -> CdkConfig:
     excludes = watch.get("exclude") if isinstance(watch, Mapping) else None
     if isinstance(excludes, str):
         excludes = [excludes]
+    output = output if isinstance(output, str) and output.strip() else "cdk.out"
+    _check_output(app_dir, output, where)
     return CdkConfig(
         app=(app.strip() or None) if isinstance(app, str) else None,
         context=context,
-        output=output if isinstance(output, str) and output.strip() else "cdk.out",
+        output=output,
         excludes=tuple(e for e in excludes or () if isinstance(e, str)),
         file=where,
     )
+
+
+def _check_output(app_dir: Path, output: str, where: str) -> None:
+    """cdk.json's ``output`` must stay inside the app folder (it comes from the pull request)."""
+    try:
+        target = (app_dir / output).resolve()
+        inside = target.is_relative_to(app_dir.resolve())
+    except (OSError, RuntimeError, ValueError):
+        inside = False
+    if not inside:
+        raise InputParseError(
+            f'"output" in cdk.json ({output}) points outside the app folder',
+            'iacscan reads a cloud assembly only inside the app folder: set "output" to a '
+            "folder in it (e.g. cdk.out), or scan the assembly folder itself",
+            file=where,
+        )
 
 
 def load_cdk_app(
@@ -111,6 +130,7 @@ def load_cdk_app(
     use_cache: bool = True,
     env_passthrough: bool = False,
     cache_dir: Path | None = None,
+    sandbox: SandboxMode = "auto",
 ) -> CdkResult:
     """Synthesize the CDK app in ``path`` (or reuse a cached synthesis) and read its stacks.
 
@@ -168,7 +188,7 @@ def load_cdk_app(
                     app=app_dir,
                     config=config,
                 )
-    return _synthesize(app_dir, config, root, digest, limits, env_passthrough)
+    return _synthesize(app_dir, config, root, digest, limits, env_passthrough, sandbox)
 
 
 def load_cdk_out(path: Path, *, limits: Limits) -> CdkResult:
@@ -196,6 +216,7 @@ def _synthesize(
     digest: cdk_cache.SourceDigest,
     limits: Limits,
     env_passthrough: bool,
+    sandbox: SandboxMode,
 ) -> CdkResult:
     assert config.app is not None
     work, in_cache = cdk_cache.work_dir(root)
@@ -213,8 +234,11 @@ def _synthesize(
             env_passthrough=env_passthrough,
             scratch=scratch,
             file=config.file,
+            sandbox=sandbox,
         )
         notes = [f"Synthesized the CDK app with `{config.app}` ({run.seconds:.1f} s)"]
+        if run.protection:
+            notes.append(run.protection)
         if run.withheld:
             notes.append(
                 f"AWS credentials were withheld from the app ({', '.join(run.withheld)}); "
@@ -229,6 +253,7 @@ def _synthesize(
             }
             assembly_dir = cdk_cache.store(root, digest.key, outdir, meta)
             cdk_cache.prune(root, str(app_dir.resolve()))
+            cdk_cache.prune_total(root)
         else:
             assembly_dir = outdir
             why = digest.reason if digest.key is None else f"{root} is not writable"

@@ -25,6 +25,9 @@ from iacscan.model import InputKind, Template
 MANIFEST = "manifest.json"
 MAX_ASSEMBLY_DEPTH = 8  # stages within stages
 MAX_NESTED_DEPTH = 16  # nested stacks within nested stacks
+# Templates read from one assembly: nested stacks that include the same template several times
+# at each level multiply (10 of 10 of 10 ...); counted as they are read.
+MAX_TEMPLATES = 500
 STACK_TYPE = "aws:cloudformation:stack"
 ASSEMBLY_TYPE = "cdk:cloud-assembly"
 NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"
@@ -64,7 +67,13 @@ def read_assembly(path: Path, *, kind: InputKind, limits: Limits) -> Assembly:
     reader = _Reader(path.resolve(), kind, limits)
     reader.read(reader.root, depth=0)
     if not reader.templates:
-        reader.notes.append(f"The cloud assembly in {path} has no stacks.")
+        # Nothing to analyse is not "no problem": a stray or emptied assembly must not pass.
+        raise InputParseError(
+            "the cloud assembly has no stacks, so there is nothing to analyse",
+            "synthesize the app again (an app with no stack is not scanned), or remove the "
+            "stray manifest.json",
+            file=str(path / MANIFEST),
+        )
     if reader.missing:
         providers = ", ".join(sorted(set(reader.missing)))
         reader.notes.append(
@@ -179,6 +188,13 @@ class _Reader:
         stack_path: str | None = None,
     ) -> None:
         file = str(path)
+        if len(self.templates) >= MAX_TEMPLATES:
+            raise LimitError(
+                f"the cloud assembly has more than {MAX_TEMPLATES} stacks and nested stacks "
+                "(nested stacks that include the same template many times multiply)",
+                "this limit is fixed: scan the nested templates on their own",
+                file=file,
+            )
         data = decode_text(read_text(path, self.limits), file, self.limits)
         if data.get("Resources") is None:  # CDK writes stacks without resources: not an error
             data = {**data, "Resources": {}}

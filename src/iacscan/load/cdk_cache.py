@@ -311,3 +311,38 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
         return re.compile("".join(out) + "(?:/.*)?")
     except re.error:
         return re.compile(re.escape(pattern))
+
+
+MAX_ENTRIES = 32  # entries kept in the whole cache, newest first
+MAX_CACHE_BYTES = 2 * 1024**3  # bytes kept in the whole cache
+STALE_WORK_S = 3600.0  # a work folder this old belongs to a run that died: removed
+
+
+def prune_total(
+    root: Path, *, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_CACHE_BYTES
+) -> None:
+    """Bound the whole cache: the newest entries within ``max_entries`` and ``max_bytes`` stay;
+    work folders left by runs that died are removed."""
+    from iacscan.load.app_tree import tree_size
+
+    now = time.time()
+    entries: list[tuple[float, Path]] = []
+    try:
+        children = list(root.iterdir())
+    except OSError:
+        return
+    for child in children:
+        if child.name.startswith((".work-", ".old-")):
+            with contextlib.suppress(OSError):
+                if now - child.stat().st_mtime > STALE_WORK_S:
+                    discard(child)
+            continue
+        meta = _read_meta(child)
+        created = meta.get("created") if meta is not None else None
+        entries.append((created if isinstance(created, (int, float)) else 0.0, child))
+    total = 0
+    for kept, (_, child) in enumerate(sorted(entries, reverse=True)):
+        size, _ = tree_size([child], max_bytes=max_bytes, max_files=MAX_FILES)
+        total += size
+        if kept >= max_entries or total > max_bytes:
+            discard(child)

@@ -1,8 +1,10 @@
 """Run a CDK app's command the way the CDK CLI would, without the CLI.
 
 The app gets ``CDK_OUTDIR`` (where to write the cloud assembly) and ``CDK_CONTEXT_JSON`` (the
-context), AWS credentials are withheld unless asked for, output is captured with a size cap,
-and the whole process group is killed when the time limit passes.
+context), AWS credentials are withheld unless asked for, the runner's variables are scrubbed,
+output is captured with a size cap, the assembly it writes is capped in size, and it runs in a
+sandbox where the host has one (``load/sandbox.py``). When the time or size limit passes, the
+whole tree is killed: the sandbox's PID namespace, else the process group.
 """
 
 from __future__ import annotations
@@ -24,12 +26,29 @@ from pathlib import Path
 from typing import IO, Any
 
 from iacscan.errors import LimitError, SynthError
+from iacscan.load.app_tree import (
+    TREE_MARK,
+    adopt_orphans,
+    assembly_cap,
+    check_written,
+    kill_marked,
+    too_big,
+)
 from iacscan.load.cdk_hints import synth_hint
+from iacscan.load.sandbox import (
+    SandboxMode,
+    choose,
+    launch,
+    protections,
+    scrubbed_environment,
+)
+from iacscan.load.sandbox_setup import SETUP_FAILED
 
 OUTPUT_CAP = 64 * 1024  # bytes kept of each of stdout and stderr (the last ones)
 TAIL_LINES = 15
 CONTEXT_ENV_MAX = 32 * 1024  # bigger contexts go through a file, as the CDK CLI does
 NODE_MAJORS = ",".join(str(n) for n in range(10, 40))
+WATCH_INTERVAL = 0.25  # seconds between two measures of what the app wrote
 
 # Withheld from the app unless --synth-env-passthrough (AWS_CONTAINER_* by prefix). In a pull
 # request check the app is the pull request's code: it must not get the job's GitHub token (which
@@ -95,6 +114,7 @@ class SynthRun:
     stdout: str  # the last OUTPUT_CAP bytes, decoded
     stderr: str
     withheld: tuple[str, ...]  # credential variables removed from the app's environment
+    protection: str = ""  # one sentence: the sandbox that was in force
 
 
 def app_argv(command: str) -> tuple[list[str], dict[str, str]]:
@@ -170,6 +190,7 @@ def run_app(
     env_passthrough: bool,
     scratch: Path,
     file: str,
+    sandbox: SandboxMode = "auto",
 ) -> SynthRun:
     """Run the app; raise SynthError/LimitError unless it exits 0 having written manifest.json."""
     argv, assignments = app_argv(command)
@@ -177,6 +198,14 @@ def run_app(
         outdir=outdir, context=context, env_passthrough=env_passthrough, scratch=scratch
     )
     env.update(assignments)
+    aws = tuple(n for n in env if n.startswith("AWS_")) if env_passthrough else ()
+    env = scrubbed_environment(env, keep=(*assignments, *aws))
+    box = choose(sandbox, file=file)
+    mark = ""
+    if not box.active and adopt_orphans():
+        # No PID namespace: what the app starts is marked, adopted when orphaned, and killed.
+        mark = os.urandom(8).hex()
+        env[TREE_MARK] = mark
     exe = shutil.which(argv[0], path=env.get("PATH")) if os.sep not in argv[0] else argv[0]
     if exe is None:
         raise SynthError(
@@ -185,16 +214,32 @@ def run_app(
             "or synthesize with `cdk synth` yourself and scan cdk.out with --no-synth",
             file=file,
         )
+    home = scratch / "home"
+    home.mkdir(exist_ok=True)
+    status = scratch / "sandbox-status"
+    plan = launch(
+        box,
+        argv,
+        env=env,
+        cwd=cwd,
+        writable=(cwd, outdir),
+        home=home,
+        status_file=status,
+        network=env_passthrough,
+        file_size_cap=assembly_cap(),
+    )
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
-            argv,
+            plan.argv,
             cwd=cwd,
-            env=env,
+            env=plan.env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            pass_fds=plan.pass_fds,
+            preexec_fn=plan.preexec,  # noqa: PLW1509 - rlimits and the death signal, no threads used
         )
     except OSError as err:
         raise SynthError(
@@ -202,10 +247,12 @@ def run_app(
             'check the "app" command in cdk.json and that its program is installed',
             file=file,
         ) from None
+    finally:
+        plan.started()
     assert proc.stdout is not None and proc.stderr is not None
     out, errs = _Tail(proc.stdout), _Tail(proc.stderr)
     try:
-        proc.wait(timeout=timeout)
+        _wait(proc, timeout, (outdir, home), file)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         out.join()
@@ -224,6 +271,8 @@ def run_app(
         raise
     finally:
         _end_group(proc)
+        if mark:
+            kill_marked(mark)
     out.join()
     errs.join()
     run = SynthRun(
@@ -232,7 +281,18 @@ def run_app(
         stdout=out.text(),
         stderr=errs.text(),
         withheld=withheld,
+        protection=protections(box, plan.status_file, network=env_passthrough),
     )
+    check_written((outdir, home), file)
+    if proc.returncode == -signal.SIGXFSZ:
+        raise too_big(file)
+    if box.active and proc.returncode == SETUP_FAILED and "iacscan-sandbox:" in run.stderr:
+        raise SynthError(
+            f"the {box.method} sandbox could not be set up on this host: "
+            + " ".join(tail_lines(run.stderr, 3)),
+            "scan with --no-synth, or pass --sandbox off on a machine you trust",
+            file=file,
+        )
     if proc.returncode != 0:
         raise _failure(run, proc.returncode, file)
     if not (outdir / "manifest.json").is_file():
@@ -244,6 +304,22 @@ def run_app(
             file=file,
         )
     return run
+
+
+def _wait(
+    proc: subprocess.Popen[bytes], timeout: float, written: tuple[Path, ...], file: str
+) -> None:
+    """Wait for the app, measuring what it writes; TimeoutExpired past ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        try:
+            proc.wait(timeout=min(WATCH_INTERVAL, left))
+            return
+        except subprocess.TimeoutExpired:
+            check_written(written, file)
 
 
 def tail_lines(text: str, count: int = TAIL_LINES) -> list[str]:

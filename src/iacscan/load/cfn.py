@@ -32,15 +32,10 @@ DEFAULT_LIMITS = Limits()
 
 def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     """Read a template file as text, refusing what is too big, binary or not text."""
+    from iacscan.load.confine import check_regular
+
     file = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise InputParseError(
-            f"cannot read the file: {err.strerror or err}",
-            "check the path and its permissions",
-            file=file,
-        ) from None
+    size = check_regular(path, file=file).st_size  # no FIFO, device or /proc file
     if size > limits.max_file_size:
         raise LimitError(
             f"file is {size:,} bytes, over the {limits.max_file_size:,}-byte limit",
@@ -48,13 +43,20 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
             file=file,
         )
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(limits.max_file_size + 1)  # a file that grows meanwhile
     except OSError as err:
         raise InputParseError(
             f"cannot read the file: {err.strerror or err}",
             "check the path and its permissions",
             file=file,
         ) from None
+    if len(data) > limits.max_file_size:
+        raise LimitError(
+            f"file is over the {limits.max_file_size:,}-byte limit",
+            "raise the limit with --max-file-size BYTES if this template is genuine",
+            file=file,
+        )
     return decode_bytes(data, file)
 
 

@@ -4,6 +4,7 @@ the other paths are still loaded."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,8 @@ from iacscan.load.cfn import (
     read_text,
     template_from_data,
 )
+from iacscan.load.confine import confined, inside, roots_of
+from iacscan.load.sandbox import SandboxMode
 from iacscan.load.shared_names import qualify, shared_roots
 from iacscan.model import InputError, InputInfo, InputKind, Template
 
@@ -37,6 +40,7 @@ class SynthOptions:
     synth: bool = True
     use_cache: bool = True
     env_passthrough: bool = False
+    sandbox: SandboxMode = "auto"  # --sandbox: how CDK apps are contained (load/sandbox.py)
 
 
 @dataclass
@@ -61,10 +65,36 @@ def error_of(err: IacscanError, fallback_file: str) -> InputError:
     )
 
 
-def find_templates(folder: Path, loaded: Loaded) -> list[Path]:
-    """Template candidates in a folder (by suffix; content decides later). No symlink loops."""
+def find_templates(
+    folder: Path, loaded: Loaded, *, skip: frozenset[Path] = frozenset()
+) -> list[Path]:
+    """Template candidates in a folder (by suffix; content decides later). No symlink loops;
+    symlinks are followed only inside the repository (load/confine.py), and one that leaves it
+    is an error naming it. ``skip``: resolved files and folders not to list (a CDK app's
+    assembly)."""
     found: list[Path] = []
     seen: set[tuple[int, int]] = set()
+    roots = roots_of(folder)
+
+    def outside(path: Path) -> bool:
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError, ValueError):
+            return False  # a loop: reading it says so, naming it
+        if inside(real, roots):
+            return False
+        loaded.errors.append(
+            InputError(
+                file=str(path),
+                line=None,
+                kind="parse",
+                message=f"a symlink to {real}, outside the repository: not followed",
+                hint="iacscan reads only files inside the repository; remove the symlink or "
+                "scan the target on its own",
+            )
+        )
+        return True
+
     for root, dirs, files in os.walk(folder, followlinks=True):
         try:
             st = os.stat(root)
@@ -76,10 +106,26 @@ def find_templates(folder: Path, loaded: Loaded) -> list[Path]:
             dirs[:] = []
             continue
         seen.add(ident)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d != "cdk.out")
+        base = Path(root)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIP_DIRS
+            and d != "cdk.out"
+            and not (os.path.islink(base / d) and outside(base / d))
+            and (not skip or (base / d).resolve() not in skip)
+        )
         for name in sorted(files):
+            path = base / name
             if name.endswith(TEMPLATE_SUFFIXES):
-                found.append(Path(root) / name)
+                if os.path.islink(path) and outside(path):
+                    continue
+                if skip and (
+                    (resolved := path.resolve()) in skip
+                    or any(parent in skip for parent in resolved.parents)
+                ):
+                    continue  # a CDK app's own files or its cloud assembly: read as CDK
+                found.append(path)
             else:
                 loaded.skipped += 1
     return found
@@ -265,25 +311,11 @@ def _nested_one(
             file=str(path),
             line=res.line,
         )
-    try:
-        child = (path.parent / url).resolve()
-    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the name
-        raise InputParseError(
-            f"nested stack {lid}: {url} cannot be resolved to a file",
-            "check TemplateURL",
-            file=str(path),
-            line=res.line,
-        ) from None
-    top = Path(chain[0]).parent if chain else path.resolve().parent
-    inside = _inside(child, top) or _inside(child, Path.cwd().resolve())
-    if not (inside or any(_inside(child, f.resolve()) for f in search)):
-        # Templates come from pull requests: a TemplateURL must not open files elsewhere.
-        raise InputParseError(
-            f"nested stack {lid}: {url} is outside the template's folder and the working directory",
-            "keep nested templates inside the repository, or scan them on their own",
-            file=str(path),
-            line=res.line,
-        )
+    # Templates come from pull requests: a TemplateURL must not open files elsewhere.
+    roots = roots_of(Path(chain[0]) if chain else path)
+    child = confined(
+        path.parent, url, roots, what=f"nested stack {lid}:", file=str(path), line=res.line
+    )
     if str(child) in chain:
         raise InputParseError(
             f"nested stack {lid} includes {url}, which includes this template again (a cycle)",
@@ -418,24 +450,23 @@ def load_paths(
     files: list[tuple[Path, bool, Path | None]] = []  # (file, from a folder, folder)
     stacks: list[str] = []  # deployed stacks: stack:NAME, stack:* (--all-stacks)
     folders: list[Path] = []
+    quiet: set[Path] = set()  # files found beside a CDK app or assembly
     seen: set[str] = set()
     for raw in paths:
-        key = raw if raw.startswith("stack:") else str(Path(raw).resolve())
-        if key in seen:
-            continue  # the same input twice is one input
-        seen.add(key)
-        if raw.startswith("stack:"):
-            stacks.append(raw[len("stack:") :])
+        try:
+            what = _classify(raw)
+        except (OSError, RuntimeError, ValueError) as err:  # too long, a NUL, a symlink loop
+            loaded.errors.append(
+                InputError(
+                    file=raw[:300],
+                    line=None,
+                    kind="parse",
+                    message=f"cannot use this path: {getattr(err, 'strerror', None) or err}",
+                    hint="check the path",
+                )
+            )
             continue
-        path = Path(raw)
-        if path.is_dir():
-            if _load_cdk(path, limits, synth, loaded):
-                continue
-            folders.append(path)
-            files.extend((f, True, path) for f in find_templates(path, loaded))
-        elif path.exists() or path.is_symlink():
-            files.append((path, found_in_folder, None))
-        else:
+        if what == "missing":
             loaded.errors.append(
                 InputError(
                     file=raw,
@@ -445,6 +476,31 @@ def load_paths(
                     hint="check the path",
                 )
             )
+            continue
+        key = raw if raw.startswith("stack:") else str(Path(raw).resolve())
+        if key in seen:
+            continue  # the same input twice is one input
+        seen.add(key)
+        if raw.startswith("stack:"):
+            stacks.append(raw[len("stack:") :])
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            read = _load_cdk(path, limits, synth, loaded)
+            if read is None:
+                folders.append(path)
+                files.extend((f, True, path) for f in find_templates(path, loaded))
+            else:
+                # A cdk.json or manifest.json never hides the templates beside it: they are
+                # scanned too (the assembly's own files and folders are not listed twice).
+                # Its sources, package.json and the like are not news: not counted as skipped.
+                aside = Loaded()
+                found = find_templates(path, aside, skip=read)
+                loaded.errors.extend(aside.errors)
+                quiet.update(found)
+                files.extend((f, True, path) for f in found)
+        else:
+            files.append((path, found_in_folder, None))
     bases = {f: base for f, _, base in files}
     names = stack_names([f for f, _, _ in files], _common_base(bases))
     jobs: list[LoadJob] = [
@@ -465,7 +521,7 @@ def load_paths(
         loaded.notes.extend(notes)
         if folder is not None and not skipped:
             used.add(folder)
-        if skipped:
+        if skipped and f not in quiet:
             loaded.skipped += 1
         elif templates is not None and kind is not None:
             loaded.templates.extend(templates)
@@ -487,6 +543,9 @@ def load_paths(
     if stacks:
         _load_stacks(stacks, limits, loaded)
     requalify(loaded, shared_roots(loaded.templates, loaded.inputs))
+    from iacscan.load.lookalike import lookalike_notes
+
+    loaded.notes.extend(lookalike_notes(loaded.templates))
     return loaded
 
 
@@ -517,6 +576,21 @@ def _resolved(file: str) -> str:
         return str(Path(file).resolve())
     except (OSError, RuntimeError, ValueError):
         return file
+
+
+def _classify(raw: str) -> str:
+    """``stack``, ``dir``, ``file`` or ``missing``; OSError for a path the system refuses."""
+    if raw.startswith("stack:"):
+        return "stack"
+    path = Path(raw)
+    path.resolve()
+    if path.is_dir():
+        return "dir"
+    try:
+        path.lstat()  # a name too long raises
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    return "file"
 
 
 def requalify(loaded: Loaded, shared: set[str]) -> None:
@@ -609,10 +683,15 @@ def _common_base(bases: Mapping[Path, Path | None]) -> Path | None:
         return None
 
 
-def _load_cdk(path: Path, limits: Limits, synth: SynthOptions, loaded: Loaded) -> bool:
+def _load_cdk(
+    path: Path, limits: Limits, synth: SynthOptions, loaded: Loaded
+) -> frozenset[Path] | None:
+    """Load a CDK app or cdk.out folder; None when ``path`` is neither, else the resolved
+    files and folders its assembly is made of (not to be scanned again as templates)."""
     from iacscan.load import cdk
 
     if cdk.is_cdk_app(path):
+        own = _assembly_folders(path)
         try:
             result = cdk.load_cdk_app(
                 path,
@@ -620,26 +699,46 @@ def _load_cdk(path: Path, limits: Limits, synth: SynthOptions, loaded: Loaded) -
                 synth=synth.synth,
                 use_cache=synth.use_cache,
                 env_passthrough=synth.env_passthrough,
+                sandbox=synth.sandbox,
             )
         except IacscanError as err:
             loaded.errors.append(error_of(err, str(path)))
-            return True
+            return own
         kind: InputKind = "cdk-app"
     elif cdk.is_cdk_out(path):
+        own = frozenset({path.resolve() / "manifest.json"})
         try:
             result = cdk.load_cdk_out(path, limits=limits)
         except IacscanError as err:
             loaded.errors.append(error_of(err, str(path)))
-            return True
+            return own
         kind = "cdk-out"
     else:
-        return False
+        return None
     loaded.templates.extend(result.templates)
     loaded.notes.extend(result.notes)
     loaded.inputs.append(
         InputInfo(path=str(path), kind=kind, stacks=tuple(t.stack for t in result.templates))
     )
-    return True
+    files = {Path(t.file).resolve() for t in result.templates}
+    return own | files | {result.assembly_dir.resolve()}
+
+
+def _assembly_folders(app: Path) -> frozenset[Path]:
+    """The app's cloud assembly folders (cdk.json's output, and any folder holding a cdk.out
+    version marker beside its manifest.json): synthesized copies of the app's stacks."""
+    out: set[Path] = set()
+    try:
+        import json
+
+        data = json.loads((app / "cdk.json").read_text("utf-8"))
+        output = data.get("output") if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        output = None
+    for name in {"cdk.out", output if isinstance(output, str) and output else "cdk.out"}:
+        with contextlib.suppress(OSError, RuntimeError, ValueError):
+            out.add((app / name).resolve())
+    return frozenset(out)
 
 
 def _load_stacks(names: Sequence[str], limits: Limits, loaded: Loaded) -> None:

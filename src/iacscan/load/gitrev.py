@@ -52,9 +52,24 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     if not present:
         return {}
     archive = _git(["archive", "--format=tar", ref, "--", *sorted(set(present.values()))], top)
+    refused: list[str] = []
+
+    def only_inside(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        try:
+            return tarfile.data_filter(member, path)
+        except tarfile.FilterError:  # a symlink out of the repository, an absolute path
+            refused.append(member.name)
+            return None
+
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(dest, filter="data")
+        tar.extractall(dest, filter=only_inside)
     (dest / SOURCE_ROOT_MARKER).touch()  # CDK source locations: relative to the repository
+    if refused:
+        raise UnsupportedInput(
+            f"at {ref}, {', '.join(sorted(refused)[:5])} "
+            f"{'is a link' if len(refused) == 1 else 'are links'} out of the repository",
+            "iacscan reads only files inside the repository; remove the link",
+        )
     _borrow_node_modules(dest, top)
     return {p: str(dest / rel) for p, rel in present.items()}
 
@@ -76,3 +91,27 @@ def _toplevel(paths: Sequence[str]) -> Path:
     if not start.is_dir():
         start = start.parent
     return Path(_git(["rev-parse", "--show-toplevel"], start).decode().strip())
+
+
+def toplevel_of(start: Path) -> Path | None:
+    """The git top level of the folder ``start`` is in, or None outside a repository."""
+    try:
+        return _toplevel([str(start)])
+    except UnsupportedInput:
+        return None
+
+
+def read_at(ref: str, path: Path, top: Path, max_bytes: int) -> bytes | None:
+    """The content of ``path`` (a file in the work tree of ``top``) at ``ref``; None when the
+    file is not there at ``ref`` or is bigger than ``max_bytes``."""
+    try:
+        rel = path.resolve().relative_to(top).as_posix()
+    except ValueError:
+        return None
+    listed = _git(["ls-tree", "-l", ref, "--", rel], top).decode("utf-8", "replace").split()
+    # "<mode> blob <sha> <size>\t<path>": regular files only (no symlink, no submodule)
+    if len(listed) < 4 or listed[1] != "blob" or not listed[0].startswith("100"):
+        return None
+    if not listed[3].isdigit() or int(listed[3]) > max_bytes:
+        return None
+    return _git(["cat-file", "blob", listed[2]], top)

@@ -21,6 +21,9 @@ from iacscan.model import line_of
 
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 MAX_GENERATED = 20_000  # keys made by Fn::ForEach in one template (nested loops multiply)
+# Values walked inside Fn::ForEach loops, counted as they are made: an empty cube of nested loops
+# or a big body copied many times trips it early, before it costs time or memory.
+MAX_LOOP_WORK = 500_000
 _FOR_EACH = re.compile(r"^Fn::ForEach::[A-Za-z0-9]+$")
 _NOT_WALKED = ("AWSTemplateFormatVersion", "Description", "Parameters", "Mappings", "Transform")
 _HINT = "see the AWS::LanguageExtensions documentation for Fn::ForEach"
@@ -59,10 +62,24 @@ class _Expander:
         self.parameters = params if isinstance(params, Mapping) else {}
         self.mappings = mappings if isinstance(mappings, Mapping) else {}
         self.generated = 0
+        self.loops = 0  # Fn::ForEach loops being expanded
+        self.loop_line: int | None = None
+        self.work = 0
 
     # ----------------------------------------------------------------------- walking
 
     def walk(self, value: Any, ids: Mapping[str, str]) -> Any:
+        if self.loops:
+            self.work += 1
+            if self.work > MAX_LOOP_WORK:
+                raise LimitError(
+                    f"Fn::ForEach expands to more than {MAX_LOOP_WORK:,} values (the loop "
+                    "expansion limit: nested loops multiply, and each copies its body)",
+                    "this limit is fixed (no flag raises it): split the loops, or scan a "
+                    "template with the loops already expanded",
+                    file=self.file,
+                    line=self.loop_line,
+                )
         if isinstance(value, list):
             return _like(value, [self.walk(v, ids) for v in value])
         if not isinstance(value, Mapping):
@@ -144,6 +161,23 @@ class _Expander:
             raise InputParseError(
                 f"the output of {key} is not a mapping", _HINT, file=self.file, line=line
             )
+        self.loops += 1
+        if self.loops == 1:
+            self.loop_line = line
+        try:
+            return self._expand(key, identifier, collection, output, ids, line)
+        finally:
+            self.loops -= 1
+
+    def _expand(
+        self,
+        key: str,
+        identifier: str,
+        collection: Any,
+        output: Mapping[str, Any],
+        ids: Mapping[str, str],
+        line: int | None,
+    ) -> dict[Any, Any]:
         items = self._list(self.walk(collection, ids))
         if items is None or not all(isinstance(i, str | int | float) for i in items):
             raise InputParseError(

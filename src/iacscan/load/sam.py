@@ -69,7 +69,7 @@ def transform_sam(
     if not isinstance(original, Mapping):
         # the plain loader words this error; it raises on a template without Resources
         return template_from_data(data, file=file, stack=stack, kind="sam")
-    prepared = prepare(data, base_dir=base_dir, limits=limits)
+    prepared = prepare(data, base_dir=base_dir, limits=limits, file=file)
     mark_sources(prepared.template.get("Resources") or {})
     hint = _HINT
     if prepared.unread:

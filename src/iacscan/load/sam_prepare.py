@@ -16,6 +16,7 @@ from typing import Any
 
 from iacscan.errors import IacscanError
 from iacscan.load.cfn import Limits, decode_text
+from iacscan.load.confine import confined, roots_of
 
 PLACEHOLDER_BUCKET = "iacscan-local-artifact"
 PLACEHOLDER_IMAGE = "iacscan-local-image"
@@ -99,6 +100,7 @@ class _Preparer:
     base_dir: Path
     limits: Limits
     out: Prepared
+    file: str = ""  # the template, for errors
 
     def placeholder(self, original: Any) -> str:
         key = str(len(self.out.local_paths))
@@ -175,7 +177,14 @@ class _Preparer:
         return content
 
     def _read(self, uri: str) -> Any:
-        path = self.base_dir / uri
+        # Only inside the repository (the template is a pull request's): else an error naming it.
+        path = confined(
+            self.base_dir,
+            uri,
+            roots_of(self.base_dir),
+            what="the local file",
+            file=self.file or str(self.base_dir),
+        )
         cap = self.limits.max_definition_size
         try:
             if not path.is_file() or path.stat().st_size > 4 * cap:
@@ -193,10 +202,10 @@ class _Preparer:
         return content
 
 
-def prepare(data: Mapping[str, Any], *, base_dir: Path, limits: Limits) -> Prepared:
+def prepare(data: Mapping[str, Any], *, base_dir: Path, limits: Limits, file: str = "") -> Prepared:
     """A plain copy of ``data`` the translator can read offline, and how to undo it."""
     out = Prepared(template=plain(data))
-    prep = _Preparer(base_dir, limits, out)
+    prep = _Preparer(base_dir, limits, out, file)
     out.template = template = prep.inline_includes(out.template)
     original_resources = data.get("Resources")
     resources = template.get("Resources")

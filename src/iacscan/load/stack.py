@@ -15,6 +15,7 @@ A failure is an ``InputError`` of kind ``aws`` for that stack; the other stacks 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,12 @@ __all__ = ["StackExport", "StackLoad", "load_stacks", "load_with_client", "make_
 MAX_NESTING = 10
 MAX_EXPORTING_STACKS = 50
 _LOCAL_TRANSFORMS = {SAM_TRANSFORM, "AWS::LanguageExtensions"}
+
+# A stack name (CloudFormation's rule) or a stack ARN: anything else never reaches boto3.
+_STACK_NAME = re.compile(
+    r"[A-Za-z][-A-Za-z0-9]{0,127}"
+    r"|arn:aws[-a-z]*:cloudformation:[-a-z0-9]+:[0-9]{12}:stack/[A-Za-z][-A-Za-z0-9]{0,127}/[-A-Za-z0-9]+"
+)
 
 
 @dataclass
@@ -135,6 +142,18 @@ class _Loader:
                     kind="parse",
                     message="no stack name",
                     hint="write stack:NAME, or use --all-stacks",
+                )
+            )
+            return
+        if not _STACK_NAME.fullmatch(name):
+            shown = name[:160].encode("ascii", "backslashreplace").decode("ascii")
+            self.out.errors.append(
+                InputError(
+                    file=f"stack:{shown}",
+                    line=None,
+                    kind="parse",
+                    message="not a CloudFormation stack name or stack ARN",
+                    hint="a stack name is a letter then up to 127 letters, digits and hyphens",
                 )
             )
             return

@@ -39,6 +39,28 @@ def clean(value: object) -> str:
     return _CONTROL.sub("", text)
 
 
+# A line the GitHub runner reads as a workflow command (``::error ...``, ``::stop-commands::``,
+# ``##[warning]``) once its leading white space is trimmed.
+_WORKFLOW_COMMAND = re.compile(r"^(\s*)(::|##\[)")
+
+
+def terminal(value: object) -> str:
+    """Text for standard output or standard error that may span lines (messages quoting a
+    template or an app's output): each line cleaned, and none can start a workflow command."""
+    text = "" if value is None else str(value)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(_WORKFLOW_COMMAND.sub(r"\1\\\2", clean(line)) for line in lines)
+
+
+_COMMAND_LINE = re.compile(r"^([ \t]*)(::|##\[)", re.MULTILINE)
+
+
+def no_workflow_commands(text: str) -> str:
+    """A whole report for standard output: a line that wrapping or a template's text made start
+    with ``::`` or ``##[`` gets a backslash, so the GitHub runner does not act on it."""
+    return _COMMAND_LINE.sub(r"\1\\\2", text)
+
+
 # Characters with a meaning in Markdown (GFM: tables, emphasis, links, code, math, autolinks),
 # HTML or Mermaid (%%), written as numeric character references so that none of them acts.
 _MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_[]#+!|~@$%<>\"'"}

@@ -379,4 +379,8 @@ def render_diff_markdown(d: AnalysisDiff, limit: int | None = None) -> str:
             blocks += cost_blocks(an.cost, f"Cost {side}")
     blocks.append(_criteria(d.after.verdict, labels, "details", "Criteria after"))
     blocks.append(_criteria(d.before.verdict, labels, "details", "Criteria before"))
+    # What only the head's run says (e.g. the PR changes the configuration, which is not obeyed).
+    new_notes = [n for n in d.after.notes if n not in set(d.before.notes)]
+    if new_notes:
+        blocks.append(Block("rows", "#### Notes\n\n", [f"- {cell(n)}" for n in new_notes]))
     return _finish(blocks, limit)
