@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from iacscan.analysis import analyze
 from iacscan.classify.profile import load_profile
-from iacscan.cli import _rules
+from iacscan.cli import rule_docs
 from iacscan.errors import IacscanError
 from iacscan.load.cfn import decode_bytes, decode_text, read_text, template_from_data
 from iacscan.load.iam_actions import action_table
@@ -54,7 +54,7 @@ FUZZ = settings(
 )
 PROFILE = load_profile("johnston-2023")
 ACTIONS = action_table()
-RULES = _rules()
+RULES = rule_docs()
 RAN: Counter[str] = Counter()
 
 

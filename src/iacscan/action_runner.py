@@ -41,9 +41,10 @@ from iacscan.github import (
     workflow_command,
     write_outputs,
 )
+from iacscan.model import FAIL_ON_VALUES
 from iacscan.render.mdblocks import cell
 
-FAIL_ON = ("never", "not-serverless", "warning", "error")
+FAIL_ON = FAIL_ON_VALUES
 TRUE = ("1", "true", "yes", "on")
 
 

@@ -21,9 +21,10 @@ from typing import Any
 import yaml
 
 from iacscan.errors import ConfigError
+from iacscan.model import FAIL_ON_VALUES
 
 KEYS = {"definition", "fail-on", "ignore", "paths", "systems"}
-FAIL_ON = {"never", "not-serverless", "warning", "error"}
+FAIL_ON = frozenset(FAIL_ON_VALUES)
 MAX_CONFIG_BYTES = 256 * 1024
 MAX_ALIASES = 100
 BUILTIN_DEFINITIONS = ("johnston-2023", "johnston-2017", "aws", "cncf")

@@ -33,6 +33,8 @@ IdleKind = Literal[
     "instance",
 ]
 Severity = Literal["error", "warning", "note"]
+# What --fail-on, the fail-on config key and the Action's fail-on input accept (one list).
+FAIL_ON_VALUES: tuple[str, ...] = ("never", "not-serverless", "warning", "error")
 ErrorKind = Literal["parse", "limit", "synth", "aws", "unsupported", "internal"]
 
 

@@ -27,7 +27,7 @@ class DeciderInput:
 Decider = Callable[[DeciderInput], Assessment | None]
 
 
-def _a(
+def assessed(
     d: DeciderInput,
     level: str,
     why: str,
@@ -49,14 +49,14 @@ def _a(
     )
 
 
-def _text(d: DeciderInput, value: Any) -> str | None:
+def known_text(d: DeciderInput, value: Any) -> str | None:
     r = d.ctx.resolve(d.stack, value)
     if isinstance(r, Unknown) or (isinstance(r, str) and has_tokens(r)):
         return None
     return None if r is None else str(r)
 
 
-def _int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError, OverflowError):  # .inf, .nan, a template's garbage

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from iacscan.classify.assess import Assessment
-from iacscan.classify.decider_base import Decider, DeciderInput, _a, _int, _text
+from iacscan.classify.decider_base import Decider, DeciderInput, as_int, assessed, known_text
 from iacscan.classify.deciders_ecs import ecs_service, ecs_task_definition
 from iacscan.model import line_of
 from iacscan.resolve import display
@@ -20,24 +20,24 @@ from iacscan.resolve import display
 
 def lambda_function(d: DeciderInput) -> Assessment:
     if d.res.properties.get("CapacityProviderConfig") is not None:
-        return _a(
+        return assessed(
             d,
             "serverless-with-floor",
             "Lambda Managed Instances: functions run on EC2 instances billed while they exist",
             idle="instance",
             line=line_of(d.res.properties.get("CapacityProviderConfig")),
         )
-    return _a(d, "serverless", "Lambda: billed per request and duration, nothing while idle")
+    return assessed(d, "serverless", "Lambda: billed per request and duration, nothing while idle")
 
 
 def lambda_provisioned_concurrency(d: DeciderInput) -> Assessment | None:
     config = d.res.properties.get("ProvisionedConcurrencyConfig")
     if not isinstance(config, Mapping):
         return None
-    count = _int(d.ctx.resolve(d.stack, config.get("ProvisionedConcurrentExecutions")))
+    count = as_int(d.ctx.resolve(d.stack, config.get("ProvisionedConcurrentExecutions")))
     if count is None or count <= 0:
         return None
-    return _a(
+    return assessed(
         d,
         "serverless-with-floor",
         f"{count} provisioned concurrent executions are billed every hour, used or not",
@@ -54,7 +54,7 @@ def autoscaling_group(d: DeciderInput) -> Assessment | None:
         # service on EC2 capacity is (autoscaled, fed by events, ecs_on_ec2: warn).
         if _accepted_ecs_on_ec2(d):
             return None
-        return _a(
+        return assessed(
             d,
             "not-serverless",
             f"EC2 instances that run ECS tasks: servers you run (MinSize {size}), and no "
@@ -63,13 +63,13 @@ def autoscaling_group(d: DeciderInput) -> Assessment | None:
             ecs_on_ec2=True,
         )
     if (d.stack, d.res.logical_id) in d.facts.ecs.eks_workers:
-        return _a(
+        return assessed(
             d,
             "not-serverless",
             f"self-managed EKS worker nodes: EC2 servers you run (MinSize {size})",
             idle="instance",
         )
-    return _a(
+    return assessed(
         d,
         "not-serverless",
         f"EC2 auto scaling group: servers you run (MinSize {size})",
@@ -100,38 +100,38 @@ def eks_cluster(d: DeciderInput) -> Assessment:
 
     compute = d.ctx.resolve(d.stack, d.res.properties.get("ComputeConfig"))
     if isinstance(compute, Mapping) and str(compute.get("Enabled")).lower() == "true":
-        return _a(
+        return assessed(
             d,
             "not-serverless",
             "EKS Auto Mode: EC2 managed instances in your account",
             idle="instance",
         )
     if uses("AWS::EKS::Nodegroup"):
-        return _a(d, "not-serverless", "EKS with node groups: EC2 servers you run", idle="instance")
+        return assessed(d, "not-serverless", "EKS with node groups: EC2 servers you run", idle="instance")
     if uses("AWS::EKS::FargateProfile"):
-        return _a(
+        return assessed(
             d,
             "serverless-with-floor",
             "EKS pods only on Fargate profiles, but the control plane is billed hourly",
             idle="managed-floor",
         )
-    return _a(
+    return assessed(
         d, "serverless-with-floor", "EKS control plane is billed hourly", idle="managed-floor"
     )
 
 
 def batch_compute_environment(d: DeciderInput) -> Assessment:
     resources = d.res.properties.get("ComputeResources")
-    kind = _text(d, resources.get("Type")) if isinstance(resources, Mapping) else None
+    kind = known_text(d, resources.get("Type")) if isinstance(resources, Mapping) else None
     if kind is None and not isinstance(resources, Mapping):
-        return _a(
+        return assessed(
             d,
             "not-serverless",
             "unmanaged Batch compute environment: instances you run",
             idle="instance",
         )
     if kind is None:
-        return _a(
+        return assessed(
             d,
             "indeterminate",
             "ComputeResources.Type is unknown",
@@ -140,8 +140,8 @@ def batch_compute_environment(d: DeciderInput) -> Assessment:
             missing=f"ComputeResources.Type of {d.res.logical_id}",
         )
     if kind.upper().startswith("FARGATE"):
-        return _a(d, "serverless", f"Batch on {kind}: billed per job")
-    return _a(d, "not-serverless", f"Batch on {kind} instances: hosts you run", idle="instance")
+        return assessed(d, "serverless", f"Batch on {kind}: billed per job")
+    return assessed(d, "not-serverless", f"Batch on {kind} instances: hosts you run", idle="instance")
 
 
 DECIDERS: dict[str, Decider] = {

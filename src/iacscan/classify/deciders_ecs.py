@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from iacscan.classify.assess import Assessment
-from iacscan.classify.decider_base import DeciderInput, _a, _int, _text
+from iacscan.classify.decider_base import DeciderInput, as_int, assessed, known_text
 from iacscan.model import line_of
 from iacscan.resolve import has_tokens
 from iacscan.topology.result import Key
@@ -49,7 +49,7 @@ def _launch(d: DeciderInput) -> tuple[str | None, str, int | None, bool]:
     """(FARGATE|EC2|EXTERNAL|None, why, line, default) for an ECS service."""
     props = d.res.properties
     if "LaunchType" in props:
-        lt = _text(d, props["LaunchType"])
+        lt = known_text(d, props["LaunchType"])
         if lt is None:
             return (
                 None,
@@ -137,8 +137,8 @@ def _scaling(d: DeciderInput) -> tuple[bool, int | None, int | None, str]:
             )
             or any(r.logical_id == me for r in d.ctx.refs(s, p.properties.get("ResourceId")))
         ]
-        low = _int(d.ctx.resolve(stack, target.properties.get("MinCapacity")))
-        high = _int(d.ctx.resolve(stack, target.properties.get("MaxCapacity")))
+        low = as_int(d.ctx.resolve(stack, target.properties.get("MinCapacity")))
+        high = as_int(d.ctx.resolve(stack, target.properties.get("MaxCapacity")))
         if policies:
             return (
                 True,
@@ -163,7 +163,7 @@ def ecs_service(d: DeciderInput) -> Assessment:
         floor_default = False
     else:
         raw = d.res.properties.get("DesiredCount")
-        floor = 1 if raw is None else _int(d.ctx.resolve(d.stack, raw))
+        floor = 1 if raw is None else as_int(d.ctx.resolve(d.stack, raw))
         floor_default = raw is None
         if raw is None:
             floor_why = "DesiredCount absent: CloudFormation starts 1 task"
@@ -182,21 +182,21 @@ def ecs_service(d: DeciderInput) -> Assessment:
     def level_for(kind: str) -> Assessment:
         if kind == "FARGATE":
             if floor == 0:
-                return _a(
+                return assessed(
                     d,
                     "serverless",
                     f"Fargate service that scales to zero ({floor_why})",
                     properties=props,
                 )
             if autoscaled:
-                return _a(
+                return assessed(
                     d,
                     "serverless-with-floor",
                     f"Fargate service keeps {floor} task(s) running and autoscales ({floor_why})",
                     idle="container-floor",
                     properties=props,
                 )
-            return _a(
+            return assessed(
                 d,
                 "not-serverless",
                 f"fixed fleet: {floor_why} and no ScalingPolicy ({launch_why})",
@@ -206,7 +206,7 @@ def ecs_service(d: DeciderInput) -> Assessment:
             )
         # EC2 capacity in your account
         if d.profile.ecs_on_ec2 == "warn" and autoscaled and _incoming(d, node):
-            return _a(
+            return assessed(
                 d,
                 "serverless-with-floor",
                 f"ECS service on EC2 capacity ({launch_why}) that autoscales ({floor_why}) and is fed by events",
@@ -221,7 +221,7 @@ def ecs_service(d: DeciderInput) -> Assessment:
         why = f"ECS service on EC2 capacity you run ({launch_why})"
         if not autoscaled:
             why += f", fixed fleet ({floor_why})"
-        return _a(
+        return assessed(
             d,
             "not-serverless",
             why,
@@ -233,7 +233,7 @@ def ecs_service(d: DeciderInput) -> Assessment:
     if not autoscaled and floor != 0 and launch is None:
         # A fixed fleet is decided before the launch type: tasks that always run are paid for
         # on Fargate and on EC2 alike, so an unknown launch type cannot lift it.
-        return _a(
+        return assessed(
             d,
             "not-serverless",
             f"fixed fleet: {floor_why} and no ScalingPolicy, whatever the launch type "
@@ -245,7 +245,7 @@ def ecs_service(d: DeciderInput) -> Assessment:
     if launch in ("FARGATE", "EC2"):
         return replace(level_for(launch), line=launch_line or d.res.line)
     if launch == "EXTERNAL":
-        return _a(
+        return assessed(
             d,
             "not-serverless",
             "ECS Anywhere: tasks on servers you run (LaunchType EXTERNAL)",
@@ -259,7 +259,7 @@ def ecs_service(d: DeciderInput) -> Assessment:
     )
     if ranked[0].level == ranked[1].level:
         return ranked[0]
-    return _a(
+    return assessed(
         d,
         "indeterminate",
         f"launch type unknown: {launch_why}",
@@ -281,7 +281,7 @@ def ecs_task_definition(d: DeciderInput) -> Assessment | None:
         "launch_type": "FARGATE" if values == {"FARGATE"} else None
     }
     if values == {"FARGATE"}:
-        return _a(
+        return assessed(
             d,
             "serverless",
             "Fargate task started per event: nothing runs between events",
@@ -291,7 +291,7 @@ def ecs_task_definition(d: DeciderInput) -> Assessment | None:
     if "EC2" in values or "EXTERNAL" in values:
         props["launch_type"] = "EC2"
         if d.profile.ecs_on_ec2 == "warn":
-            return _a(
+            return assessed(
                 d,
                 "serverless-with-floor",
                 "task started per event on EC2 capacity you keep",
@@ -301,7 +301,7 @@ def ecs_task_definition(d: DeciderInput) -> Assessment | None:
                 ecs_on_ec2=True,
                 warning=f"{d.base['node']} runs on EC2 hosts in your account",
             )
-        return _a(
+        return assessed(
             d,
             "not-serverless",
             "task started per event on EC2 capacity you run",
@@ -310,7 +310,7 @@ def ecs_task_definition(d: DeciderInput) -> Assessment | None:
             properties=props,
             ecs_on_ec2=True,
         )
-    return _a(
+    return assessed(
         d,
         "indeterminate",
         "RequiresCompatibilities does not say FARGATE: launch type unknown",

@@ -20,10 +20,10 @@ from iacscan.cli.github_comment import github_comment
 from iacscan.cli.info import definitions, explain
 from iacscan.cli.options import COMMANDS
 from iacscan.cli.prices import prices_app
-from iacscan.cli.runner import _rules
+from iacscan.cli.runner import rule_docs
 from iacscan.cli.scan import scan
 
-__all__ = ["app", "main", "_rules"]
+__all__ = ["app", "main", "rule_docs"]
 
 CONFIG_HELP = (
     "Configuration: .iacscan.yaml, or \\[tool.iacscan] in pyproject.toml, found upward from the "

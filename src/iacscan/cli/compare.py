@@ -44,14 +44,14 @@ from iacscan.cli.options import (
 )
 from iacscan.cli.runner import (
     Run,
-    _analyze_paths,
-    _fail,
-    _internal,
-    _limits,
-    _report_errors,
-    _report_internal,
-    _rules,
-    _use_aws,
+    analyze_paths,
+    fail_with,
+    internal_error,
+    limits_from,
+    report_errors,
+    report_internal,
+    rule_docs,
+    use_aws,
 )
 from iacscan.errors import IacscanError
 
@@ -137,11 +137,11 @@ def diff(
             # The gate belongs to the base: with --base-ref the configuration is read there.
             config_ref=config_ref or base_ref,
         )
-        limits = _limits(max_file_size, max_depth, synth_timeout)
+        limits = limits_from(max_file_size, max_depth, synth_timeout)
         synth = SynthOptions(
             synth=not no_synth, use_cache=not no_cache, sandbox=sandbox_mode(sandbox)
         )
-        _use_aws(region, profile)
+        use_aws(region, profile)
         with tempfile.TemporaryDirectory(prefix="iacscan-diff-") as tmp:
             if head_ref is not None and base_ref is None:
                 typer.echo("error: --head-ref needs --base-ref", err=True)
@@ -198,15 +198,15 @@ def diff(
             d = replace(d, cost=comparison)
         run.emit(_render_diff(run, d))
     except IacscanError as err:
-        _fail(err, debug)
+        fail_with(err, debug)
         return
     except typer.Exit:
         raise
     except Exception as err:
-        _internal(err, debug)
+        internal_error(err, debug)
         return
-    _report_errors([before, after])
-    _report_internal(run, [before, after])
+    report_errors([before, after])
+    report_internal(run, [before, after])
     raise typer.Exit(_diff_exit(run, d))
 
 
@@ -223,7 +223,7 @@ def _render_diff(run: Run, d: Any) -> str:
         from iacscan.cli.runner import sarif_where
         from iacscan.render.sarif import render_sarif
 
-        return render_sarif(d.after, _rules(), sarif_where([d.after]))
+        return render_sarif(d.after, rule_docs(), sarif_where([d.after]))
     if run.quiet:
         from iacscan.render.escape import clean
 
@@ -269,12 +269,12 @@ def graph(
 
     try:
         run = Run(paths=paths, output=output, no_color=True, debug=debug)
-        _use_aws(region, profile)
+        use_aws(region, profile)
         synth = SynthOptions(
             synth=not no_synth, use_cache=not no_cache, sandbox=sandbox_mode(sandbox)
         )
-        limits = _limits(MAX_FILE_SIZE, MAX_DEPTH, synth_timeout)
-        report = _analyze_paths(run, paths, limits, synth, False)[0]
+        limits = limits_from(MAX_FILE_SIZE, MAX_DEPTH, synth_timeout)
+        report = analyze_paths(run, paths, limits, synth, False)[0]
         if focus:
             from iacscan.topology.queries import focus as focus_on
 
@@ -295,13 +295,13 @@ def graph(
             text = render_mermaid(report.topology)
         run.emit(text)
     except IacscanError as err:
-        _fail(err, debug)
+        fail_with(err, debug)
         return
     except Exception as err:
-        _internal(err, debug)
+        internal_error(err, debug)
         return
-    _report_errors([report])
-    _report_internal(run, [report])
+    report_errors([report])
+    report_internal(run, [report])
     raise typer.Exit(
         EXIT_INTERNAL if report.internal_errors else EXIT_INPUT if report.errors else EXIT_OK
     )

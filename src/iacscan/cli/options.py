@@ -40,6 +40,8 @@ class GraphFormat(StrEnum):
 
 
 class FailOn(StrEnum):
+    """The values of model.FAIL_ON_VALUES (tests/test_design.py keeps them equal)."""
+
     never = "never"
     not_serverless = "not-serverless"
     warning = "warning"

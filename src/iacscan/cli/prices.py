@@ -30,7 +30,7 @@ def refresh(
 ) -> None:
     """Rebuild the price table from the AWS Price List API (needs AWS credentials with
     pricing:GetProducts); use the file with --prices."""
-    from iacscan.cli.runner import _fail, _internal
+    from iacscan.cli.runner import fail_with, internal_error
 
     try:
         from iacscan.cost.prices import DEFAULT_REGION, dump_table, parse_table, shipped_rows
@@ -50,10 +50,10 @@ def refresh(
         target = output or Path(f"prices-{region}.yaml")
         target.write_text(text, "utf-8")
     except IacscanError as err:
-        _fail(err, debug)
+        fail_with(err, debug)
         return
     except Exception as err:
-        _internal(err, debug)
+        internal_error(err, debug)
         return
     typer.echo(f"wrote {target}: {len(result.updated)} row(s) read from the Price List API")
     if dropped:

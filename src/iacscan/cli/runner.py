@@ -178,13 +178,13 @@ def _warn_unknown_rules(ignored: Sequence[str]) -> None:
             _err(f"warning: --ignore {rule}: no such rule; {hint}")
 
 
-def _limits(max_file_size: int, max_depth: int, synth_timeout: float) -> Any:
+def limits_from(max_file_size: int, max_depth: int, synth_timeout: float) -> Any:
     from iacscan.load.cfn import Limits
 
     return Limits(max_file_size=max_file_size, max_depth=max_depth, synth_timeout=synth_timeout)
 
 
-def _analyze_paths(
+def analyze_paths(
     run: Run, paths: Sequence[str], limits: Any, synth: Any, each: bool, cost: Any = None
 ) -> list[Any]:
     profile = run.profile()  # a bad definition fails once, before any work
@@ -222,7 +222,7 @@ _IAM_IMPLIED = {"lambda-calls-lambda", "fan-out-re-reads", "s3-intermediate-bus"
 _DOCS = "https://github.com/iacscan/iacscan/blob/main/docs"
 
 
-def _rules() -> list[Any]:
+def rule_docs() -> list[Any]:
     from iacscan.classify.criteria import CRITERIA
     from iacscan.classify.findings.registry import RULES
     from iacscan.render.sarif import RuleDoc
@@ -290,7 +290,7 @@ def sarif_where(reports: Sequence[Any]) -> Any:
     return Where(root=str(root) if root else None, cwd=str(cwd), entries=entries)
 
 
-def _render(run: Run, reports: list[Any], each: bool = False) -> str:
+def render_reports(run: Run, reports: list[Any], each: bool = False) -> str:
     if run.fmt is Format.json:
         import json
 
@@ -305,7 +305,7 @@ def _render(run: Run, reports: list[Any], each: bool = False) -> str:
         from iacscan.render.sarif import sarif_log
 
         # one run for the whole invocation, whatever the number of reports
-        log = sarif_log(reports, _rules(), sarif_where(reports))
+        log = sarif_log(reports, rule_docs(), sarif_where(reports))
         return json.dumps(log, indent=2, ensure_ascii=False)
     if run.fmt is Format.markdown:
         from iacscan.render.escape import md
@@ -332,7 +332,7 @@ def _label(report: Any) -> str:
     return ", ".join(paths) or "?"
 
 
-def _exit_code(run: Run, reports: list[Any]) -> int:
+def scan_exit_code(run: Run, reports: list[Any]) -> int:
     code = EXIT_OK
     if _gate(run.fail_on, reports):
         code = EXIT_GATE
@@ -353,7 +353,7 @@ def _gate(fail_on: FailOn, reports: list[Any]) -> bool:
     return False
 
 
-def _use_aws(region: str | None, profile: str | None) -> None:
+def use_aws(region: str | None, profile: str | None) -> None:
     """--region and --profile, for stack:NAME paths: boto3 reads them from the environment,
     as the AWS CLI does, so that every client and the profile's credentials agree."""
     if region:
@@ -362,7 +362,7 @@ def _use_aws(region: str | None, profile: str | None) -> None:
         os.environ["AWS_PROFILE"] = profile
 
 
-def _fail(err: IacscanError, debug: bool) -> None:
+def fail_with(err: IacscanError, debug: bool) -> None:
     where = err.where()
     _err(f"error: {where + ': ' if where else ''}{err.message}")
     if err.hint:
@@ -372,7 +372,7 @@ def _fail(err: IacscanError, debug: bool) -> None:
     raise typer.Exit(EXIT_USAGE if err.kind == "usage" else EXIT_INPUT)
 
 
-def _internal(err: BaseException, debug: bool) -> None:
+def internal_error(err: BaseException, debug: bool) -> None:
     _err(f"internal error: {type(err).__name__}: {err}")
     _err(
         f"hint: this is a bug in iacscan; please report it at {ISSUES_URL} (run with --debug for the traceback)"
@@ -382,7 +382,7 @@ def _internal(err: BaseException, debug: bool) -> None:
     raise typer.Exit(EXIT_INTERNAL)
 
 
-def _report_errors(reports: list[Any]) -> None:
+def report_errors(reports: list[Any]) -> None:
     from iacscan.classify.engine import SUPPRESSION_WARNING
 
     for r in reports:
@@ -394,7 +394,7 @@ def _report_errors(reports: list[Any]) -> None:
             _err(f"error: {where}: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""))
 
 
-def _report_internal(run: Run, reports: list[Any]) -> None:
+def report_internal(run: Run, reports: list[Any]) -> None:
     for r in reports:
         for e in r.internal_errors:
             _err(f"internal error: {e.message}")

@@ -39,15 +39,15 @@ from iacscan.cli.options import (
 )
 from iacscan.cli.runner import (
     Run,
-    _analyze_paths,
-    _exit_code,
-    _fail,
-    _internal,
-    _limits,
-    _render,
-    _report_errors,
-    _report_internal,
-    _use_aws,
+    analyze_paths,
+    fail_with,
+    internal_error,
+    limits_from,
+    render_reports,
+    report_errors,
+    report_internal,
+    scan_exit_code,
+    use_aws,
 )
 from iacscan.errors import IacscanError
 
@@ -88,7 +88,7 @@ def scan(
             configured = find_config(None, ref=config_ref).get("paths", [])
             paths = [configured] if isinstance(configured, str) else list(configured)
         except IacscanError as err:
-            _fail(err, debug)
+            fail_with(err, debug)
             return
     paths = _user_paths(paths or [], max_file_size)
     if not paths and not all_stacks:
@@ -107,12 +107,12 @@ def scan(
             fail_on=fail_on,
             config_ref=config_ref,
         )
-        _use_aws(region, profile)
+        use_aws(region, profile)
         stack_paths = list(paths) + (["stack:*"] if all_stacks else [])
-        reports = _analyze_paths(
+        reports = analyze_paths(
             run,
             stack_paths,
-            _limits(max_file_size, max_depth, synth_timeout),
+            limits_from(max_file_size, max_depth, synth_timeout),
             SynthOptions(
                 synth=not no_synth,
                 use_cache=not no_cache,
@@ -126,16 +126,16 @@ def scan(
             if not each or usage or rate or prices
             else None,
         )
-        run.emit(_render(run, reports, each))
+        run.emit(render_reports(run, reports, each))
     except IacscanError as err:
-        _fail(err, debug)
+        fail_with(err, debug)
         return
     except Exception as err:  # a bug: say so, never a bare traceback
-        _internal(err, debug)
+        internal_error(err, debug)
         return
-    _report_errors(reports)
-    _report_internal(run, reports)
-    raise typer.Exit(_exit_code(run, reports))
+    report_errors(reports)
+    report_internal(run, reports)
+    raise typer.Exit(scan_exit_code(run, reports))
 
 
 def _user_paths(paths: list[str], max_file_size: int) -> list[str]:
