@@ -50,7 +50,6 @@ from iacscan.cli.runner import (
     limits_from,
     report_errors,
     report_internal,
-    rule_docs,
     use_aws,
 )
 from iacscan.errors import IacscanError
@@ -211,27 +210,9 @@ def diff(
 
 
 def _render_diff(run: Run, d: Any) -> str:
-    if run.fmt is Format.json:
-        from iacscan.render.json_report import render_diff_json
+    from iacscan.cli.renderers import DIFF
 
-        return render_diff_json(d)
-    if run.fmt is Format.markdown:
-        from iacscan.render.markdown import render_diff_markdown
-
-        return render_diff_markdown(d)
-    if run.fmt is Format.sarif:
-        from iacscan.cli.runner import sarif_where
-        from iacscan.render.sarif import render_sarif
-
-        return render_sarif(d.after, rule_docs(), sarif_where([d.after]))
-    if run.quiet:
-        from iacscan.render.escape import clean
-
-        cost = tuple(d.cost.summary) if d.cost is not None else ()
-        return "\n".join(clean(sentence) for sentence in (*d.summary, *cost))
-    from iacscan.render.text import render_diff_text
-
-    return render_diff_text(d, color=run.color)
+    return DIFF[run.fmt](run, d)
 
 
 def graph(
@@ -279,20 +260,9 @@ def graph(
             from iacscan.topology.queries import focus as focus_on
 
             report = replace(report, topology=focus_on(report.topology, focus, depth))
-        if fmt is GraphFormat.dot:
-            from iacscan.render.dot import render_dot
+        from iacscan.cli.renderers import GRAPH
 
-            text = render_dot(report.topology)
-        elif fmt is GraphFormat.json:
-            import json
-
-            from iacscan.render.json_report import analysis_to_dict
-
-            text = json.dumps(analysis_to_dict(report)["topology"], indent=2)
-        else:
-            from iacscan.render.mermaid import render_mermaid
-
-            text = render_mermaid(report.topology)
+        text = GRAPH[fmt](report.topology)
         run.emit(text)
     except IacscanError as err:
         fail_with(err, debug)

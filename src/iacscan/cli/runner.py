@@ -291,45 +291,9 @@ def sarif_where(reports: Sequence[Any]) -> Any:
 
 
 def render_reports(run: Run, reports: list[Any], each: bool = False) -> str:
-    if run.fmt is Format.json:
-        import json
+    from iacscan.cli.renderers import SCAN
 
-        from iacscan.render.json_report import analysis_to_dict
-
-        # --each always gives a list, whatever the number of templates
-        data: Any = [analysis_to_dict(r) for r in reports] if each else analysis_to_dict(reports[0])
-        return json.dumps(data, indent=2, ensure_ascii=False)
-    if run.fmt is Format.sarif:
-        import json
-
-        from iacscan.render.sarif import sarif_log
-
-        # one run for the whole invocation, whatever the number of reports
-        log = sarif_log(reports, rule_docs(), sarif_where(reports))
-        return json.dumps(log, indent=2, ensure_ascii=False)
-    if run.fmt is Format.markdown:
-        from iacscan.render.escape import md
-        from iacscan.render.markdown import render_markdown
-
-        if each:
-            return "\n\n".join(f"## {md(_label(r))}\n\n{render_markdown(r)}" for r in reports)
-        return "\n\n".join(render_markdown(r) for r in reports)
-    if run.quiet:
-        return "\n".join((f"{_label(r)}: " if each else "") + r.verdict.summary for r in reports)
-    from iacscan.render.escape import clean
-    from iacscan.render.text import render_text
-
-    if each:  # which template each report is about, before it
-        return "\n".join(
-            f"== {clean(_label(r))} ==\n{render_text(r, color=run.color)}" for r in reports
-        )
-    return "\n".join(render_text(r, color=run.color) for r in reports)
-
-
-def _label(report: Any) -> str:
-    """The input a --each report is about: its path, or the file that failed."""
-    paths = [i.path for i in report.inputs] or sorted({e.file for e in report.errors if e.file})
-    return ", ".join(paths) or "?"
+    return SCAN[run.fmt](run, reports, each)
 
 
 def scan_exit_code(run: Run, reports: list[Any]) -> int:
