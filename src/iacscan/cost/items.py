@@ -99,32 +99,17 @@ def state_machine(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) 
 
 def bucket(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
     for e in run.facts.edges_of(n.id):
-        label = edge_label(e.source, e.kind, e.target)
+        key = (e.source, e.target, e.kind)
         if e.target == n.id and e.kind == "writes":
-            run.add(
-                label,
-                "PUT requests",
-                rates.edge.get((e.source, e.target, e.kind), 0.0),
-                "s3.put",
-                edge=True,
-            )
+            what, quantity, price = "PUT requests", rates.edge.get(key, 0.0), "s3.put"
         elif e.source == n.id and e.kind == "reads":
-            run.add(
-                label,
-                "GET requests",
-                rates.reads.get((e.source, e.target, e.kind), 0.0),
-                "s3.get",
-                edge=True,
-            )
+            what, quantity, price = "GET requests", rates.reads.get(key, 0.0), "s3.get"
         elif e.source == n.id and e.kind == "triggers":
             # a notification's target reads the new object once
-            run.add(
-                label,
-                "GET requests",
-                rates.edge.get((e.source, e.target, e.kind), 0.0),
-                "s3.get",
-                edge=True,
-            )
+            what, quantity, price = "GET requests", rates.edge.get(key, 0.0), "s3.get"
+        else:
+            continue
+        run.add(edge_label(e.source, e.kind, e.target), what, quantity, price, edge=True)
     storage = run.fact(n.id, "storage_gb")
     if storage:
         run.add(n.id, "storage GB-month", 0.0, "s3.storage_gb_month", per_month=storage)

@@ -46,11 +46,7 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
         with path.open("rb") as handle:
             data = handle.read(limits.max_file_size + 1)  # a file that grows meanwhile
     except OSError as err:
-        raise InputParseError(
-            f"cannot read the file: {err.strerror or err}",
-            "check the path and its permissions",
-            file=file,
-        ) from None
+        raise unreadable(err, file) from None
     if len(data) > limits.max_file_size:
         raise LimitError(
             f"file is over the {limits.max_file_size:,}-byte limit",
@@ -302,6 +298,15 @@ def template_from_data(
         mappings=_mapping(data.get("Mappings")),
         outputs=_mapping(data.get("Outputs")),
         parent=parent,
+    )
+
+
+def unreadable(err: OSError, file: str) -> InputParseError:
+    """The error for a file the system would not let iacscan read."""
+    return InputParseError(
+        f"cannot read the file: {err.strerror or err}",
+        "check the path and its permissions",
+        file=file,
     )
 
 

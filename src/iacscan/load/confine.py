@@ -15,6 +15,7 @@ import stat
 from pathlib import Path
 
 from iacscan.errors import InputParseError
+from iacscan.load.cfn import unreadable
 
 # Pseudo file systems: their "regular" files are the kernel's, not the repository's.
 PSEUDO_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
@@ -82,11 +83,7 @@ def check_regular(path: Path, *, file: str) -> os.stat_result:
     try:
         info = path.stat()
     except OSError as err:
-        raise InputParseError(
-            f"cannot read the file: {err.strerror or err}",
-            "check the path and its permissions",
-            file=file,
-        ) from None
+        raise unreadable(err, file) from None
     if not stat.S_ISREG(info.st_mode):
         kind = (
             "a FIFO"

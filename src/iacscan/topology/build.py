@@ -69,7 +69,7 @@ def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> list
             if isinstance(raw, str)
             else "a TemplateURL known at deploy time"
         )
-        ctx.note(
+        ctx.diagnostics.note(
             stack,
             f"nested stack {res.logical_id} is not in scope ({where}): its resources are not "
             "analysed, and the verdict covers only the templates given",

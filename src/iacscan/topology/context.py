@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from iacscan.knowledge.resource_types import type_info
-from iacscan.model import EdgeKind, ErrorKind, Resource, Role, Template, Via, line_of
+from iacscan.model import EdgeKind, Resource, Role, Template, Via, line_of
 from iacscan.resolve import Ref, Scope, display, has_tokens, split_tokens, unknown_options
 from iacscan.topology.arns import NAME_PROPERTIES, parse_arn
 from iacscan.topology.asl import AslShape
@@ -181,21 +181,6 @@ class ScanContext(StackIndex):
         if line is None and res is not None:
             line = res.line
         return Via(what=what, file=self.templates[stack].file, line=line, weak=weak)
-
-    def input_error(
-        self,
-        stack: str,
-        message: str,
-        hint: str,
-        *,
-        kind: ErrorKind = "parse",
-        at: object = None,
-        res: Resource | None = None,
-    ) -> None:
-        self.diagnostics.input_error(stack, message, hint, kind=kind, at=at, res=res)
-
-    def note(self, stack: str, text: str, res: Resource | None = None) -> None:
-        self.diagnostics.note(stack, text, res)
 
     # ------------------------------------------------------------------ values
 

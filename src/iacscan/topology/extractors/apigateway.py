@@ -127,7 +127,7 @@ def _v2_targets(
         text = ctx.text(stack, subtype)
         found = subtype_targets(ctx, stack, text, integration.get(params_key))
         if found is None:
-            ctx.note(stack, f"{where}: integration subtype {text} is not read by iacscan", res)
+            ctx.diagnostics.note(stack, f"{where}: integration subtype {text} is not read by iacscan", res)
             return [], False
         return found
     if is_private(ctx, stack, integration.get(ctype_key)):

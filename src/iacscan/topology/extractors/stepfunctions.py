@@ -61,7 +61,7 @@ def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str,
     try:
         parsed = json.loads(text, strict=False)
     except RecursionError:
-        ctx.input_error(
+        ctx.diagnostics.input_error(
             stack,
             f"the Step Functions definition of {res.logical_id} is nested too deeply to read",
             "no genuine state machine definition nests this deep; its integrations are unknown",
@@ -72,7 +72,7 @@ def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str,
         return None
     except ValueError as err:
         if not has_tokens(text):  # unknown parts may break the JSON: only report real errors
-            ctx.input_error(
+            ctx.diagnostics.input_error(
                 stack,
                 f"the Step Functions definition of {res.logical_id} is not valid JSON: "
                 f"{getattr(err, 'msg', err)} at line {getattr(err, 'lineno', '?')} "
@@ -85,7 +85,7 @@ def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str,
         return None
     if not isinstance(parsed, Mapping):
         if not has_tokens(text):
-            ctx.input_error(
+            ctx.diagnostics.input_error(
                 stack,
                 f"the Step Functions definition of {res.logical_id} is a "
                 f"{type(parsed).__name__}, not a JSON object",
@@ -114,7 +114,7 @@ def _literal_size(raw: Any) -> int:
 
 
 def _too_big(ctx: ScanContext, stack: str, res: Resource, raw: Any, size: int) -> None:
-    ctx.input_error(
+    ctx.diagnostics.input_error(
         stack,
         f"the Step Functions definition of {res.logical_id} is {size:,} characters, over "
         f"iacscan's {MAX_DEFINITION:,}-character limit on definitions",
@@ -164,7 +164,7 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
             where = "in S3 (DefinitionS3Location)"
         else:
             where = "not readable before deployment"
-        ctx.note(
+        ctx.diagnostics.note(
             stack,
             f"the definition of state machine {res.logical_id} is {where}: the services it "
             "calls are not in the topology",
