@@ -521,3 +521,34 @@ def test_mermaid_labels_cdk_nodes_by_construct_not_by_hashed_id() -> None:
     assert '"PlainTopic<br/>SNS Topic"' in text
     # two constructs called Queue: never ambiguous, the ids stay
     assert '"QueueA1B2C3D4<br/>SQS Queue"' in text and '"OtherQueue12345678<br/>SQS Queue"' in text
+
+
+def test_look_alike_ids_are_shown_distinguishably(tmp_path: Path) -> None:
+    """A logical id with a Cyrillic O that imitates another id is escaped in every human-facing
+    output (its label); JSON keeps the id exactly."""
+    from iacscan.render.markdown import render_markdown
+    from iacscan.render.mermaid import render_mermaid
+    from iacscan.render.text import render_text
+    from scan_helpers import scan
+
+    template = tmp_path / "lookalike.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  OrdersQueue: {Type: AWS::SQS::Queue}\n"
+        "  \u041erdersQueue: {Type: AWS::SQS::Queue}\n"
+        "  Fn:\n"
+        "    Type: AWS::Lambda::Function\n"
+        "    Properties: {Runtime: python3.12, Handler: i.h, Role: arn:aws:iam::1:role/r,"
+        " Code: {ZipFile: x}}\n"
+        "  Map:\n"
+        "    Type: AWS::Lambda::EventSourceMapping\n"
+        "    Properties: {EventSourceArn: !GetAtt \u041erdersQueue.Arn, FunctionName: !Ref Fn}\n",
+        encoding="utf-8",
+    )
+    a = scan([str(template)])
+    fake = next(n for n in a.topology.nodes if not n.id.isascii())
+    assert fake.label == "\\u041erdersQueue"
+    for text in (render_text(a, color=False), render_markdown(a), render_mermaid(a.topology)):
+        # Markdown and Mermaid write the backslash as an entity; both render \u041erdersQueue
+        assert any(f"{b}u041erdersQueue" in text for b in ("\\", "&#92;", "#92;"))
+        assert "\u041erdersQueue" not in text

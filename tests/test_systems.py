@@ -162,3 +162,16 @@ def test_configured_paths_are_scanned_when_none_are_given(tmp_path: Path) -> Non
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert {n["id"] for n in data["topology"]["nodes"]} == {"Jobs", "WorkerFunction"}
+
+
+def test_the_pull_request_comment_has_a_row_per_system_that_moved(tmp_path: Path) -> None:
+    from iacscan.render.markdown import render_diff_markdown
+
+    base = _repo(tmp_path / "base")
+    head = _repo(tmp_path / "head")
+    shutil.copy(T / "ecs-ec2-fixed-count.yaml", head / "worker" / "template.yaml")
+    text = render_diff_markdown(diff_analyses(scan([str(base)]), scan([str(head)])))
+    section = text.split("#### Systems this change moves", 1)[1].split("####", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| worker")]
+    assert len(rows) == 1 and "serverless | not-serverless" in rows[0], section
+    assert "caller/template" not in section and "| web" not in section

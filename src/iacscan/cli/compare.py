@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from iacscan.cli.costing import PricesOpt, RateOpt, UsageOpt, cost_options, diff_with_cost
 from iacscan.cli.options import (
-    EXIT_GATE,
-    EXIT_INPUT,
-    EXIT_INTERNAL,
-    EXIT_OK,
     EXIT_USAGE,
     MAX_DEPTH,
     MAX_FILE_SIZE,
@@ -45,6 +41,7 @@ from iacscan.cli.options import (
 from iacscan.cli.runner import (
     Run,
     analyze_paths,
+    exit_code,
     fail_with,
     internal_error,
     limits_from,
@@ -54,26 +51,8 @@ from iacscan.cli.runner import (
 )
 from iacscan.errors import IacscanError
 
-
-def _diff_exit(run: Run, d: Any) -> int:
-    before, after = d.before, d.after
-    code = EXIT_OK
-    if (
-        run.fail_on is FailOn.not_serverless
-        and after.verdict.serverless is False
-        and before.verdict.serverless is not False
-    ):
-        code = EXIT_GATE
-    if run.fail_on in (FailOn.warning, FailOn.error):
-        new = d.findings_new  # keyed like the report: CDK renames are not new findings
-        levels = ("warning", "error") if run.fail_on is FailOn.warning else ("error",)
-        if any(f.severity in levels for f in new):
-            code = EXIT_GATE
-    if before.errors or after.errors:
-        code = EXIT_INPUT
-    if before.internal_errors or after.internal_errors:
-        code = EXIT_INTERNAL
-    return code
+if TYPE_CHECKING:
+    from iacscan.model import AnalysisDiff
 
 
 def diff(
@@ -206,10 +185,10 @@ def diff(
         return
     report_errors([before, after])
     report_internal(run, [before, after])
-    raise typer.Exit(_diff_exit(run, d))
+    raise typer.Exit(exit_code(run, [d.before, d.after], d))
 
 
-def _render_diff(run: Run, d: Any) -> str:
+def _render_diff(run: Run, d: AnalysisDiff) -> str:
     from iacscan.cli.renderers import DIFF
 
     return DIFF[run.fmt](run, d)
@@ -249,7 +228,8 @@ def graph(
         raise typer.Exit(EXIT_USAGE)
 
     try:
-        run = Run(paths=paths, output=output, no_color=True, debug=debug)
+        # graph draws; it never gates, whatever the configuration says
+        run = Run(paths=paths, output=output, no_color=True, debug=debug, fail_on=FailOn.never)
         use_aws(region, profile)
         synth = SynthOptions(
             synth=not no_synth, use_cache=not no_cache, sandbox=sandbox_mode(sandbox)
@@ -272,6 +252,4 @@ def graph(
         return
     report_errors([report])
     report_internal(run, [report])
-    raise typer.Exit(
-        EXIT_INTERNAL if report.internal_errors else EXIT_INPUT if report.errors else EXIT_OK
-    )
+    raise typer.Exit(exit_code(run, [report]))  # graph has no gate: 4, 3 or 0

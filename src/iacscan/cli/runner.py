@@ -8,7 +8,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -23,6 +23,14 @@ from iacscan.cli.options import (
     Format,
 )
 from iacscan.errors import IacscanError
+
+if TYPE_CHECKING:  # types only: the modules they come from load when a command needs them
+    from iacscan.classify.profile import Profile
+    from iacscan.cli.costing import CostOptions
+    from iacscan.load.cfn import Limits
+    from iacscan.load.discover import SynthOptions
+    from iacscan.model import Analysis, AnalysisDiff
+    from iacscan.render.sarif import RuleDoc, Where
 
 
 class Run:
@@ -73,7 +81,7 @@ class Run:
         # Globs of files that form one system (several templates nothing else links).
         self.systems: list[str | list[str]] = list(self.config.get("systems", []))
 
-    def profile(self) -> Any:
+    def profile(self) -> Profile:
         from iacscan.classify.profile import load_profile
 
         return load_profile(self.definition)
@@ -178,15 +186,20 @@ def _warn_unknown_rules(ignored: Sequence[str]) -> None:
             _err(f"warning: --ignore {rule}: no such rule; {hint}")
 
 
-def limits_from(max_file_size: int, max_depth: int, synth_timeout: float) -> Any:
+def limits_from(max_file_size: int, max_depth: int, synth_timeout: float) -> Limits:
     from iacscan.load.cfn import Limits
 
     return Limits(max_file_size=max_file_size, max_depth=max_depth, synth_timeout=synth_timeout)
 
 
 def analyze_paths(
-    run: Run, paths: Sequence[str], limits: Any, synth: Any, each: bool, cost: Any = None
-) -> list[Any]:
+    run: Run,
+    paths: Sequence[str],
+    limits: Limits,
+    synth: SynthOptions,
+    each: bool,
+    cost: CostOptions | None = None,
+) -> list[Analysis]:
     profile = run.profile()  # a bad definition fails once, before any work
     if each and cost is not None:
         from iacscan.errors import UsageError
@@ -222,7 +235,7 @@ _IAM_IMPLIED = {"lambda-calls-lambda", "fan-out-re-reads", "s3-intermediate-bus"
 _DOCS = "https://github.com/iacscan/iacscan/blob/main/docs"
 
 
-def rule_docs() -> list[Any]:
+def rule_docs() -> list[RuleDoc]:
     from iacscan.classify.criteria import CRITERIA
     from iacscan.classify.findings.registry import RULES
     from iacscan.render.sarif import RuleDoc
@@ -266,7 +279,7 @@ def rule_docs() -> list[Any]:
     return docs
 
 
-def sarif_where(reports: Sequence[Any]) -> Any:
+def sarif_where(reports: Sequence[Analysis]) -> Where:
     """The repository root, working folder and CDK entry files that SARIF paths need."""
     from iacscan.load.locations import cdk_entry_file, git_toplevel
     from iacscan.render.sarif import Where
@@ -290,15 +303,18 @@ def sarif_where(reports: Sequence[Any]) -> Any:
     return Where(root=str(root) if root else None, cwd=str(cwd), entries=entries)
 
 
-def render_reports(run: Run, reports: list[Any], each: bool = False) -> str:
+def render_reports(run: Run, reports: list[Analysis], each: bool = False) -> str:
     from iacscan.cli.renderers import SCAN
 
     return SCAN[run.fmt](run, reports, each)
 
 
-def scan_exit_code(run: Run, reports: list[Any]) -> int:
+def exit_code(run: Run, reports: list[Analysis], diff: AnalysisDiff | None = None) -> int:
+    """The one exit code (highest wins): 4 internal error, 3 an input could not be analysed, 1
+    the --fail-on gate tripped, 0. For a diff (``diff``, with ``reports`` its two sides) the gate
+    looks at what the change does: the system stops being serverless, or a new finding."""
     code = EXIT_OK
-    if _gate(run.fail_on, reports):
+    if _gated(run.fail_on, reports, diff):
         code = EXIT_GATE
     if any(r.errors for r in reports):
         code = EXIT_INPUT
@@ -307,13 +323,17 @@ def scan_exit_code(run: Run, reports: list[Any]) -> int:
     return code
 
 
-def _gate(fail_on: FailOn, reports: list[Any]) -> bool:
+def _gated(fail_on: FailOn, reports: list[Analysis], diff: AnalysisDiff | None) -> bool:
     if fail_on is FailOn.not_serverless:
+        if diff is not None:
+            before, after = diff.before.verdict, diff.after.verdict
+            return after.serverless is False and before.serverless is not False
         return any(r.verdict.serverless is False for r in reports)
-    if fail_on is FailOn.warning:
-        return any(f.severity in ("warning", "error") for r in reports for f in r.findings)
-    if fail_on is FailOn.error:
-        return any(f.severity == "error" for r in reports for f in r.findings)
+    if fail_on in (FailOn.warning, FailOn.error):
+        levels = ("warning", "error") if fail_on is FailOn.warning else ("error",)
+        # in a diff, only new findings (keyed like the report: CDK renames are not new)
+        findings = diff.findings_new if diff is not None else [f for r in reports for f in r.findings]
+        return any(f.severity in levels for f in findings)
     return False
 
 
@@ -346,7 +366,7 @@ def internal_error(err: BaseException, debug: bool) -> None:
     raise typer.Exit(EXIT_INTERNAL)
 
 
-def report_errors(reports: list[Any]) -> None:
+def report_errors(reports: list[Analysis]) -> None:
     from iacscan.classify.engine import SUPPRESSION_WARNING
 
     for r in reports:
@@ -358,7 +378,7 @@ def report_errors(reports: list[Any]) -> None:
             _err(f"error: {where}: {e.message}" + (f"\nhint: {e.hint}" if e.hint else ""))
 
 
-def report_internal(run: Run, reports: list[Any]) -> None:
+def report_internal(run: Run, reports: list[Analysis]) -> None:
     for r in reports:
         for e in r.internal_errors:
             _err(f"internal error: {e.message}")

@@ -40,13 +40,13 @@ from iacscan.cli.options import (
 from iacscan.cli.runner import (
     Run,
     analyze_paths,
+    exit_code,
     fail_with,
     internal_error,
     limits_from,
     render_reports,
     report_errors,
     report_internal,
-    scan_exit_code,
     use_aws,
 )
 from iacscan.errors import IacscanError
@@ -135,7 +135,7 @@ def scan(
         return
     report_errors(reports)
     report_internal(run, reports)
-    raise typer.Exit(scan_exit_code(run, reports))
+    raise typer.Exit(exit_code(run, reports))
 
 
 def _user_paths(paths: list[str], max_file_size: int) -> list[str]:

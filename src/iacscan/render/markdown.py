@@ -134,7 +134,8 @@ def could_not_analyse(
 def _node_row(n: Node, labels: Mapping[str, str]) -> str:
     props = ", ".join(f"{cell(k)}={cell(n.properties[k])}" for k in sorted(n.properties))
     role = n.role + (" (deploy-time)" if n.deploy_time else "")
-    name = cell(n.name) if n.name == n.id else f"{cell(n.name)}<br><sub>{cell(n.id)}</sub>"
+    shown_id = n.id.encode("ascii", "backslashreplace").decode("ascii")  # look-alikes escaped
+    name = cell(n.name) if n.name == n.id else f"{cell(n.name)}<br><sub>{cell(shown_id)}</sub>"
     return table_row(
         name,
         cell(n.type),
@@ -327,6 +328,33 @@ def decisive_nodes(d: AnalysisDiff) -> list[str]:
     return sorted(moved & named)
 
 
+def _systems_changed(d: AnalysisDiff) -> list[str]:
+    """One row per system (unlinked templates or apps, matched by name) whose level or label
+    the change moves, added and removed systems included; none when both sides are one system."""
+    if not d.before.systems and not d.after.systems:
+        return []
+    old = {s.name: s.verdict for s in d.before.systems}
+    new = {s.name: s.verdict for s in d.after.systems}
+    rows = []
+    for name in sorted(set(old) | set(new)):
+        b, a = old.get(name), new.get(name)
+        if b is not None and a is not None and (b.level, b.architecture) == (
+            a.level,
+            a.architecture,
+        ):
+            continue
+        rows.append(
+            table_row(
+                cell(name),
+                b.level if b else "(new)",
+                a.level if a else "(removed)",
+                b.architecture if b else "—",
+                a.architecture if a else "—",
+            )
+        )
+    return rows
+
+
 def _diff_labels(d: AnalysisDiff) -> dict[str, str]:
     return {**d.before.names(), **d.after.names()}
 
@@ -348,6 +376,12 @@ def render_diff_markdown(d: AnalysisDiff, limit: int | None = None) -> str:
     blocks.append(Block("rows", f"### iacscan: {title}\n\n", summary, name="Summary"))
     counts = (len(d.before.findings), len(d.after.findings))
     blocks.append(_verdict_table(d.before.verdict, d.after.verdict, counts))
+    systems = _systems_changed(d)
+    if systems:
+        head = "#### Systems this change moves\n\n" + table_head(
+            "System", "Level before", "Level after", "Architecture before", "Architecture after"
+        )
+        blocks.append(Block("rows", head, systems, name="Systems"))
     if d.cost is not None:
         from iacscan.render.cost_markdown import comparison_block
 

@@ -68,7 +68,15 @@ def assign_labels(
                     clash = True
         if not clash:
             break
-    return {n.id: candidates[i][chosen[i]] for i, n in enumerate(nodes)}
+    return {n.id: _visible(candidates[i][chosen[i]]) for i, n in enumerate(nodes)}
+
+
+def _visible(label: str) -> str:
+    """Non-ASCII characters written as escapes: an id of Cyrillic or Greek letters that looks
+    like another id (``OrdersQueue`` with a Cyrillic O) is shown distinguishably in every
+    human-facing output (CloudFormation logical ids are ASCII letters and digits anyway; JSON
+    keeps the id as it is)."""
+    return label if label.isascii() else label.encode("ascii", "backslashreplace").decode("ascii")
 
 
 class Renamer:
