@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from iacscan.classify.profile import BUILTIN
 from iacscan.errors import ConfigError
 from iacscan.model import FAIL_ON_VALUES
 
@@ -27,7 +28,6 @@ KEYS = {"definition", "fail-on", "ignore", "paths", "systems"}
 FAIL_ON = frozenset(FAIL_ON_VALUES)
 MAX_CONFIG_BYTES = 256 * 1024
 MAX_ALIASES = 100
-BUILTIN_DEFINITIONS = ("johnston-2023", "johnston-2017", "aws", "cncf")
 BASE_DEFINITION = "_base_definition"  # the name a base configuration gave its definition file
 
 Reader = Callable[[Path], bytes | None]
@@ -175,7 +175,7 @@ def _check(data: dict[str, Any], path: Path, text: str) -> dict[str, Any]:
     if "definition" in data and (not isinstance(data["definition"], str) or not data["definition"]):
         raise bad(
             "definition must be a profile name or the path of a definition file",
-            f"use one of {', '.join(BUILTIN_DEFINITIONS)}, or a path",
+            f"use one of {', '.join(BUILTIN)}, or a path",
             "definition",
         )
     paths = data.get("paths", [])
@@ -202,7 +202,7 @@ _TEMP: list[str] = []
 def _definition_at(data: dict[str, Any], ref: str | None, top: Path | None) -> dict[str, Any]:
     """A definition file the base configuration names is read at the base revision too."""
     name = data.get("definition")
-    if ref is None or top is None or not isinstance(name, str) or name in BUILTIN_DEFINITIONS:
+    if ref is None or top is None or not isinstance(name, str) or name in BUILTIN:
         return data
     from iacscan.load.gitrev import read_at
 

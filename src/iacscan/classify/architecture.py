@@ -147,7 +147,7 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
         capacity = sorted(
             n.id
             for n in topology.nodes
-            if n.role == "capacity" or n.type == "AWS::EKS::Cluster" and not n.deploy_time
+            if (n.role == "capacity" or n.type == "AWS::EKS::Cluster") and not n.deploy_time
         )
         why = "no business compute in scope" + (
             f" ({', '.join(capacity)}: capacity for units the template does not define, "

@@ -35,7 +35,7 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     }
     for e in topology.edges:
         if roles.get(e.source) == "external" and (
-            e.source not in fed or e.source == "ext:default-event-bus"
+            e.source not in fed or e.source == DEFAULT_BUS
         ):
             # From outside (the default event bus: AWS services and other accounts' apps put
             # events on it whatever the stacks in scope write): its rules are still ingress.
@@ -94,13 +94,11 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
             ingress.add(n.id)  # fed from outside: nothing in scope writes it (a redrive target
             # is fed by its source queue, not from outside)
         written = any(k in ("writes", "triggers") for k in incoming[n.id])
-        # The default bus is read in scope when a rule listens on it.
         # Surely written but read only through wildcard grants: the reads are guesses, the
-        # output is not.
+        # output is not. (The default bus is read when a rule in scope has a pattern on it: the
+        # eventbridge extractor draws that edge.)
         guessed = bool(firm_in[n.id]) and not firm_out[n.id]
-        read = (bool(run_out[n.id]) and not guessed) or (
-            n.id == DEFAULT_BUS and _default_bus_rules(ctx)
-        )
+        read = bool(run_out[n.id]) and not guessed
         if (
             (n.role in _DATA or n.role == "external")
             and written
@@ -128,20 +126,6 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
                 elif node in node_ids:
                     egress.add(node)
     return Boundary(ingress=tuple(sorted(ingress)), egress=tuple(sorted(egress)))
-
-
-def _default_bus_rules(ctx: StackView) -> bool:
-    """Whether a rule in scope listens on the account's default event bus (no EventBusName, or
-    the name or ARN of the default bus). Such a rule stays ingress: the default bus also carries
-    events from outside (AWS services, other applications)."""
-    for stack, rule in ctx.resources("AWS::Events::Rule"):
-        if (stack, rule.logical_id) in ctx.disabled:
-            continue
-        name = rule.properties.get("EventBusName")
-        text = ctx.text(stack, name) if name is not None else "default"
-        if text == "default" or text.endswith(":event-bus/default"):
-            return True
-    return False
 
 
 def _internal_behind(ctx: StackView, node: Node, incoming: list[str]) -> bool:

@@ -104,23 +104,6 @@ def _launch(d: DeciderInput) -> tuple[str | None, str, int | None, bool]:
     return None, "no LaunchType, capacity provider strategy or cluster default", d.res.line, False
 
 
-def _strategy_capacity(d: DeciderInput, stack: str, strategy: Any) -> list[Key]:
-    """The capacity providers a strategy names, and the auto scaling groups behind them."""
-    keys: list[Key] = []
-    items = d.ctx.resolve(stack, strategy)
-    for item in items if isinstance(items, list) else []:
-        provider = item.get("CapacityProvider") if isinstance(item, Mapping) else None
-        for ref in d.ctx.refs(stack, provider) if provider is not None else []:
-            cp = d.ctx.resource((ref.stack, ref.logical_id))
-            if cp is None or cp.type != "AWS::ECS::CapacityProvider":
-                continue
-            keys.append((ref.stack, ref.logical_id))
-            group = cp.properties.get("AutoScalingGroupProvider")
-            arn = group.get("AutoScalingGroupArn") if isinstance(group, Mapping) else None
-            keys += [(r.stack, r.logical_id) for r in d.ctx.refs(ref.stack, arn)]
-    return keys
-
-
 def _scaling(d: DeciderInput) -> tuple[bool, int | None, int | None, str]:
     """(autoscaled, min, max, evidence) from ScalableTargets and ScalingPolicies on the service."""
     me = d.res.logical_id

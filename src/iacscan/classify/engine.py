@@ -71,9 +71,6 @@ def classify(
         warnings.append(
             f"resource types not in iacscan's table, treated as free configuration: {names}"
         )
-    unseen = sorted({a.missing or a.why for a in levels.assessments if a.level == "indeterminate"})
-    if level == "no-compute" and unseen:
-        warnings.append(f"no compute in scope, but not everything was seen: {'; '.join(unseen)}")
     warnings += unknown_suppressions(result)
     failures = tuple(str(f) for f in result.failures)
     findings, suppressed, rule_failures = _findings(result, topology, set(ignore))
@@ -84,9 +81,8 @@ def classify(
         scales_to_zero=scales,
         monolith=arch.monolith,
         architecture=arch.label,
-        summary=_unseen(profile, unseen, _decisive(levels))
-        if level == "no-compute" and unseen
-        else _summary(profile, level, serverless, arch.label, _decisive(levels), levels.cases)
+        # (what may hide compute out of scope makes the level indeterminate: levels.combine)
+        summary=_summary(profile, level, serverless, arch.label, _decisive(levels), levels.cases)
         + _partial(arch.label, arch.monolith),
         criteria=criteria,
         idle_costs=levels.idle_costs,
@@ -234,15 +230,6 @@ def _floor(idle: tuple[object, ...]) -> str:
     why = why if len(why) <= 140 else why[:137] + "..."
     more = f" and {len(idle) - 1} more" if len(idle) > 1 else ""
     return f" ({getattr(first, 'node', '')}: {why}{more})"
-
-
-def _unseen(profile: Profile, unseen: list[str], idle: tuple[object, ...]) -> str:
-    """A no-compute summary that says what it did not see (a nested stack, a failed input)."""
-    paid = f" What was seen is paid for while idle{_floor(idle)}." if idle else ""
-    return (
-        f"No compute in the templates seen, so no serverless verdict by {profile.id}; but not "
-        f"everything was seen, and compute may be out of scope: {'; '.join(unseen)}.{paid}"
-    )
 
 
 def _partial(label: str, monolith: bool | None) -> str:

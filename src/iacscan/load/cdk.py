@@ -203,7 +203,12 @@ def load_cdk_out(path: Path, *, limits: Limits) -> CdkResult:
     assembly = read_assembly(folder, kind="cdk-out", limits=limits)
     note = f"Read the synthesized cloud assembly in {folder}"
     app = folder.parent if is_cdk_app(folder.parent) else None
-    config = read_config(app, limits) if app is not None else None
+    config = None
+    if app is not None:
+        try:  # only for locations in the app's source: a broken cdk.json must not stop a read
+            config = read_config(app, limits)
+        except IacscanError:
+            app = None
     return _result(
         assembly, folder, synthesized=False, cached=False, note=note, app=app, config=config
     )

@@ -239,7 +239,7 @@ def run_app(
             stderr=subprocess.PIPE,
             start_new_session=True,
             pass_fds=plan.pass_fds,
-            preexec_fn=plan.preexec,  # noqa: PLW1509 - rlimits and the death signal, no threads used
+            preexec_fn=plan.preexec,  # noqa: PLW1509 - rlimits and prctl only (sandbox_setup.child_limits)
         )
     except OSError as err:
         raise SynthError(

@@ -392,8 +392,8 @@ LoadOutcome = tuple[list[Template] | None, InputKind | None, list[InputError], b
 class LoadMemo:
     """Files already loaded in this process, by content: the two sides of a diff share it, so a
     file both sides hold is decoded once. Only self-contained outcomes are kept: a plain
-    template that loaded without error and includes no nested stack (a SAM template can read
-    files next to it; its translation is shared through ``load/sam_cache.py`` instead)."""
+    template that loaded without error or warning and has no nested stack (a SAM template can
+    read files next to it; its translation is shared through ``load/sam_cache.py`` instead)."""
 
     outcomes: dict[tuple[str, str, bool, bool, Limits], LoadOutcome] = field(default_factory=dict)
     hits: int = 0
@@ -427,6 +427,10 @@ class LoadMemo:
             and not skipped
             and not notes
             and not templates[0].attachments
+            and not templates[0].warnings  # they name the file: the other side's path
+            and not any(  # a nested stack is looked up beside the file: depends on its place
+                r.type == "AWS::CloudFormation::Stack" for r in templates[0].resources.values()
+            )
         ):
             self.outcomes[key] = outcome
 

@@ -20,6 +20,7 @@ rewritten). The cache never fails a scan: any error reading or writing it is a m
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -55,6 +56,7 @@ def translator_version() -> str:
     return str(samtranslator.__version__)
 
 
+@functools.cache
 def _caller_digest() -> str:
     """How iacscan runs the translator (options, plugins, placeholders) lives in load/sam.py; a
     change there between two builds of one version must not reuse the other's entries."""

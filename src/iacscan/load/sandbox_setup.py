@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 # Files and folders under the real HOME that hold credentials: hidden inside the sandbox.
 SECRET_PATHS = (
@@ -88,23 +91,34 @@ def read_status(status_file: Path | None) -> tuple[str, int] | None:
     return words[0], int(words[1])
 
 
-def child_limits(file_size_cap: int, no_new_privs: bool) -> None:  # pragma: no cover
-    import resource
+def _load_libc() -> Any:
+    """libc, loaded in the parent: the child of a process with threads (a diff synthesizes
+    both sides at once) must only make system calls between fork and exec, not dlopen."""
+    if sys.platform != "linux":
+        return None
+    try:
+        import ctypes
 
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc()
+
+
+def child_limits(file_size_cap: int, no_new_privs: bool) -> None:  # pragma: no cover
+    """Runs between fork and exec: rlimits and prctl calls only, nothing imported or loaded."""
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_cap, file_size_cap))
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if sys.platform == "linux":
+    if _LIBC is not None:
         # The sandbox dies with iacscan, even when iacscan is killed.
         with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-            import signal
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            _LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
             if no_new_privs:
-                libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+                _LIBC.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
 
 
 def low_fd(fd: int) -> int:

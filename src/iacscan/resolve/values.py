@@ -92,11 +92,6 @@ def display(value: Any) -> str:
     return str(_TOKEN.sub(repl, value))
 
 
-def is_pseudo_or_unknown_token(text: str) -> bool:
-    m = _TOKEN.fullmatch(text)
-    return m is not None and not m.group(1).startswith("R")
-
-
 def split_tokens(text: str) -> list[str | Ref | None]:
     """Split a string into literal parts, resource refs, and None for pseudo/unknown parts."""
     out: list[str | Ref | None] = []

@@ -37,7 +37,8 @@ def _target(
 def _rule(ctx: ScanContext, stack: str, res: Resource) -> None:
     rule = ctx.ensure_node((stack, res.logical_id))
     bus_name = res.properties.get("EventBusName")
-    if bus_name is not None and ctx.text(stack, bus_name) != "default":
+    named = ctx.text(stack, bus_name) if bus_name is not None else "default"
+    if named != "default" and not named.endswith(":event-bus/default"):
         for bus in ctx.targets(stack, bus_name, types=("AWS::Events::EventBus",)):
             what = f"AWS::Events::Rule {res.logical_id} EventBusName"
             ctx.add_edge(bus.node, rule, "triggers", ctx.via(stack, what, bus_name, res=res))

@@ -1,0 +1,68 @@
+"""Cases found in the final review: the default bus as egress, and what a no-compute stack with
+an unknown property says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scan_helpers import scan
+
+PUBLISHER = """
+Resources:
+  Publisher:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: i.h
+      Role: !GetAtt Role.Arn
+      Code: {ZipFile: x}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}
+      Policies:
+        - PolicyName: put
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - {Effect: Allow, Action: events:PutEvents, Resource: !Sub "arn:aws:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"}
+  Nightly:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 day)
+      Targets: [{Id: p, Arn: !GetAtt Publisher.Arn}]
+"""
+
+LISTENER = """
+  Listener:
+    Type: AWS::Events::Rule
+    Properties:
+      EventBusName: !Sub "arn:aws:events:${AWS::Region}:${AWS::AccountId}:event-bus/default"
+      EventPattern: {source: [shop]}
+      Targets: [{Id: p, Arn: !GetAtt Publisher.Arn}]
+"""
+
+
+def test_a_schedule_rule_does_not_read_the_default_bus(tmp_path: Path) -> None:
+    """The bus a function writes is egress unless a rule in scope has a pattern on it: a
+    schedule-only rule listens on no bus."""
+    template = tmp_path / "t.yaml"
+    template.write_text(PUBLISHER)
+    assert "ext:default-event-bus" in scan([str(template)]).boundary.egress
+    template.write_text(PUBLISHER + LISTENER)  # a pattern on the default bus, named by ARN
+    a = scan([str(template)])
+    assert "ext:default-event-bus" not in a.boundary.egress
+    assert "Listener" in a.boundary.ingress
+
+
+def test_an_unknown_property_of_a_storage_stack_is_not_unseen_compute(tmp_path: Path) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Parameters:\n  Mode: {Type: String}\n"
+        "Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n"
+        "    Properties: {BillingMode: !Ref Mode, KeySchema: [], AttributeDefinitions: []}\n"
+    )
+    v = scan([str(template)]).verdict
+    assert v.level == "no-compute"
+    assert "compute may be out of scope" not in v.summary
+    assert not any("not everything was seen" in w for w in v.warnings)
