@@ -346,6 +346,24 @@ def test_ecs_on_ec2_is_priced_on_the_instances_the_tasks_need() -> None:
     assert report.idle_monthly == pytest.approx(2 * 730 * usd("ec2.c6i.4xlarge"))
 
 
+def test_classic_ecs_capacity_joined_by_user_data_grows_with_the_load() -> None:
+    """Instances that join the cluster through ECS_CLUSTER in their user data run its service:
+    the topology's capacity link, so the group is priced at what the tasks need (a second
+    reading of capacity-provider strategies alone priced one instance at any load)."""
+    root = Path(__file__).resolve().parent.parent
+    path = root / "fixtures/templates/ecs-ec2-classic-cluster.yaml"
+    analysis = scan([str(path)])
+    templates = load_paths([str(path)]).templates
+    quiet, busy = Usage(), Usage()
+    parse_rate_flags(["JobsQueue=1/s"], quiet)
+    parse_rate_flags(["JobsQueue=200/s"], busy)
+    low = quantities(price(analysis, templates, quiet, TABLE))
+    high = quantities(price(analysis, templates, busy, TABLE))
+    key = next(k for k in high if k[0] == "Instances" and k[1].startswith("ec2."))
+    assert low[key] == pytest.approx(730)  # the one-instance floor
+    assert high[key] > 10 * 730  # hundreds of tasks need many instances
+
+
 def test_rates_and_usage_errors_name_the_file_and_line(tmp_path: Path) -> None:
     assert parse_rate("2000/s") == 2000
     assert parse_rate("120/min") == 2
@@ -507,3 +525,38 @@ def test_instance_sized_clusters_cost_their_nodes_by_the_hour(tmp_path: Path) ->
     assert got[("Search", "opensearch.t3.small.search")] == pytest.approx(2 * 730 * 0.036)
     assert got[("Search", "opensearch.m5.large.search")] == pytest.approx(3 * 730 * 0.142)
     assert report.idle_monthly == pytest.approx(report.monthly)
+
+
+SUBSTITUTED = """
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Go:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: {source: [x]}
+      Targets: [{Id: sm, Arn: !Ref Flow, RoleArn: arn:aws:iam::123456789012:role/r}]
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/r
+      DefinitionSubstitutions: {WorkerArn: !GetAtt Worker.Arn}
+      Definition:
+        StartAt: One
+        States:
+          One: {Type: Task, Resource: "${WorkerArn}", Next: Two}
+          Two: {Type: Task, Resource: "${WorkerArn}", End: true}
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: i.h
+      Role: arn:aws:iam::123456789012:role/r
+      Code: {ZipFile: x}
+"""
+
+
+def test_definition_substitutions_in_a_definition_object_are_applied(tmp_path: Path) -> None:
+    """Two Task states on ${WorkerArn} in a Definition object: two invocations per execution,
+    as for the same machine written with DefinitionString (topology/asl.substitute)."""
+    report = priced(tmp_path, SUBSTITUTED, "rates: {Go: 1/s}\n")
+    assert quantities(report)[("Worker", "lambda.request")] == pytest.approx(2 * MONTH)

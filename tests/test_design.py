@@ -69,10 +69,9 @@ def test_a_template_named_like_an_expectation_file_is_scanned(tmp_path: Path) ->
 
 
 def test_one_list_of_fail_on_values() -> None:
-    from iacscan import action_runner, config
+    from iacscan import config
     from iacscan.cli.options import FailOn
     from iacscan.model import FAIL_ON_VALUES
 
     assert tuple(f.value for f in FailOn) == FAIL_ON_VALUES
     assert frozenset(FAIL_ON_VALUES) == config.FAIL_ON
-    assert action_runner.FAIL_ON == FAIL_ON_VALUES

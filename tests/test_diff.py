@@ -230,7 +230,8 @@ def test_diff_json_contract() -> None:
     data = json.loads(json.dumps(diff_to_dict(diff_analyses(prime_before(), prime_after()))))
     assert list(data) == ["schema_version", "before", "after", "changes", "summary"]
     changes = data["changes"]
-    assert list(changes) == ["nodes", "edges", "boundary", "verdict", "findings"]
+    assert list(changes) == ["nodes", "edges", "boundary", "verdict", "findings", "systems"]
+    assert changes["systems"] == []  # one system on each side
     assert changes["boundary"] == {
         "ingress": {"added": [], "removed": []},
         "egress": {"added": [], "removed": []},

@@ -507,8 +507,13 @@ def test_cells_keep_only_the_entities_markdown_needs() -> None:
 
 
 def test_mermaid_labels_cdk_nodes_by_construct_not_by_hashed_id() -> None:
+    """Mermaid draws the labels the product assigns (topology/labels.py): construct paths, not
+    hashed logical ids, and never two nodes with one name."""
+    from dataclasses import replace
+
     from builders import node
     from iacscan.model import Topology
+    from iacscan.topology.labels import assign_labels
 
     nodes = (
         node("OrdersFnC133B895", "AWS::Lambda::Function", "compute", path="App/Orders/Fn/Resource"),
@@ -516,11 +521,13 @@ def test_mermaid_labels_cdk_nodes_by_construct_not_by_hashed_id() -> None:
         node("OtherQueue12345678", "AWS::SQS::Queue", "channel", path="Other/Queue/Resource"),
         node("PlainTopic", "AWS::SNS::Topic", "channel"),
     )
-    text = render_mermaid(Topology(nodes, ()))
-    assert '"Orders/Fn<br/>Lambda Function"' in text and "C133B895" not in text
+    labels = assign_labels(nodes, {}, one_stack=False)
+    text = render_mermaid(Topology(tuple(replace(n, label=labels[n.id]) for n in nodes), ()))
+    for n in nodes:
+        assert f'"{labels[n.id]}<br/>' in text
+    assert "C133B895" not in text and "12345678" not in text and "A1B2C3D4" not in text
     assert '"PlainTopic<br/>SNS Topic"' in text
-    # two constructs called Queue: never ambiguous, the ids stay
-    assert '"QueueA1B2C3D4<br/>SQS Queue"' in text and '"OtherQueue12345678<br/>SQS Queue"' in text
+    assert len({labels[n.id] for n in nodes}) == len(nodes)
 
 
 def test_look_alike_ids_are_shown_distinguishably(tmp_path: Path) -> None:

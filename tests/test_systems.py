@@ -8,7 +8,7 @@ from pathlib import Path
 
 from iacscan.action_runner import systems_changed
 from iacscan.diff import diff_analyses
-from iacscan.render.json_report import analysis_to_dict
+from iacscan.render.json_report import analysis_to_dict, diff_to_dict
 from scan_helpers import edge_set, run_cli, scan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,8 +151,9 @@ def test_a_diff_names_the_system_whose_level_moved(tmp_path: Path) -> None:
         s.startswith("System worker/template: serverless -> not-serverless") for s in d.summary
     ), d.summary
     assert not any(s.startswith("System caller/template") for s in d.summary)
-    b, a = analysis_to_dict(before), analysis_to_dict(after)
-    assert systems_changed(b, a) == ["worker/template"]
+    assert [c.name for c in d.systems_changed] == ["worker/template"]
+    changes = diff_to_dict(d)["changes"]
+    assert systems_changed(changes) == ["worker/template"]  # the Action's output
 
 
 def test_configured_paths_are_scanned_when_none_are_given(tmp_path: Path) -> None:

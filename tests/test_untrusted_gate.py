@@ -183,9 +183,12 @@ def test_the_action_refuses_a_bad_synth_input(
     github: FakeGitHub,  # noqa: F811
 ) -> None:
     repo, base = _repo(tmp_path, {"infra/monitor.yaml": CLEAN}, {"infra/monitor.yaml": WARNS})
-    proc, _, _ = _run_action(tmp_path, repo, base, github, synth="maybe")
+    proc, outputs, summary = _run_action(tmp_path, repo, base, github, synth="maybe")
     assert proc.returncode == 2
     assert "synth must be auto, true or false" in proc.stdout
+    # every documented output and the summary are written on this path too
+    assert outputs["outcome"] == "usage-error" and outputs["level"] == "unknown"
+    assert "action input synth" in summary.read_text()
 
 
 BAD_CONFIGS = {

@@ -44,7 +44,6 @@ from iacscan.github import (
 from iacscan.model import FAIL_ON_VALUES
 from iacscan.render.mdblocks import cell
 
-FAIL_ON = FAIL_ON_VALUES
 TRUE = ("1", "true", "yes", "on")
 
 
@@ -94,7 +93,7 @@ def _incomplete(data: Any, is_diff: bool) -> bool:
     """Did an input (either side of a diff) fail, or an analysis step break?"""
     sides = [data.get("before"), data.get("after")] if is_diff else [data]
     return any(
-        not isinstance(r, dict) or r.get("errors") or r.get("internal_errors") for r in sides
+        not isinstance(r, dict) or r.get("errors") for r in sides  # internal errors included
     )
 
 
@@ -115,29 +114,19 @@ def _verdict_outputs(data: Any, is_diff: bool) -> dict[str, str]:
     }
     if is_diff:
         out["changed"] = "true" if _changed(data.get("changes", {})) else "false"
-        out["systems-changed"] = ",".join(systems_changed(data.get("before"), data.get("after")))
+        out["systems-changed"] = ",".join(systems_changed(data.get("changes")))
     return out
 
 
-def systems_changed(before: Any, after: Any) -> list[str]:
-    """Names of the systems whose level the change moves (added and removed ones included);
-    with one system, its name is "."."""
-
-    def levels(report: Any) -> dict[str, str]:
-        if not isinstance(report, dict):
-            return {}
-        systems = report.get("systems")
-        if isinstance(systems, list) and systems:
-            return {
-                str(s.get("name")): str(s.get("verdict", {}).get("level"))
-                for s in systems
-                if isinstance(s, dict)
-            }
-        # one system: "." (the paths scanned), whatever folder each side was read from
-        return {".": str(report.get("verdict", {}).get("level"))} if report.get("inputs") else {}
-
-    old, new = levels(before), levels(after)
-    return sorted(n for n in set(old) | set(new) if old.get(n) != new.get(n))
+def systems_changed(changes: Any) -> list[str]:
+    """Names of the systems whose level the change moves (added and removed ones included),
+    from the diff's ``changes.systems`` (diff.system_changes); label-only moves are left out."""
+    out = []
+    for c in changes.get("systems", []) if isinstance(changes, dict) else []:
+        before, after = c.get("before") or {}, c.get("after") or {}
+        if before.get("level") != after.get("level"):
+            out.append(str(c.get("name")))
+    return sorted(out)
 
 
 def _changed(changes: Any) -> bool:
@@ -251,8 +240,8 @@ def main(env: Mapping[str, str] | None = None) -> int:
     out_dir = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir())
     work = Path(tempfile.mkdtemp(prefix="iacscan-", dir=out_dir))
     report_md, report_json = work / "report.md", work / "report.json"
-    if fail_on not in FAIL_ON:
-        allowed = ", ".join(FAIL_ON)
+    if fail_on not in FAIL_ON_VALUES:
+        allowed = ", ".join(FAIL_ON_VALUES)
         message = f"iacscan: fail-on must be one of {allowed}, not {fail_on!r}"
         _say(workflow_command("error", message))
         report = _failure_report("action input fail-on", "usage", message, f"use {allowed}")
@@ -265,7 +254,12 @@ def main(env: Mapping[str, str] | None = None) -> int:
         base = ""  # a push that creates a branch: GitHub sends forty zeros as "before"
     common = ["--definition", definition] if definition else []
     synth = _synth_choice(env)
-    if synth is None:
+    if synth is None:  # every output and the summary, as for a bad fail-on
+        message = "iacscan: synth must be auto, true or false"
+        report = _failure_report("action input synth", "usage", message, "use auto, true or false")
+        report_md.write_text(report, "utf-8")
+        outputs = {**UNKNOWN, "outcome": OUTCOMES[2], "report": str(report_md), "sarif-file": ""}
+        _publish(env, report, outputs, comment=False, failed=True)
         return 2
     if not synth:
         common.append("--no-synth")

@@ -56,23 +56,15 @@ def analyze(
     if len(groups) <= 1:
         one = _analyze_system(by_stack, profile, actions, inputs, errors, notes, ignore, multi)
         return _for_people(one, by_stack, ignore, multi)
-    parts = [
-        (
-            g,
-            _analyze_system(
-                {s: by_stack[s] for s in g.stacks},
-                profile,
-                actions,
-                inputs,
-                _errors_near(errors, g, groups),
-                (),
-                ignore,
-                True,
-            ),
+    parts = []
+    for g in groups:
+        stacks = {s: by_stack[s] for s in g.stacks}
+        part = _analyze_system(
+            stacks, profile, actions, inputs, _errors_near(errors, g, groups), (), ignore, True
         )
-        for g in groups
-    ]
-    return _for_people(_combine(parts, profile, inputs, errors, notes), by_stack, ignore, True)
+        # each system's verdict, nodes and evidence named and placed as people read them
+        parts.append((g, _for_people(part, stacks, ignore, True)))
+    return _combine(parts, profile, inputs, errors, notes)
 
 
 def _for_people(
@@ -231,6 +223,7 @@ def _combine(
         notes=tuple(dict.fromkeys([*notes, *(n for a in analyses for n in a.notes)])),
         suppressed=tuple(dict.fromkeys(s for a in analyses for s in a.suppressed)),
         systems=systems,
+        resource_labels={k: v for a in analyses for k, v in a.resource_labels.items()},
     )
 
 

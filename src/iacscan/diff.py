@@ -13,7 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from iacscan.model import Analysis, AnalysisDiff, Edge, Finding, Node, NodeChange, Verdict
+from iacscan.model import (
+    Analysis,
+    AnalysisDiff,
+    Edge,
+    Finding,
+    Node,
+    NodeChange,
+    SystemChange,
+    Verdict,
+)
 
 MAX_NAMES = 25
 
@@ -100,7 +109,7 @@ def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, No
     vb, va = d.before.verdict, d.after.verdict
     labels = {**d.before.names(), **d.after.names()}
     out = [_verdict_sentence(vb, va, labels)]
-    out.extend(system_changes(d.before, d.after))
+    out.extend(_system_sentence(c) for c in d.systems_changed)
     bound = d.after.boundary
     if not (d.ingress_added or d.ingress_removed or d.egress_added or d.egress_removed):
         ingress, egress = _names(bound.ingress, labels=labels), _names(bound.egress, labels=labels)
@@ -153,10 +162,11 @@ def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, No
     return out
 
 
-def system_changes(before: Analysis, after: Analysis) -> list[str]:
-    """One sentence per system (matched by name) whose level or label the change moves."""
+def system_changes(before: Analysis, after: Analysis) -> tuple[SystemChange, ...]:
+    """The systems (matched by name) whose level or label the change moves, added and removed
+    ones included; none when both sides are one system."""
     if not before.systems and not after.systems:
-        return []
+        return ()
 
     def by_name(a: Analysis) -> dict[str, Verdict]:
         if a.systems:
@@ -167,17 +177,19 @@ def system_changes(before: Analysis, after: Analysis) -> list[str]:
     out = []
     for name in sorted(set(old) | set(new)):
         b, a = old.get(name), new.get(name)
-        if b is None and a is not None:
-            out.append(f"System {name} added: {a.level}, {a.architecture}")
-        elif a is None and b is not None:
-            out.append(f"System {name} removed (was {b.level}, {b.architecture})")
-        elif a is not None and b is not None and (
-            (b.level, b.architecture) != (a.level, a.architecture)
-        ):
-            out.append(
-                f"System {name}: {b.level} -> {a.level}, {b.architecture} -> {a.architecture}"
-            )
-    return out
+        if b is None or a is None or (b.level, b.architecture) != (a.level, a.architecture):
+            out.append(SystemChange(name, b, a))
+    return tuple(out)
+
+
+def _system_sentence(c: SystemChange) -> str:
+    b, a = c.before, c.after
+    if b is None and a is not None:
+        return f"System {c.name} added: {a.level}, {a.architecture}"
+    if a is None and b is not None:
+        return f"System {c.name} removed (was {b.level}, {b.architecture})"
+    assert a is not None and b is not None
+    return f"System {c.name}: {b.level} -> {a.level}, {b.architecture} -> {a.architecture}"
 
 
 def diff_analyses(before: Analysis, after: Analysis) -> AnalysisDiff:
@@ -224,5 +236,6 @@ def diff_analyses(before: Analysis, after: Analysis) -> AnalysisDiff:
         findings_new=tuple(f for f in after.findings if _finding_key(f, {}) not in b_keys),
         findings_fixed=tuple(f for f in before.findings if _finding_key(f, rename) not in a_keys),
         summary=(),
+        systems_changed=system_changes(before, after),
     )
     return replace(draft, summary=tuple(_summary(draft, bnodes, anodes)))

@@ -302,6 +302,16 @@ class NodeChange:
 
 
 @dataclass(frozen=True, slots=True)
+class SystemChange:
+    """A system (matched by name) whose level or label a change moves; None on the side where
+    it does not exist (added or removed)."""
+
+    name: str
+    before: Verdict | None
+    after: Verdict | None
+
+
+@dataclass(frozen=True, slots=True)
 class AnalysisDiff:
     before: Analysis
     after: Analysis
@@ -319,6 +329,8 @@ class AnalysisDiff:
     summary: tuple[str, ...]
     # Both sides priced with one usage profile: the saving and the break-even.
     cost: CostComparison | None = None
+    # When either side holds several systems: the ones whose level or label the change moves.
+    systems_changed: tuple[SystemChange, ...] = ()
 
 
 # --------------------------------------------------------------------------- cost (issue 17)

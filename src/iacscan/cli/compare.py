@@ -165,7 +165,8 @@ def diff(
             multi = max(roots(base), roots(head)) > 1
             before = analyze_loaded(base, definition_profile, run.ignore, multi, run.systems)
             after = analyze_loaded(head, definition_profile, run.ignore, multi, run.systems)
-        cost = cost_options(head_paths or base_paths, usage, rate, prices)
+            # inside the revision folders: a committed usage file is found beside the paths
+            cost = cost_options(head_paths or base_paths, usage, rate, prices)
         comparison = None
         if cost is not None:
             before, after, comparison = diff_with_cost(

@@ -11,7 +11,6 @@ from iacscan.cost.facts import cpu_units, logical_id, memory_mib
 from iacscan.cost.propagate import Rates
 from iacscan.cost.sfn import Count
 from iacscan.model import Node, Resource
-from iacscan.resolve import Ref
 
 
 def _task_size(
@@ -171,32 +170,15 @@ def _asg_instance_type(run: Run, n: Node, res: Resource | None) -> str | None:
 
 
 def _services_on(run: Run, asg: Node) -> list[Node]:
-    """ECS services on EC2 capacity whose capacity provider (or cluster default) is this group."""
-    f = run.facts
-    providers: set[tuple[str, str]] = set()
-    for t in f.templates.values():
-        for lid, r in t.resources.items():
-            if r.type == "AWS::ECS::CapacityProvider":
-                for ref in f.refs(t.stack, r, "AutoScalingGroupProvider", "AutoScalingGroupArn"):
-                    if (ref.stack, ref.logical_id) == (asg.stack, logical_id(asg)):
-                        providers.add((t.stack, lid))
-    out = []
-    for n in f.nodes.values():
-        if n.type != "AWS::ECS::Service" or str(n.properties.get("launch_type")).upper() != "EC2":
-            continue
-        res = f.resource(n)
-        refs: list[Ref] = list(f.refs(n.stack, res, "CapacityProviderStrategy"))
-        if not refs:  # the cluster's default strategy
-            cluster = {(r.stack, r.logical_id) for r in f.refs(n.stack, res, "Cluster")}
-            for t in f.templates.values():
-                for r in t.resources.values():
-                    if r.type == "AWS::ECS::ClusterCapacityProviderAssociations" and cluster & {
-                        (x.stack, x.logical_id) for x in f.refs(t.stack, r, "Cluster")
-                    }:
-                        refs.extend(f.refs(t.stack, r, "DefaultCapacityProviderStrategy"))
-        if any((r.stack, r.logical_id) in providers for r in refs):
-            out.append(n)
-    return out
+    """ECS services on EC2 capacity that this group runs: the topology's capacity links
+    (``runs_on``: capacity providers, instances joining the cluster by ECS_CLUSTER, cfn-init or
+    a launch template), not a second reading of the stacks."""
+    return [
+        n
+        for n in run.facts.nodes.values()
+        if n.type == "AWS::ECS::Service"
+        and asg.id in str(n.properties.get("runs_on") or "").split(", ")
+    ]
 
 
 def auto_scaling_group(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:

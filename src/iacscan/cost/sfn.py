@@ -10,7 +10,6 @@ their states are not Standard transitions but child requests.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +17,8 @@ from typing import Any
 from iacscan.cost.facts import Facts
 from iacscan.model import Resource
 from iacscan.resolve import refs_in
+from iacscan.topology import asl
 from iacscan.topology.asl import MAX_DEPTH, MAX_STATES, states_on_cycles
-
-_SUBST = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
 @dataclass(slots=True)
@@ -44,12 +42,11 @@ def load_definition(facts: Facts, stack: str, res: Resource) -> Mapping[str, Any
     subs = subs if isinstance(subs, Mapping) else {}
     if isinstance(props.get("Definition"), Mapping):
         d = facts.value(stack, res, "Definition")
-        return d if isinstance(d, Mapping) else None
+        return asl.substitute(d, subs) if isinstance(d, Mapping) else None
     text = facts.value(stack, res, "DefinitionString")
-    if not isinstance(text, str):
+    if not isinstance(text, str) or len(text) > asl.MAX_DEFINITION:
         return None
-    if subs:
-        text = _SUBST.sub(lambda m: str(subs.get(m.group(1), m.group(0))), text)
+    text = asl.substitute_text(text, subs)
     try:
         parsed = json.loads(text, strict=False)
     except (ValueError, RecursionError):

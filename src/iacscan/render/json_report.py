@@ -218,6 +218,15 @@ def diff_to_dict(d: AnalysisDiff) -> dict[str, Any]:
                     finding_to_dict(f) for f in sorted(d.findings_fixed, key=finding_sort_key)
                 ],
             },
+            # added in this version: systems the change moves (several systems only)
+            "systems": [
+                {
+                    "name": c.name,
+                    "before": verdict_to_dict(c.before) if c.before else None,
+                    "after": verdict_to_dict(c.after) if c.after else None,
+                }
+                for c in d.systems_changed
+            ],
         },
         "summary": list(d.summary),
     }

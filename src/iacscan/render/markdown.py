@@ -202,7 +202,9 @@ def render_markdown(a: Analysis, limit: int | None = None) -> str:
         blocks.append(Block("rows", head, rows, name="Systems"))
     blocks.append(_diagram(a.topology, "Topology"))
     blocks.append(_criteria(v, labels))
-    costs = [f"- **{cell(i.node)}** ({i.kind}): {cell(i.why)}" for i in v.idle_costs]
+    costs = [
+        f"- **{cell(labels.get(i.node, i.node))}** ({i.kind}): {cell(i.why)}" for i in v.idle_costs
+    ]
     blocks.append(Block("rows", "#### Idle costs\n\n", costs or ["- none"], name="Idle costs"))
     if v.cases is not None:
         cases = f"#### Undecided\n\nBest case {v.cases.best}, worst case {v.cases.worst}.\n\n"
@@ -219,7 +221,7 @@ def render_markdown(a: Analysis, limit: int | None = None) -> str:
     )
     blocks.append(Block("text", boundary, name="Boundary"))
     unseen = [
-        f"- {cell(n.id)}: {cell(str(n.properties.get('note') or ''))}"
+        f"- {cell(n.name)}: {cell(str(n.properties.get('note') or ''))}"
         for n in a.topology.nodes
         if n.properties.get("unknown") is True
     ]
@@ -329,30 +331,17 @@ def decisive_nodes(d: AnalysisDiff) -> list[str]:
 
 
 def _systems_changed(d: AnalysisDiff) -> list[str]:
-    """One row per system (unlinked templates or apps, matched by name) whose level or label
-    the change moves, added and removed systems included; none when both sides are one system."""
-    if not d.before.systems and not d.after.systems:
-        return []
-    old = {s.name: s.verdict for s in d.before.systems}
-    new = {s.name: s.verdict for s in d.after.systems}
-    rows = []
-    for name in sorted(set(old) | set(new)):
-        b, a = old.get(name), new.get(name)
-        if b is not None and a is not None and (b.level, b.architecture) == (
-            a.level,
-            a.architecture,
-        ):
-            continue
-        rows.append(
-            table_row(
-                cell(name),
-                b.level if b else "(new)",
-                a.level if a else "(removed)",
-                b.architecture if b else "—",
-                a.architecture if a else "—",
-            )
+    """A row per system the change moves (diff.system_changes decides which)."""
+    return [
+        table_row(
+            cell(c.name),
+            c.before.level if c.before else "(new)",
+            c.after.level if c.after else "(removed)",
+            c.before.architecture if c.before else "—",
+            c.after.architecture if c.after else "—",
         )
-    return rows
+        for c in d.systems_changed
+    ]
 
 
 def _diff_labels(d: AnalysisDiff) -> dict[str, str]:

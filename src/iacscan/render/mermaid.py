@@ -56,25 +56,6 @@ def short_type(resource_type: str) -> str:
     return resource_type
 
 
-_CDK_LEAVES = ("Resource", "Default")
-
-
-def short_name(node: Node) -> str:
-    """The name a person reads: the model's ``label`` when it has one; for a CDK resource the
-    construct id from its path (``Stack/Orders/Fn/Resource`` -> ``Orders/Fn``), not the
-    logical id with its hash; else the id."""
-    label = getattr(node, "label", None)
-    if isinstance(label, str) and label:
-        return label
-    if node.path:
-        parts = [p for p in node.path.split("/")[1:] if p]
-        while parts and parts[-1] in _CDK_LEAVES:
-            parts.pop()
-        if parts:
-            return "/".join(parts[-2:])
-    return node.id
-
-
 def node_label(node: Node | None, node_id: str, name: str | None = None) -> str:
     if node is None:
         return mermaid_label(node_id)
@@ -105,7 +86,7 @@ def render_mermaid(
     removed_e = {_edge_key(e) for e in removed_edges}
 
     decisive = set(decisive_nodes)
-    names = {i: short_name(n) for i, n in nodes.items()}
+    names = {i: n.name for i, n in nodes.items()}  # the label (topology/labels.py)
     taken: dict[str, int] = {}
     for name in names.values():
         taken[name] = taken.get(name, 0) + 1

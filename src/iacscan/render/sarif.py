@@ -204,6 +204,8 @@ class _Results:
         self.index = {doc.id: i for i, doc in enumerate(rules)}
         self.locator = locator
         self.results: list[dict[str, Any]] = []
+        self._stacks_of: Analysis | None = None
+        self._stacks: dict[str, str] = {}
 
     def rule_index(self, rule_id: str, title: str, severity: str) -> int:
         if rule_id not in self.index:  # a rule without documentation still gets a descriptor
@@ -212,8 +214,14 @@ class _Results:
             self.descriptors.append(_rule(doc))
         return self.index[rule_id]
 
+    def stacks(self, a: Analysis) -> dict[str, str]:
+        """Node id -> stack, built once per report (fingerprints name both)."""
+        if self._stacks_of is not a:
+            self._stacks_of, self._stacks = a, {n.id: n.stack for n in a.topology.nodes}
+        return self._stacks
+
     def finding(self, a: Analysis, f: Finding, suppression: Suppression | None) -> None:
-        stacks = {n.id: n.stack for n in a.topology.nodes}
+        stacks = self.stacks(a)
         node = f.resources[0] if f.resources else None
         location, rel, note = self.locator.place(a, f.file, f.line, node)
         result: dict[str, Any] = {
@@ -232,7 +240,7 @@ class _Results:
         self.results.append(result)
 
     def criteria(self, a: Analysis) -> None:
-        stacks = {n.id: n.stack for n in a.topology.nodes}
+        stacks = self.stacks(a)
         labels = a.names()  # CDK: construct paths people recognise, not hashed logical ids
         for c in a.verdict.criteria:
             if c.status not in CRITERION_LEVELS:

@@ -152,7 +152,7 @@ def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
     )
     helpers = {n.id for n in nodes if n.deploy_time}
     shown = [e for e in edges if e.source not in helpers and e.target not in helpers]
-    out.heading(f"Topology ({len(nodes)} nodes, {len(edges)} edges)")
+    out.heading(f"Topology ({len(nodes)} nodes, {len(shown)} edges)")
     source = None
     for edge in shown:
         if source is not None and edge.source != source:
@@ -165,7 +165,7 @@ def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
             (f"[via {_via(edge)}]", "dim"),
             indent=2,
         )
-    linked = {e.source for e in edges} | {e.target for e in edges}
+    linked = {e.source for e in shown} | {e.target for e in shown}
     alone = sorted(
         (n.id for n in nodes if n.id not in linked and n.id not in helpers),
         key=lambda i: names.get(i, i),

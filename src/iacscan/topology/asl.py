@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from iacscan.model import line_of
 
@@ -554,3 +554,43 @@ def parse_definition_text(text: str) -> Mapping[str, object]:
             f"not {type(value).__name__}"
         )
     return cast(dict[str, object], value)
+
+
+# --------------------------------------------------------------------------- substitutions
+
+# The same bound as load.cfn.Limits.max_definition_size (the SAM loader's DefinitionUri files).
+MAX_DEFINITION = 2 * 1024 * 1024
+
+_SUBST = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+
+def substitute_text(text: str, subs: Mapping[str, Any]) -> str:
+    """``DefinitionSubstitutions`` in a ``DefinitionString``: values written as JSON string
+    content, so a quote in one cannot break the definition; unknown names stay as written."""
+
+    def one(m: re.Match[str]) -> str:
+        value = subs.get(m.group(1))
+        if isinstance(value, str):
+            return json.dumps(value)[1:-1]
+        if isinstance(value, (int, float, bool)):
+            return str(value)
+        return m.group(0)
+
+    return _SUBST.sub(one, text) if subs else text
+
+
+def substitute(value: Any, subs: Mapping[str, Any]) -> Any:
+    """``DefinitionSubstitutions`` in a ``Definition`` object: a whole ``${Name}`` string takes
+    the value itself, a string that embeds one takes its text."""
+    if not subs:
+        return value
+    if isinstance(value, str):
+        whole = _SUBST.fullmatch(value)
+        if whole and whole.group(1) in subs:
+            return subs[whole.group(1)]
+        return _SUBST.sub(lambda m: str(subs.get(m.group(1), m.group(0))), value)
+    if isinstance(value, Mapping):
+        return {k: substitute(v, subs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, subs) for v in value]
+    return value

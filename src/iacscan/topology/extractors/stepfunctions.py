@@ -10,7 +10,6 @@ its meaning through the same IAM action table as policies (``lambda:invoke`` is
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,9 +24,7 @@ ID = "step-functions"
 
 # Step Functions' names for actions whose IAM name differs (the rest are the same).
 _ACTION_ALIASES = {"lambda:invoke": "lambda:invokefunction"}
-_SUBST = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
-# The same bound as load.cfn.Limits.max_definition_size (the SAM loader's DefinitionUri files).
-MAX_DEFINITION = 2 * 1024 * 1024
+MAX_DEFINITION = asl.MAX_DEFINITION
 
 
 def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str, Any] | None:
@@ -43,7 +40,7 @@ def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str,
     subs = subs if isinstance(subs, Mapping) else {}
     if isinstance(props.get("Definition"), Mapping):
         definition = ctx.resolve(stack, props["Definition"])
-        return _substitute(definition, subs) if isinstance(definition, Mapping) else None
+        return asl.substitute(definition, subs) if isinstance(definition, Mapping) else None
     raw = props.get("DefinitionString")
     if raw is None:
         return None
@@ -57,7 +54,7 @@ def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str,
         _too_big(ctx, stack, res, raw, len(text))
         return None
     if subs:
-        text = _SUBST.sub(lambda m: _sub_text(subs, m), text)
+        text = asl.substitute_text(text, subs)
     try:
         parsed = json.loads(text, strict=False)
     except RecursionError:
@@ -124,30 +121,6 @@ def _too_big(ctx: ScanContext, stack: str, res: Resource, raw: Any, size: int) -
         at=raw,
         res=res,
     )
-
-
-def _sub_text(subs: Mapping[str, Any], m: re.Match[str]) -> str:
-    value = subs.get(m.group(1))
-    if isinstance(value, str):
-        return json.dumps(value)[1:-1]
-    if isinstance(value, (int, float, bool)):
-        return str(value)
-    return m.group(0)
-
-
-def _substitute(value: Any, subs: Mapping[str, Any]) -> Any:
-    if not subs:
-        return value
-    if isinstance(value, str):
-        whole = _SUBST.fullmatch(value)
-        if whole and whole.group(1) in subs:
-            return subs[whole.group(1)]
-        return _SUBST.sub(lambda m: str(subs.get(m.group(1), m.group(0))), value)
-    if isinstance(value, Mapping):
-        return {k: _substitute(v, subs) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_substitute(v, subs) for v in value]
-    return value
 
 
 def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
