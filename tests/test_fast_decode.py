@@ -584,3 +584,37 @@ def test_largest_corpus_file_decodes_like_cfn_lint() -> None:
         text = read_text(path)
         ref, _ = decode_str(text)
         assert differences(decode_fast(text), ref) == []
+
+
+def test_a_second_build_near_the_limit_composes_the_text_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A template met once is built while its composed tree is freed (peak memory); when the
+    probe near the recursion limit asks for a second build, the text is composed again and the
+    result is the same, marks included."""
+    import iacscan.load.fast_decode as fast
+
+    text = "Resources:\n" + "".join(
+        f"  R{i}:\n    Type: AWS::SNS::Topic\n    Properties: {{A: [x, y]}}\n"
+        for i in range(20)
+    )
+    expected = decode_fast(text)
+    probe = fast._FastLoader(text)
+    root = probe.get_single_node()
+    probe.dispose()
+    probe.build(root, 10**6, False)
+    assert root.value == ()  # the first build consumed the tree
+    builds: list[int] = []
+    build = fast._FastLoader.build
+
+    def counted(self: Any, node: Any, budget: int, shared: bool = True) -> Any:
+        builds.append(budget)
+        return build(self, node, budget, shared)
+
+    monkeypatch.setattr(fast._FastLoader, "build", counted)
+    monkeypatch.setattr(fast, "_PROBE_SLACK", 10**6)  # always measure the headroom
+    monkeypatch.setattr(fast, "_headroom", lambda: probe.max_need - 1 + fast._HEADROOM_OFFSET)
+    got = decode_fast(text)
+    assert builds[1:] == [probe.max_need - 1]
+    assert got == expected
+    assert differences(got, expected) == []

@@ -409,7 +409,10 @@ class _FastLoader(_CfnLoader):
     max_need = 0  # the most frames cfn-lint could need for what was built (an upper bound)
 
     def build(self, root: Node, budget: int, shared: bool = True) -> Any:
-        """Construct the document at ``root``; ``shared``: it may use aliases (nodes met twice)."""
+        """Construct the document at ``root``; ``shared``: it may use aliases (nodes met twice).
+
+        Without ``shared``, the composed tree is consumed: build it again from the text to
+        construct it a second time."""
         done: dict[Node, Any] = {}  # constructed nodes, when shared
         active: set[Node] = set()  # nodes under construction, when shared
         stack: list[_Frame] = []
@@ -457,6 +460,10 @@ class _FastLoader(_CfnLoader):
             if shared:
                 done[frame.node] = value
                 active.discard(frame.node)
+            else:
+                # Met once: drop the composed children now, so the node tree is freed while
+                # the template grows instead of both being held at the peak.
+                frame.node.value = ()
 
     def _enter(
         self,
@@ -803,6 +810,13 @@ def _load_yaml(text: str, budget: int, duplicates: list[tuple[str, int, int]] | 
                 if loader.max_need > exact:
                     if duplicates is not None:
                         duplicates.clear()  # built again from the start
+                    if not shared:  # the first build consumed the composed tree
+                        loader = _FastLoader(text)
+                        loader.duplicates = duplicates
+                        try:
+                            root = loader.get_single_node()
+                        finally:
+                            loader.dispose()
                     template = loader.build(root, exact, shared)  # type: ignore[arg-type]
         except _Fallback:
             if duplicates is not None:
