@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from iacscan.cost.engine import Run, edge_label
 from iacscan.cost.sfn import Count
@@ -119,7 +120,8 @@ class Flow:
     visited in (``broke``: a cycle was broken to reach the node), each edge's count per
     invocation and the reads of each store per run of its reader."""
 
-    order: list[tuple[str, bool, list[Edge], list[Edge]]]  # node, broke, incoming, outgoing
+    # node, broke, keys of its incoming edges, its outgoing edges with their keys
+    order: list[tuple[str, bool, list[EdgeKey], list[tuple[Edge, EdgeKey]]]]
     reads: list[Edge]  # "reads" edges that carry no rate: reads of stores by their reader
     multipliers: dict[EdgeKey, float] = field(default_factory=dict)
     per_read: dict[EdgeKey, float] = field(default_factory=dict)
@@ -151,7 +153,7 @@ def flow(nodes: Mapping[str, Node], edges: Sequence[Edge]) -> Flow:
     by_id = sorted(nodes)
     first_left = 0  # by_id[:first_left] are all done
     done: set[str] = set()
-    order: list[tuple[str, bool, list[Edge], list[Edge]]] = []
+    order: list[tuple[str, bool, list[EdgeKey], list[tuple[Edge, EdgeKey]]]] = []
     while len(done) < len(nodes):
         broke = not ready
         if broke:
@@ -163,7 +165,7 @@ def flow(nodes: Mapping[str, Node], edges: Sequence[Edge]) -> Flow:
             continue
         done.add(u)
         out = outgoing.get(u, [])
-        order.append((u, broke, incoming.get(u, []), out))
+        order.append((u, broke, [key(e) for e in incoming.get(u, ())], [(e, key(e)) for e in out]))
         for e in out:
             pending[e.target] -= 1
             if pending[e.target] == 0 and e.target not in done:
@@ -187,10 +189,9 @@ def propagate(
     for u, broke, incoming, outgoing in plan.order:
         if broke:
             run.ledger.warn(f"{u}: on a cycle of edges; its rate counts one pass")
-        rate = base.get(u, 0.0) + sum(edge_rate.get(key(e), 0.0) for e in incoming)
+        rate = base.get(u, 0.0) + sum(map(edge_rate.get, incoming, repeat(0.0)))
         node_rate[u] = rate
-        for e in outgoing:
-            k = key(e)
+        for e, k in outgoing:
             m = multipliers.get(k)
             if m is None:  # the same at every load: the first run asks (and records why)
                 m = multipliers[k] = _multiplier(run, e, nodes, counts)
