@@ -85,7 +85,19 @@ def _value(o: Any, nl: str) -> str:
 
 def _dict(o: dict[Any, Any], nl: str) -> str:
     inner = nl + "  "
-    parts = [f"{_key(k)}: {_value(v, inner)}" for k, v in o.items()]
+    parts = []
+    append = parts.append
+    for k, v in o.items():  # the common scalars inline: a report is mostly flat records
+        t = type(v)
+        if t is str:
+            text = encode_basestring(v)
+        elif t is float and v - v == 0.0:
+            text = _float_repr(v)
+        elif t is int:
+            text = _int_repr(v)
+        else:
+            text = _value(v, inner)
+        append(f"{encode_basestring(k) if type(k) is str else _key(k)}: {text}")
     return "{" + inner + ("," + inner).join(parts) + nl + "}"
 
 
