@@ -85,7 +85,7 @@ def _value(o: Any, nl: str) -> str:
 
 def _dict(o: dict[Any, Any], nl: str) -> str:
     inner = nl + "  "
-    parts = []
+    parts: list[str] = []
     append = parts.append
     for k, v in o.items():  # the common scalars inline: a report is mostly flat records
         t = type(v)
