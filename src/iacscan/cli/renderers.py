@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 
 def _scan_json(run: Run, reports: list[Analysis], each: bool) -> str:
     from iacscan.render.json_report import analysis_to_dict
+    from iacscan.render.json_text import dumps
 
     # --each always gives a list, whatever the number of templates
     data: Any = [analysis_to_dict(r) for r in reports] if each else analysis_to_dict(reports[0])
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    return dumps(data)
 
 
 def _scan_sarif(run: Run, reports: list[Analysis], each: bool) -> str:

@@ -116,5 +116,8 @@ def merge_idle(at_load: Sequence[LineItem], idle: Sequence[LineItem]) -> tuple[L
     for i in idle:
         k = (i.subject, i.price_key)
         floor[k] = floor.get(k, 0.0) + i.monthly
-    out = [replace(i, idle_monthly=floor.pop((i.subject, i.price_key), 0.0)) for i in at_load]
+    out = []
+    for i in at_load:  # an item with nothing idle keeps idle_monthly 0.0 (Run.add never sets it)
+        k = (i.subject, i.price_key)
+        out.append(replace(i, idle_monthly=floor.pop(k)) if k in floor else i)
     return tuple(out)

@@ -176,7 +176,7 @@ def table(run: Run, n: Node, rates: Rates, counts: Mapping[str, Count]) -> None:
     mode = (run.facts.text(n.stack, res, "BillingMode") or "PROVISIONED").upper()
     kb = run.fact(n.id, "item_kb")
     writes = _in(rates, n.id)
-    reads = sum(v for (s, _, _), v in rates.reads.items() if s == n.id)
+    reads = rates.read_total.get(n.id, 0)
     if mode == "PAY_PER_REQUEST":
         run.add(
             n.id,

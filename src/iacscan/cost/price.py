@@ -11,7 +11,7 @@ from iacscan.cost.facts import Facts
 from iacscan.cost.hourly import HOURLY
 from iacscan.cost.items import PRICERS
 from iacscan.cost.prices import PriceTable
-from iacscan.cost.propagate import propagate
+from iacscan.cost.propagate import flow, propagate
 from iacscan.cost.sfn import Count, count, load_definition
 from iacscan.cost.usage import DEFAULTS, Usage
 from iacscan.model import Analysis, CostReport, Template
@@ -31,6 +31,13 @@ class Pricing:
         self.table = table
         self.ledger = Ledger()
         self.counts = self._counts()
+        self.flow = flow(self.facts.nodes, self.facts.topology.edges)
+        # integrations that are evidence on an edge, not nodes
+        self.pipes = [
+            e
+            for e in self.facts.topology.edges
+            if e.kind == "triggers" and any(v.what.startswith("AWS::Pipes::Pipe ") for v in e.via)
+        ]
 
     def _counts(self) -> dict[str, Count]:
         out: dict[str, Count] = {}
@@ -64,7 +71,7 @@ class Pricing:
 
     def run(self, scale: float) -> Run:
         run = Run(self.facts, self.usage, self.table, self.ledger, scale)
-        rates = propagate(run, self.analysis.boundary.ingress, self.counts)
+        rates = propagate(run, self.analysis.boundary.ingress, self.counts, self.flow)
         for n in sorted(self.facts.nodes.values(), key=lambda n: n.id):
             if n.role == "external":
                 continue  # outside the system: not priced here (an S3 event to the default bus...)
@@ -78,11 +85,10 @@ class Pricing:
                 pricer(run, n, rates, self.counts)
             elif not n.deploy_time:
                 self.ledger.warn(f"{n.id}: {n.type} is not priced by iacscan (not counted)")
-        for e in self.facts.topology.edges:  # integrations that are evidence, not nodes
-            if e.kind == "triggers" and any(v.what.startswith("AWS::Pipes::Pipe ") for v in e.via):
-                rate = rates.edge.get((e.source, e.target, e.kind), 0.0)
-                label = edge_label(e.source, e.kind, e.target)
-                run.add(label, "pipe requests", rate, "pipes.request", edge=True)
+        for e in self.pipes:
+            rate = rates.edge.get((e.source, e.target, e.kind), 0.0)
+            label = edge_label(e.source, e.kind, e.target)
+            run.add(label, "pipe requests", rate, "pipes.request", edge=True)
         return run
 
     def events_per_month(self, scale: float) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from iacscan.cost.engine import Run, edge_label
 from iacscan.cost.sfn import Count
@@ -37,6 +38,8 @@ class Rates:
     node: dict[str, float] = field(default_factory=dict)  # per second
     edge: dict[EdgeKey, float] = field(default_factory=dict)  # per second
     reads: dict[EdgeKey, float] = field(default_factory=dict)  # reads of stores, per second
+    # reads per second of each store, summed over its readers in the order of ``reads``
+    read_total: dict[str, float] = field(default_factory=dict)
 
 
 def key(e: Edge) -> EdgeKey:
@@ -110,9 +113,25 @@ def _multiplier(run: Run, e: Edge, nodes: Mapping[str, Node], counts: Mapping[st
     return 1.0
 
 
-def propagate(run: Run, ingress: Sequence[str], counts: Mapping[str, Count]) -> Rates:
-    nodes = run.facts.nodes
-    edges = run.facts.topology.edges
+@dataclass(slots=True)
+class Flow:
+    """What propagation does that does not depend on the load, worked out once per system and
+    kept across the runs at other loads: the edges that carry rates, the order the nodes are
+    visited in (``broke``: a cycle was broken to reach the node), each edge's count per
+    invocation and the reads of each store per run of its reader."""
+
+    # node, broke, keys of its incoming edges, its outgoing edges with their keys
+    order: list[tuple[str, bool, list[EdgeKey], list[tuple[Edge, EdgeKey]]]]
+    reads: list[Edge]  # "reads" edges that carry no rate: reads of stores by their reader
+    multipliers: dict[EdgeKey, float] = field(default_factory=dict)
+    per_read: dict[EdgeKey, float] = field(default_factory=dict)
+
+
+def flow(nodes: Mapping[str, Node], edges: Sequence[Edge]) -> Flow:
+    """Ready nodes in order (sorted at first, then as their last input arrives); when none is
+    ready, the first node left by id, whose rate counts what reached it so far."""
+    from collections import deque
+
     started = {e.target for e in edges if e.kind in ("triggers", "invokes")}
     drive = [
         e
@@ -124,43 +143,77 @@ def propagate(run: Run, ingress: Sequence[str], counts: Mapping[str, Count]) -> 
             and e.target not in started
         )
     ]
-    rates = Rates()
-    base = _base(run, ingress)
     incoming: dict[str, list[Edge]] = {}
     outgoing: dict[str, list[Edge]] = {}
     for e in drive:
         incoming.setdefault(e.target, []).append(e)
         outgoing.setdefault(e.source, []).append(e)
     pending = {n: len(incoming.get(n, ())) for n in nodes}
-    ready = sorted(n for n, c in pending.items() if c == 0)
+    ready = deque(sorted(n for n, c in pending.items() if c == 0))
+    by_id = sorted(nodes)
+    first_left = 0  # by_id[:first_left] are all done
     done: set[str] = set()
+    order: list[tuple[str, bool, list[EdgeKey], list[tuple[Edge, EdgeKey]]]] = []
     while len(done) < len(nodes):
-        if not ready:  # a cycle: take the first node left, count what reached it so far
-            left = sorted(n for n in nodes if n not in done)
-            run.ledger.warn(f"{left[0]}: on a cycle of edges; its rate counts one pass")
-            ready = [left[0]]
-        u = ready.pop(0)
+        broke = not ready
+        if broke:
+            while by_id[first_left] in done:
+                first_left += 1
+            ready.append(by_id[first_left])
+        u = ready.popleft()
         if u in done:
             continue
         done.add(u)
-        rate = base.get(u, 0.0) + sum(rates.edge.get(key(e), 0.0) for e in incoming.get(u, ()))
-        rates.node[u] = rate
-        for e in outgoing.get(u, ()):
-            rates.edge[key(e)] = rate * _multiplier(run, e, nodes, counts)
+        out = outgoing.get(u, [])
+        order.append((u, broke, [key(e) for e in incoming.get(u, ())], [(e, key(e)) for e in out]))
+        for e in out:
             pending[e.target] -= 1
             if pending[e.target] == 0 and e.target not in done:
                 ready.append(e.target)
-    for e in edges:
-        if e.kind == "reads" and key(e) not in rates.edge:
-            fact = run.usage.edges.get((e.source, e.target))
-            label = edge_label(e.source, e.kind, e.target)
-            if fact is not None:
-                per = float(fact.value)
-                run.ledger.assume(label, "reads per run", per, fact.where, False)
-            else:
-                per = 1.0
-                run.ledger.assume(
-                    label, "reads per run", per, "default: one read per run of the reader", True
-                )
-            rates.reads[key(e)] = rates.node.get(e.target, 0.0) * per
+    carried = {key(e) for e in drive}
+    reads = [e for e in edges if e.kind == "reads" and key(e) not in carried]
+    return Flow(order=order, reads=reads)
+
+
+def propagate(
+    run: Run,
+    ingress: Sequence[str],
+    counts: Mapping[str, Count],
+    plan: Flow | None = None,
+) -> Rates:
+    nodes = run.facts.nodes
+    plan = plan if plan is not None else flow(nodes, run.facts.topology.edges)
+    rates = Rates()
+    base = _base(run, ingress)
+    node_rate, edge_rate, multipliers = rates.node, rates.edge, plan.multipliers
+    for u, broke, incoming, outgoing in plan.order:
+        if broke:
+            run.ledger.warn(f"{u}: on a cycle of edges; its rate counts one pass")
+        rate = base.get(u, 0.0) + sum(map(edge_rate.get, incoming, repeat(0.0)))
+        node_rate[u] = rate
+        for e, k in outgoing:
+            m = multipliers.get(k)
+            if m is None:  # the same at every load: the first run asks (and records why)
+                m = multipliers[k] = _multiplier(run, e, nodes, counts)
+            edge_rate[k] = rate * m
+    for e in plan.reads:
+        k = key(e)
+        if k in rates.reads:  # the same edge twice: one count
+            continue
+        per = plan.per_read.get(k)
+        if per is None:
+            per = plan.per_read[k] = _reads_per_run(run, e)
+        rates.reads[k] = node_rate.get(e.target, 0.0) * per
+        rates.read_total[e.source] = rates.read_total.get(e.source, 0) + rates.reads[k]
     return rates
+
+
+def _reads_per_run(run: Run, e: Edge) -> float:
+    fact = run.usage.edges.get((e.source, e.target))
+    label = edge_label(e.source, e.kind, e.target)
+    if fact is not None:
+        per = float(fact.value)
+        run.ledger.assume(label, "reads per run", per, fact.where, False)
+        return per
+    run.ledger.assume(label, "reads per run", 1.0, "default: one read per run of the reader", True)
+    return 1.0

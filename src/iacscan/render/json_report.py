@@ -7,7 +7,6 @@ file and line. Version 1 only ever gains fields.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from iacscan.model import (
@@ -22,6 +21,7 @@ from iacscan.model import (
     Verdict,
     Via,
 )
+from iacscan.render.json_text import dumps
 
 TOOL_NAME = "iacscan"
 
@@ -171,7 +171,7 @@ def analysis_to_dict(a: Analysis) -> dict[str, Any]:
 
 
 def _dump(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dumps(data) + "\n"
 
 
 def render_json(a: Analysis) -> str:

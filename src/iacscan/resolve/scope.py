@@ -51,8 +51,11 @@ class Scope:
         self._memo: dict[tuple[str, ...], tuple[Any, int]] = {}
         self._resolving: set[tuple[str, ...]] = set()
         self._active = 0
+        # The part of the budget that grows with the templates is counted only when a run spends
+        # BASE_BUDGET (counting walks every value: 30 ms at 5,000 resources, for every Scope).
         self.meter = Meter(
-            BASE_BUDGET + BUDGET_PER_VALUE * sum(_count_values(t) for t in templates.values())
+            BASE_BUDGET,
+            lambda: BUDGET_PER_VALUE * sum(_count_values(t) for t in templates.values()),
         )
         self._ssm: dict[str, tuple[str, str]] | None = None  # SSM name -> (stack, logical id)
         for stack, t in templates.items():
