@@ -104,7 +104,7 @@ def _translate(
             return hit
     output = _run_translator(template, values, file=file, original=original, hint=hint)
     if cache is not None and key is not None:
-        cache.put(key, output)
+        cache.put(key, output, from_json=True)
     return output
 
 
