@@ -520,3 +520,37 @@ def test_sam_corpus_translates_or_fails_cleanly() -> None:
     print(f"\nSAM corpus: {translated} translated, {rejected} rejected")
     assert not unexpected, "\n".join(unexpected[:20])
     assert translated >= 580
+
+
+def test_the_one_walk_copy_equals_plain_then_inline_includes(tmp_path: Path) -> None:
+    """sam_prepare copies the template and reads local includes in one walk; it must give what
+    the two walks gave (values, plain key types, which files were read and in which order)."""
+    from iacscan.load.sam_prepare import Prepared, _Preparer
+
+    (tmp_path / "snippet.yaml").write_text(
+        "Included: {Fn::Transform: {Name: AWS::Include, "
+        "Parameters: {Location: inner.yaml}}}\nN: 1\n"
+    )
+    (tmp_path / "inner.yaml").write_text("Deep: true\n")
+    text = (SAM / "include.yaml").read_text() + (
+        "  Extra:\n    Type: AWS::SNS::Topic\n    Properties:\n"
+        "      Tags:\n        - Fn::Transform: {Name: AWS::Include, Parameters: {Location: snippet.yaml}}\n"
+        "      Merged:\n        Kept: 2\n        Fn::Transform: {Name: AWS::Include, "
+        "Parameters: {Location: snippet.yaml}}\n"
+        "      Gone:\n        Fn::Transform: {Name: AWS::Include, Parameters: {Location: gone.yaml}}\n"
+    )
+    data = decode_text(text, "t.yaml")
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "openapi.yaml").write_text((SAM / "api" / "openapi.yaml").read_text())
+
+    def walked(one_walk: bool) -> tuple[str, list[str], list[str]]:
+        prep = _Preparer(tmp_path, DEFAULT_LIMITS, Prepared(template={}), "t.yaml")
+        copy = prep.plain_with_includes(data) if one_walk else prep.inline_includes(plain(data))
+        dump = json.dumps(copy, default=lambda v: f"<{type(v).__name__}>")
+        assert {type(k) for k in copy["Resources"]["Extra"]["Properties"]} == {str}
+        return dump, list(prep.out.attachments), list(prep.out.unread)
+
+    one = walked(True)
+    assert '"Deep": true' in one[0] and '"Kept": 2' in one[0]
+    assert one[1] == ["api/openapi.yaml", "snippet.yaml", "inner.yaml"] and one[2] == ["gone.yaml"]
+    assert one == walked(False)

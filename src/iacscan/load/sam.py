@@ -104,7 +104,7 @@ def _translate(
             return hit
     output = _run_translator(template, values, file=file, original=original, hint=hint)
     if cache is not None and key is not None:
-        cache.put(key, output)
+        cache.put(key, output, from_json=True)
     return output
 
 
@@ -116,6 +116,9 @@ def _run_translator(
     original: Mapping[str, Any],
     hint: str,
 ) -> dict[str, Any]:
+    from iacscan.load.sam_import import import_translator
+
+    import_translator()  # boto3 and botocore deferred until something uses them
     from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
     from samtranslator.parser.parser import Parser
     from samtranslator.plugins.application.serverless_app_plugin import ServerlessAppPlugin

@@ -53,14 +53,14 @@ _READ_INTO_ATTACHMENTS = {"DefinitionUri"}
 
 def plain(value: Any) -> Any:
     """A deep copy made of builtin types only (the decoder's subclasses and marks dropped)."""
-    if isinstance(value, Mapping):
+    if isinstance(value, str):  # first: most values are, and the Mapping test is the slow one
+        return str.__str__(value)
+    if isinstance(value, dict | Mapping):
         return {_plain_key(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     if isinstance(value, bool):
         return bool(value)
-    if isinstance(value, str):
-        return str.__str__(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
@@ -142,6 +142,19 @@ class _Preparer:
         else:  # unreadable: the state machine keeps an unresolved local DefinitionS3Location
             props["DefinitionUri"] = self.placeholder(original.get("DefinitionUri", uri))
 
+    def plain_with_includes(self, value: Any) -> Any:
+        """``inline_includes(plain(value))`` in one walk: only a mapping with an
+        ``Fn::Transform`` key (rare) is copied first and then walked again."""
+        if isinstance(value, str):
+            return str.__str__(value)
+        if isinstance(value, dict | Mapping):
+            if "Fn::Transform" in value:  # only a string key can be (plain keys are str(key))
+                return self.inline_includes(plain(value))
+            return {_plain_key(k): self.plain_with_includes(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.plain_with_includes(v) for v in value]
+        return plain(value)
+
     def inline_includes(self, value: Any) -> Any:
         """Local ``Fn::Transform: AWS::Include`` snippets read in place, as ``sam package`` would
         upload them and CloudFormation would insert them before the SAM transform runs."""
@@ -204,9 +217,9 @@ class _Preparer:
 
 def prepare(data: Mapping[str, Any], *, base_dir: Path, limits: Limits, file: str = "") -> Prepared:
     """A plain copy of ``data`` the translator can read offline, and how to undo it."""
-    out = Prepared(template=plain(data))
+    out = Prepared(template={})
     prep = _Preparer(base_dir, limits, out, file)
-    out.template = template = prep.inline_includes(out.template)
+    out.template = template = prep.plain_with_includes(data)
     original_resources = data.get("Resources")
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not isinstance(original_resources, Mapping):

@@ -1,0 +1,236 @@
+"""Importing the SAM translator without paying for boto3 until something uses it.
+
+aws-sam-translator imports boto3 and botocore at module level (``from boto3 import Session``,
+``from botocore.exceptions import ClientError``...), about 70 ms of CPU for a library iacscan
+never calls on its offline path: the translator gets an offline session, feature toggle and SAR
+client creator (``load/sam.py``). While the translator's modules are imported, and only then:
+
+* an ``import`` of boto3/botocore *by a samtranslator module, in the importing thread* gets a
+  stand-in: a module (``import boto3``) or a class (``from botocore.config import Config``) that
+  loads the real boto3 and botocore the moment anything uses it (an attribute, a call, an
+  ``isinstance``). ``sys.modules`` is never touched: any other ``import boto3``, before, during
+  (another thread) or after, gets the real one.
+* When the real modules load, every samtranslator module global that holds a stand-in is
+  rebound to the real object, so ``except ClientError`` in the translator catches real
+  botocore errors (the stand-in exception classes match nothing, and nothing can raise a real
+  botocore error before the real modules are loaded: only a real client raises one).
+* Anything this does not expect (another boto name, a stand-in used during the import)
+  abandons the deferral: the samtranslator modules imported so far are dropped and imported
+  again normally. With boto3 already imported, the translator is imported normally.
+
+tests/test_sam_import.py checks that every ``fixtures/sam`` template translates identically with
+and without the deferral, that a SAM scan never loads boto3, and that the translator's SAR
+path (real boto3, real ``ClientError``) still works.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import sys
+import threading
+import types
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+# The translator modules iacscan uses (load/sam.py); importing them imports the rest.
+TRANSLATOR_MODULES = (
+    "samtranslator.model.exceptions",
+    "samtranslator.parser.parser",
+    "samtranslator.plugins.application.serverless_app_plugin",
+    "samtranslator.translator.translator",
+    "samtranslator.utils.py27hash_fix",
+)
+# What aws-sam-translator 1.x imports from boto3 and botocore at module level.
+DEFERRED_MODULES = frozenset(
+    {"boto3", "botocore", "botocore.client", "botocore.config", "botocore.exceptions"}
+)
+DEFERRED_NAMES = frozenset(
+    {
+        ("boto3", "Session"),
+        ("botocore.client", "BaseClient"),
+        ("botocore.config", "Config"),
+        ("botocore.exceptions", "ClientError"),
+        ("botocore.exceptions", "EndpointConnectionError"),
+    }
+)
+
+_lock = threading.RLock()
+_window_open = False
+_bindings: list[dict[str, Any]] = []  # globals of the samtranslator modules given a stand-in
+_stubs: dict[str, DeferredModule] = {}
+_real: dict[str, types.ModuleType] | None = None
+
+
+class _Undeferrable(Exception):
+    """The translator imported something the deferral does not expect: import it normally.
+    (Not an ImportError: the translator must not mistake it for a missing optional module.)"""
+
+
+class DeferredModule(types.ModuleType):
+    """Stands for a boto3/botocore module in the translator's globals until the real one loads."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if _window_open:
+            sub = f"{self.__name__}.{name}"
+            if sub in DEFERRED_MODULES:
+                return _stub(sub)
+            if (self.__name__, name) in DEFERRED_NAMES:
+                return _placeholder(self.__name__, name)
+            raise _Undeferrable(f"{self.__name__}.{name}")
+        return getattr(load_real()[self.__name__], name)
+
+
+class DeferredClass(type):
+    """Stands for a boto3/botocore class; calling it, its attributes and ``isinstance`` use
+    the real class. A subclass of Exception, so that ``except (ClientError, ...)`` can be
+    evaluated before the real modules are loaded (it then matches nothing, as nothing can have
+    raised a real one)."""
+
+    deferred_from: str
+    deferred_name: str
+
+    def real(cls) -> Any:
+        return getattr(load_real()[cls.deferred_from], cls.deferred_name)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls.real()(*args, **kwargs)
+
+    def __getattr__(cls, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(cls.real(), name)
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, cls.real())
+
+    def __subclasscheck__(cls, subclass: Any) -> bool:
+        return issubclass(subclass, cls.real())
+
+
+_placeholders: dict[tuple[str, str], DeferredClass] = {}
+
+
+def _stub(name: str) -> DeferredModule:
+    if name not in _stubs:
+        module = DeferredModule(name)
+        if "." not in name:
+            module.__path__ = []  # a package, as the real one
+        _stubs[name] = module
+    return _stubs[name]
+
+
+def _placeholder(module: str, name: str) -> DeferredClass:
+    key = (module, name)
+    if key not in _placeholders:
+        cls = DeferredClass(
+            name,
+            (Exception,),
+            {"deferred_from": module, "deferred_name": name, "__module__": module},
+        )
+        _placeholders[key] = cls
+    return _placeholders[key]
+
+
+def load_real() -> dict[str, types.ModuleType]:
+    """Import the real boto3 and botocore modules and rebind the translator's globals to them."""
+    global _real
+    with _lock:
+        if _real is None:
+            if _window_open:
+                raise _Undeferrable("boto3 used while the translator is imported")
+            modules = {name: importlib.import_module(name) for name in sorted(DEFERRED_MODULES)}
+            for namespace in _bindings:
+                for key, value in list(namespace.items()):
+                    if isinstance(value, DeferredModule):
+                        namespace[key] = modules[value.__name__]
+                    elif isinstance(value, DeferredClass):
+                        namespace[key] = getattr(modules[value.deferred_from], value.deferred_name)
+            _real = modules
+        return _real
+
+
+def is_deferred() -> bool:
+    """The translator is imported with stand-ins that have not loaded the real boto3 yet."""
+    return bool(_bindings) and _real is None
+
+
+def import_translator() -> None:
+    """Import the translator modules iacscan uses, with boto3 and botocore deferred."""
+    with _lock:
+        if is_deferred() and _real_loaded_elsewhere():
+            load_real()  # someone imported boto3 since: the translator gets the real classes
+        if all(name in sys.modules for name in TRANSLATOR_MODULES):
+            return
+        if _real_loaded_elsewhere() or any(n.startswith("samtranslator.") for n in sys.modules):
+            _import_plainly()
+            return
+        try:
+            _import_deferred()
+        except _Undeferrable:
+            _import_plainly()
+
+
+def _real_loaded_elsewhere() -> bool:
+    return "boto3" in sys.modules or "botocore" in sys.modules
+
+
+def _import_plainly() -> None:
+    for name in TRANSLATOR_MODULES:
+        importlib.import_module(name)
+
+
+def _import_deferred() -> None:
+    global _window_open
+    before = set(sys.modules)
+    real_import = builtins.__import__
+    owner = threading.get_ident()
+
+    def deferring_import(
+        name: str,
+        globals: Mapping[str, object] | None = None,
+        locals: Mapping[str, object] | None = None,
+        fromlist: Sequence[str] | None = (),
+        level: int = 0,
+    ) -> types.ModuleType:
+        if (
+            level == 0
+            and name.partition(".")[0] in ("boto3", "botocore")
+            and threading.get_ident() == owner
+            and isinstance(globals, dict)
+            and str(globals.get("__name__", "")).startswith("samtranslator.")
+        ):
+            return _deferred_import(name, globals, fromlist)
+        return real_import(name, globals, locals, fromlist, level)
+
+    builtins.__import__ = deferring_import
+    _window_open = True
+    try:
+        _import_plainly()
+    except BaseException:
+        _window_open = False
+        _bindings.clear()
+        for name in set(sys.modules) - before:
+            if name.startswith("samtranslator."):
+                del sys.modules[name]
+        raise
+    finally:
+        _window_open = False
+        if builtins.__import__ is deferring_import:
+            builtins.__import__ = real_import
+    if _real_loaded_elsewhere():
+        load_real()  # another thread imported boto3 meanwhile
+
+
+def _deferred_import(
+    name: str, namespace: dict[str, Any], fromlist: Sequence[str] | None
+) -> types.ModuleType:
+    if name not in DEFERRED_MODULES:
+        raise _Undeferrable(name)
+    if not any(namespace is seen for seen in _bindings):
+        _bindings.append(namespace)
+    # ``from botocore.config import Config`` binds from the module itself; ``import
+    # botocore.config`` binds the top package (as the real import statement does)
+    return _stub(name) if fromlist else _stub(name.partition(".")[0])

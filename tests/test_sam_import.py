@@ -1,0 +1,159 @@
+"""The translator imported with boto3 deferred (load/sam_import.py): same translations, boto3
+never loaded by a SAM scan, and the real boto3 (and its exception classes) the moment the
+translator uses it. Each case runs in a fresh interpreter: what is imported is the point."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SAM = ROOT / "fixtures" / "sam"
+
+# Loads every fixtures/sam template and prints a fingerprint of everything the loader gives
+# (values with their container types and lines, origins, lines, attachments, errors).
+FINGERPRINT = r"""
+import json, sys
+from pathlib import Path
+if sys.argv[1] == "boto3-first":
+    import boto3, botocore.exceptions  # the translator is then imported as it always was
+elif sys.argv[1] == "unexpected-name":
+    import iacscan.load.sam_import as si  # the translator imports a name the deferral lacks
+    si.DEFERRED_NAMES = si.DEFERRED_NAMES - {("botocore.config", "Config")}
+from iacscan.load.discover import SynthOptions, load_paths
+from iacscan.load import sam_import
+from iacscan.model import line_of
+
+def deep(v):
+    if isinstance(v, dict):
+        return [type(v).__name__, line_of(v), [[deep(k), deep(x)] for k, x in v.items()]]
+    if isinstance(v, list):
+        return [type(v).__name__, line_of(v), [deep(x) for x in v]]
+    return [type(v).__name__, line_of(v), repr(v)]
+
+out = {}
+for f in sorted(Path(sys.argv[2]).rglob("*.yaml")):
+    loaded = load_paths([str(f)], parallel=False, synth=SynthOptions(use_cache=False))
+    out[str(f)] = {
+        "errors": [repr(e) for e in loaded.errors],
+        "templates": [repr(t) for t in loaded.templates],
+        "values": [
+            deep({k: [r.properties, r.metadata, r.line, r.origin] for k, r in t.resources.items()})
+            for t in loaded.templates
+        ],
+    }
+print(json.dumps({
+    "fingerprint": out,
+    "boto3": "boto3" in sys.modules,
+    "botocore": "botocore" in sys.modules,
+    "deferred": sam_import.is_deferred(),
+}))
+"""
+
+
+def run(code: str, *args: str) -> dict[str, Any]:
+    env = dict(os.environ, PYTHONHASHSEED="0")  # some API deployment ids follow the hash seed
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_every_fixture_translates_the_same_with_and_without_the_deferral() -> None:
+    deferred = run(FINGERPRINT, "deferred", str(SAM))
+    plain = run(FINGERPRINT, "boto3-first", str(SAM))
+    fallback = run(FINGERPRINT, "unexpected-name", str(SAM))
+    # a SAM scan never loads boto3; with boto3 imported first there is nothing to defer; an
+    # import the deferral does not expect makes it import the translator as it always was
+    assert (deferred["boto3"], deferred["botocore"], deferred["deferred"]) == (False, False, True)
+    assert (plain["boto3"], plain["deferred"]) == (True, False)
+    assert (fallback["boto3"], fallback["deferred"]) == (True, False)
+    assert len(deferred["fingerprint"]) >= 10
+    assert any(v["templates"] for v in deferred["fingerprint"].values())
+    assert deferred["fingerprint"] == plain["fingerprint"]
+    assert fallback["fingerprint"] == plain["fingerprint"]
+
+
+# The translator's own Serverless Application Repository path (iacscan never takes it: it turns
+# applications into nested stacks first): the region check loads the real boto3, and the
+# plugin's `except ClientError` must catch a real botocore ClientError.
+SAR = r"""
+import json, sys
+if sys.argv[1] == "boto3-first":
+    import boto3
+from iacscan.load import sam_import
+sam_import.import_translator()
+before = {"boto3": "boto3" in sys.modules, "deferred": sam_import.is_deferred()}
+from samtranslator.model.exceptions import InvalidDocumentException
+from samtranslator.parser.parser import Parser
+from samtranslator.plugins.application import serverless_app_plugin
+from samtranslator.plugins.application.serverless_app_plugin import ServerlessAppPlugin
+from samtranslator.translator.translator import Translator
+
+class Session:
+    region_name = "us-east-1"
+
+class Client:
+    def create_cloud_formation_template(self, **kwargs):
+        from botocore.exceptions import ClientError
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no access"}}, "Create")
+
+template = {
+    "Transform": "AWS::Serverless-2016-10-31",
+    "Resources": {"App": {"Type": "AWS::Serverless::Application", "Properties": {
+        "Location": {"ApplicationId": "arn:aws:serverlessrepo:us-east-1:1:applications/x",
+                     "SemanticVersion": "1.0.0"}}}},
+}
+translator = Translator(None, Parser(), plugins=[ServerlessAppPlugin(sar_client_creator=Client)],
+                        boto_session=Session())
+try:
+    translator.translate(template, parameter_values={})
+    outcome = "translated"
+except InvalidDocumentException as err:
+    outcome = " | ".join(c.message for c in err.causes)
+import botocore.exceptions
+print(json.dumps({
+    "before": before,
+    "outcome": outcome,
+    "real_class_bound": serverless_app_plugin.ClientError is botocore.exceptions.ClientError,
+    "deferred_after": sam_import.is_deferred(),
+}))
+"""
+
+
+def test_the_translators_sar_path_gets_the_real_boto3_and_catches_its_errors() -> None:
+    deferred = run(SAR, "deferred")
+    plain = run(SAR, "boto3-first")
+    assert deferred["before"] == {"boto3": False, "deferred": True}
+    assert plain["before"] == {"boto3": True, "deferred": False}
+    assert "no access" in plain["outcome"]
+    assert deferred["outcome"] == plain["outcome"]
+    assert deferred["real_class_bound"] and plain["real_class_bound"]
+    assert deferred["deferred_after"] is False
+
+
+LATER_IMPORT = r"""
+import json, sys, types
+from iacscan.load import sam_import
+sam_import.import_translator()
+import boto3, botocore.exceptions  # someone else, later: the real modules
+real = type(boto3) is types.ModuleType and hasattr(boto3, "__file__")
+from samtranslator.plugins.application import serverless_app_plugin as plugin
+stand_in = plugin.ClientError is not botocore.exceptions.ClientError
+sam_import.import_translator()  # the next translation rebinds the translator to them
+print(json.dumps({
+    "real": real,
+    "stand_in_before": stand_in,
+    "rebound": plugin.ClientError is botocore.exceptions.ClientError and plugin.boto3 is boto3,
+}))
+"""
+
+
+def test_a_later_import_of_boto3_gets_the_real_one() -> None:
+    assert run(LATER_IMPORT) == {"real": True, "stand_in_before": True, "rebound": True}
