@@ -21,6 +21,10 @@ import json, sys
 from pathlib import Path
 if sys.argv[1] == "boto3-first":
     import boto3, botocore.exceptions  # the translator is then imported as it always was
+elif sys.argv[1] == "original":  # as the translator does it: its own policy-templates plugin
+    import boto3, botocore.exceptions, jsonschema
+    import iacscan.load.sam_import as si
+    si.TRUST_BUNDLED_POLICY_TEMPLATES = False
 elif sys.argv[1] == "unexpected-name":
     import iacscan.load.sam_import as si  # the translator imports a name the deferral lacks
     si.DEFERRED_NAMES = si.DEFERRED_NAMES - {("botocore.config", "Config")}
@@ -50,6 +54,7 @@ print(json.dumps({
     "fingerprint": out,
     "boto3": "boto3" in sys.modules,
     "botocore": "botocore" in sys.modules,
+    "jsonschema": "jsonschema" in sys.modules,
     "deferred": sam_import.is_deferred(),
 }))
 """
@@ -69,15 +74,48 @@ def test_every_fixture_translates_the_same_with_and_without_the_deferral() -> No
     deferred = run(FINGERPRINT, "deferred", str(SAM))
     plain = run(FINGERPRINT, "boto3-first", str(SAM))
     fallback = run(FINGERPRINT, "unexpected-name", str(SAM))
-    # a SAM scan never loads boto3; with boto3 imported first there is nothing to defer; an
-    # import the deferral does not expect makes it import the translator as it always was
+    original = run(FINGERPRINT, "original", str(SAM))
+    # a SAM scan never loads boto3 or jsonschema; with boto3 imported first there is nothing to
+    # defer; an import the deferral does not expect makes it import the translator as it always
+    # was; "original" also builds the translator's own policy-templates plugin
     assert (deferred["boto3"], deferred["botocore"], deferred["deferred"]) == (False, False, True)
+    assert deferred["jsonschema"] is False
     assert (plain["boto3"], plain["deferred"]) == (True, False)
     assert (fallback["boto3"], fallback["deferred"]) == (True, False)
+    assert (original["jsonschema"], original["deferred"]) == (True, False)
     assert len(deferred["fingerprint"]) >= 10
     assert any(v["templates"] for v in deferred["fingerprint"].values())
-    assert deferred["fingerprint"] == plain["fingerprint"]
-    assert fallback["fingerprint"] == plain["fingerprint"]
+    policies = SAM / "globals_alias.yaml"  # S3ReadPolicy, DynamoDBCrudPolicy... in its functions
+    assert "S3ReadPolicy" in policies.read_text() and str(policies) in deferred["fingerprint"]
+    assert deferred["fingerprint"] == original["fingerprint"]
+    assert plain["fingerprint"] == original["fingerprint"]
+    assert fallback["fingerprint"] == original["fingerprint"]
+
+
+def test_the_bundled_policy_templates_plugin_is_the_translators_own() -> None:
+    """What the translator builds on every translation, including the self-check iacscan skips:
+    the bundled policy templates pass the translator's schema, and the plugin iacscan builds
+    holds the same templates, attribute for attribute."""
+    from samtranslator.plugins.policies.policy_templates_plugin import (
+        PolicyTemplatesForResourcePlugin,
+    )
+    from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+    from samtranslator.translator.translator import make_policy_template_for_function_plugin
+
+    from iacscan.load.sam_import import bundled_policy_templates_plugin
+
+    bundled = PolicyTemplatesProcessor.get_default_policy_templates_json()
+    assert PolicyTemplatesProcessor._is_valid_templates_dict(bundled)  # the check skipped
+    theirs = make_policy_template_for_function_plugin()
+    ours = bundled_policy_templates_plugin()
+    assert type(ours) is type(theirs) is PolicyTemplatesForResourcePlugin
+    assert set(vars(ours)) == set(vars(theirs))
+    p_theirs, p_ours = theirs._policy_template_processor, ours._policy_template_processor
+    assert set(vars(p_ours)) == set(vars(p_theirs))
+    assert len(p_theirs.policy_templates) > 50
+    assert p_ours.policy_templates.keys() == p_theirs.policy_templates.keys()
+    for name, template in p_theirs.policy_templates.items():
+        assert vars(p_ours.policy_templates[name]) == vars(template), name
 
 
 # The translator's own Serverless Application Repository path (iacscan never takes it: it turns

@@ -1,26 +1,32 @@
-"""Importing the SAM translator without paying for boto3 until something uses it.
+"""Importing the SAM translator without paying for boto3 and jsonschema until something uses them.
 
 aws-sam-translator imports boto3 and botocore at module level (``from boto3 import Session``,
 ``from botocore.exceptions import ClientError``...), about 70 ms of CPU for a library iacscan
 never calls on its offline path: the translator gets an offline session, feature toggle and SAR
-client creator (``load/sam.py``). While the translator's modules are imported, and only then:
+client creator (``load/sam.py``). It also imports jsonschema (about 26 ms) for one use: every
+translation checks the translator's own bundled ``policy_templates.json`` against its own
+``schema.json`` (``PolicyTemplatesProcessor.__init__``). iacscan builds that plugin from the
+same bundled file without the self-check (``bundled_policy_templates_plugin``; the check is run
+on the installed translator by tests/test_sam_import.py). While the translator's modules are
+imported, and only then:
 
-* an ``import`` of boto3/botocore *by a samtranslator module, in the importing thread* gets a
-  stand-in: a module (``import boto3``) or a class (``from botocore.config import Config``) that
-  loads the real boto3 and botocore the moment anything uses it (an attribute, a call, an
-  ``isinstance``). ``sys.modules`` is never touched: any other ``import boto3``, before, during
-  (another thread) or after, gets the real one.
+* an ``import`` of boto3/botocore/jsonschema *by a samtranslator module, in the importing
+  thread* gets a stand-in: a module (``import boto3``) or a class (``from botocore.config
+  import Config``) that loads the real modules the moment anything uses it (an attribute, a
+  call, an ``isinstance``). ``sys.modules`` is never touched: any other ``import boto3``,
+  before, during (another thread) or after, gets the real one.
 * When the real modules load, every samtranslator module global that holds a stand-in is
   rebound to the real object, so ``except ClientError`` in the translator catches real
   botocore errors (the stand-in exception classes match nothing, and nothing can raise a real
   botocore error before the real modules are loaded: only a real client raises one).
 * Anything this does not expect (another boto name, a stand-in used during the import)
   abandons the deferral: the samtranslator modules imported so far are dropped and imported
-  again normally. With boto3 already imported, the translator is imported normally.
+  again normally. With boto3 or jsonschema already imported, the translator is imported
+  normally.
 
 tests/test_sam_import.py checks that every ``fixtures/sam`` template translates identically with
-and without the deferral, that a SAM scan never loads boto3, and that the translator's SAR
-path (real boto3, real ``ClientError``) still works.
+and without the deferral and the bundled plugin, that a SAM scan never loads boto3 or
+jsonschema, and that the translator's SAR path (real boto3, real ``ClientError``) still works.
 """
 
 from __future__ import annotations
@@ -43,8 +49,17 @@ TRANSLATOR_MODULES = (
 )
 # What aws-sam-translator 1.x imports from boto3 and botocore at module level.
 DEFERRED_MODULES = frozenset(
-    {"boto3", "botocore", "botocore.client", "botocore.config", "botocore.exceptions"}
+    {
+        "boto3",
+        "botocore",
+        "botocore.client",
+        "botocore.config",
+        "botocore.exceptions",
+        "jsonschema",
+        "jsonschema.exceptions",
+    }
 )
+DEFERRED_ROOTS = frozenset(name.partition(".")[0] for name in DEFERRED_MODULES)
 DEFERRED_NAMES = frozenset(
     {
         ("boto3", "Session"),
@@ -52,8 +67,13 @@ DEFERRED_NAMES = frozenset(
         ("botocore.config", "Config"),
         ("botocore.exceptions", "ClientError"),
         ("botocore.exceptions", "EndpointConnectionError"),
+        ("jsonschema.exceptions", "ValidationError"),
     }
 )
+
+# Build the policy-templates plugin without the translator's self-check of its bundled file
+# (tests turn it off to compare with the translator's own plugin).
+TRUST_BUNDLED_POLICY_TEMPLATES = True
 
 _lock = threading.RLock()
 _window_open = False
@@ -166,15 +186,17 @@ def import_translator() -> None:
             return
         if _real_loaded_elsewhere() or any(n.startswith("samtranslator.") for n in sys.modules):
             _import_plainly()
-            return
-        try:
-            _import_deferred()
-        except _Undeferrable:
-            _import_plainly()
+        else:
+            try:
+                _import_deferred()
+            except _Undeferrable:
+                _import_plainly()
+        if TRUST_BUNDLED_POLICY_TEMPLATES:
+            use_bundled_policy_templates()
 
 
 def _real_loaded_elsewhere() -> bool:
-    return "boto3" in sys.modules or "botocore" in sys.modules
+    return any(root in sys.modules for root in DEFERRED_ROOTS)
 
 
 def _import_plainly() -> None:
@@ -197,7 +219,7 @@ def _import_deferred() -> None:
     ) -> types.ModuleType:
         if (
             level == 0
-            and name.partition(".")[0] in ("boto3", "botocore")
+            and name.partition(".")[0] in DEFERRED_ROOTS
             and threading.get_ident() == owner
             and isinstance(globals, dict)
             and str(globals.get("__name__", "")).startswith("samtranslator.")
@@ -234,3 +256,31 @@ def _deferred_import(
     # ``from botocore.config import Config`` binds from the module itself; ``import
     # botocore.config`` binds the top package (as the real import statement does)
     return _stub(name) if fromlist else _stub(name.partition(".")[0])
+
+
+def bundled_policy_templates_plugin() -> Any:
+    """The translator's policy-templates plugin (``make_policy_template_for_function_plugin``)
+    built from the same bundled ``policy_templates.json``, without validating that file against
+    the translator's own schema on every translation."""
+    from samtranslator.plugins.policies.policy_templates_plugin import (
+        PolicyTemplatesForResourcePlugin,
+    )
+    from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+    from samtranslator.policy_template_processor.template import Template
+
+    data = PolicyTemplatesProcessor.get_default_policy_templates_json()
+    processor = PolicyTemplatesProcessor.__new__(PolicyTemplatesProcessor)
+    processor.policy_templates = {
+        name: Template.from_dict(name, value)  # type: ignore[no-untyped-call]
+        for name, value in data["Templates"].items()
+    }
+    return PolicyTemplatesForResourcePlugin(processor)
+
+
+def use_bundled_policy_templates() -> None:
+    """Have the translator build its policy-templates plugin with ``bundled_policy_templates_plugin``
+    (the translator module's factory is swapped; a translator without it is left alone)."""
+    from samtranslator.translator import translator
+
+    if callable(getattr(translator, "make_policy_template_for_function_plugin", None)):
+        translator.make_policy_template_for_function_plugin = bundled_policy_templates_plugin
