@@ -271,7 +271,7 @@ def bundled_policy_templates_plugin() -> Any:
     data = PolicyTemplatesProcessor.get_default_policy_templates_json()
     processor = PolicyTemplatesProcessor.__new__(PolicyTemplatesProcessor)
     processor.policy_templates = {
-        name: Template.from_dict(name, value)  # type: ignore[no-untyped-call]
+        name: Template.from_dict(name, value)
         for name, value in data["Templates"].items()
     }
     return PolicyTemplatesForResourcePlugin(processor)
