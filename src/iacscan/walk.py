@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+_SCALARS = (str, int, float, type(None))  # never Mappings: the most common values
+
 
 def walk(
     root: Any,
@@ -33,7 +35,8 @@ def walk(
         yield item
         if descend is not None and not descend(item):
             continue
-        if isinstance(item, Mapping):
+        # dict first, and no Mapping test for the scalars: an ABC check costs a Python call
+        if isinstance(item, dict) or (not isinstance(item, _SCALARS) and isinstance(item, Mapping)):
             pending.extend(item.values())
         elif isinstance(item, list | tuple):
             pending.extend(item)

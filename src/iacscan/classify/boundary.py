@@ -189,7 +189,11 @@ def _imported_names(ctx: StackView) -> set[str]:
     names: set[str] = set()
     for stack, t in ctx.templates.items():
         for value in walk([r.properties for r in t.resources.values()]):
-            if isinstance(value, Mapping) and "Fn::ImportValue" in value:
+            if (
+                not isinstance(value, str)
+                and isinstance(value, Mapping)
+                and "Fn::ImportValue" in value
+            ):
                 name = ctx.resolve(stack, value["Fn::ImportValue"])
                 if isinstance(name, str):
                     names.add(name)

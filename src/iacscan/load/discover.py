@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iacscan.errors import IacscanError, InputParseError, LimitError, UnsupportedInput
 from iacscan.load import nested_match
@@ -27,6 +27,9 @@ from iacscan.load.confine import confined, inside, roots_of
 from iacscan.load.sandbox import SandboxMode
 from iacscan.load.shared_names import qualify, shared_roots
 from iacscan.model import InputError, InputInfo, InputKind, Template
+
+if TYPE_CHECKING:
+    from iacscan.load.piece_reuse import PieceMemo
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".aws-sam"}
@@ -163,6 +166,7 @@ def load_template(
     search: tuple[Path, ...] = (),
     notes: list[str] | None = None,
     sam_cache: bool = False,
+    pieces: PieceMemo | None = None,
 ) -> tuple[list[Template], InputKind] | None:
     """One template file (plain or SAM) and the local nested stacks it includes.
 
@@ -170,7 +174,8 @@ def load_template(
     including template is kept; without ``errors`` it raises. ``search``: the scanned folders,
     where a remote TemplateURL's file name is looked up (load/nested_match.py); ``notes``
     says which files were used that way. ``sam_cache``: look the SAM translator's output up in
-    the user's cache (``load/sam_cache.py``) and store it there.
+    the user's cache (``load/sam_cache.py``) and store it there. ``pieces``: decoded texts
+    of the other side of a diff, whose unchanged resources need not be decoded again.
     """
     from iacscan.load.foreign import READS, mentions_cloudformation, recognize_data, recognize_text
 
@@ -184,7 +189,10 @@ def load_template(
             f"this is {foreign}, not a CloudFormation template", READS, file=str(path)
         )
     try:
-        data = decode_text(text, str(path), limits, tolerated)
+        if pieces is not None:
+            data = pieces.decode(text, str(path), limits, tolerated, stack, decode_text)
+        else:
+            data = decode_text(text, str(path), limits, tolerated)
     except InputParseError:
         if folder_mode and not mentions_cloudformation(text):
             return None  # a YAML file of another tool (a Helm template...): not ours to parse
@@ -397,6 +405,8 @@ class LoadMemo:
 
     outcomes: dict[tuple[str, str, bool, bool, Limits], LoadOutcome] = field(default_factory=dict)
     hits: int = 0
+    # Decoded texts, for files whose content changed: their unchanged resources are reused.
+    pieces: PieceMemo = field(default_factory=lambda: _piece_memo())
 
     @staticmethod
     def key(job: LoadJob) -> tuple[str, str, bool, bool, Limits] | None:
@@ -433,6 +443,12 @@ class LoadMemo:
             )
         ):
             self.outcomes[key] = outcome
+
+
+def _piece_memo() -> PieceMemo:
+    from iacscan.load.piece_reuse import PieceMemo  # a diff's; a scan never imports it
+
+    return PieceMemo()
 
 
 def load_paths(
@@ -618,8 +634,9 @@ def _inside(child: Path, folder: Path) -> bool:
 PARALLEL_FROM = 8  # below this many files a process pool costs more than it saves
 
 
-def load_one(job: LoadJob) -> LoadOutcome:
-    """Load one file; every failure comes back as data (errors do not pickle with their hints)."""
+def load_one(job: LoadJob, pieces: PieceMemo | None = None) -> LoadOutcome:
+    """Load one file; every failure comes back as data (errors do not pickle with their hints).
+    ``pieces``: see ``load_template``."""
     path, stack, limits, from_folder, search, sam_cache = job
     errors: list[InputError] = []
     notes: list[str] = []
@@ -633,6 +650,7 @@ def load_one(job: LoadJob) -> LoadOutcome:
             search=search,
             notes=notes,
             sam_cache=sam_cache,
+            pieces=pieces,
         )
     except IacscanError as err:
         return None, None, [*errors, error_of(err, str(path))], False, notes
@@ -660,17 +678,21 @@ def _load_all(jobs: list[LoadJob], memo: LoadMemo | None, parallel: bool) -> lis
         memo.reuse(k, j[0]) for k, j in zip(keys, jobs, strict=True)
     ]
     todo = [i for i, o in enumerate(outcomes) if o is None]
-    for i, outcome in zip(todo, _run_loads([jobs[i] for i in todo], parallel), strict=True):
+    done = _run_loads([jobs[i] for i in todo], parallel, memo.pieces)
+    for i, outcome in zip(todo, done, strict=True):
         outcomes[i] = outcome
         memo.keep(keys[i], outcome)
     return [o for o in outcomes if o is not None]
 
 
-def _run_loads(jobs: list[LoadJob], parallel: bool = True) -> list[LoadOutcome]:
-    """Decode many files in a process pool sized to the cores (order kept)."""
+def _run_loads(
+    jobs: list[LoadJob], parallel: bool = True, pieces: PieceMemo | None = None
+) -> list[LoadOutcome]:
+    """Decode many files in a process pool sized to the cores (order kept); ``pieces`` serves
+    the files loaded in this process."""
     workers = os.cpu_count() or 1
     if len(jobs) < PARALLEL_FROM or workers == 1 or not parallel:
-        return [load_one(j) for j in jobs]
+        return [load_one(j, pieces) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -36,6 +36,7 @@ MAX_DEPTH = 64
 # plus BUDGET_PER_VALUE per value in the templates. Past a bound the value is an Unknown.
 BASE_BUDGET = 5_000_000
 BUDGET_PER_VALUE = 20
+_SCALARS = (str, int, float, type(None))  # never Mappings: no ABC check (a Python call) for them
 
 
 class Scope:
@@ -96,7 +97,9 @@ class Scope:
             return over
         if depth > MAX_DEPTH:
             return Unknown("nesting too deep")
-        if isinstance(value, Mapping):
+        if isinstance(value, dict) or (
+            not isinstance(value, _SCALARS) and isinstance(value, Mapping)
+        ):
             if len(value) == 1:
                 key = next(iter(value))
                 if isinstance(key, str) and (key == "Ref" or key.startswith("Fn::")):
