@@ -45,6 +45,7 @@ from iacscan.cli.runner import (
     fail_with,
     internal_error,
     limits_from,
+    loading,
     report_errors,
     report_internal,
     use_aws,
@@ -150,7 +151,8 @@ def diff(
             from iacscan.load.sides import load_sides
 
             definition_profile = run.profile()
-            base, head = load_sides(base_paths, head_paths, limits=limits, synth=synth)
+            with loading():
+                base, head = load_sides(base_paths, head_paths, limits=limits, synth=synth)
             for side in (base, head):  # a name one side qualifies, both sides do
                 requalify(side, base.shared | head.shared)
             if run.config_note:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -218,7 +220,8 @@ def analyze_paths(
     from iacscan.batch import analyze_loaded
     from iacscan.load.discover import load_paths
 
-    loaded = load_paths(paths, limits=limits, synth=synth)
+    with loading():
+        loaded = load_paths(paths, limits=limits, synth=synth)
     if run.config_note:
         loaded.notes.append(run.config_note)
     report = analyze_loaded(loaded, profile, run.ignore, systems=run.systems)
@@ -227,6 +230,24 @@ def analyze_paths(
 
         report = with_cost(report, loaded.templates, cost)
     return [report]
+
+
+@contextmanager
+def loading() -> Iterator[None]:
+    """Load with the cyclic collector off, then put what was loaded out of its reach.
+
+    What is loaded lives until the process ends, and a template is a large graph without
+    cycles: collections during the load, and the first one after it, would each walk every
+    decoded value (about 60 ms at 5,000 resources) to find nothing to free. Values still go
+    when their last reference does; only reference cycles made while loading stay."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 # Rules whose evidence can be an IAM statement (what a role may do, not what the code does):
