@@ -157,6 +157,9 @@ PROPERTY_LINES = [
     "\n",
     "      Deep:\n        A:\n          B:\n            - C: {i}\n",
     "      Plain: a plain\n        continued {i}\n",
+    "      Tagged: !Sub\n        - x{i}\n        - k: !Ref K\n",
+    "      TaggedMap: !Transform {{Name: n{i}, Parameters: {{a: b}}}}\n",
+    "      TaggedBlock: !Foo\n        Key{i}: v\n        Other: w\n",
 ]
 
 
@@ -200,6 +203,19 @@ def test_generated_edits_decode_as_fresh(pair: tuple[str, str]) -> None:
     base, head = pair
     both(base, head)
     both(head, base)
+
+
+def test_a_tagged_mapping_keeps_its_keys_marks_when_moved() -> None:
+    """A short tag on a mapping (``!Sub {a: b}``) is built as a plain dict inside the tag's
+    DictNode; its keys carry marks too, and they move with the entry (they once did not)."""
+    tagged = PLAIN.replace(
+        "  C:\n    Type: AWS::SNS::Topic\n",
+        "  C:\n    Type: AWS::SNS::Topic\n    Properties: !Foo\n      Key: v\n"
+        "    Metadata:\n      M: !Sub {a: b}\n",
+    )
+    moved = tagged.replace("DelaySeconds: 1", "DelaySeconds: 1\n      Extra: x")
+    assert both(tagged, moved)[1] == 2  # A and C reused, C one line further on
+    assert both(moved, tagged)[1] == 2
 
 
 # --------------------------------------------------------------------------- fall-backs
