@@ -354,3 +354,55 @@ def test_a_diff_with_reuse_reports_what_two_separate_loads_report(
         separate = diff(load_paths([str(base)]), load_paths([str(head)]))
         assert shared == separate
         json.loads(shared)
+
+
+def test_reused_resources_are_resolved_against_the_heads_parameters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parameter default and a condition change around unchanged resources (same length, so
+    the reused values are not even moved: the head holds the base's very objects). The diff
+    must still analyse them against the head's parameters: same report as two separate loads,
+    and a report that does see the change."""
+    import iacscan.load.discover as discover
+    from iacscan.batch import analyze_loaded
+    from iacscan.classify.profile import load_profile
+    from iacscan.diff import diff_analyses
+    from iacscan.load.discover import SynthOptions
+    from iacscan.load.sides import load_sides
+    from iacscan.render.json_report import render_diff_json
+
+    table = (
+        "  Table{i}:\n    Type: AWS::DynamoDB::Table\n{cond}    Properties:\n"
+        "      BillingMode: !If [IsProd, PROVISIONED, PAY_PER_REQUEST]\n"
+        "      ProvisionedThroughput: !If\n        - IsProd\n"
+        "        - {{ReadCapacityUnits: 5, WriteCapacityUnits: 5}}\n"
+        "        - !Ref AWS::NoValue\n"
+        "      TableName: !Sub '${{Env}}-table-{i}'\n"
+        "      KeySchema: [{{AttributeName: id, KeyType: HASH}}]\n"
+        "      AttributeDefinitions: [{{AttributeName: id, AttributeType: S}}]\n"
+    )
+    text = (
+        "Parameters:\n  Env:\n    Type: String\n    Default: prod\n"
+        "Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n"
+        "Resources:\n"
+        + "".join(table.format(i=i, cond="" if i % 2 else "    Condition: IsProd\n")
+                  for i in range(6))
+    )
+    monkeypatch.setattr(discover, "_piece_memo", lambda: PieceMemo(min_size=0))
+    profile = load_profile("johnston-2023")
+    base, head = tmp_path / "base.yaml", tmp_path / "head.yaml"
+    base.write_text(text)
+    head.write_text(text.replace("Default: prod", "Default: test"))
+
+    def diff(b: Any, h: Any) -> str:
+        before = analyze_loaded(b, profile, (), False)
+        after = analyze_loaded(h, profile, (), False)
+        return render_diff_json(diff_analyses(before, after))
+
+    memo_sides = load_sides([str(base)], [str(head)], limits=DEFAULT_LIMITS, synth=SynthOptions())
+    shared = diff(*memo_sides)
+    separate = diff(load_paths([str(base)]), load_paths([str(head)]))
+    assert shared == separate
+    assert shared != diff(load_paths([str(base)]), load_paths([str(base)]))  # it sees the change
+    reused = memo_sides[1].templates[0].resources["Table1"].properties
+    assert reused is memo_sides[0].templates[0].resources["Table1"].properties  # truly shared
