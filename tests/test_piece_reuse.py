@@ -385,8 +385,9 @@ def test_reused_resources_are_resolved_against_the_heads_parameters(
         "Parameters:\n  Env:\n    Type: String\n    Default: prod\n"
         "Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n"
         "Resources:\n"
-        + "".join(table.format(i=i, cond="" if i % 2 else "    Condition: IsProd\n")
-                  for i in range(6))
+        + "".join(
+            table.format(i=i, cond="" if i % 2 else "    Condition: IsProd\n") for i in range(6)
+        )
     )
     monkeypatch.setattr(discover, "_piece_memo", lambda: PieceMemo(min_size=0))
     profile = load_profile("johnston-2023")
