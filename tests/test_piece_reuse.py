@@ -157,6 +157,9 @@ PROPERTY_LINES = [
     "\n",
     "      Deep:\n        A:\n          B:\n            - C: {i}\n",
     "      Plain: a plain\n        continued {i}\n",
+    "      Tagged: !Sub\n        - x{i}\n        - k: !Ref K\n",
+    "      TaggedMap: !Transform {{Name: n{i}, Parameters: {{a: b}}}}\n",
+    "      TaggedBlock: !Foo\n        Key{i}: v\n        Other: w\n",
 ]
 
 
@@ -200,6 +203,19 @@ def test_generated_edits_decode_as_fresh(pair: tuple[str, str]) -> None:
     base, head = pair
     both(base, head)
     both(head, base)
+
+
+def test_a_tagged_mapping_keeps_its_keys_marks_when_moved() -> None:
+    """A short tag on a mapping (``!Sub {a: b}``) is built as a plain dict inside the tag's
+    DictNode; its keys carry marks too, and they move with the entry (they once did not)."""
+    tagged = PLAIN.replace(
+        "  C:\n    Type: AWS::SNS::Topic\n",
+        "  C:\n    Type: AWS::SNS::Topic\n    Properties: !Foo\n      Key: v\n"
+        "    Metadata:\n      M: !Sub {a: b}\n",
+    )
+    moved = tagged.replace("DelaySeconds: 1", "DelaySeconds: 1\n      Extra: x")
+    assert both(tagged, moved)[1] == 2  # A and C reused, C one line further on
+    assert both(moved, tagged)[1] == 2
 
 
 # --------------------------------------------------------------------------- fall-backs
@@ -338,3 +354,56 @@ def test_a_diff_with_reuse_reports_what_two_separate_loads_report(
         separate = diff(load_paths([str(base)]), load_paths([str(head)]))
         assert shared == separate
         json.loads(shared)
+
+
+def test_reused_resources_are_resolved_against_the_heads_parameters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parameter default and a condition change around unchanged resources (same length, so
+    the reused values are not even moved: the head holds the base's very objects). The diff
+    must still analyse them against the head's parameters: same report as two separate loads,
+    and a report that does see the change."""
+    import iacscan.load.discover as discover
+    from iacscan.batch import analyze_loaded
+    from iacscan.classify.profile import load_profile
+    from iacscan.diff import diff_analyses
+    from iacscan.load.discover import SynthOptions
+    from iacscan.load.sides import load_sides
+    from iacscan.render.json_report import render_diff_json
+
+    table = (
+        "  Table{i}:\n    Type: AWS::DynamoDB::Table\n{cond}    Properties:\n"
+        "      BillingMode: !If [IsProd, PROVISIONED, PAY_PER_REQUEST]\n"
+        "      ProvisionedThroughput: !If\n        - IsProd\n"
+        "        - {{ReadCapacityUnits: 5, WriteCapacityUnits: 5}}\n"
+        "        - !Ref AWS::NoValue\n"
+        "      TableName: !Sub '${{Env}}-table-{i}'\n"
+        "      KeySchema: [{{AttributeName: id, KeyType: HASH}}]\n"
+        "      AttributeDefinitions: [{{AttributeName: id, AttributeType: S}}]\n"
+    )
+    text = (
+        "Parameters:\n  Env:\n    Type: String\n    Default: prod\n"
+        "Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n"
+        "Resources:\n"
+        + "".join(
+            table.format(i=i, cond="" if i % 2 else "    Condition: IsProd\n") for i in range(6)
+        )
+    )
+    monkeypatch.setattr(discover, "_piece_memo", lambda: PieceMemo(min_size=0))
+    profile = load_profile("johnston-2023")
+    base, head = tmp_path / "base.yaml", tmp_path / "head.yaml"
+    base.write_text(text)
+    head.write_text(text.replace("Default: prod", "Default: test"))
+
+    def diff(b: Any, h: Any) -> str:
+        before = analyze_loaded(b, profile, (), False)
+        after = analyze_loaded(h, profile, (), False)
+        return render_diff_json(diff_analyses(before, after))
+
+    memo_sides = load_sides([str(base)], [str(head)], limits=DEFAULT_LIMITS, synth=SynthOptions())
+    shared = diff(*memo_sides)
+    separate = diff(load_paths([str(base)]), load_paths([str(head)]))
+    assert shared == separate
+    assert shared != diff(load_paths([str(base)]), load_paths([str(base)]))  # it sees the change
+    reused = memo_sides[1].templates[0].resources["Table1"].properties
+    assert reused is memo_sides[0].templates[0].resources["Table1"].properties  # truly shared

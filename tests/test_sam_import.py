@@ -195,3 +195,110 @@ print(json.dumps({
 
 def test_a_later_import_of_boto3_gets_the_real_one() -> None:
     assert run(LATER_IMPORT) == {"real": True, "stand_in_before": True, "rebound": True}
+
+
+# A translator module of another version, added to the samtranslator package for one run: what
+# it does with boto3 at import time must leave it as a plain import would.
+PROBE = r"""
+import json, sys, tempfile
+from pathlib import Path
+folder = Path(tempfile.mkdtemp())
+(folder / "iacscan_probe.py").write_text(sys.argv[1])
+import samtranslator  # the package only (its __init__ holds the version)
+samtranslator.__path__.append(str(folder))
+from iacscan.load import sam_import
+sam_import.TRANSLATOR_MODULES = (*sam_import.TRANSLATOR_MODULES, "samtranslator.iacscan_probe")
+sam_import.import_translator()
+import builtins
+hook_kept = builtins.__import__.__name__ != "__import__"
+from samtranslator import iacscan_probe as probe
+import botocore.exceptions
+print(json.dumps({"deferred": sam_import.is_deferred(), "result": probe.result(), "hook": hook_kept}))
+"""
+
+# ``except Exception`` around an optional import catches the deferral's refusal: the module
+# would keep None where a plain import binds the real class.
+CAUGHT = """
+try:
+    from botocore.exceptions import NoCredentialsError
+except Exception:
+    NoCredentialsError = None
+
+def result():
+    import botocore.exceptions
+    return NoCredentialsError is botocore.exceptions.NoCredentialsError
+"""
+
+# A class derived from a stand-in would build instances of the real base class, not its own.
+SUBCLASS = """
+from botocore.exceptions import ClientError
+
+class ProbeError(ClientError):
+    pass
+
+def result():
+    return type(ProbeError({"Error": {"Code": "X", "Message": "m"}}, "Op")) is ProbeError
+"""
+
+# Another import hook installed during the window wraps the deferral's: the deferral's hook
+# stays in the chain after the window, and must then defer nothing (here, an import made
+# inside a function of a translator module, after the window).
+WRAPPED = """
+import builtins
+_inner = builtins.__import__
+
+def _other_hook(*args, **kwargs):
+    return _inner(*args, **kwargs)
+
+builtins.__import__ = _other_hook
+
+def result():
+    import importlib, sys
+    importlib.import_module("botocore.exceptions")  # the real module (no hook on this path)
+    import botocore  # through the hooks: must be that real module, not a stand-in
+    return botocore is sys.modules["botocore"]
+"""
+
+
+def test_an_unexpected_boto3_use_caught_by_the_translator_still_abandons_the_deferral() -> None:
+    assert run(PROBE, CAUGHT) == {"deferred": False, "result": True, "hook": False}
+
+
+def test_a_translator_class_derived_from_a_boto3_class_gets_the_real_base() -> None:
+    assert run(PROBE, SUBCLASS) == {"deferred": False, "result": True, "hook": False}
+
+
+def test_the_import_hook_is_inert_once_the_window_closed() -> None:
+    got = run(PROBE, WRAPPED)
+    assert got["hook"] is True  # the other hook (and the deferral's inside it) stayed
+    assert got["result"] is True
+
+
+def test_a_translator_whose_policy_processor_does_more_keeps_its_own_plugin(
+    monkeypatch: Any,
+) -> None:
+    """The bundled plugin skips the processor's constructor; a translator version whose
+    constructor (or factory) does anything else than 1.x's keeps its own factory."""
+    from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+    from samtranslator.translator import translator
+
+    from iacscan.load import sam_import
+
+    own = translator.make_policy_template_for_function_plugin
+    monkeypatch.setattr(translator, "make_policy_template_for_function_plugin", own)
+    assert sam_import.bundled_plugin_fits(translator)  # the installed translator: swapped
+    sam_import.use_bundled_policy_templates()
+    assert translator.make_policy_template_for_function_plugin is (
+        sam_import.bundled_policy_templates_plugin
+    )
+    monkeypatch.setattr(translator, "make_policy_template_for_function_plugin", own)
+    original_init = PolicyTemplatesProcessor.__init__
+
+    def newer_init(self: Any, templates: Any, schema: Any = None) -> None:
+        original_init(self, templates, schema)
+        self.index = {}  # what a later translator's constructor might add
+
+    monkeypatch.setattr(PolicyTemplatesProcessor, "__init__", newer_init)
+    assert not sam_import.bundled_plugin_fits(translator)
+    sam_import.use_bundled_policy_templates()
+    assert translator.make_policy_template_for_function_plugin is own

@@ -5,13 +5,13 @@ Everything here raises ``IacscanError`` subclasses with the file and line; nothi
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from iacscan.errors import InputParseError, LimitError
+from iacscan.load import recursion
 from iacscan.model import InputKind, Resource, Template, line_of
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -111,9 +111,8 @@ def decode_text(
             "a CloudFormation template needs at least a Resources section",
             file=file,
         )
-    old_limit = sys.getrecursionlimit()
+    recursion.hold()  # one limit for the process: see load/recursion.py
     try:
-        sys.setrecursionlimit(max(old_limit, 4000))
         duplicates: list[tuple[str, int, int]] | None = [] if warnings is not None else None
         template = decode_fast(text, duplicates)
     except AliasExpansionError as err:
@@ -159,7 +158,7 @@ def decode_text(
             line=mark.line + 1 if mark is not None else None,
         ) from None
     finally:
-        sys.setrecursionlimit(old_limit)
+        recursion.release()
     if not isinstance(template, Mapping):
         raise InputParseError(
             f"the top level is {_kind_of(template)}, not a mapping",

@@ -316,8 +316,11 @@ def _moved(value: Any, lines: int, offset: int) -> Any:
         text.start_mark = _mark(value.start_mark, lines, offset)
         text.end_mark = _mark(value.end_mark, lines, offset)
         return text
-    if kind is dict:  # a short tag's {"Fn::X": ...} built as a plain dict inside a tag mapping
-        return {k: _moved(v, lines, offset) for k, v in value.items()}
+    if kind is dict:  # the mapping of a short tag on a mapping (``!Sub {a: b}``): a plain dict
+        return {  # whose keys, as a DictNode's, are strings with marks
+            (_moved(k, lines, offset) if type(k) is StrNode else k): _moved(v, lines, offset)
+            for k, v in value.items()
+        }
     if kind is list:
         return [_moved(v, lines, offset) for v in value]
     if kind in _PLAIN:

@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from iacscan.errors import InputParseError, LimitError
+from iacscan.load import recursion
 from iacscan.load.cfn import Limits, template_from_data
 from iacscan.load.language_extensions import expand_language_extensions, has_language_extensions
 from iacscan.load.sam_cache import SamCache
@@ -128,9 +128,8 @@ def _run_translator(
         undo_mark_unicode_str_in_template,
     )
 
-    old_limit = sys.getrecursionlimit()
+    recursion.hold()  # one limit for the process: see load/recursion.py
     try:
-        sys.setrecursionlimit(max(old_limit, 4000))
         to_py27_compatible_template(template, values)
         translator = Translator(
             None,
@@ -179,7 +178,7 @@ def _run_translator(
             file=file,
         ) from None
     finally:
-        sys.setrecursionlimit(old_limit)
+        recursion.release()
 
 
 def _assemble(

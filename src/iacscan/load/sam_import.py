@@ -77,6 +77,7 @@ TRUST_BUNDLED_POLICY_TEMPLATES = True
 
 _lock = threading.RLock()
 _window_open = False
+_abandoned = False  # something unexpected met during the window, even if the import caught it
 _bindings: list[dict[str, Any]] = []  # globals of the samtranslator modules given a stand-in
 _stubs: dict[str, DeferredModule] = {}
 _real: dict[str, types.ModuleType] | None = None
@@ -84,7 +85,16 @@ _real: dict[str, types.ModuleType] | None = None
 
 class _Undeferrable(Exception):
     """The translator imported something the deferral does not expect: import it normally.
-    (Not an ImportError: the translator must not mistake it for a missing optional module.)"""
+    (Not an ImportError: the translator must not mistake it for a missing optional module.
+    A translator module that catches it anyway, ``except Exception`` around an optional import,
+    still abandons the deferral: ``_undeferrable`` records it.)"""
+
+
+def _undeferrable(what: str) -> _Undeferrable:
+    global _abandoned
+    if _window_open:
+        _abandoned = True
+    return _Undeferrable(what)
 
 
 class DeferredModule(types.ModuleType):
@@ -99,7 +109,7 @@ class DeferredModule(types.ModuleType):
                 return _stub(sub)
             if (self.__name__, name) in DEFERRED_NAMES:
                 return _placeholder(self.__name__, name)
-            raise _Undeferrable(f"{self.__name__}.{name}")
+            raise _undeferrable(f"{self.__name__}.{name}")
         return getattr(load_real()[self.__name__], name)
 
 
@@ -111,6 +121,15 @@ class DeferredClass(type):
 
     deferred_from: str
     deferred_name: str
+
+    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> None:
+        super().__init__(name, bases, namespace)
+        if "deferred_name" not in namespace:
+            # ``class X(ClientError)`` in the translator: calling X would build the real base
+            # class, never an X. Only the real base will do.
+            if _window_open:
+                raise _undeferrable(f"a subclass of {name}'s base")
+            raise TypeError(f"{name}: a class cannot derive from a deferred boto3 stand-in")
 
     def real(cls) -> Any:
         return getattr(load_real()[cls.deferred_from], cls.deferred_name)
@@ -160,7 +179,7 @@ def load_real() -> dict[str, types.ModuleType]:
     with _lock:
         if _real is None:
             if _window_open:
-                raise _Undeferrable("boto3 used while the translator is imported")
+                raise _undeferrable("boto3 used while the translator is imported")
             modules = {name: importlib.import_module(name) for name in sorted(DEFERRED_MODULES)}
             for namespace in _bindings:
                 for key, value in list(namespace.items()):
@@ -205,7 +224,7 @@ def _import_plainly() -> None:
 
 
 def _import_deferred() -> None:
-    global _window_open
+    global _window_open, _abandoned
     before = set(sys.modules)
     real_import = builtins.__import__
     owner = threading.get_ident()
@@ -218,7 +237,8 @@ def _import_deferred() -> None:
         level: int = 0,
     ) -> types.ModuleType:
         if (
-            level == 0
+            _window_open  # inert once the window closed, even if another hook still calls it
+            and level == 0
             and name.partition(".")[0] in DEFERRED_ROOTS
             and threading.get_ident() == owner
             and isinstance(globals, dict)
@@ -227,10 +247,13 @@ def _import_deferred() -> None:
             return _deferred_import(name, globals, fromlist)
         return real_import(name, globals, locals, fromlist, level)
 
-    builtins.__import__ = deferring_import
-    _window_open = True
+    _abandoned = False
     try:
+        builtins.__import__ = deferring_import
+        _window_open = True
         _import_plainly()
+        if _abandoned:  # a translator module caught the _Undeferrable raised for it
+            raise _Undeferrable("an unexpected use of boto3, caught by the translator")
     except BaseException:
         _window_open = False
         _bindings.clear()
@@ -250,7 +273,7 @@ def _deferred_import(
     name: str, namespace: dict[str, Any], fromlist: Sequence[str] | None
 ) -> types.ModuleType:
     if name not in DEFERRED_MODULES:
-        raise _Undeferrable(name)
+        raise _undeferrable(name)
     if not any(namespace is seen for seen in _bindings):
         _bindings.append(namespace)
     # ``from botocore.config import Config`` binds from the module itself; ``import
@@ -277,10 +300,46 @@ def bundled_policy_templates_plugin() -> Any:
     return PolicyTemplatesForResourcePlugin(processor)
 
 
+# The names the translator's factory and processor constructor use (aws-sam-translator 1.x):
+# ``bundled_policy_templates_plugin`` does what they do but the self-check. A translator whose
+# factory or constructor uses other names may do more than that: its own factory is kept.
+_FACTORY_NAMES = (
+    "PolicyTemplatesProcessor",
+    "get_default_policy_templates_json",
+    "PolicyTemplatesForResourcePlugin",
+)
+_PROCESSOR_INIT_NAMES = (
+    "PolicyTemplatesProcessor",
+    "_is_valid_templates_dict",
+    "policy_templates",
+    "items",
+    "Template",
+    "from_dict",
+)
+
+
+def _names(function: Any) -> tuple[str, ...] | None:
+    code = getattr(function, "__code__", None)
+    return tuple(code.co_names) if code is not None else None
+
+
+def bundled_plugin_fits(translator: types.ModuleType) -> bool:
+    """Whether this translator builds its policy-templates plugin as
+    ``bundled_policy_templates_plugin`` does, the self-check apart."""
+    from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+
+    factory = getattr(translator, "make_policy_template_for_function_plugin", None)
+    return (
+        _names(factory) == _FACTORY_NAMES
+        and _names(PolicyTemplatesProcessor.__init__) == _PROCESSOR_INIT_NAMES
+    )
+
+
 def use_bundled_policy_templates() -> None:
     """Have the translator build its policy-templates plugin with ``bundled_policy_templates_plugin``
-    (the translator module's factory is swapped; a translator without it is left alone)."""
+    (the translator module's factory is swapped; a translator whose factory or processor does
+    anything else, or has none, is left alone)."""
     from samtranslator.translator import translator
 
-    if callable(getattr(translator, "make_policy_template_for_function_plugin", None)):
+    if bundled_plugin_fits(translator):
         translator.make_policy_template_for_function_plugin = bundled_policy_templates_plugin
