@@ -100,13 +100,14 @@ def test_the_bundled_policy_templates_plugin_is_the_translators_own() -> None:
         PolicyTemplatesForResourcePlugin,
     )
     from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
-    from samtranslator.translator.translator import make_policy_template_for_function_plugin
 
-    from iacscan.load.sam_import import bundled_policy_templates_plugin
+    from iacscan.load.sam_import import bundled_policy_templates_plugin, translators_policy_factory
 
     bundled = PolicyTemplatesProcessor.get_default_policy_templates_json()
     assert PolicyTemplatesProcessor._is_valid_templates_dict(bundled)  # the check skipped
-    theirs = make_policy_template_for_function_plugin()
+    factory = translators_policy_factory()  # the translator's own, also after a scan swapped it
+    assert factory is not bundled_policy_templates_plugin
+    theirs = factory()
     ours = bundled_policy_templates_plugin()
     assert type(ours) is type(theirs) is PolicyTemplatesForResourcePlugin
     assert set(vars(ours)) == set(vars(theirs))
@@ -284,7 +285,8 @@ def test_a_translator_whose_policy_processor_does_more_keeps_its_own_plugin(
 
     from iacscan.load import sam_import
 
-    own = translator.make_policy_template_for_function_plugin
+    own = sam_import.translators_policy_factory()  # an earlier scan here may have swapped it
+    assert own is not sam_import.bundled_policy_templates_plugin
     monkeypatch.setattr(translator, "make_policy_template_for_function_plugin", own)
     assert sam_import.bundled_plugin_fits(translator)  # the installed translator: swapped
     sam_import.use_bundled_policy_templates()

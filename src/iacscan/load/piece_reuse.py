@@ -31,7 +31,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from yaml._yaml import Mark
+try:  # the marks of positions in the text, as the decoder's loader makes them
+    from yaml._yaml import Mark as _TextMark
+except ImportError:  # pragma: no cover - PyYAML without libyaml: its own marks
+    from yaml.error import Mark as _TextMark  # type: ignore[assignment]
 
 from iacscan.load.cfn import Limits, decode_text
 from iacscan.load.fast_decode import DictNode, ListNode, StrNode
@@ -336,6 +339,6 @@ _PLAIN = frozenset({str, int, float, bool, type(None), bytes, datetime.date, dat
 
 
 def _mark(mark: Any, lines: int, offset: int) -> Any:
-    if type(mark) is not Mark:
+    if type(mark) is not _TextMark:
         return mark  # the decoder's own Mark (made up, not from the text): kept as it is
-    return Mark(mark.name, mark.index + offset, mark.line + lines, mark.column, None, None)
+    return _TextMark(mark.name, mark.index + offset, mark.line + lines, mark.column, None, None)

@@ -341,5 +341,21 @@ def use_bundled_policy_templates() -> None:
     anything else, or has none, is left alone)."""
     from samtranslator.translator import translator
 
+    global _translators_factory
+    current = getattr(translator, "make_policy_template_for_function_plugin", None)
+    if current is bundled_policy_templates_plugin:
+        return  # swapped already
     if bundled_plugin_fits(translator):
+        _translators_factory = current
         translator.make_policy_template_for_function_plugin = bundled_policy_templates_plugin
+
+
+def translators_policy_factory() -> Any:
+    """The translator's own ``make_policy_template_for_function_plugin``, swapped or not."""
+    from samtranslator.translator import translator
+
+    current = getattr(translator, "make_policy_template_for_function_plugin", None)
+    return _translators_factory if current is bundled_policy_templates_plugin else current
+
+
+_translators_factory: Any = None
