@@ -790,16 +790,23 @@ def decode_fast(text: str, duplicates: list[tuple[str, int, int]] | None = None)
         raise
 
 
+def _compose(
+    text: str, duplicates: list[tuple[str, int, int]] | None
+) -> tuple[_FastLoader, Node | None]:
+    """libyaml's node tree of the text, and the loader that builds values from it."""
+    loader = _FastLoader(text)
+    loader.duplicates = duplicates
+    try:
+        return loader, loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 def _load_yaml(text: str, budget: int, duplicates: list[tuple[str, int, int]] | None = None) -> Any:
     collect = gc.isenabled()
     gc.disable()  # the document is a large acyclic graph; collections would only rescan it
     try:
-        loader = _FastLoader(text)
-        loader.duplicates = duplicates
-        try:
-            root = loader.get_single_node()
-        finally:
-            loader.dispose()
+        loader, root = _compose(text, duplicates)
         try:
             shared = "&" in text  # aliases need anchors: without, no node is met twice
             template = loader.build(root, budget, shared) if root is not None else None
@@ -811,12 +818,7 @@ def _load_yaml(text: str, budget: int, duplicates: list[tuple[str, int, int]] | 
                     if duplicates is not None:
                         duplicates.clear()  # built again from the start
                     if not shared:  # the first build consumed the composed tree
-                        loader = _FastLoader(text)
-                        loader.duplicates = duplicates
-                        try:
-                            root = loader.get_single_node()
-                        finally:
-                            loader.dispose()
+                        loader, root = _compose(text, duplicates)
                     template = loader.build(root, exact, shared)  # type: ignore[arg-type]
         except _Fallback:
             if duplicates is not None:
