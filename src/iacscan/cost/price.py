@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import attrgetter
 
 from iacscan.cost.capacity import CAPACITY
 from iacscan.cost.clusters import CLUSTERS
@@ -14,7 +15,7 @@ from iacscan.cost.prices import PriceTable
 from iacscan.cost.propagate import flow, propagate
 from iacscan.cost.sfn import Count, count, load_definition
 from iacscan.cost.usage import DEFAULTS, Usage
-from iacscan.model import Analysis, CostReport, Template
+from iacscan.model import Analysis, CostReport, LineItem, Template
 
 
 class Pricing:
@@ -125,17 +126,28 @@ class Pricing:
             idle_monthly=idle.total(),
             monthly=monthly,
             per_million_events=monthly / events * 1e6 if events > 0 else None,
-            items=tuple(
-                sorted(
-                    merge_idle(at_load.items, idle.items),
-                    key=lambda i: (-i.monthly, i.subject, i.price_key),
-                )
-            ),
+            items=_dearest_first(merge_idle(at_load.items, idle.items)),
             assumptions=tuple(
-                sorted(self.ledger.assumptions.values(), key=lambda a: (a.subject, a.what))
+                sorted(self.ledger.assumptions.values(), key=attrgetter("subject", "what"))
             ),
             warnings=tuple(self.ledger.warnings),
         )
+
+
+def _dearest_first(items: Sequence[LineItem]) -> tuple[LineItem, ...]:
+    """Sorted by ``(-monthly, subject, price_key)``: by subject and row, then stably by cost,
+    dearest first (two sorts on C key functions instead of a Python key per item). A NaN in
+    the costs (their sum is NaN) makes the two orders differ: then the one sort."""
+    total = sum(map(_MONTHLY, items))
+    if total != total:
+        return tuple(sorted(items, key=lambda i: (-i.monthly, i.subject, i.price_key)))
+    out = sorted(items, key=_SUBJECT_AND_ROW)
+    out.sort(key=_MONTHLY, reverse=True)  # reverse keeps equal items in their order
+    return tuple(out)
+
+
+_MONTHLY = attrgetter("monthly")
+_SUBJECT_AND_ROW = attrgetter("subject", "price_key")
 
 
 def price(
