@@ -60,7 +60,7 @@ class Facts:
         return None
 
     def resource(self, node: Node) -> Resource | None:
-        res = self._resources.get(node.id, _UNSEEN)  # every pricer asks, at every load
+        res: Resource | None = self._resources.get(node.id, _UNSEEN)  # asked at every load
         if res is _UNSEEN:
             t = self.templates.get(node.stack)
             res = self._resources[node.id] = t.resources.get(logical_id(node)) if t else None
