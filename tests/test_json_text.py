@@ -65,6 +65,10 @@ ODD: list[Any] = [
     [{"a": 1}, {"a": 1}, {"a": 1}, [1]],
     ({"t": (1, 2)}, {"t": (3,)}, {"t": ()}, {"t": []}),
     [{"r": [{"x": 1, "y": "é"}] * 4}] * 4,
+    # longer than a chunk of rows encoded together, with types that change from chunk to chunk
+    [{"v": i * 0.5, "s": str(i), "n": i} for i in range(300)]
+    + [{"v": math.nan, "s": None, "n": 1.5}],
+    [{"a": i, "b": i} for i in range(200)] + [{"b": 0, "a": 0}] + [{"a": 1, "b": 1}] * 50,
 ]
 
 
