@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iacscan.render.json_text import dumps
+from iacscan.render.json_text import Rows, dumps
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots" / "json"
 
@@ -141,3 +141,16 @@ _one_layout = st.integers(4, 8).flatmap(
 def test_generated_records(value: list[dict[str, Any]]) -> None:
     assert dumps(value) == _stdlib(value)
     assert dumps({"rows": value, "nested": [value]}) == _stdlib({"rows": value, "nested": [value]})
+
+
+def test_rows_are_written_as_the_dicts_they_stand_for() -> None:
+    keys = ("a", "%s", "é")
+    columns = [list(range(300)), [i / 7 for i in range(299)] + [math.nan], ["x", None, 1.5] * 100]
+    dicts = [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+    assert dumps({"r": Rows(keys, columns)}) == _stdlib({"r": dicts})
+    assert dumps(Rows(("a",), [[]])) == "[]"
+    assert dumps([Rows((), ())]) == _stdlib([[]])
+    with pytest.raises(ValueError):
+        Rows(("a", "b"), [[1], [1, 2]])
+    with pytest.raises(TypeError):
+        json.dumps(Rows(keys, columns))

@@ -14,6 +14,7 @@ encoder when all its values have one type, into a ``%`` layout of the keys. Unli
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -26,6 +27,23 @@ _RECORDS = 4  # a list of at least this many dicts is tried as records (one layo
 # memory from the allocator: as slow as one dict at a time in a new process, though faster
 # when repeated; a small chunk reuses the memory of the one before.
 _CHUNK = 128
+
+
+class Rows:
+    """Records given column by column: written as the list of dicts ``{keys[0]: columns[0][i],
+    ...}`` it stands for, without building those dicts (a report's line items). Only this writer
+    knows it: ``json.dumps`` refuses it."""
+
+    __slots__ = ("keys", "columns")
+
+    def __init__(self, keys: Sequence[str], columns: Sequence[Sequence[Any]]) -> None:
+        if len(keys) != len(columns) or len({len(c) for c in columns}) > 1:
+            raise ValueError("Rows: one column of the same length per key")
+        self.keys = tuple(keys)
+        self.columns = tuple(columns)
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
 
 
 def dumps(value: Any) -> str:
@@ -89,6 +107,13 @@ def _value(o: Any, nl: str) -> str:
         return _dict(o, nl) if o else "{}"
     if isinstance(o, list | tuple):
         return _list(o, nl) if o else "[]"
+    if t is Rows:
+        if not len(o):
+            return "[]"
+        if not o.keys:  # rows of empty dicts
+            return _list([{}] * len(o), nl)
+        inner = nl + "  "
+        return "[" + inner + _columns(o.keys, o.columns, inner) + nl + "]"
     raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
 
 
@@ -130,6 +155,11 @@ def _records(rows: list[Any] | tuple[Any, ...], nl: str) -> str | None:
     (keys,) = layouts
     if not keys:
         return None
+    return _columns(keys, list(zip(*map(dict.values, rows), strict=True)), nl)
+
+
+def _columns(keys: Sequence[Any], columns: Sequence[Sequence[Any]], nl: str) -> str:
+    """The records of ``keys`` whose values are ``columns``, without the enclosing brackets."""
     inner = nl + "  "
     layout = (
         "{"
@@ -139,14 +169,13 @@ def _records(rows: list[Any] | tuple[Any, ...], nl: str) -> str | None:
         + "}"
     )
     out: list[str] = []
-    for start in range(0, len(rows), _CHUNK):  # a chunk at a time: few texts alive at once
-        chunk = rows[start : start + _CHUNK]
-        columns = [_column(c, inner) for c in zip(*map(dict.values, chunk), strict=True)]
-        out += [layout % row for row in zip(*columns, strict=True)]
+    for start in range(0, len(columns[0]), _CHUNK):  # a chunk at a time: few texts alive at once
+        texts = [_column(c[start : start + _CHUNK], inner) for c in columns]
+        out += [layout % row for row in zip(*texts, strict=True)]
     return ("," + nl).join(out)
 
 
-def _column(values: tuple[Any, ...], nl: str) -> list[str]:
+def _column(values: Sequence[Any], nl: str) -> list[str]:
     """The text of each value of one column: by a C function when the column has one type."""
     types = set(map(type, values))
     if len(types) == 1:
