@@ -85,21 +85,23 @@ def _base(run: Run, ingress: Sequence[str]) -> dict[str, float]:
 
 def _multiplier(run: Run, e: Edge, nodes: Mapping[str, Node], counts: Mapping[str, Count]) -> float:
     """How many messages, calls or objects one run of the edge's source sends along it."""
-    fact = run.usage.edges.get((e.source, e.target))
-    label = edge_label(e.source, e.kind, e.target)
+    fact = run.usage.edges.get((e.source, e.target)) if run.usage.edges else None
     if fact is not None:
+        label = edge_label(e.source, e.kind, e.target)
         run.ledger.assume(label, "per invocation", float(fact.value), fact.where, False)
         return float(fact.value)
     count = counts.get(e.source)
     if count is not None:  # a state machine: how often its definition runs the task
         if e.target in count.runs:
             return count.runs[e.target]
+        label = edge_label(e.source, e.kind, e.target)
         run.ledger.assume(
             label, "per execution", 1.0, "default: the definition names no task for it", True
         )
         return 1.0
     src, dst = nodes.get(e.source), nodes.get(e.target)
     if src is not None and src.type in _BATCHED and dst is not None and "Lambda" in dst.type:
+        label = edge_label(e.source, e.kind, e.target)
         run.ledger.assume(
             label, "invocations per message", 1.0, "default: batch size 1 (an upper bound)", True
         )
@@ -109,7 +111,9 @@ def _multiplier(run: Run, e: Edge, nodes: Mapping[str, Node], counts: Mapping[st
     ):
         return 1.0  # a delivery carries each message once
     why = "one message, request or object per invocation (give edges:)"
-    run.ledger.assume(label, "per invocation", 1.0, f"default: {why}", True)
+    run.ledger.assume(
+        edge_label(e.source, e.kind, e.target), "per invocation", 1.0, f"default: {why}", True
+    )
     return 1.0
 
 
@@ -133,15 +137,9 @@ def flow(nodes: Mapping[str, Node], edges: Sequence[Edge]) -> Flow:
     from collections import deque
 
     started = {e.target for e in edges if e.kind in ("triggers", "invokes")}
+    channels = {name for name, n in nodes.items() if n.role == "channel"}
     drive = [
-        e
-        for e in edges
-        if e.kind != "reads"
-        or (
-            nodes.get(e.source) is not None
-            and nodes[e.source].role == "channel"
-            and e.target not in started
-        )
+        e for e in edges if e.kind != "reads" or (e.source in channels and e.target not in started)
     ]
     incoming: dict[str, list[Edge]] = {}
     outgoing: dict[str, list[Edge]] = {}
@@ -196,7 +194,9 @@ def propagate(
     for u, broke, incoming, outgoing in plan.order:
         if broke:
             run.ledger.warn(f"{u}: on a cycle of edges; its rate counts one pass")
-        rate = base.get(u, 0.0) + sum(map(edge_rate.get, incoming, repeat(0.0)))
+        rate = base.get(u, 0.0) + (
+            sum(map(edge_rate.get, incoming, repeat(0.0))) if incoming else 0
+        )
         node_rate[u] = rate
         for e, k in outgoing:
             m = multipliers.get(k)
