@@ -10,6 +10,8 @@ counted per run of the reader. Schedules bring their own rate, which does not sc
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -129,6 +131,10 @@ class Flow:
     reads: list[Edge]  # "reads" edges that carry no rate: reads of stores by their reader
     multipliers: dict[EdgeKey, float] = field(default_factory=dict)
     per_read: dict[EdgeKey, float] = field(default_factory=dict)
+    # The keys of ``Rates``' four dicts in the order a run fills them (the same at every load),
+    # once a run found every count finite and not negative: then a run whose every base rate is
+    # zero (the zero-load run of a system with no schedule) has 0.0 at each, without the walk.
+    zero: tuple[list[str], list[EdgeKey], list[EdgeKey], list[str]] | None = None
 
 
 def flow(nodes: Mapping[str, Node], edges: Sequence[Edge]) -> Flow:
@@ -188,8 +194,19 @@ def propagate(
 ) -> Rates:
     nodes = run.facts.nodes
     plan = plan if plan is not None else flow(nodes, run.facts.topology.edges)
-    rates = Rates()
     base = _base(run, ingress)
+    if plan.zero is not None and not any(base.values()):  # no load anywhere: every rate is 0.0
+        for u, broke, _, _ in plan.order:
+            if broke:
+                run.ledger.warn(f"{u}: on a cycle of edges; its rate counts one pass")
+        nodes_, edges_, reads_, stores = plan.zero
+        return Rates(
+            dict.fromkeys(nodes_, 0.0),
+            dict.fromkeys(edges_, 0.0),
+            dict.fromkeys(reads_, 0.0),
+            dict.fromkeys(stores, 0.0),
+        )
+    rates = Rates()
     node_rate, edge_rate, multipliers = rates.node, rates.edge, plan.multipliers
     for u, broke, incoming, outgoing in plan.order:
         if broke:
@@ -212,6 +229,10 @@ def propagate(
             per = plan.per_read[k] = _reads_per_run(run, e)
         rates.reads[k] = node_rate.get(e.target, 0.0) * per
         rates.read_total[e.source] = rates.read_total.get(e.source, 0) + rates.reads[k]
+    if plan.zero is None and all(
+        0.0 <= m < math.inf for m in itertools.chain(multipliers.values(), plan.per_read.values())
+    ):  # zero times each count is 0.0: not so for infinity, NaN or a negative count
+        plan.zero = (list(node_rate), list(edge_rate), list(rates.reads), list(rates.read_total))
     return rates
 
 
