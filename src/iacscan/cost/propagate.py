@@ -147,11 +147,13 @@ def flow(nodes: Mapping[str, Node], edges: Sequence[Edge]) -> Flow:
     drive = [
         e for e in edges if e.kind != "reads" or (e.source in channels and e.target not in started)
     ]
-    incoming: dict[str, list[Edge]] = {}
-    outgoing: dict[str, list[Edge]] = {}
+    # each edge's key made once: the lists go into ``order`` as they are
+    incoming: dict[str, list[EdgeKey]] = {}
+    outgoing: dict[str, list[tuple[Edge, EdgeKey]]] = {}
     for e in drive:
-        incoming.setdefault(e.target, []).append(e)
-        outgoing.setdefault(e.source, []).append(e)
+        k = (e.source, e.target, e.kind)
+        incoming.setdefault(e.target, []).append(k)
+        outgoing.setdefault(e.source, []).append((e, k))
     pending = {n: len(incoming.get(n, ())) for n in nodes}
     ready = deque(sorted(n for n, c in pending.items() if c == 0))
     by_id = sorted(nodes)
@@ -168,20 +170,13 @@ def flow(nodes: Mapping[str, Node], edges: Sequence[Edge]) -> Flow:
         if u in done:
             continue
         done.add(u)
-        out = outgoing.get(u, [])
-        order.append(  # keys inline: a call of key() per edge and run was a tenth of flow()
-            (
-                u,
-                broke,
-                [(e.source, e.target, e.kind) for e in incoming.get(u, ())],
-                [(e, (e.source, e.target, e.kind)) for e in out],
-            )
-        )
-        for e in out:
+        out = outgoing.get(u) or []
+        order.append((u, broke, incoming.get(u) or [], out))
+        for e, _ in out:
             pending[e.target] -= 1
             if pending[e.target] == 0 and e.target not in done:
                 ready.append(e.target)
-    carried = {(e.source, e.target, e.kind) for e in drive}
+    carried = {k for keys in incoming.values() for k in keys}
     reads = [e for e in edges if e.kind == "reads" and (e.source, e.target, e.kind) not in carried]
     return Flow(order=order, reads=reads)
 
