@@ -45,8 +45,6 @@ def _assumption_columns(assumptions: Sequence[Assumption]) -> list[list[Any]]:
 def cost_to_dict(c: CostReport, *, rows: bool = False) -> dict[str, Any]:
     """The ``cost`` section. ``rows``: items and assumptions as ``json_text.Rows`` (the same
     JSON text from ``json_text.dumps``, without a dict per item; ``json.dumps`` refuses it)."""
-    items = _item_columns(c.items)
-    assumptions = _assumption_columns(c.assumptions)
     return {
         "currency": "USD",
         "region": c.region,
@@ -56,16 +54,45 @@ def cost_to_dict(c: CostReport, *, rows: bool = False) -> dict[str, Any]:
         "idle_monthly": _usd(c.idle_monthly),
         "monthly": _usd(c.monthly),
         "per_million_events": None if c.per_million_events is None else _usd(c.per_million_events),
-        "items": Rows(_ITEM, items) if rows else _dicts(_ITEM, items),
+        "items": Rows(_ITEM, _item_columns(c.items)) if rows else _item_dicts(c.items),
         "assumptions": (
-            Rows(_ASSUMPTION, assumptions) if rows else _dicts(_ASSUMPTION, assumptions)
+            Rows(_ASSUMPTION, _assumption_columns(c.assumptions))
+            if rows
+            else _assumption_dicts(c.assumptions)
         ),
         "warnings": list(c.warnings),
     }
 
 
-def _dicts(keys: Sequence[str], columns: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
-    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+# The same fields as dicts (tests/test_cost_render.py checks that both give the same JSON).
+def _item_dicts(items: Sequence[LineItem]) -> list[dict[str, Any]]:
+    return [
+        {
+            "subject": i.subject,
+            "subject_kind": i.subject_kind,
+            "what": i.what,
+            "quantity": i.quantity,
+            "unit_price": i.unit_price,
+            "price_key": i.price_key,
+            "source": i.source,
+            "monthly": _usd(i.monthly),
+            "idle_monthly": _usd(i.idle_monthly),
+        }
+        for i in items
+    ]
+
+
+def _assumption_dicts(assumptions: Sequence[Assumption]) -> list[dict[str, Any]]:
+    return [
+        {
+            "subject": a.subject,
+            "what": a.what,
+            "value": a.value,
+            "source": a.source,
+            "default": a.default,
+        }
+        for a in assumptions
+    ]
 
 
 def _point(p: CostPoint) -> dict[str, Any]:
