@@ -78,8 +78,9 @@ class Facts:
         if res is None:
             return None
         memo = (stack, res.logical_id, *path)
-        if memo in self._values:  # one system is priced at many loads: resolve once
-            return self._values[memo]
+        known = self._values.get(memo, _UNSEEN)  # one system is priced at many loads: resolve once
+        if known is not _UNSEEN:
+            return known
         value: Any = res.properties
         for key in path:
             if not isinstance(value, Mapping):
