@@ -9,7 +9,7 @@ from pathlib import Path
 
 from iacscan.diff import diff_analyses
 from iacscan.model import Assumption, CostComparison, CostPoint, CostReport, LineItem
-from iacscan.render.json_report import analysis_to_dict, diff_to_dict
+from iacscan.render.json_report import analysis_to_dict, diff_to_dict, render_json
 from iacscan.render.markdown import render_diff_markdown, render_markdown
 from iacscan.render.text import render_diff_text, render_text
 from scan_helpers import scan
@@ -95,6 +95,28 @@ def test_json_has_a_cost_section_only_when_priced() -> None:
         "source": "default: 100 ms",
         "default": True,
     }
+
+
+def test_the_json_report_is_json_dumps_of_its_dict() -> None:
+    """render_json writes the cost's items and assumptions from columns (json_text.Rows), not
+    from the dicts analysis_to_dict has: the text is the same, for few items and for many."""
+    plain = scan([str(T / "prime-video-before.yaml")])
+    many = replace(
+        REPORT,
+        items=tuple(
+            replace(i, monthly=m, quantity=q)
+            for n, i in enumerate(REPORT.items * 150)
+            for m, q in [((n % 7) / 3, n if n % 2 else n / 2)]
+        )
+        + (replace(REPORT.items[0], monthly=float("nan"), idle_monthly=float("inf")),),
+        assumptions=REPORT.assumptions * 300,
+    )
+    for cost in (REPORT, many, replace(REPORT, items=(), assumptions=())):
+        a = replace(plain, cost=cost)
+        stdlib = json.dumps(analysis_to_dict(a), indent=2, ensure_ascii=False) + "\n"
+        assert render_json(a) == stdlib
+    items = json.loads(render_json(replace(plain, cost=many)))["cost"]["items"]
+    assert items[1]["monthly"] == 0.333333 and items[1]["idle_monthly"] == 0.0  # dollars: 6 places
 
 
 def test_the_diff_charts_both_sides_and_states_the_break_even() -> None:

@@ -20,8 +20,13 @@ def _scan_json(run: Run, reports: list[Analysis], each: bool) -> str:
     from iacscan.render.json_report import analysis_to_dict
     from iacscan.render.json_text import dumps
 
-    # --each always gives a list, whatever the number of templates
-    data: Any = [analysis_to_dict(r) for r in reports] if each else analysis_to_dict(reports[0])
+    # --each always gives a list, whatever the number of templates; rows: json_text writes the
+    # cost's line items from columns, without a dict per item
+    data: Any = (
+        [analysis_to_dict(r, rows=True) for r in reports]
+        if each
+        else analysis_to_dict(reports[0], rows=True)
+    )
     return dumps(data)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from iacscan.model import Edge, Node, Resource, Template, Topology
 from iacscan.resolve import Ref, Scope, Unknown, refs_in
 
+_UNSEEN: Any = object()
 _NUMBER = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$")
 
 
@@ -26,6 +27,7 @@ class Facts:
         self.templates: dict[str, Template] = {t.stack: t for t in templates}
         self.scope = Scope(self.templates)
         self._values: dict[tuple[str, ...], Any] = {}
+        self._resources: dict[str, Resource | None] = {}  # node id -> its resource
         self.nodes: dict[str, Node] = {n.id: n for n in topology.nodes}
         self.ingress: frozenset[str] = frozenset()  # the boundary's ingress, set by the caller
         for node_id in idle:  # idle costs that are not topology nodes (NAT gateways...)
@@ -58,8 +60,11 @@ class Facts:
         return None
 
     def resource(self, node: Node) -> Resource | None:
-        t = self.templates.get(node.stack)
-        return t.resources.get(logical_id(node)) if t else None
+        res: Resource | None = self._resources.get(node.id, _UNSEEN)  # asked at every load
+        if res is _UNSEEN:
+            t = self.templates.get(node.stack)
+            res = self._resources[node.id] = t.resources.get(logical_id(node)) if t else None
+        return res
 
     def resource_at(self, ref: Ref) -> Resource | None:
         t = self.templates.get(ref.stack)
@@ -73,8 +78,9 @@ class Facts:
         if res is None:
             return None
         memo = (stack, res.logical_id, *path)
-        if memo in self._values:  # one system is priced at many loads: resolve once
-            return self._values[memo]
+        known = self._values.get(memo, _UNSEEN)  # one system is priced at many loads: resolve once
+        if known is not _UNSEEN:
+            return known
         value: Any = res.properties
         for key in path:
             if not isinstance(value, Mapping):

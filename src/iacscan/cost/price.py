@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import attrgetter
 
 from iacscan.cost.capacity import CAPACITY
 from iacscan.cost.clusters import CLUSTERS
 from iacscan.cost.engine import SECONDS_PER_MONTH, Ledger, Run, edge_label, merge_idle
 from iacscan.cost.facts import Facts
 from iacscan.cost.hourly import HOURLY
-from iacscan.cost.items import PRICERS
+from iacscan.cost.items import PRICERS, Pricer
 from iacscan.cost.prices import PriceTable
 from iacscan.cost.propagate import flow, propagate
 from iacscan.cost.sfn import Count, count, load_definition
 from iacscan.cost.usage import DEFAULTS, Usage
-from iacscan.model import Analysis, CostReport, Template
+from iacscan.model import Analysis, CostReport, LineItem, Node, Template
 
 
 class Pricing:
@@ -32,6 +33,19 @@ class Pricing:
         self.ledger = Ledger()
         self.counts = self._counts()
         self.flow = flow(self.facts.nodes, self.facts.topology.edges)
+        # the nodes priced (by id; None: warned as not priced), the same at every load
+        self.pricers: list[tuple[Node, Pricer | None]] = []
+        for n in sorted(self.facts.nodes.values(), key=lambda n: n.id):
+            if n.role == "external":
+                continue  # outside the system: not priced here (an S3 event to the default bus...)
+            pricer = (
+                PRICERS.get(n.type)
+                or CAPACITY.get(n.type)
+                or HOURLY.get(n.type)
+                or CLUSTERS.get(n.type)
+            )
+            if pricer is not None or not n.deploy_time:
+                self.pricers.append((n, pricer))
         # integrations that are evidence on an edge, not nodes
         self.pipes = [
             e
@@ -72,18 +86,10 @@ class Pricing:
     def run(self, scale: float) -> Run:
         run = Run(self.facts, self.usage, self.table, self.ledger, scale)
         rates = propagate(run, self.analysis.boundary.ingress, self.counts, self.flow)
-        for n in sorted(self.facts.nodes.values(), key=lambda n: n.id):
-            if n.role == "external":
-                continue  # outside the system: not priced here (an S3 event to the default bus...)
-            pricer = (
-                PRICERS.get(n.type)
-                or CAPACITY.get(n.type)
-                or HOURLY.get(n.type)
-                or CLUSTERS.get(n.type)
-            )
+        for n, pricer in self.pricers:
             if pricer is not None:
                 pricer(run, n, rates, self.counts)
-            elif not n.deploy_time:
+            else:
                 self.ledger.warn(f"{n.id}: {n.type} is not priced by iacscan (not counted)")
         for e in self.pipes:
             rate = rates.edge.get((e.source, e.target, e.kind), 0.0)
@@ -125,17 +131,28 @@ class Pricing:
             idle_monthly=idle.total(),
             monthly=monthly,
             per_million_events=monthly / events * 1e6 if events > 0 else None,
-            items=tuple(
-                sorted(
-                    merge_idle(at_load.items, idle.items),
-                    key=lambda i: (-i.monthly, i.subject, i.price_key),
-                )
-            ),
+            items=_dearest_first(merge_idle(at_load.items, idle.items)),
             assumptions=tuple(
-                sorted(self.ledger.assumptions.values(), key=lambda a: (a.subject, a.what))
+                sorted(self.ledger.assumptions.values(), key=attrgetter("subject", "what"))
             ),
             warnings=tuple(self.ledger.warnings),
         )
+
+
+def _dearest_first(items: Sequence[LineItem]) -> tuple[LineItem, ...]:
+    """Sorted by ``(-monthly, subject, price_key)``: by subject and row, then stably by cost,
+    dearest first (two sorts on C key functions instead of a Python key per item). A NaN in
+    the costs (their sum is NaN) makes the two orders differ: then the one sort."""
+    total = sum(map(_MONTHLY, items))
+    if total != total:
+        return tuple(sorted(items, key=lambda i: (-i.monthly, i.subject, i.price_key)))
+    out = sorted(items, key=_SUBJECT_AND_ROW)
+    out.sort(key=_MONTHLY, reverse=True)  # reverse keeps equal items in their order
+    return tuple(out)
+
+
+_MONTHLY = attrgetter("monthly")
+_SUBJECT_AND_ROW = attrgetter("subject", "price_key")
 
 
 def price(

@@ -10,6 +10,8 @@ counted per run of the reader. Schedules bring their own rate, which does not sc
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,21 +87,23 @@ def _base(run: Run, ingress: Sequence[str]) -> dict[str, float]:
 
 def _multiplier(run: Run, e: Edge, nodes: Mapping[str, Node], counts: Mapping[str, Count]) -> float:
     """How many messages, calls or objects one run of the edge's source sends along it."""
-    fact = run.usage.edges.get((e.source, e.target))
-    label = edge_label(e.source, e.kind, e.target)
+    fact = run.usage.edges.get((e.source, e.target)) if run.usage.edges else None
     if fact is not None:
+        label = edge_label(e.source, e.kind, e.target)
         run.ledger.assume(label, "per invocation", float(fact.value), fact.where, False)
         return float(fact.value)
     count = counts.get(e.source)
     if count is not None:  # a state machine: how often its definition runs the task
         if e.target in count.runs:
             return count.runs[e.target]
+        label = edge_label(e.source, e.kind, e.target)
         run.ledger.assume(
             label, "per execution", 1.0, "default: the definition names no task for it", True
         )
         return 1.0
     src, dst = nodes.get(e.source), nodes.get(e.target)
     if src is not None and src.type in _BATCHED and dst is not None and "Lambda" in dst.type:
+        label = edge_label(e.source, e.kind, e.target)
         run.ledger.assume(
             label, "invocations per message", 1.0, "default: batch size 1 (an upper bound)", True
         )
@@ -109,7 +113,9 @@ def _multiplier(run: Run, e: Edge, nodes: Mapping[str, Node], counts: Mapping[st
     ):
         return 1.0  # a delivery carries each message once
     why = "one message, request or object per invocation (give edges:)"
-    run.ledger.assume(label, "per invocation", 1.0, f"default: {why}", True)
+    run.ledger.assume(
+        edge_label(e.source, e.kind, e.target), "per invocation", 1.0, f"default: {why}", True
+    )
     return 1.0
 
 
@@ -125,6 +131,10 @@ class Flow:
     reads: list[Edge]  # "reads" edges that carry no rate: reads of stores by their reader
     multipliers: dict[EdgeKey, float] = field(default_factory=dict)
     per_read: dict[EdgeKey, float] = field(default_factory=dict)
+    # The keys of ``Rates``' four dicts in the order a run fills them (the same at every load),
+    # once a run found every count finite and not negative: then a run whose every base rate is
+    # zero (the zero-load run of a system with no schedule) has 0.0 at each, without the walk.
+    zero: tuple[list[str], list[EdgeKey], list[EdgeKey], list[str]] | None = None
 
 
 def flow(nodes: Mapping[str, Node], edges: Sequence[Edge]) -> Flow:
@@ -133,21 +143,17 @@ def flow(nodes: Mapping[str, Node], edges: Sequence[Edge]) -> Flow:
     from collections import deque
 
     started = {e.target for e in edges if e.kind in ("triggers", "invokes")}
+    channels = {name for name, n in nodes.items() if n.role == "channel"}
     drive = [
-        e
-        for e in edges
-        if e.kind != "reads"
-        or (
-            nodes.get(e.source) is not None
-            and nodes[e.source].role == "channel"
-            and e.target not in started
-        )
+        e for e in edges if e.kind != "reads" or (e.source in channels and e.target not in started)
     ]
-    incoming: dict[str, list[Edge]] = {}
-    outgoing: dict[str, list[Edge]] = {}
+    # each edge's key made once: the lists go into ``order`` as they are
+    incoming: dict[str, list[EdgeKey]] = {}
+    outgoing: dict[str, list[tuple[Edge, EdgeKey]]] = {}
     for e in drive:
-        incoming.setdefault(e.target, []).append(e)
-        outgoing.setdefault(e.source, []).append(e)
+        k = (e.source, e.target, e.kind)
+        incoming.setdefault(e.target, []).append(k)
+        outgoing.setdefault(e.source, []).append((e, k))
     pending = {n: len(incoming.get(n, ())) for n in nodes}
     ready = deque(sorted(n for n, c in pending.items() if c == 0))
     by_id = sorted(nodes)
@@ -164,14 +170,14 @@ def flow(nodes: Mapping[str, Node], edges: Sequence[Edge]) -> Flow:
         if u in done:
             continue
         done.add(u)
-        out = outgoing.get(u, [])
-        order.append((u, broke, [key(e) for e in incoming.get(u, ())], [(e, key(e)) for e in out]))
-        for e in out:
+        out = outgoing.get(u) or []
+        order.append((u, broke, incoming.get(u) or [], out))
+        for e, _ in out:
             pending[e.target] -= 1
             if pending[e.target] == 0 and e.target not in done:
                 ready.append(e.target)
-    carried = {key(e) for e in drive}
-    reads = [e for e in edges if e.kind == "reads" and key(e) not in carried]
+    carried = {k for keys in incoming.values() for k in keys}
+    reads = [e for e in edges if e.kind == "reads" and (e.source, e.target, e.kind) not in carried]
     return Flow(order=order, reads=reads)
 
 
@@ -183,13 +189,26 @@ def propagate(
 ) -> Rates:
     nodes = run.facts.nodes
     plan = plan if plan is not None else flow(nodes, run.facts.topology.edges)
-    rates = Rates()
     base = _base(run, ingress)
+    if plan.zero is not None and not any(base.values()):  # no load anywhere: every rate is 0.0
+        for u, broke, _, _ in plan.order:
+            if broke:
+                run.ledger.warn(f"{u}: on a cycle of edges; its rate counts one pass")
+        nodes_, edges_, reads_, stores = plan.zero
+        return Rates(
+            dict.fromkeys(nodes_, 0.0),
+            dict.fromkeys(edges_, 0.0),
+            dict.fromkeys(reads_, 0.0),
+            dict.fromkeys(stores, 0.0),
+        )
+    rates = Rates()
     node_rate, edge_rate, multipliers = rates.node, rates.edge, plan.multipliers
     for u, broke, incoming, outgoing in plan.order:
         if broke:
             run.ledger.warn(f"{u}: on a cycle of edges; its rate counts one pass")
-        rate = base.get(u, 0.0) + sum(map(edge_rate.get, incoming, repeat(0.0)))
+        rate = base.get(u, 0.0) + (
+            sum(map(edge_rate.get, incoming, repeat(0.0))) if incoming else 0
+        )
         node_rate[u] = rate
         for e, k in outgoing:
             m = multipliers.get(k)
@@ -205,6 +224,10 @@ def propagate(
             per = plan.per_read[k] = _reads_per_run(run, e)
         rates.reads[k] = node_rate.get(e.target, 0.0) * per
         rates.read_total[e.source] = rates.read_total.get(e.source, 0) + rates.reads[k]
+    if plan.zero is None and all(
+        0.0 <= m < math.inf for m in itertools.chain(multipliers.values(), plan.per_read.values())
+    ):  # zero times each count is 0.0: not so for infinity, NaN or a negative count
+        plan.zero = (list(node_rate), list(edge_rate), list(rates.reads), list(rates.read_total))
     return rates
 
 

@@ -63,6 +63,8 @@ def count(facts: Facts, definition: Mapping[str, Any], items: Items, loops: floa
 def _targets(facts: Facts, state: Mapping[str, Any]) -> set[str]:
     found: set[str] = set()
     for part in (state.get("Resource"), state.get("Parameters"), state.get("Arguments")):
+        if part is None:  # absent: nothing to walk (most tasks have no Arguments)
+            continue
         for ref in refs_in(part):
             node = facts.node_of(ref)
             if node is not None:

@@ -92,7 +92,8 @@ class Usage:
     notes: list[str] = field(default_factory=list)
 
     def fact(self, node: str, name: str) -> Fact | None:
-        return self.resources.get(node, {}).get(name)
+        facts = self.resources.get(node)
+        return facts.get(name) if facts is not None else None
 
     def names(self) -> set[str]:
         return set(self.rates) | set(self.resources) | {n for e in self.edges for n in e}

@@ -2,16 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
-from iacscan.model import CostComparison, CostPoint, CostReport
+from iacscan.model import Assumption, CostComparison, CostPoint, CostReport, LineItem
+from iacscan.render.json_text import Rows
+
+_ITEM = (
+    "subject",
+    "subject_kind",
+    "what",
+    "quantity",
+    "unit_price",
+    "price_key",
+    "source",
+    "monthly",
+    "idle_monthly",
+)
+_ROUNDED = frozenset(("monthly", "idle_monthly"))  # dollars, as _usd writes them
+_ASSUMPTION = ("subject", "what", "value", "source", "default")
 
 
 def _usd(value: float) -> float:
     return round(value, 6)
 
 
-def cost_to_dict(c: CostReport) -> dict[str, Any]:
+def _item_columns(items: Sequence[LineItem]) -> list[list[Any]]:
+    """The fields of the line items, a column per field of ``_ITEM``, each by one C map."""
+    return [
+        [round(v, 6) for v in map(attrgetter(f), items)]
+        if f in _ROUNDED
+        else list(map(attrgetter(f), items))
+        for f in _ITEM
+    ]
+
+
+def _assumption_columns(assumptions: Sequence[Assumption]) -> list[list[Any]]:
+    return [list(map(attrgetter(f), assumptions)) for f in _ASSUMPTION]
+
+
+def cost_to_dict(c: CostReport, *, rows: bool = False) -> dict[str, Any]:
+    """The ``cost`` section. ``rows``: items and assumptions as ``json_text.Rows`` (the same
+    JSON text from ``json_text.dumps``, without a dict per item; ``json.dumps`` refuses it)."""
     return {
         "currency": "USD",
         "region": c.region,
@@ -21,32 +54,45 @@ def cost_to_dict(c: CostReport) -> dict[str, Any]:
         "idle_monthly": _usd(c.idle_monthly),
         "monthly": _usd(c.monthly),
         "per_million_events": None if c.per_million_events is None else _usd(c.per_million_events),
-        "items": [
-            {
-                "subject": i.subject,
-                "subject_kind": i.subject_kind,
-                "what": i.what,
-                "quantity": i.quantity,
-                "unit_price": i.unit_price,
-                "price_key": i.price_key,
-                "source": i.source,
-                "monthly": _usd(i.monthly),
-                "idle_monthly": _usd(i.idle_monthly),
-            }
-            for i in c.items
-        ],
-        "assumptions": [
-            {
-                "subject": a.subject,
-                "what": a.what,
-                "value": a.value,
-                "source": a.source,
-                "default": a.default,
-            }
-            for a in c.assumptions
-        ],
+        "items": Rows(_ITEM, _item_columns(c.items)) if rows else _item_dicts(c.items),
+        "assumptions": (
+            Rows(_ASSUMPTION, _assumption_columns(c.assumptions))
+            if rows
+            else _assumption_dicts(c.assumptions)
+        ),
         "warnings": list(c.warnings),
     }
+
+
+# The same fields as dicts (tests/test_cost_render.py checks that both give the same JSON).
+def _item_dicts(items: Sequence[LineItem]) -> list[dict[str, Any]]:
+    return [
+        {
+            "subject": i.subject,
+            "subject_kind": i.subject_kind,
+            "what": i.what,
+            "quantity": i.quantity,
+            "unit_price": i.unit_price,
+            "price_key": i.price_key,
+            "source": i.source,
+            "monthly": _usd(i.monthly),
+            "idle_monthly": _usd(i.idle_monthly),
+        }
+        for i in items
+    ]
+
+
+def _assumption_dicts(assumptions: Sequence[Assumption]) -> list[dict[str, Any]]:
+    return [
+        {
+            "subject": a.subject,
+            "what": a.what,
+            "value": a.value,
+            "source": a.source,
+            "default": a.default,
+        }
+        for a in assumptions
+    ]
 
 
 def _point(p: CostPoint) -> dict[str, Any]:

@@ -135,8 +135,9 @@ def verdict_to_dict(v: Verdict) -> dict[str, Any]:
     }
 
 
-def analysis_to_dict(a: Analysis) -> dict[str, Any]:
-    """The schema_version 1 report of one analysis (``cost`` only when it was priced)."""
+def analysis_to_dict(a: Analysis, *, rows: bool = False) -> dict[str, Any]:
+    """The schema_version 1 report of one analysis (``cost`` only when it was priced).
+    ``rows``: the cost's items as ``json_text.Rows``, for ``json_text.dumps`` only."""
     out = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": a.tool_version},
@@ -166,7 +167,7 @@ def analysis_to_dict(a: Analysis) -> dict[str, Any]:
     if a.cost is not None:
         from iacscan.render.cost_json import cost_to_dict
 
-        out["cost"] = cost_to_dict(a.cost)
+        out["cost"] = cost_to_dict(a.cost, rows=rows)
     return out
 
 
@@ -175,7 +176,7 @@ def _dump(data: dict[str, Any]) -> str:
 
 
 def render_json(a: Analysis) -> str:
-    return _dump(analysis_to_dict(a))
+    return _dump(analysis_to_dict(a, rows=True))
 
 
 def diff_to_dict(d: AnalysisDiff) -> dict[str, Any]:

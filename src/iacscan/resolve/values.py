@@ -58,7 +58,7 @@ def unknown_token(reason: str) -> str:
 def refs_in(value: Any) -> Iterator[Ref]:
     """Every resource reference in a resolved value (both branches of unknown conditions)."""
     for item in walk(value, children=unknown_options):
-        if isinstance(item, str):
+        if isinstance(item, str) and _OPEN in item:  # a token opens with _OPEN: most have none
             for m in _TOKEN.finditer(item):
                 parts = m.group(1).split(_SEP)
                 if parts[0] == "R" and len(parts) == 4:
