@@ -11,7 +11,7 @@ import pytest
 
 import iacscan.load.fast_decode as fast_decode
 from iacscan.load.cfn import decode_text
-from iacscan.load.recursion import RAISED_LIMIT, raised_recursion_limit
+from iacscan.load.recursion import RAISED_LIMIT, hold, release
 
 
 @pytest.fixture(autouse=True)
@@ -61,11 +61,10 @@ def test_a_thread_that_finishes_first_does_not_lower_the_limit_under_another(
 
 def test_nested_holds_restore_the_limit_found_first() -> None:
     original = sys.getrecursionlimit()
-    with raised_recursion_limit():
-        with raised_recursion_limit():
-            assert sys.getrecursionlimit() == RAISED_LIMIT
-        assert sys.getrecursionlimit() == RAISED_LIMIT
-    assert sys.getrecursionlimit() == original
-    with pytest.raises(ValueError), raised_recursion_limit():
-        raise ValueError("restored on errors too")
+    hold()
+    hold()
+    assert sys.getrecursionlimit() == RAISED_LIMIT
+    release()
+    assert sys.getrecursionlimit() == RAISED_LIMIT
+    release()
     assert sys.getrecursionlimit() == original

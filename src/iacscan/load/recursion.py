@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 RAISED_LIMIT = 4000
 
 _lock = threading.Lock()
-_holders = 0  # callers inside ``raised_recursion_limit``, all threads together
+_holders = 0  # callers between ``hold`` and ``release``, all threads together
 _restore = 0  # the limit found by the first of them
 
 
@@ -39,14 +37,3 @@ def release() -> None:
         _holders -= 1
         if _holders == 0:
             sys.setrecursionlimit(_restore)
-
-
-@contextmanager
-def raised_recursion_limit(limit: int = RAISED_LIMIT) -> Iterator[None]:
-    """At least ``limit`` while any caller is inside; the limit found by the first caller once
-    the last one leaves."""
-    hold(limit)
-    try:
-        yield
-    finally:
-        release()

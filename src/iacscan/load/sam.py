@@ -118,7 +118,7 @@ def _run_translator(
 ) -> dict[str, Any]:
     from iacscan.load.sam_import import import_translator
 
-    import_translator()  # boto3 and botocore deferred until something uses them
+    import_translator()  # boto3, botocore and jsonschema deferred until something uses them
     from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
     from samtranslator.parser.parser import Parser
     from samtranslator.plugins.application.serverless_app_plugin import ServerlessAppPlugin
