@@ -98,7 +98,8 @@ def _undeferrable(what: str) -> _Undeferrable:
 
 
 class DeferredModule(types.ModuleType):
-    """Stands for a boto3/botocore module in the translator's globals until the real one loads."""
+    """Stands for a deferred module (boto3, botocore, jsonschema) in the translator's globals
+    until the real one loads."""
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -114,7 +115,8 @@ class DeferredModule(types.ModuleType):
 
 
 class DeferredClass(type):
-    """Stands for a boto3/botocore class; calling it, its attributes and ``isinstance`` use
+    """Stands for a deferred class (``Session``, ``ClientError``, ``ValidationError``...); calling
+    it, its attributes and ``isinstance`` use
     the real class. A subclass of Exception, so that ``except (ClientError, ...)`` can be
     evaluated before the real modules are loaded (it then matches nothing, as nothing can have
     raised a real one)."""
