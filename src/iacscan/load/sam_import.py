@@ -116,8 +116,7 @@ class DeferredModule(types.ModuleType):
 
 class DeferredClass(type):
     """Stands for a deferred class (``Session``, ``ClientError``, ``ValidationError``...); calling
-    it, its attributes and ``isinstance`` use
-    the real class. A subclass of Exception, so that ``except (ClientError, ...)`` can be
+    it, its attributes and ``isinstance`` use the real class. A subclass of Exception, so that ``except (ClientError, ...)`` can be
     evaluated before the real modules are loaded (it then matches nothing, as nothing can have
     raised a real one)."""
 
