@@ -10,8 +10,23 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TypeVar
 
-from iacscan.model import Analysis, Criterion, Edge, InputError, Resource, Template, Topology
+from iacscan.model import (
+    Analysis,
+    Criterion,
+    Edge,
+    Evidence,
+    Finding,
+    InputError,
+    Node,
+    Resource,
+    Template,
+    Topology,
+    Via,
+)
+
+Placed = TypeVar("Placed", Node, Via, Evidence, Finding)  # what carries a template place
 
 Where = tuple[str, int | None]
 
@@ -70,28 +85,20 @@ def relocate(a: Analysis, templates: Iterable[Template]) -> Analysis:
             return file, line, None, None
         return found[0], found[1], file, line
 
-    nodes = []
-    for n in a.topology.nodes:
-        f, ln, sf, sl = moved(n.file, n.line)
-        nodes.append(replace(n, file=f, line=ln, synth_file=sf, synth_line=sl))
-    edges = []
-    for e in a.topology.edges:
-        vias = []
-        for v in e.via:
-            f, ln, sf, sl = moved(v.file, v.line)
-            vias.append(replace(v, file=f, line=ln, synth_file=sf, synth_line=sl))
-        edges.append(Edge(e.source, e.target, e.kind, tuple(vias)))
-    criteria = []
-    for c in a.verdict.criteria:
-        evidence = []
-        for ev in c.evidence:
-            f, ln, sf, sl = moved(ev.file, ev.line)
-            evidence.append(replace(ev, file=f, line=ln, synth_file=sf, synth_line=sl))
-        criteria.append(Criterion(c.id, c.title, c.status, tuple(evidence)))
-    findings = []
-    for fd in a.findings:
-        f, ln, sf, sl = moved(fd.file, fd.line)
-        findings.append(replace(fd, file=f, line=ln, synth_file=sf, synth_line=sl))
+    def placed(item: Placed) -> Placed:
+        """A node, via, evidence or finding moved to the app's source (the template place kept)."""
+        f, ln, sf, sl = moved(item.file, item.line)
+        return replace(item, file=f, line=ln, synth_file=sf, synth_line=sl)
+
+    nodes = [placed(n) for n in a.topology.nodes]
+    edges = [
+        Edge(e.source, e.target, e.kind, tuple(placed(v) for v in e.via)) for e in a.topology.edges
+    ]
+    criteria = [
+        Criterion(c.id, c.title, c.status, tuple(placed(ev) for ev in c.evidence))
+        for c in a.verdict.criteria
+    ]
+    findings = [placed(fd) for fd in a.findings]
 
     def errors(items: Iterable[InputError]) -> tuple[InputError, ...]:
         out = []
