@@ -750,3 +750,37 @@ def test_app_command_splitting() -> None:
         app_argv("python3 'unterminated")
     with pytest.raises(SynthError):
         app_argv("FOO=1")
+
+
+def test_the_whole_cache_keeps_its_newest_entries_and_drops_dead_work_folders(
+    tmp_path: Path,
+) -> None:
+    """prune_total: newest first within the bound; an entry whose metadata cannot be read counts
+    as the oldest; a work folder of a run that died goes, one of a running synthesis stays;
+    prune: only the app's own entries are counted."""
+    from iacscan.load import cdk_cache
+
+    def entry(name: str, created: float | None, app_dir: str = "app") -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        if created is not None:
+            meta = {"format": cdk_cache.CACHE_FORMAT, "created": created, "app_dir": app_dir}
+            (folder / cdk_cache.META_FILE).write_text(json.dumps(meta), "utf-8")
+        return folder
+
+    entry("old", 100.0)
+    entry("new", 300.0)
+    entry("middle", 200.0)
+    entry("other-app", 50.0, app_dir="other")
+    entry("no-meta", None)
+    stale, running = tmp_path / ".work-dead", tmp_path / ".work-live"
+    stale.mkdir()
+    running.mkdir()
+    os.utime(stale, (time.time() - 2 * cdk_cache.STALE_WORK_S,) * 2)
+    cdk_cache.prune(tmp_path, "app", keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".work-dead", ".work-live", "middle", "new", "no-meta", "other-app"
+    ]
+    cdk_cache.prune_total(tmp_path, max_entries=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".work-live", "middle", "new"]
+    cdk_cache.prune_total(tmp_path / "missing")  # no cache folder yet: nothing to do

@@ -240,18 +240,26 @@ def store(root: Path, key: str, assembly: Path, meta: Mapping[str, Any]) -> Path
 
 def prune(root: Path, app_dir: str, keep: int = KEEP_PER_APP) -> None:
     """Keep only the ``keep`` newest entries synthesized from ``app_dir``."""
-    entries: list[tuple[float, Path]] = []
-    try:
-        children = list(root.iterdir())
-    except OSError:
-        return
-    for child in children:
-        meta = _read_meta(child)
-        if meta is not None and meta.get("app_dir") == app_dir:
-            created = meta.get("created")
-            entries.append((created if isinstance(created, (int, float)) else 0.0, child))
+    entries = [
+        (_created(meta), child)
+        for child in _children(root)
+        if (meta := _read_meta(child)) is not None and meta.get("app_dir") == app_dir
+    ]
     for _, child in sorted(entries, reverse=True)[keep:]:
         discard(child)
+
+
+def _children(root: Path) -> list[Path]:
+    try:
+        return list(root.iterdir())
+    except OSError:
+        return []
+
+
+def _created(meta: Mapping[str, Any] | None) -> float:
+    """When an entry was made (0 when its metadata cannot say: the oldest)."""
+    created = meta.get("created") if meta is not None else None
+    return float(created) if isinstance(created, (int, float)) else 0.0
 
 
 def describe_age(meta: Mapping[str, Any]) -> str:
@@ -327,19 +335,13 @@ def prune_total(
 
     now = time.time()
     entries: list[tuple[float, Path]] = []
-    try:
-        children = list(root.iterdir())
-    except OSError:
-        return
-    for child in children:
+    for child in _children(root):
         if child.name.startswith((".work-", ".old-")):
             with contextlib.suppress(OSError):
                 if now - child.stat().st_mtime > STALE_WORK_S:
                     discard(child)
             continue
-        meta = _read_meta(child)
-        created = meta.get("created") if meta is not None else None
-        entries.append((created if isinstance(created, (int, float)) else 0.0, child))
+        entries.append((_created(_read_meta(child)), child))
     total = 0
     for kept, (_, child) in enumerate(sorted(entries, reverse=True)):
         size, _ = tree_size([child], max_bytes=max_bytes, max_files=MAX_FILES)
