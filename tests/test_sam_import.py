@@ -13,6 +13,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SAM = ROOT / "fixtures" / "sam"
+# templates whose translation uses the translator's schema models (CapacityProviderConfig,
+# CapacityProvider, GraphQLApi, one the models refuse)
+SCHEMA_MODELS = ROOT / "tests" / "data" / "sam_schema_models"
 
 # Loads every fixtures/sam template and prints a fingerprint of everything the loader gives
 # (values with their container types and lines, origins, lines, attachments, errors).
@@ -28,6 +31,9 @@ elif sys.argv[1] == "original":  # as the translator does it: its own policy-tem
 elif sys.argv[1] == "unexpected-name":
     import iacscan.load.sam_import as si  # the translator imports a name the deferral lacks
     si.DEFERRED_NAMES = si.DEFERRED_NAMES - {("botocore.config", "Config")}
+elif sys.argv[1] == "unexpected-schema":
+    import iacscan.load.sam_import as si  # ... a schema module the deferral does not know
+    si.DEFERRED_SCHEMAS = si.DEFERRED_SCHEMAS - {si.SCHEMA_PACKAGE + ".aws_serverless_function"}
 from iacscan.load.discover import SynthOptions, load_paths
 from iacscan.load import sam_import
 from iacscan.model import line_of
@@ -50,8 +56,21 @@ for f in sorted(Path(sys.argv[2]).rglob("*.yaml")):
             for t in loaded.templates
         ],
     }
+schema_models = sorted(
+    n.rpartition(".")[2] for n in sys.modules
+    if n.startswith("samtranslator.internal.schema_source.aws_serverless_")
+)
+rebound = []
+if schema_models:  # the translator's globals now hold the real modules it used
+    from samtranslator.model import sam_resources
+    rebound = sorted(
+        name for name in schema_models if getattr(sam_resources, name, None) is sys.modules.get(
+            "samtranslator.internal.schema_source." + name)
+    )
 print(json.dumps({
     "fingerprint": out,
+    "schema_models": schema_models,
+    "rebound": rebound,
     "boto3": "boto3" in sys.modules,
     "botocore": "botocore" in sys.modules,
     "jsonschema": "jsonschema" in sys.modules,
@@ -80,7 +99,9 @@ def test_every_fixture_translates_the_same_with_and_without_the_deferral() -> No
     # was; "original" also builds the translator's own policy-templates plugin
     assert (deferred["boto3"], deferred["botocore"], deferred["deferred"]) == (False, False, True)
     assert deferred["jsonschema"] is False
+    assert deferred["schema_models"] == []  # no fixture uses one
     assert (plain["boto3"], plain["deferred"]) == (True, False)
+    assert ALL_SCHEMA_MODELS <= set(plain["schema_models"])
     assert (fallback["boto3"], fallback["deferred"]) == (True, False)
     assert (original["jsonschema"], original["deferred"]) == (True, False)
     assert len(deferred["fingerprint"]) >= 10
@@ -90,6 +111,46 @@ def test_every_fixture_translates_the_same_with_and_without_the_deferral() -> No
     assert deferred["fingerprint"] == original["fingerprint"]
     assert plain["fingerprint"] == original["fingerprint"]
     assert fallback["fingerprint"] == original["fingerprint"]
+
+
+ALL_SCHEMA_MODELS = {
+    "aws_serverless_capacity_provider",
+    "aws_serverless_function",
+    "aws_serverless_graphqlapi",
+    "aws_serverless_microvmimage",
+    "aws_serverless_networkconnector",
+}
+
+
+def test_templates_that_use_a_schema_model_translate_the_same_with_and_without_the_deferral() -> (
+    None
+):
+    deferred = run(FINGERPRINT, "deferred", str(SCHEMA_MODELS))
+    plain = run(FINGERPRINT, "boto3-first", str(SCHEMA_MODELS))
+    fallback = run(FINGERPRINT, "unexpected-schema", str(SCHEMA_MODELS))
+    prints = deferred["fingerprint"]
+    assert len(prints) == 3
+    capacity = prints[str(SCHEMA_MODELS / "capacity_provider.yaml")]
+    graphql = prints[str(SCHEMA_MODELS / "graphql_api.yaml")]
+    refused = prints[str(SCHEMA_MODELS / "graphql_api_invalid.yaml")]
+    assert capacity["errors"] == [] and graphql["errors"] == []
+    # what the translator makes of them (the provider's operator role, the resolver)
+    assert "'ProviderOperatorRole'" in json.dumps(capacity["values"])
+    assert "'ApiQuerygetItem'" in json.dumps(graphql["values"])
+    assert "Auth.Type" in refused["errors"][0]
+    # the models those templates use were imported when used, and only those; the translator's
+    # globals were rebound to them
+    used = {"aws_serverless_capacity_provider", "aws_serverless_function",
+            "aws_serverless_graphqlapi"}
+    assert used <= set(deferred["schema_models"])
+    assert not {"aws_serverless_microvmimage", "aws_serverless_networkconnector"} & set(
+        deferred["schema_models"]
+    )
+    assert set(deferred["rebound"]) == used
+    assert deferred["deferred"] is True  # boto3 still deferred: the fallback did not happen
+    assert ALL_SCHEMA_MODELS <= set(fallback["schema_models"]) and fallback["deferred"] is False
+    assert deferred["fingerprint"] == plain["fingerprint"]
+    assert fallback["fingerprint"] == plain["fingerprint"]
 
 
 def test_the_bundled_policy_templates_plugin_is_the_translators_own() -> None:
@@ -259,6 +320,36 @@ def result():
     import botocore  # through the hooks: must be that real module, not a stand-in
     return botocore is sys.modules["botocore"]
 """
+
+
+# A schema class used at import time (not only named in an annotation): the stand-in cannot
+# give its pydantic fields, so the deferral is abandoned and the module gets the real class.
+SCHEMA_USED = """
+from samtranslator.internal.schema_source import aws_serverless_function
+FIELDS = aws_serverless_function.Properties.__fields__
+
+def result():
+    import sys
+    real = sys.modules["samtranslator.internal.schema_source.aws_serverless_function"]
+    return aws_serverless_function is real and FIELDS is real.Properties.__fields__
+"""
+
+# A helper taken from a schema module at import time (a lower-case name: not a class named in
+# an annotation): abandoned too.
+SCHEMA_HELPER = """
+from samtranslator.internal.schema_source import aws_serverless_function
+HELPER = aws_serverless_function.get_prop
+
+def result():
+    import sys
+    real = sys.modules["samtranslator.internal.schema_source.aws_serverless_function"]
+    return HELPER is real.get_prop
+"""
+
+
+def test_a_schema_model_used_while_the_translator_is_imported_abandons_the_deferral() -> None:
+    assert run(PROBE, SCHEMA_USED) == {"deferred": False, "result": True, "hook": False}
+    assert run(PROBE, SCHEMA_HELPER) == {"deferred": False, "result": True, "hook": False}
 
 
 def test_an_unexpected_boto3_use_caught_by_the_translator_still_abandons_the_deferral() -> None:

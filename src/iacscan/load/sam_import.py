@@ -1,4 +1,4 @@
-"""Importing the SAM translator without paying for boto3 and jsonschema until something uses them.
+"""Importing the SAM translator without paying for what a translation may never use.
 
 aws-sam-translator imports boto3 and botocore at module level (``from boto3 import Session``,
 ``from botocore.exceptions import ClientError``...), about 70 ms of CPU for a library iacscan
@@ -7,7 +7,10 @@ client creator (``load/sam.py``). It also imports jsonschema (about 26 ms) for o
 translation checks the translator's own bundled ``policy_templates.json`` against its own
 ``schema.json`` (``PolicyTemplatesProcessor.__init__``). iacscan builds that plugin from the
 same bundled file without the self-check (``bundled_policy_templates_plugin``; the check is run
-on the installed translator by tests/test_sam_import.py). While the translator's modules are
+on the installed translator by tests/test_sam_import.py). And ``model/sam_resources.py`` imports
+five of its schema-model modules (pydantic v1 classes, about 55 ms) that only a few resource
+types use when translated (a function's ``CapacityProviderConfig``, ``GraphQLApi``,
+``CapacityProvider``, ``NetworkConnector``, ``MicroVMImage``). While the translator's modules are
 imported, and only then:
 
 * an ``import`` of boto3/botocore/jsonschema *by a samtranslator module, in the importing
@@ -15,18 +18,23 @@ imported, and only then:
   import Config``) that loads the real modules the moment anything uses it (an attribute, a
   call, an ``isinstance``). ``sys.modules`` is never touched: any other ``import boto3``,
   before, during (another thread) or after, gets the real one.
-* When the real modules load, every samtranslator module global that holds a stand-in is
+* ``from samtranslator.internal.schema_source import aws_serverless_function, ...`` gets a
+  stand-in module for each of those five; a class named from it while the translator is
+  imported (in an annotation) is a stand-in class. The real module is imported the moment the
+  translator uses one (``aws_serverless_function.CapacityProviderConfig.parse_obj(...)``).
+* When a real module loads, every samtranslator module global that holds its stand-in is
   rebound to the real object, so ``except ClientError`` in the translator catches real
   botocore errors (the stand-in exception classes match nothing, and nothing can raise a real
   botocore error before the real modules are loaded: only a real client raises one).
-* Anything this does not expect (another boto name, a stand-in used during the import)
-  abandons the deferral: the samtranslator modules imported so far are dropped and imported
-  again normally. With boto3 or jsonschema already imported, the translator is imported
-  normally.
+* Anything this does not expect (another boto name, another schema module, a stand-in used
+  during the import, any error) abandons the deferral: the samtranslator modules imported so
+  far are dropped and imported again normally. With boto3 or jsonschema already imported, the
+  translator is imported normally.
 
-tests/test_sam_import.py checks that every ``fixtures/sam`` template translates identically with
-and without the deferral and the bundled plugin, that a SAM scan never loads boto3 or
-jsonschema, and that the translator's SAR path (real boto3, real ``ClientError``) still works.
+tests/test_sam_import.py checks that every ``fixtures/sam`` template and every template that
+uses a schema model translates identically with and without the deferral and the bundled
+plugin, that a SAM scan never loads boto3, jsonschema or an unused schema model, and that the
+translator's SAR path (real boto3, real ``ClientError``) still works.
 """
 
 from __future__ import annotations
@@ -60,6 +68,22 @@ DEFERRED_MODULES = frozenset(
     }
 )
 DEFERRED_ROOTS = frozenset(name.partition(".")[0] for name in DEFERRED_MODULES)
+# The translator's schema models (pydantic v1 classes, ~55 ms of CPU to build): the resources
+# that use them when translated are a function with a CapacityProviderConfig, a GraphQLApi, a
+# CapacityProvider, a NetworkConnector and a MicroVMImage. ``model/sam_resources.py`` imports
+# them at module level (``from samtranslator.internal.schema_source import
+# aws_serverless_function, ...``) and names their classes in annotations.
+SCHEMA_PACKAGE = "samtranslator.internal.schema_source"
+DEFERRED_SCHEMAS = frozenset(
+    f"{SCHEMA_PACKAGE}.{name}"
+    for name in (
+        "aws_serverless_capacity_provider",
+        "aws_serverless_function",
+        "aws_serverless_graphqlapi",
+        "aws_serverless_microvmimage",
+        "aws_serverless_networkconnector",
+    )
+)
 DEFERRED_NAMES = frozenset(
     {
         ("boto3", "Session"),
@@ -79,8 +103,10 @@ _lock = threading.RLock()
 _window_open = False
 _abandoned = False  # something unexpected met during the window, even if the import caught it
 _bindings: list[dict[str, Any]] = []  # globals of the samtranslator modules given a stand-in
+_schema_bindings: list[dict[str, Any]] = []  # ... given a schema module's stand-in
 _stubs: dict[str, DeferredModule] = {}
 _real: dict[str, types.ModuleType] | None = None
+_schemas: dict[str, types.ModuleType] = {}  # deferred schema modules loaded since
 
 
 class _Undeferrable(Exception):
@@ -98,8 +124,8 @@ def _undeferrable(what: str) -> _Undeferrable:
 
 
 class DeferredModule(types.ModuleType):
-    """Stands for a deferred module (boto3, botocore, jsonschema) in the translator's globals
-    until the real one loads."""
+    """Stands for a deferred module (boto3, botocore, jsonschema, a schema module) in the
+    translator's globals until the real one loads."""
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -110,8 +136,11 @@ class DeferredModule(types.ModuleType):
                 return _stub(sub)
             if (self.__name__, name) in DEFERRED_NAMES:
                 return _placeholder(self.__name__, name)
+            if self.__name__ in DEFERRED_SCHEMAS and name[:1].isupper():
+                # a schema class named in an annotation while the translator is imported
+                return _placeholder(self.__name__, name)
             raise _undeferrable(f"{self.__name__}.{name}")
-        return getattr(load_real()[self.__name__], name)
+        return getattr(_real_module(self.__name__), name)
 
 
 class DeferredClass(type):
@@ -133,7 +162,7 @@ class DeferredClass(type):
             raise TypeError(f"{name}: a class cannot derive from a deferred boto3 stand-in")
 
     def real(cls) -> Any:
-        return getattr(load_real()[cls.deferred_from], cls.deferred_name)
+        return getattr(_real_module(cls.deferred_from), cls.deferred_name)
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         return cls.real()(*args, **kwargs)
@@ -174,6 +203,33 @@ def _placeholder(module: str, name: str) -> DeferredClass:
     return _placeholders[key]
 
 
+def _real_module(name: str) -> types.ModuleType:
+    return load_schema(name) if name in DEFERRED_SCHEMAS else load_real()[name]
+
+
+def load_schema(name: str) -> types.ModuleType:
+    """Import a deferred schema module and rebind the translator's globals to it."""
+    with _lock:
+        module = _schemas.get(name)
+        if module is None:
+            if _window_open:
+                raise _undeferrable(f"{name} used while the translator is imported")
+            module = importlib.import_module(name)
+            stub = _stubs.get(name)
+            for namespace in _schema_bindings:
+                for key, value in list(namespace.items()):
+                    if value is stub:
+                        namespace[key] = module
+            _schemas[name] = module
+        return module
+
+
+def deferred_schemas() -> list[str]:
+    """The schema modules the translator was given a stand-in for and has not used yet."""
+    with _lock:
+        return sorted(n for n in _stubs if n in DEFERRED_SCHEMAS and n not in _schemas)
+
+
 def load_real() -> dict[str, types.ModuleType]:
     """Import the real boto3 and botocore modules and rebind the translator's globals to them."""
     global _real
@@ -184,9 +240,9 @@ def load_real() -> dict[str, types.ModuleType]:
             modules = {name: importlib.import_module(name) for name in sorted(DEFERRED_MODULES)}
             for namespace in _bindings:
                 for key, value in list(namespace.items()):
-                    if isinstance(value, DeferredModule):
+                    if isinstance(value, DeferredModule) and value.__name__ in modules:
                         namespace[key] = modules[value.__name__]
-                    elif isinstance(value, DeferredClass):
+                    elif isinstance(value, DeferredClass) and value.deferred_from in modules:
                         namespace[key] = getattr(modules[value.deferred_from], value.deferred_name)
             _real = modules
         return _real
@@ -209,7 +265,9 @@ def import_translator() -> None:
         else:
             try:
                 _import_deferred()
-            except _Undeferrable:
+            except Exception:  # noqa: BLE001  _Undeferrable, or a stand-in failing a use the
+                # deferral did not foresee (``Properties.__fields__`` at import time): the
+                # modules imported so far are dropped, and the translator is imported plainly
                 _import_plainly()
         if TRUST_BUNDLED_POLICY_TEMPLATES:
             use_bundled_policy_templates()
@@ -240,11 +298,14 @@ def _import_deferred() -> None:
         if (
             _window_open  # inert once the window closed, even if another hook still calls it
             and level == 0
-            and name.partition(".")[0] in DEFERRED_ROOTS
+            and (name.partition(".")[0] in DEFERRED_ROOTS or name == SCHEMA_PACKAGE)
             and threading.get_ident() == owner
             and isinstance(globals, dict)
             and str(globals.get("__name__", "")).startswith("samtranslator.")
         ):
+            if name == SCHEMA_PACKAGE:
+                real_import(name, globals, locals, (), level)  # the package itself is cheap
+                return _deferred_schema_import(name, globals, fromlist)
             return _deferred_import(name, globals, fromlist)
         return real_import(name, globals, locals, fromlist, level)
 
@@ -258,6 +319,7 @@ def _import_deferred() -> None:
     except BaseException:
         _window_open = False
         _bindings.clear()
+        _schema_bindings.clear()
         for name in set(sys.modules) - before:
             if name.startswith("samtranslator."):
                 del sys.modules[name]
@@ -280,6 +342,22 @@ def _deferred_import(
     # ``from botocore.config import Config`` binds from the module itself; ``import
     # botocore.config`` binds the top package (as the real import statement does)
     return _stub(name) if fromlist else _stub(name.partition(".")[0])
+
+
+def _deferred_schema_import(
+    name: str, namespace: dict[str, Any], fromlist: Sequence[str] | None
+) -> types.ModuleType:
+    # ``from samtranslator.internal.schema_source import aws_serverless_function, ...``: the
+    # statement takes each name from what this returns. Anything else is imported as it was.
+    wanted = [f"{name}.{sub}" for sub in fromlist or ()]
+    if not wanted or any(sub not in DEFERRED_SCHEMAS for sub in wanted):
+        raise _undeferrable(f"{name} {list(fromlist or ())}")
+    if not any(namespace is seen for seen in _schema_bindings):
+        _schema_bindings.append(namespace)
+    view = types.ModuleType(name)
+    for sub in wanted:
+        setattr(view, sub.rpartition(".")[2], _stub(sub))
+    return view
 
 
 def bundled_policy_templates_plugin() -> Any:
