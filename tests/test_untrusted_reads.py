@@ -286,3 +286,72 @@ def test_a_diff_whose_base_has_a_symlink_out_is_an_input_error(tmp_path: Path) -
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     assert STOLEN not in result.stdout + result.stderr
     assert "secret.yaml" in result.stdout + result.stderr
+
+
+SIBLING_ASL = json.dumps(
+    {
+        "StartAt": "Notify",
+        "States": {
+            "Notify": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sns:publish",
+                "Parameters": {"TopicArn": "${TopicArn}", "Message": "done"},
+                "End": True,
+            }
+        },
+    }
+)
+SIBLING_SAM = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: ../definitions/machine.asl.json
+      DefinitionSubstitutions:
+        TopicArn: !Ref Topic
+"""
+
+
+def _copy_without_git(tmp_path: Path) -> Path:
+    """A checkout copied without .git (a tarball, a container build): the template in
+    ``infra/`` names a state machine definition in the sibling folder ``definitions/``."""
+    top = tmp_path / "copy"
+    (top / "infra").mkdir(parents=True)
+    (top / "definitions").mkdir()
+    (top / "definitions" / "machine.asl.json").write_text(SIBLING_ASL)
+    (top / "infra" / "sam.yaml").write_text(SIBLING_SAM)
+    return top
+
+
+@pytest.mark.parametrize("each", [False, True], ids=["scan", "each"])
+def test_a_folder_named_on_the_command_line_holds_the_files_its_templates_name(
+    tmp_path: Path, each: bool
+) -> None:
+    top = _copy_without_git(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = iacscan(*(["--each"] if each else []), str(top), "--format", "json", cwd=elsewhere)
+    assert result.code == 0, result.stderr
+    reports = json.loads(result.stdout) if each else [result.report]  # --each: a list
+    assert len(reports) == 1
+    assert reports[0]["errors"] == []
+    topology = reports[0]["topology"]
+    assert {n["id"] for n in topology["nodes"]} == {"Machine", "Topic"}
+    # the definition was read: the state machine publishes to the topic
+    assert {(e["source"], e["target"]) for e in topology["edges"]} == {("Machine", "Topic")}
+
+
+def test_without_a_named_folder_the_template_folder_still_bounds_its_reads(
+    tmp_path: Path,
+) -> None:
+    top = _copy_without_git(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for named in (top / "infra" / "sam.yaml", top / "infra"):  # the file, or its own folder
+        result = iacscan(str(named), str(GOOD), "--format", "json", cwd=elsewhere)
+        assert result.code == 3, result.stderr
+        error = _error_naming(result, "outside the repository")
+        assert str(error["file"]).endswith("sam.yaml")

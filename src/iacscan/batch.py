@@ -13,6 +13,7 @@ from pathlib import Path
 from iacscan.analysis import analyze
 from iacscan.classify.profile import Profile, load_profile
 from iacscan.load.cfn import Limits
+from iacscan.load.confine import named_folders
 from iacscan.load.discover import Loaded, SynthOptions, find_templates, load_paths
 from iacscan.load.iam_actions import action_table
 from iacscan.model import Analysis
@@ -28,11 +29,13 @@ class Job:
     ignore: tuple[str, ...]
     limits: Limits
     synth: SynthOptions
+    named: str | None = None  # the folder named on the command line that holds the file
 
 
-def expand(paths: Sequence[str]) -> tuple[list[tuple[str, bool]], int]:
-    """Folders of templates become their files; CDK apps, cdk.out and stacks stay whole."""
-    out: list[tuple[str, bool]] = []
+def expand(paths: Sequence[str]) -> tuple[list[tuple[str, bool, str | None]], int]:
+    """Folders of templates become their files (with the folder); CDK apps, cdk.out and
+    stacks stay whole."""
+    out: list[tuple[str, bool, str | None]] = []
     skipped = 0
     for p in paths:
         path = Path(p)
@@ -42,10 +45,10 @@ def expand(paths: Sequence[str]) -> tuple[list[tuple[str, bool]], int]:
             and not (path / "manifest.json").exists()
         ):
             loaded = Loaded()
-            out.extend((str(f), True) for f in find_templates(path, loaded))
+            out.extend((str(f), True, p) for f in find_templates(path, loaded))
             skipped += loaded.skipped
         else:
-            out.append((p, False))
+            out.append((p, False, None))
     return out, skipped
 
 
@@ -75,9 +78,12 @@ def analyze_loaded(
 
 
 def run_job(job: Job) -> list[Analysis]:
-    loaded = load_paths(
-        [job.path], limits=job.limits, synth=job.synth, found_in_folder=job.from_folder
-    )
+    # a file found in a folder named on the command line may read files anywhere under it
+    # when no git repository holds it, as in a scan of that folder (load/confine.py)
+    with named_folders([Path(job.named)] if job.named else []):
+        loaded = load_paths(
+            [job.path], limits=job.limits, synth=job.synth, found_in_folder=job.from_folder
+        )
     if not loaded.inputs and not loaded.errors:
         return []  # not a CloudFormation template: skipped
     return [analyze_loaded(loaded, load_profile(job.definition), job.ignore)]
@@ -93,7 +99,10 @@ def analyze_each(
     workers: int | None = None,
 ) -> tuple[list[Analysis], int]:
     files, skipped = expand(paths)
-    jobs = [Job(f, folder, definition, tuple(ignore), limits, synth) for f, folder in files]
+    jobs = [
+        Job(f, from_folder, definition, tuple(ignore), limits, synth, named)
+        for f, from_folder, named in files
+    ]
     workers = workers or os.cpu_count() or 1
     # Progress goes to standard error whenever it is a terminal, even with standard output
     # redirected to a file (the report is there).
@@ -117,7 +126,8 @@ def analyze_each(
     for p in paths:  # a folder none of whose files was a template: say so, as a scan does
         folder = Path(p)
         if folder.is_dir() and not any(
-            r and Path(f).is_relative_to(folder) for (f, _), r in zip(files, results, strict=True)
+            r and Path(f).is_relative_to(folder)
+            for (f, _, _), r in zip(files, results, strict=True)
         ):
             reports.extend(run_job(Job(p, False, definition, tuple(ignore), limits, synth)))
     if show:

@@ -2,16 +2,21 @@
 
 A template, a nested ``TemplateURL``, an ``AWS::Include`` location, a SAM ``DefinitionUri`` and
 the files a folder scan finds are resolved (symlinks followed) and must land inside the
-repository that holds the template: its git top level, else the template's folder (and the
-working directory, when that holds the template). Only regular files are ever opened: a FIFO,
-a device (``/dev/zero``, ``/dev/stdin``) or a ``/proc`` file would hang, never end or leak.
+repository that holds the template: its git top level, else the template's folder, the working
+directory when that holds the template, and the folder named on the command line that the
+template was found in (``iacscan infra/`` on a copy without ``.git``: ``infra/`` is the
+repository). Only regular files are ever opened: a FIFO, a device (``/dev/zero``,
+``/dev/stdin``) or a ``/proc`` file would hang, never end or leak.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import os
 import stat
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from iacscan.errors import InputParseError
@@ -29,9 +34,32 @@ def _git_top(folder: Path) -> Path | None:
     return None
 
 
+# The folders named on the command line that the templates being loaded were found in.
+_named: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar(
+    "iacscan_named_folders", default=()
+)
+
+
+@contextlib.contextmanager
+def named_folders(folders: Sequence[Path]) -> Iterator[None]:
+    """While loading templates found in ``folders`` (named on the command line), files
+    anywhere under them may be read when no git repository holds the template."""
+    resolved = []
+    for folder in folders:
+        try:
+            resolved.append(folder.resolve())
+        except (OSError, RuntimeError, ValueError):
+            continue
+    token = _named.set((*_named.get(), *resolved))
+    try:
+        yield
+    finally:
+        _named.reset(token)
+
+
 def roots_of(template: Path) -> tuple[Path, ...]:
-    """Where files a template names may be: its repository, else its folder (and the working
-    directory when the template is under it)."""
+    """Where files a template names may be: its repository, else its folder, the working
+    directory and the folder named on the command line, when they hold the template."""
     try:
         folder = template.resolve().parent if not template.is_dir() else template.resolve()
     except (OSError, RuntimeError, ValueError):
@@ -39,8 +67,11 @@ def roots_of(template: Path) -> tuple[Path, ...]:
     top = _git_top(folder)
     if top is not None:
         return (top,)
-    cwd = Path.cwd().resolve()
-    return (folder, cwd) if folder.is_relative_to(cwd) else (folder,)
+    roots = [folder]
+    for holder in (Path.cwd().resolve(), *_named.get()):
+        if folder.is_relative_to(holder) and holder not in roots:
+            roots.append(holder)
+    return tuple(roots)
 
 
 def inside(path: Path, roots: tuple[Path, ...]) -> bool:

@@ -23,7 +23,7 @@ from iacscan.load.cfn import (
     read_text,
     template_from_data,
 )
-from iacscan.load.confine import confined, inside, roots_of
+from iacscan.load.confine import confined, inside, named_folders, roots_of
 from iacscan.load.sandbox import SandboxMode
 from iacscan.load.shared_names import qualify, shared_roots
 from iacscan.model import InputError, InputInfo, InputKind, Template
@@ -641,17 +641,18 @@ def load_one(job: LoadJob, pieces: PieceMemo | None = None) -> LoadOutcome:
     errors: list[InputError] = []
     notes: list[str] = []
     try:
-        result = load_template(
-            path,
-            stack,
-            limits,
-            folder_mode=from_folder,
-            errors=errors,
-            search=search,
-            notes=notes,
-            sam_cache=sam_cache,
-            pieces=pieces,
-        )
+        with named_folders(search):  # a copy without .git: the named folder is the repository
+            result = load_template(
+                path,
+                stack,
+                limits,
+                folder_mode=from_folder,
+                errors=errors,
+                search=search,
+                notes=notes,
+                sam_cache=sam_cache,
+                pieces=pieces,
+            )
     except IacscanError as err:
         return None, None, [*errors, error_of(err, str(path))], False, notes
     except RecursionError:
