@@ -137,6 +137,41 @@ def test_suppressed_findings_are_results_with_suppressions(repo: Path) -> None:
     assert {f["resources"][0] for f in json.loads(proc.stdout)["findings"]} == {"FnA", "FnB"}
 
 
+def test_a_rule_ignored_on_one_resource_is_a_suppressed_result(repo: Path) -> None:
+    """``--ignore RULE:RESOURCE`` suppresses that rule's findings on that resource (as caller or
+    callee) only: code scanning sees them as suppressed results (an auditor can find them),
+    not as results that never were."""
+    run = _sarif(repo, "infra/calls.yaml", "--ignore", "lambda-calls-lambda:FnA")["runs"][0]
+    calls = {
+        r["message"]["text"][:15]: r.get("suppressions")
+        for r in run["results"]
+        if r["ruleId"] == "lambda-calls-lambda"
+    }
+    external = [
+        {
+            "kind": "external",
+            "status": "accepted",
+            "justification": "--ignore lambda-calls-lambda:FnA",
+        }
+    ]
+    in_source = [
+        {"kind": "inSource", "status": "accepted", "justification": "Metadata iacscan ignore on FnC"}
+    ]
+    assert calls == {
+        "FnA invokes FnB": external,
+        "FnB invokes FnA": external,
+        "FnC invokes FnA": in_source,  # suppressed in the template already
+    }
+    # the JSON report leaves them out, as it does every suppressed finding
+    def findings(*args: str) -> set[str]:
+        proc = run_cli("infra/calls.yaml", "--format", "json", *args, cwd=repo)
+        return {f["message"][:15] for f in json.loads(proc.stdout)["findings"]}
+
+    assert findings() == {"FnA invokes FnB", "FnB invokes FnA"}
+    assert findings("--ignore", "lambda-calls-lambda:FnA") == set()
+    assert findings("--ignore", "lambda-calls-lambda:FnC") == {"FnA invokes FnB", "FnB invokes FnA"}
+
+
 def test_rules_carry_help_markdown_tags_and_precision(repo: Path) -> None:
     rules = {r["id"]: r for r in _sarif(repo, "infra")["runs"][0]["tool"]["driver"]["rules"]}
     calls = rules["lambda-calls-lambda"]

@@ -249,7 +249,8 @@ class Finding:
 @dataclass(frozen=True, slots=True)
 class Suppression:
     """A finding the user suppressed: ``kind`` "metadata" (the resource's
-    ``Metadata: {iacscan: {ignore: [...]}}``) or "ignore" (``--ignore`` or the configuration)."""
+    ``Metadata: {iacscan: {ignore: [...]}}``) or "ignore" (``--ignore`` or the configuration,
+    ``RULE`` or ``RULE:RESOURCE``)."""
 
     finding: Finding
     kind: Literal["metadata", "ignore"]

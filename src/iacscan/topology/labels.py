@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from iacscan.model import Analysis, Node, Template, Topology
+from iacscan.model import Analysis, Finding, Node, Suppression, Template, Topology
 
 DROPPED_SEGMENTS = frozenset({"Resource", "Default"})
 
@@ -236,17 +236,27 @@ def matching_nodes(nodes: Iterable[Node], wanted: str) -> set[str]:
 
 
 def unignored(a: Analysis, ignore: Iterable[str]) -> Analysis:
-    """``a`` without the findings that ``RULE:RESOURCE`` entries of --ignore or the
-    configuration's ``ignore`` suppress (RESOURCE: a node id, label or construct path)."""
-    pairs = [tuple(e.split(":", 1)) for e in ignore if ":" in e]
+    """``a`` with the findings that ``RULE:RESOURCE`` entries of --ignore or the
+    configuration's ``ignore`` suppress (RESOURCE: a node id, label or construct path) moved
+    to its suppressed findings (SARIF shows them with ``suppressions``)."""
+    pairs = [e.split(":", 1) for e in ignore if ":" in e]
     if not pairs:
         return a
-    dropped: set[tuple[str, str]] = set()
+    entry_of: dict[tuple[str, str], str] = {}  # (rule, node id) -> the entry that names it
     for rule, wanted in pairs:
         for node in matching_nodes(a.topology.nodes, wanted):
-            dropped.add((rule, node))
-    kept = tuple(f for f in a.findings if not any((f.rule, r) in dropped for r in f.resources))
-    return replace(a, findings=kept)
+            entry_of.setdefault((rule, node), f"{rule}:{wanted}")
+    kept: list[Finding] = []
+    suppressed: list[Suppression] = []
+    for f in a.findings:
+        entry = next((entry_of[(f.rule, r)] for r in f.resources if (f.rule, r) in entry_of), None)
+        if entry is None:
+            kept.append(f)
+        else:
+            suppressed.append(Suppression(f, "ignore", f"--ignore {entry}"))
+    if not suppressed:
+        return a
+    return replace(a, findings=tuple(kept), suppressed=(*a.suppressed, *suppressed))
 
 
 def _nested_stack_path(rtype: str, path: str) -> str:
