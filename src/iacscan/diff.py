@@ -192,6 +192,25 @@ def _system_sentence(c: SystemChange) -> str:
     return f"System {c.name}: {b.level} -> {a.level}, {b.architecture} -> {a.architecture}"
 
 
+def decisive_nodes(d: AnalysisDiff) -> list[str]:
+    """The changed nodes that moved the verdict: when the level or the serverless answer
+    changed, the added, removed or changed nodes named by an idle cost or by the evidence of a
+    failing or warning criterion, on either side."""
+    b, a = d.before.verdict, d.after.verdict
+    if (b.level, b.serverless) == (a.level, a.serverless):
+        return []
+    moved = set(d.nodes_added) | set(d.nodes_removed) | {c.id for c in d.nodes_changed}
+    named = {i.node for v in (b, a) for i in v.idle_costs}
+    named |= {
+        e.node
+        for v in (b, a)
+        for c in v.criteria
+        if c.status in ("fail", "warn")
+        for e in c.evidence
+    }
+    return sorted(moved & named)
+
+
 def diff_analyses(before: Analysis, after: Analysis) -> AnalysisDiff:
     bnodes = {n.id: n for n in before.topology.nodes}
     anodes = {n.id: n for n in after.topology.nodes}
@@ -238,4 +257,8 @@ def diff_analyses(before: Analysis, after: Analysis) -> AnalysisDiff:
         summary=(),
         systems_changed=system_changes(before, after),
     )
-    return replace(draft, summary=tuple(_summary(draft, bnodes, anodes)))
+    return replace(
+        draft,
+        summary=tuple(_summary(draft, bnodes, anodes)),
+        decisive=tuple(decisive_nodes(draft)),
+    )

@@ -332,6 +332,8 @@ class AnalysisDiff:
     cost: CostComparison | None = None
     # When either side holds several systems: the ones whose level or label the change moves.
     systems_changed: tuple[SystemChange, ...] = ()
+    # The changed nodes that moved the verdict (diff.decisive_nodes).
+    decisive: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- cost (issue 17)

@@ -250,9 +250,6 @@ def loading() -> Iterator[None]:
             gc.enable()
 
 
-# Rules whose evidence can be an IAM statement (what a role may do, not what the code does):
-# code scanning shows their precision as medium.
-_IAM_IMPLIED = {"lambda-calls-lambda", "fan-out-re-reads", "s3-intermediate-bus"}
 _DOCS = "https://github.com/iacscan/iacscan/blob/main/docs"
 
 
@@ -276,7 +273,7 @@ def rule_docs() -> list[RuleDoc]:
                 f"[Documentation]({_DOCS}/rules.md#{d.id})"
             ),
             tags=("iac", "aws", "serverless", "cost", "architecture"),
-            precision="medium" if d.id in _IAM_IMPLIED else "high",
+            precision=d.precision,
         )
         for d, _ in RULES
     ]

@@ -311,25 +311,6 @@ def _arrows(text: str) -> str:
     return text.replace(" -> ", " → ")
 
 
-def decisive_nodes(d: AnalysisDiff) -> list[str]:
-    """The changed nodes that moved the verdict: when the level or the serverless answer
-    changed, the added, removed or changed nodes named by an idle cost or by the evidence of a
-    failing or warning criterion, on either side."""
-    b, a = d.before.verdict, d.after.verdict
-    if (b.level, b.serverless) == (a.level, a.serverless):
-        return []
-    moved = set(d.nodes_added) | set(d.nodes_removed) | {c.id for c in d.nodes_changed}
-    named = {i.node for v in (b, a) for i in v.idle_costs}
-    named |= {
-        e.node
-        for v in (b, a)
-        for c in v.criteria
-        if c.status in ("fail", "warn")
-        for e in c.evidence
-    }
-    return sorted(moved & named)
-
-
 def _systems_changed(d: AnalysisDiff) -> list[str]:
     """A row per system the change moves (diff.system_changes decides which)."""
     return [
@@ -380,7 +361,7 @@ def render_diff_markdown(d: AnalysisDiff, limit: int | None = None) -> str:
         nodes=d.after.topology.nodes + tuple(gone[i] for i in sorted(gone)),
         edges=d.after.topology.edges + d.edges_removed,
     )
-    decisive = decisive_nodes(d)
+    decisive = d.decisive
     legend = "Topology after this change (green: added, red dashed: removed, yellow: changed"
     legend += ", thick border: moved the verdict)" if decisive else ")"
     blocks.append(_diagram(merged, legend, d, decisive))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Literal
 
 from iacscan.model import Edge, Node, Severity, Topology
 from iacscan.topology.result import StackView, TopologyFacts
@@ -18,6 +19,9 @@ class RuleDoc:
     why: str
     instead: str
     source: str
+    # "medium" when the evidence can be an IAM statement (what a role may do, not what the code
+    # does): code scanning shows it as the rule's precision
+    precision: Literal["high", "medium"] = "high"
 
 
 @dataclass

@@ -17,6 +17,7 @@ DOC = RuleDoc(
     ),
     instead="Run the readers in one process, or shard work so each copy reads its own subset.",
     source="Prime Video Tech (2023-03-22); definition-research §4.6 P3",
+    precision="medium",  # its evidence can be an IAM statement
 )
 
 

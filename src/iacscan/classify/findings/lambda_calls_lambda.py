@@ -16,6 +16,7 @@ DOC = RuleDoc(
     ),
     instead="Put a queue, topic, event bus or a state machine between them.",
     source="Paul Johnston, Serverless Best Practices; definition-research §4.6 P4",
+    precision="medium",  # its evidence can be an IAM statement
 )
 
 

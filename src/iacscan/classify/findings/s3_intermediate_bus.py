@@ -23,6 +23,7 @@ DOC = RuleDoc(
     ),
     instead="Keep producer and consumer in one process or task, pass references, or batch objects.",
     source="Prime Video Tech (2023-03-22); Cockcroft (2023); definition-research §4.6 P2",
+    precision="medium",  # its evidence can be an IAM statement
 )
 
 
