@@ -329,3 +329,96 @@ def test_base_ref_copy_of_a_typescript_cdk_app_borrows_node_modules(
     assert (copy / "cdk.json").is_file()
     assert (copy / "node_modules").is_symlink()
     assert (copy / "node_modules").resolve() == (app / "node_modules").resolve()
+
+
+# A SAM template whose state machine definition lives beside the folder the diff is asked for:
+# the base side reads it at the base revision, as the head side reads it in the work tree.
+def _asl(service: str, target: str) -> str:
+    return json.dumps(
+        {
+            "StartAt": "Send",
+            "States": {
+                "Send": {
+                    "Type": "Task",
+                    "Resource": f"arn:aws:states:::{service}",
+                    "Parameters": {"Target": "${Target}"},
+                    "End": True,
+                }
+            },
+        }
+    )
+
+
+SIBLING_DEFINITION = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+  Queue:
+    Type: AWS::SQS::Queue
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: ../definitions/machine.asl.json
+      DefinitionSubstitutions:
+        Target: !Ref {target}
+"""
+
+
+def _repo_with_sibling_definition(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / "definitions").mkdir()
+    (repo / "infra" / "sam.yaml").write_text(SIBLING_DEFINITION.format(target="Topic"))
+    (repo / "definitions" / "machine.asl.json").write_text(_asl("sns:publish", "Topic"))
+    git_repo(repo)
+    return repo
+
+
+def _edges(side: dict[str, Any]) -> set[tuple[str, str, str]]:
+    return {(e["source"], e["target"], e["kind"]) for e in side["topology"]["edges"]}
+
+
+def test_base_ref_reads_a_file_outside_the_paths_at_the_base_revision(tmp_path: Path) -> None:
+    repo = _repo_with_sibling_definition(tmp_path)
+    # unchanged: both sides read the definition, neither has an error, nothing moves
+    code, data, err = _diff_json(repo, "--base-ref", "HEAD", "infra", "--no-cache")
+    assert code == 0, err
+    assert data["before"]["errors"] == [] and data["after"]["errors"] == []
+    assert _edges(data["before"]) == _edges(data["after"]) == {("Machine", "Topic", "writes")}
+    assert data["before"]["verdict"]["level"] == data["after"]["verdict"]["level"] == "serverless"
+    assert data["changes"]["edges"]["added"] == data["changes"]["edges"]["removed"] == []
+    # the pull request changes only the definition (the folder asked for is unchanged): the base
+    # side still reads the base revision's definition, so the diff shows the new target
+    (repo / "infra" / "sam.yaml").write_text(SIBLING_DEFINITION.format(target="Queue"))
+    (repo / "definitions" / "machine.asl.json").write_text(_asl("sqs:sendMessage", "Queue"))
+    code, data, err = _diff_json(repo, "--base-ref", "HEAD", "infra", "--no-cache")
+    assert code == 0, err
+    assert _edges(data["before"]) == {("Machine", "Topic", "writes")}
+    assert _edges(data["after"]) == {("Machine", "Queue", "writes")}
+
+
+def test_base_ref_fetches_only_regular_files_of_the_revision_inside_it(tmp_path: Path) -> None:
+    """What the base side may fetch: a regular file of the revision, inside the repository. A
+    file the revision lacks, a link, a path outside and a folder stay missing."""
+    from iacscan.load import gitrev
+
+    repo = _repo_with_sibling_definition(tmp_path)
+    (repo / "definitions" / "link.json").symlink_to("machine.asl.json")
+    (repo / "definitions" / "sub").mkdir()
+    (repo / "definitions" / "sub" / "x.json").write_text("{}")
+    git_repo(repo)  # a second commit with the link and the folder
+    dest = tmp_path / "base"
+    out = gitrev.materialize("HEAD", [str(repo / "infra")], dest)
+    assert set(out) == {str(repo / "infra")}
+    assert not (dest / "definitions").exists()  # only the paths asked for are extracted
+    base = dest.resolve()
+    assert gitrev.fetch(base / "definitions" / "machine.asl.json", 1 << 20)
+    assert (base / "definitions" / "machine.asl.json").read_text() == _asl("sns:publish", "Topic")
+    assert not gitrev.fetch(base / "definitions" / "link.json", 1 << 20)  # a link
+    assert not gitrev.fetch(base / "definitions" / "sub", 1 << 20)  # a folder
+    assert not gitrev.fetch(base / "definitions" / "absent.json", 1 << 20)
+    assert not gitrev.fetch(tmp_path / "elsewhere.json", 1 << 20)  # not in a revision's folder
+    assert not gitrev.fetch(base / "definitions" / "sub" / "x.json", 1)  # over the size given
+    assert not (base / "definitions" / "link.json").exists()
+    assert not (tmp_path / "elsewhere.json").exists()

@@ -2,11 +2,13 @@
 
 A template, a nested ``TemplateURL``, an ``AWS::Include`` location, a SAM ``DefinitionUri`` and
 the files a folder scan finds are resolved (symlinks followed) and must land inside the
-repository that holds the template: its git top level, else the template's folder, the working
-directory when that holds the template, and the folder named on the command line that the
-template was found in (``iacscan infra/`` on a copy without ``.git``: ``infra/`` is the
-repository). Only regular files are ever opened: a FIFO, a device (``/dev/zero``,
-``/dev/stdin``) or a ``/proc`` file would hang, never end or leak.
+repository that holds the template: for a revision ``diff --base-ref`` extracted, the folder it
+is in (load/gitrev.py; a file of that revision outside the paths extracted is read from git when
+asked for); else its git top level; else the template's folder, the working directory when that
+holds the template, and the folder named on the command line that the template was found in
+(``iacscan infra/`` on a copy without ``.git``: ``infra/`` is the repository). Only regular
+files are ever opened: a FIFO, a device (``/dev/zero``, ``/dev/stdin``) or a ``/proc`` file
+would hang, never end or leak.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from iacscan.errors import InputParseError
-from iacscan.load.cfn import unreadable
+from iacscan.load import gitrev
+from iacscan.load.cfn import DEFAULT_LIMITS, unreadable
 
 # Pseudo file systems: their "regular" files are the kernel's, not the repository's.
 PSEUDO_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
@@ -64,6 +67,9 @@ def roots_of(template: Path) -> tuple[Path, ...]:
         folder = template.resolve().parent if not template.is_dir() else template.resolve()
     except (OSError, RuntimeError, ValueError):
         folder = Path(os.path.abspath(template)).parent
+    revision = gitrev.tree_of(folder)
+    if revision is not None:  # a revision extracted for a diff: the repository at that revision
+        return (revision,)
     top = _git_top(folder)
     if top is not None:
         return (top,)
@@ -106,6 +112,8 @@ def confined(
             file=file,
             line=line,
         )
+    if not os.path.lexists(target):  # a revision's file outside the paths extracted
+        gitrev.fetch(target, DEFAULT_LIMITS.max_file_size)
     return target
 
 

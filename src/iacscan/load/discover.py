@@ -696,7 +696,13 @@ def _run_loads(
         return [load_one(j, pieces) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from iacscan.load import gitrev
+
+    # the workers read the revisions a diff extracted as this process does, whatever the
+    # start method
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=gitrev.adopt, initargs=(gitrev.trees(),)
+    ) as pool:
         return list(pool.map(load_one, jobs, chunksize=4))
 
 

@@ -1,8 +1,16 @@
-"""Read the same paths from a git revision into a temporary folder (for ``diff --base-ref``)."""
+"""Read the same paths from a git revision into a temporary folder (for ``diff --base-ref``).
+
+The folder stands for the repository at that revision: its reads are confined to it, as the
+head's are to its git top level (load/confine.py), and a file a template there names outside
+the paths extracted (``DefinitionUri: ../statemachines/x.asl.json``, a nested ``TemplateURL``,
+an ``AWS::Include``) is read from the revision the first time it is asked for (``fetch``): the
+base side sees what the head side sees, at its own revision.
+"""
 
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import tarfile
 from collections.abc import Sequence
@@ -27,6 +35,57 @@ def _git(args: Sequence[str], cwd: Path) -> bytes:
             "check the revision name (fetch the base branch in CI: actions/checkout with fetch-depth: 0)",
         )
     return proc.stdout
+
+
+# Folders a revision was extracted into -> (the revision, the repository's top level).
+_trees: dict[Path, tuple[str, Path]] = {}
+
+
+def trees() -> dict[Path, tuple[str, Path]]:
+    """The extracted revisions (for a process pool's workers: ``adopt``)."""
+    return dict(_trees)
+
+
+def adopt(known: dict[Path, tuple[str, Path]]) -> None:
+    """In a worker process: the revisions the parent extracted."""
+    _trees.update(known)
+
+
+def tree_of(path: Path) -> Path | None:
+    """The folder an extracted revision is in that holds ``path`` (resolved), if any."""
+    for dest in _trees:
+        if path.is_relative_to(dest):
+            return dest
+    return None
+
+
+# Files asked of git per process, at most: a template naming thousands of missing files must not
+# run git thousands of times (past this they are missing, as any unread file is).
+FETCH_LIMIT = 256
+_asked: set[Path] = set()
+
+
+def fetch(path: Path, max_bytes: int) -> bool:
+    """Extract ``path`` (resolved, inside an extracted revision's folder, missing there) from
+    that revision: a regular file of at most ``max_bytes``. False when the revision has none."""
+    dest = tree_of(path)
+    if dest is None or path == dest or path in _asked or len(_asked) >= FETCH_LIMIT:
+        return False
+    _asked.add(path)
+    ref, top = _trees[dest]
+    try:
+        data = _blob_at(ref, path.relative_to(dest).as_posix(), top, max_bytes)
+        if data is None:
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.resolve().is_relative_to(dest):
+            return False  # a folder of the revision that is a link (data_filter kept it inside)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)  # whole or not at all, if two workers fetch it at once
+    except (OSError, UnsupportedInput):
+        return False
+    return True
 
 
 def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
@@ -64,6 +123,7 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(dest, filter=only_inside)
     (dest / SOURCE_ROOT_MARKER).touch()  # CDK source locations: relative to the repository
+    _trees[dest.resolve()] = (ref, top)
     if refused:
         raise UnsupportedInput(
             f"at {ref}, {', '.join(sorted(refused)[:5])} "
@@ -108,6 +168,10 @@ def read_at(ref: str, path: Path, top: Path, max_bytes: int) -> bytes | None:
         rel = path.resolve().relative_to(top).as_posix()
     except ValueError:
         return None
+    return _blob_at(ref, rel, top, max_bytes)
+
+
+def _blob_at(ref: str, rel: str, top: Path, max_bytes: int) -> bytes | None:
     listed = _git(["ls-tree", "-l", ref, "--", rel], top).decode("utf-8", "replace").split()
     # "<mode> blob <sha> <size>\t<path>": regular files only (no symlink, no submodule)
     if len(listed) < 4 or listed[1] != "blob" or not listed[0].startswith("100"):
