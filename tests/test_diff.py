@@ -422,3 +422,27 @@ def test_base_ref_fetches_only_regular_files_of_the_revision_inside_it(tmp_path:
     assert not gitrev.fetch(base / "definitions" / "sub" / "x.json", 1)  # over the size given
     assert not (base / "definitions" / "link.json").exists()
     assert not (tmp_path / "elsewhere.json").exists()
+
+
+def test_base_ref_fetch_never_writes_through_a_link_the_revision_holds(tmp_path: Path) -> None:
+    """A fetched file is written under a name nothing in the extracted revision can hold: a
+    link the revision placed beside it (named as a temporary file would be) is not followed to
+    overwrite another file of the revision."""
+    import os
+
+    from iacscan.load import gitrev
+
+    repo = _repo_with_sibling_definition(tmp_path)
+    (repo / ".gitattributes").write_text("definitions/machine.asl.json export-ignore\n")
+    (repo / "definitions" / "victim.json").write_text('{"kept": true}')
+    (repo / "definitions" / f".machine.asl.json.{os.getpid()}.partial").symlink_to("victim.json")
+    git_repo(repo)
+    dest = tmp_path / "base"
+    gitrev.materialize("HEAD", [str(repo / "infra"), str(repo / "definitions")], dest)
+    base = dest.resolve()
+    assert not (base / "definitions" / "machine.asl.json").exists()  # export-ignore
+    assert gitrev.fetch(base / "definitions" / "machine.asl.json", 1 << 20)
+    assert (base / "definitions" / "victim.json").read_text() == '{"kept": true}'
+    fetched = base / "definitions" / "machine.asl.json"
+    assert not fetched.is_symlink()
+    assert fetched.read_text() == _asl("sns:publish", "Topic")

@@ -9,10 +9,12 @@ base side sees what the head side sees, at its own revision.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import subprocess
 import tarfile
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -80,9 +82,18 @@ def fetch(path: Path, max_bytes: int) -> bool:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.parent.resolve().is_relative_to(dest):
             return False  # a folder of the revision that is a link (data_filter kept it inside)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(data)
-        os.replace(partial, path)  # whole or not at all, if two workers fetch it at once
+        # a new name (O_EXCL): never a link or file the revision put beside it
+        fd, partial = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".partial", dir=path.parent
+        )
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(partial, path)  # whole or not at all, if two workers fetch it at once
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
+            raise
     except (OSError, UnsupportedInput):
         return False
     return True
