@@ -483,3 +483,31 @@ def test_base_ref_fetch_never_writes_through_a_link_the_revision_holds(tmp_path:
     fetched = base / "definitions" / "machine.asl.json"
     assert not fetched.is_symlink()
     assert fetched.read_text() == _asl("sns:publish", "Topic")
+
+
+def test_base_ref_fetches_up_to_the_file_size_limit_given(tmp_path: Path) -> None:
+    """--max-file-size bounds what the base side fetches as it bounds what either side reads:
+    a nested template over the default limit but under the one given is read on both sides."""
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / "nested").mkdir()
+    (repo / "infra" / "root.yaml").write_text(
+        "Resources:\n"
+        "  Child:\n"
+        "    Type: AWS::CloudFormation::Stack\n"
+        "    Properties:\n"
+        "      TemplateURL: ../nested/child.yaml\n"
+    )
+    padding = "#" + "x" * (21 * 1024 * 1024) + "\n"  # over the default 20 MiB
+    (repo / "nested" / "child.yaml").write_text(
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n" + padding
+    )
+    git_repo(repo)
+    code, data, err = _diff_json(
+        repo, "--base-ref", "HEAD", "infra", "--no-cache", "--max-file-size", str(32 << 20)
+    )
+    assert code == 0, err
+    assert data["before"]["errors"] == [] and data["after"]["errors"] == []
+    after = {n["id"] for n in data["after"]["topology"]["nodes"]}
+    assert any(i.endswith("Queue") for i in after)
+    assert {n["id"] for n in data["before"]["topology"]["nodes"]} == after
