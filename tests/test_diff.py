@@ -399,12 +399,15 @@ def test_base_ref_reads_a_file_outside_the_paths_at_the_base_revision(tmp_path: 
 
 
 def test_base_ref_fetches_only_regular_files_of_the_revision_inside_it(tmp_path: Path) -> None:
-    """What the base side may fetch: a regular file of the revision, inside the repository. A
-    file the revision lacks, a link, a path outside and a folder stay missing."""
+    """What the base side may fetch: a regular file of the revision, inside the repository
+    (through its links that stay inside, as the head side reads them). A file the revision
+    lacks, a link out of it, a path outside and a folder stay missing."""
     from iacscan.load import gitrev
 
     repo = _repo_with_sibling_definition(tmp_path)
     (repo / "definitions" / "link.json").symlink_to("machine.asl.json")
+    (repo / "definitions" / "out.json").symlink_to("../../elsewhere.json")
+    (tmp_path / "elsewhere.json").write_text("{}")
     (repo / "definitions" / "sub").mkdir()
     (repo / "definitions" / "sub" / "x.json").write_text("{}")
     git_repo(repo)  # a second commit with the link and the folder
@@ -415,10 +418,96 @@ def test_base_ref_fetches_only_regular_files_of_the_revision_inside_it(tmp_path:
     base = dest.resolve()
     assert gitrev.fetch(base / "definitions" / "machine.asl.json", 1 << 20)
     assert (base / "definitions" / "machine.asl.json").read_text() == _asl("sns:publish", "Topic")
-    assert not gitrev.fetch(base / "definitions" / "link.json", 1 << 20)  # a link
+    assert gitrev.fetch(base / "definitions" / "link.json", 1 << 20)  # a link inside: its target
+    assert not (base / "definitions" / "link.json").is_symlink()
+    assert (base / "definitions" / "link.json").read_text() == _asl("sns:publish", "Topic")
+    assert not gitrev.fetch(base / "definitions" / "out.json", 1 << 20)  # a link out
     assert not gitrev.fetch(base / "definitions" / "sub", 1 << 20)  # a folder
     assert not gitrev.fetch(base / "definitions" / "absent.json", 1 << 20)
     assert not gitrev.fetch(tmp_path / "elsewhere.json", 1 << 20)  # not in a revision's folder
     assert not gitrev.fetch(base / "definitions" / "sub" / "x.json", 1)  # over the size given
-    assert not (base / "definitions" / "link.json").exists()
-    assert not (tmp_path / "elsewhere.json").exists()
+    assert not (base / "definitions" / "out.json").exists()
+    assert (tmp_path / "elsewhere.json").read_text() == "{}"
+
+
+def test_base_ref_follows_the_revisions_links_inside_it_as_the_head_side_does(
+    tmp_path: Path,
+) -> None:
+    """The head side reads a definition through a link in the work tree (a linked file, a
+    linked folder) when the link stays in the repository; the base side reads the same files
+    at the base revision, so an unchanged pull request changes nothing."""
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / "shared").mkdir()
+    (repo / "definitions").mkdir()
+    (repo / "shared" / "machine.asl.json").write_text(_asl("sns:publish", "Topic"))
+    (repo / "definitions" / "machine.asl.json").symlink_to("../shared/machine.asl.json")
+    (repo / "linked").symlink_to("shared", target_is_directory=True)
+    (repo / "infra" / "sam.yaml").write_text(SIBLING_DEFINITION.format(target="Topic"))
+    (repo / "infra" / "via_folder.yaml").write_text(
+        SIBLING_DEFINITION.format(target="Topic").replace(
+            "../definitions/machine.asl.json", "../linked/machine.asl.json"
+        )
+    )
+    git_repo(repo)
+    code, data, err = _diff_json(repo, "--base-ref", "HEAD", "infra", "--no-cache")
+    assert code == 0, err
+    assert data["before"]["errors"] == [] and data["after"]["errors"] == []
+    assert _edges(data["after"]) == {
+        ("sam/Machine", "sam/Topic", "writes"),
+        ("via_folder/Machine", "via_folder/Topic", "writes"),
+    }
+    assert _edges(data["before"]) == _edges(data["after"])
+    assert data["changes"]["edges"]["added"] == data["changes"]["edges"]["removed"] == []
+
+
+def test_base_ref_fetch_never_writes_through_a_link_the_revision_holds(tmp_path: Path) -> None:
+    """A fetched file is written under a name nothing in the extracted revision can hold: a
+    link the revision placed beside it (named as a temporary file would be) is not followed to
+    overwrite another file of the revision."""
+    import os
+
+    from iacscan.load import gitrev
+
+    repo = _repo_with_sibling_definition(tmp_path)
+    (repo / ".gitattributes").write_text("definitions/machine.asl.json export-ignore\n")
+    (repo / "definitions" / "victim.json").write_text('{"kept": true}')
+    (repo / "definitions" / f".machine.asl.json.{os.getpid()}.partial").symlink_to("victim.json")
+    git_repo(repo)
+    dest = tmp_path / "base"
+    gitrev.materialize("HEAD", [str(repo / "infra"), str(repo / "definitions")], dest)
+    base = dest.resolve()
+    assert not (base / "definitions" / "machine.asl.json").exists()  # export-ignore
+    assert gitrev.fetch(base / "definitions" / "machine.asl.json", 1 << 20)
+    assert (base / "definitions" / "victim.json").read_text() == '{"kept": true}'
+    fetched = base / "definitions" / "machine.asl.json"
+    assert not fetched.is_symlink()
+    assert fetched.read_text() == _asl("sns:publish", "Topic")
+
+
+def test_base_ref_fetches_up_to_the_file_size_limit_given(tmp_path: Path) -> None:
+    """--max-file-size bounds what the base side fetches as it bounds what either side reads:
+    a nested template over the default limit but under the one given is read on both sides."""
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / "nested").mkdir()
+    (repo / "infra" / "root.yaml").write_text(
+        "Resources:\n"
+        "  Child:\n"
+        "    Type: AWS::CloudFormation::Stack\n"
+        "    Properties:\n"
+        "      TemplateURL: ../nested/child.yaml\n"
+    )
+    padding = "#" + "x" * (21 * 1024 * 1024) + "\n"  # over the default 20 MiB
+    (repo / "nested" / "child.yaml").write_text(
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n" + padding
+    )
+    git_repo(repo)
+    code, data, err = _diff_json(
+        repo, "--base-ref", "HEAD", "infra", "--no-cache", "--max-file-size", str(32 << 20)
+    )
+    assert code == 0, err
+    assert data["before"]["errors"] == [] and data["after"]["errors"] == []
+    after = {n["id"] for n in data["after"]["topology"]["nodes"]}
+    assert any(i.endswith("Queue") for i in after)
+    assert {n["id"] for n in data["before"]["topology"]["nodes"]} == after

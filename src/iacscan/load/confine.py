@@ -92,8 +92,11 @@ def confined(
     what: str,
     file: str,
     line: int | None = None,
+    max_bytes: int = DEFAULT_LIMITS.max_file_size,
 ) -> Path:
-    """``base / relative`` resolved; an InputParseError naming it when it leaves ``roots``."""
+    """``base / relative`` resolved; an InputParseError naming it when it leaves ``roots``.
+    ``max_bytes``: the most a file of an extracted revision may hold to be fetched (the run's
+    file-size limit, so that the base side reads what the head side reads)."""
     try:
         target = (base / relative).resolve()
     except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in the name
@@ -113,7 +116,7 @@ def confined(
             line=line,
         )
     if not os.path.lexists(target):  # a revision's file outside the paths extracted
-        gitrev.fetch(target, DEFAULT_LIMITS.max_file_size)
+        gitrev.fetch(target, max_bytes)
     return target
 
 

@@ -322,7 +322,13 @@ def _nested_one(
     # Templates come from pull requests: a TemplateURL must not open files elsewhere.
     roots = roots_of(Path(chain[0]) if chain else path)
     child = confined(
-        path.parent, url, roots, what=f"nested stack {lid}:", file=str(path), line=res.line
+        path.parent,
+        url,
+        roots,
+        what=f"nested stack {lid}:",
+        file=str(path),
+        line=res.line,
+        max_bytes=limits.max_file_size,
     )
     if str(child) in chain:
         raise InputParseError(

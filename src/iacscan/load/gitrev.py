@@ -9,10 +9,12 @@ base side sees what the head side sees, at its own revision.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import subprocess
 import tarfile
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,10 +22,10 @@ from iacscan.errors import UnsupportedInput
 from iacscan.load.cdk_sources import SOURCE_ROOT_MARKER
 
 
-def _git(args: Sequence[str], cwd: Path) -> bytes:
+def _git(args: Sequence[str], cwd: Path, stdin: bytes | None = None) -> bytes:
     try:
         proc = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, timeout=120, check=False
+            ["git", *args], cwd=cwd, input=stdin, capture_output=True, timeout=120, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as err:
         raise UnsupportedInput(
@@ -67,25 +69,58 @@ _asked: set[Path] = set()
 
 def fetch(path: Path, max_bytes: int) -> bool:
     """Extract ``path`` (resolved, inside an extracted revision's folder, missing there) from
-    that revision: a regular file of at most ``max_bytes``. False when the revision has none."""
+    that revision: a regular file of at most ``max_bytes``, through the revision's links that
+    stay inside it (written as a copy, never a link). False when the revision has none."""
     dest = tree_of(path)
     if dest is None or path == dest or path in _asked or len(_asked) >= FETCH_LIMIT:
         return False
     _asked.add(path)
     ref, top = _trees[dest]
     try:
-        data = _blob_at(ref, path.relative_to(dest).as_posix(), top, max_bytes)
+        data = _followed_blob_at(ref, path.relative_to(dest).as_posix(), top, max_bytes)
         if data is None:
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.parent.resolve().is_relative_to(dest):
             return False  # a folder of the revision that is a link (data_filter kept it inside)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        partial.write_bytes(data)
-        os.replace(partial, path)  # whole or not at all, if two workers fetch it at once
+        # a new name (O_EXCL): never a link or file the revision put beside it
+        fd, partial = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".partial", dir=path.parent
+        )
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(partial, path)  # whole or not at all, if two workers fetch it at once
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
+            raise
     except (OSError, UnsupportedInput):
         return False
     return True
+
+
+def _followed_blob_at(ref: str, rel: str, top: Path, max_bytes: int) -> bytes | None:
+    """The regular file ``rel`` names at ``ref``, through the revision's links that stay in the
+    repository (as the head side's reads follow the work tree's); None for a link out of it, a
+    folder, a submodule, a missing path or a file over ``max_bytes``."""
+    if "\n" in rel:
+        return None  # one object name a line
+    # "<ref>:<path>" takes the path literally (no pathspec magic); --follow-symlinks answers
+    # "symlink"/"loop"/"dangling"/"notdir"/"missing" for a link it does not resolve in the tree
+    line = _git(
+        ["cat-file", "--batch-check", "--follow-symlinks"],
+        top,
+        ref.encode() + b":" + os.fsencode(rel) + b"\n",
+    )
+    listed = line.decode("utf-8", "replace").split("\n", 1)[0].split()
+    if len(listed) != 3 or listed[1] != "blob" or not listed[2].isdigit():
+        return None
+    if len(listed[0]) not in (40, 64) or listed[0].strip("0123456789abcdef"):
+        return None
+    if int(listed[2]) > max_bytes:
+        return None
+    return _git(["cat-file", "blob", listed[0]], top)
 
 
 def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:

@@ -197,6 +197,7 @@ class _Preparer:
             roots_of(self.base_dir),
             what="the local file",
             file=self.file or str(self.base_dir),
+            max_bytes=4 * self.limits.max_definition_size,  # what is read below, no more
         )
         cap = self.limits.max_definition_size
         try:
