@@ -511,3 +511,38 @@ def test_base_ref_fetches_up_to_the_file_size_limit_given(tmp_path: Path) -> Non
     after = {n["id"] for n in data["after"]["topology"]["nodes"]}
     assert any(i.endswith("Queue") for i in after)
     assert {n["id"] for n in data["before"]["topology"]["nodes"]} == after
+
+
+def test_base_ref_fetches_are_bounded_and_end_with_the_diff(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """One blob may stand under many names at no cost to a revision: what is written into an
+    extracted revision is bounded in bytes as well as in files. A revision forgotten (its folder
+    removed with the diff's) is fetched into no more."""
+    from iacscan.load import gitrev
+
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    (repo / "infra" / "t.yaml").write_text("Resources: {}\n")
+    for i in range(4):
+        (repo / f"copy{i}.json").write_text("x" * 1000)
+    git_repo(repo)
+    monkeypatch.setattr(gitrev, "FETCH_BYTES", 2500)
+    dest = tmp_path / "base"
+    gitrev.materialize("HEAD", [str(repo / "infra")], dest)
+    base = dest.resolve()
+    try:
+        assert gitrev.fetch(base / "copy0.json", 1 << 20)
+        assert gitrev.fetch(base / "copy1.json", 1 << 20)
+        assert not gitrev.fetch(base / "copy2.json", 1 << 20)  # 3,000 bytes would pass 2,500
+        assert not (base / "copy2.json").exists()
+    finally:
+        gitrev.forget(dest)
+    assert gitrev.tree_of(base / "copy3.json") is None
+    assert not gitrev.fetch(base / "copy3.json", 1 << 20)  # not a revision's folder any more
+    again = tmp_path / "again"
+    gitrev.materialize("HEAD", [str(repo / "infra")], again)
+    try:  # a new revision folder starts with the whole budget
+        assert gitrev.fetch(again.resolve() / "copy2.json", 1 << 20)
+    finally:
+        gitrev.forget(again)

@@ -169,6 +169,11 @@ def diff(
             after = analyze_loaded(head, definition_profile, run.ignore, multi, run.systems)
             # inside the revision folders: a committed usage file is found beside the paths
             cost = cost_options(head_paths or base_paths, usage, rate, prices)
+            if base_ref is not None:  # the folders go with tmp: nothing more is fetched into them
+                from iacscan.load.gitrev import forget
+
+                forget(Path(tmp) / "base")
+                forget(Path(tmp) / "head")
         comparison = None
         if cost is not None:
             before, after, comparison = diff_with_cost(

@@ -53,6 +53,15 @@ def adopt(known: dict[Path, tuple[str, Path]]) -> None:
     _trees.update(known)
 
 
+def forget(dest: Path) -> None:
+    """The revision extracted into ``dest`` is gone (its temporary folder removed): nothing is
+    fetched into it any more."""
+    where = dest.resolve()
+    _trees.pop(where, None)
+    _asked.pop(where, None)
+    _written.pop(where, None)
+
+
 def tree_of(path: Path) -> Path | None:
     """The folder an extracted revision is in that holds ``path`` (resolved), if any."""
     for dest in _trees:
@@ -61,10 +70,13 @@ def tree_of(path: Path) -> Path | None:
     return None
 
 
-# Files asked of git per process, at most: a template naming thousands of missing files must not
-# run git thousands of times (past this they are missing, as any unread file is).
+# Files asked of git per extracted revision (and process), at most: a template naming thousands
+# of missing files must not run git thousands of times (past this they are missing, as any
+# unread file is). And bytes written, at most: one blob may stand under many names at no cost.
 FETCH_LIMIT = 256
-_asked: set[Path] = set()
+FETCH_BYTES = 256 * 1024 * 1024
+_asked: dict[Path, set[Path]] = {}
+_written: dict[Path, int] = {}
 
 
 def fetch(path: Path, max_bytes: int) -> bool:
@@ -72,14 +84,19 @@ def fetch(path: Path, max_bytes: int) -> bool:
     that revision: a regular file of at most ``max_bytes``, through the revision's links that
     stay inside it (written as a copy, never a link). False when the revision has none."""
     dest = tree_of(path)
-    if dest is None or path == dest or path in _asked or len(_asked) >= FETCH_LIMIT:
+    if dest is None or path == dest:
         return False
-    _asked.add(path)
+    asked = _asked.setdefault(dest, set())
+    if path in asked or len(asked) >= FETCH_LIMIT:
+        return False
+    asked.add(path)
     ref, top = _trees[dest]
     try:
-        data = _followed_blob_at(ref, path.relative_to(dest).as_posix(), top, max_bytes)
+        budget = min(max_bytes, FETCH_BYTES - _written.get(dest, 0))
+        data = _followed_blob_at(ref, path.relative_to(dest).as_posix(), top, budget)
         if data is None:
             return False
+        _written[dest] = _written.get(dest, 0) + len(data)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.parent.resolve().is_relative_to(dest):
             return False  # a folder of the revision that is a link (data_filter kept it inside)
