@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -54,3 +55,49 @@ def git_repo(repo: Path) -> None:
     git("init", "-q")
     git("add", ".")
     git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+
+
+# A layout common in monorepos: ``infra/sam.yaml`` names a state machine definition in the
+# sibling folder ``definitions/``; the definition sends to the target substituted into it.
+def asl_sending_to(service: str) -> str:
+    """A one-task definition calling ``service`` (``sns:publish``, ``sqs:sendMessage``...)."""
+    return json.dumps(
+        {
+            "StartAt": "Send",
+            "States": {
+                "Send": {
+                    "Type": "Task",
+                    "Resource": f"arn:aws:states:::{service}",
+                    "Parameters": {"Target": "${Target}"},
+                    "End": True,
+                }
+            },
+        }
+    )
+
+
+SIBLING_DEFINITION = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+  Queue:
+    Type: AWS::SQS::Queue
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: ../definitions/machine.asl.json
+      DefinitionSubstitutions:
+        Target: !Ref {target}
+"""
+
+
+def sibling_definition(top: Path, target: str = "Topic") -> Path:
+    """Write (or rewrite) the layout under ``top``: the machine sends to ``target`` (Topic:
+    ``sns:publish``, Queue: ``sqs:sendMessage``). Returns ``top``."""
+    (top / "infra").mkdir(parents=True, exist_ok=True)
+    (top / "definitions").mkdir(exist_ok=True)
+    (top / "infra" / "sam.yaml").write_text(SIBLING_DEFINITION.format(target=target))
+    service = "sns:publish" if target == "Topic" else "sqs:sendMessage"
+    (top / "definitions" / "machine.asl.json").write_text(asl_sending_to(service))
+    return top

@@ -22,7 +22,13 @@ from iacscan.model import Analysis, Cases, Finding, InputError
 from iacscan.render.json_report import diff_to_dict
 from iacscan.render.markdown import render_diff_markdown
 from iacscan.render.mdblocks import MAX_CHARS
-from scan_helpers import git_repo, run_cli
+from scan_helpers import (
+    SIBLING_DEFINITION,
+    asl_sending_to,
+    git_repo,
+    run_cli,
+    sibling_definition,
+)
 
 T = Path(__file__).resolve().parent.parent / "fixtures" / "templates"
 
@@ -331,46 +337,14 @@ def test_base_ref_copy_of_a_typescript_cdk_app_borrows_node_modules(
     assert (copy / "node_modules").resolve() == (app / "node_modules").resolve()
 
 
-# A SAM template whose state machine definition lives beside the folder the diff is asked for:
-# the base side reads it at the base revision, as the head side reads it in the work tree.
-def _asl(service: str, target: str) -> str:
-    return json.dumps(
-        {
-            "StartAt": "Send",
-            "States": {
-                "Send": {
-                    "Type": "Task",
-                    "Resource": f"arn:aws:states:::{service}",
-                    "Parameters": {"Target": "${Target}"},
-                    "End": True,
-                }
-            },
-        }
-    )
-
-
-SIBLING_DEFINITION = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Topic:
-    Type: AWS::SNS::Topic
-  Queue:
-    Type: AWS::SQS::Queue
-  Machine:
-    Type: AWS::Serverless::StateMachine
-    Properties:
-      DefinitionUri: ../definitions/machine.asl.json
-      DefinitionSubstitutions:
-        Target: !Ref {target}
-"""
+# A SAM template whose state machine definition lives beside the folder the diff is asked for
+# (scan_helpers.sibling_definition): the base side reads it at the base revision, as the head
+# side reads it in the work tree.
+_asl = asl_sending_to
 
 
 def _repo_with_sibling_definition(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    (repo / "infra").mkdir(parents=True)
-    (repo / "definitions").mkdir()
-    (repo / "infra" / "sam.yaml").write_text(SIBLING_DEFINITION.format(target="Topic"))
-    (repo / "definitions" / "machine.asl.json").write_text(_asl("sns:publish", "Topic"))
+    repo = sibling_definition(tmp_path / "repo")
     git_repo(repo)
     return repo
 
@@ -390,8 +364,7 @@ def test_base_ref_reads_a_file_outside_the_paths_at_the_base_revision(tmp_path: 
     assert data["changes"]["edges"]["added"] == data["changes"]["edges"]["removed"] == []
     # the pull request changes only the definition (the folder asked for is unchanged): the base
     # side still reads the base revision's definition, so the diff shows the new target
-    (repo / "infra" / "sam.yaml").write_text(SIBLING_DEFINITION.format(target="Queue"))
-    (repo / "definitions" / "machine.asl.json").write_text(_asl("sqs:sendMessage", "Queue"))
+    sibling_definition(repo, "Queue")
     code, data, err = _diff_json(repo, "--base-ref", "HEAD", "infra", "--no-cache")
     assert code == 0, err
     assert _edges(data["before"]) == {("Machine", "Topic", "writes")}
@@ -417,10 +390,10 @@ def test_base_ref_fetches_only_regular_files_of_the_revision_inside_it(tmp_path:
     assert not (dest / "definitions").exists()  # only the paths asked for are extracted
     base = dest.resolve()
     assert gitrev.fetch(base / "definitions" / "machine.asl.json", 1 << 20)
-    assert (base / "definitions" / "machine.asl.json").read_text() == _asl("sns:publish", "Topic")
+    assert (base / "definitions" / "machine.asl.json").read_text() == _asl("sns:publish")
     assert gitrev.fetch(base / "definitions" / "link.json", 1 << 20)  # a link inside: its target
     assert not (base / "definitions" / "link.json").is_symlink()
-    assert (base / "definitions" / "link.json").read_text() == _asl("sns:publish", "Topic")
+    assert (base / "definitions" / "link.json").read_text() == _asl("sns:publish")
     assert not gitrev.fetch(base / "definitions" / "out.json", 1 << 20)  # a link out
     assert not gitrev.fetch(base / "definitions" / "sub", 1 << 20)  # a folder
     assert not gitrev.fetch(base / "definitions" / "absent.json", 1 << 20)
@@ -440,7 +413,7 @@ def test_base_ref_follows_the_revisions_links_inside_it_as_the_head_side_does(
     (repo / "infra").mkdir(parents=True)
     (repo / "shared").mkdir()
     (repo / "definitions").mkdir()
-    (repo / "shared" / "machine.asl.json").write_text(_asl("sns:publish", "Topic"))
+    (repo / "shared" / "machine.asl.json").write_text(_asl("sns:publish"))
     (repo / "definitions" / "machine.asl.json").symlink_to("../shared/machine.asl.json")
     (repo / "linked").symlink_to("shared", target_is_directory=True)
     (repo / "infra" / "sam.yaml").write_text(SIBLING_DEFINITION.format(target="Topic"))
@@ -482,7 +455,7 @@ def test_base_ref_fetch_never_writes_through_a_link_the_revision_holds(tmp_path:
     assert (base / "definitions" / "victim.json").read_text() == '{"kept": true}'
     fetched = base / "definitions" / "machine.asl.json"
     assert not fetched.is_symlink()
-    assert fetched.read_text() == _asl("sns:publish", "Topic")
+    assert fetched.read_text() == _asl("sns:publish")
 
 
 def test_base_ref_fetches_up_to_the_file_size_limit_given(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from scan_helpers import sibling_definition
 from untrusted_helpers import GOOD, Result, iacscan
 
 OUTSIDE = """\
@@ -288,42 +289,10 @@ def test_a_diff_whose_base_has_a_symlink_out_is_an_input_error(tmp_path: Path) -
     assert "secret.yaml" in result.stdout + result.stderr
 
 
-SIBLING_ASL = json.dumps(
-    {
-        "StartAt": "Notify",
-        "States": {
-            "Notify": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::sns:publish",
-                "Parameters": {"TopicArn": "${TopicArn}", "Message": "done"},
-                "End": True,
-            }
-        },
-    }
-)
-SIBLING_SAM = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Topic:
-    Type: AWS::SNS::Topic
-  Machine:
-    Type: AWS::Serverless::StateMachine
-    Properties:
-      DefinitionUri: ../definitions/machine.asl.json
-      DefinitionSubstitutions:
-        TopicArn: !Ref Topic
-"""
-
-
 def _copy_without_git(tmp_path: Path) -> Path:
     """A checkout copied without .git (a tarball, a container build): the template in
     ``infra/`` names a state machine definition in the sibling folder ``definitions/``."""
-    top = tmp_path / "copy"
-    (top / "infra").mkdir(parents=True)
-    (top / "definitions").mkdir()
-    (top / "definitions" / "machine.asl.json").write_text(SIBLING_ASL)
-    (top / "infra" / "sam.yaml").write_text(SIBLING_SAM)
-    return top
+    return sibling_definition(tmp_path / "copy")
 
 
 @pytest.mark.parametrize("each", [False, True], ids=["scan", "each"])
@@ -339,7 +308,7 @@ def test_a_folder_named_on_the_command_line_holds_the_files_its_templates_name(
     assert len(reports) == 1
     assert reports[0]["errors"] == []
     topology = reports[0]["topology"]
-    assert {n["id"] for n in topology["nodes"]} == {"Machine", "Topic"}
+    assert {n["id"] for n in topology["nodes"]} == {"Machine", "Topic", "Queue"}
     # the definition was read: the state machine publishes to the topic
     assert {(e["source"], e["target"]) for e in topology["edges"]} == {("Machine", "Topic")}
 
