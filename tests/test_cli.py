@@ -247,12 +247,14 @@ def test_graph_depth_without_focus_is_a_usage_error() -> None:
 
 def test_a_plain_template_scan_imports_only_what_it_uses() -> None:
     """Start-up: a CloudFormation scan must not import networkx, the SAM translator, boto3,
-    cfn-lint or pydantic (each costs 0.1-0.7 s). Checked on the modules loaded, not by timing."""
+    cfn-lint or pydantic (each costs 0.1-0.7 s), nor tarfile (a diff's git work, load/gitrev.py).
+    Checked on the modules loaded, not by timing."""
     code = (
         "import sys, iacscan.cli as c\n"
         "sys.argv = ['iacscan', sys.argv[1], '-f', sys.argv[2]]\n"
         "try:\n    c.main()\nexcept SystemExit as e:\n    print('EXIT', e.code)\n"
-        "heavy = ('networkx', 'samtranslator', 'boto3', 'botocore', 'cfnlint', 'pydantic')\n"
+        "heavy = ('networkx', 'samtranslator', 'boto3', 'botocore', 'cfnlint', 'pydantic',"
+        " 'tarfile')\n"
         "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     for fmt in ("text", "json"):

@@ -10,19 +10,23 @@ base side sees what the head side sees, at its own revision.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
-import subprocess
-import tarfile
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iacscan.errors import UnsupportedInput
-from iacscan.load.cdk_sources import SOURCE_ROOT_MARKER
+
+if TYPE_CHECKING:
+    import tarfile
+
+# A scan imports this module (load/confine.py asks ``tree_of``): what only a diff's git work
+# needs (subprocess, tarfile, tempfile) is imported where it is used.
 
 
 def _git(args: Sequence[str], cwd: Path, stdin: bytes | None = None) -> bytes:
+    import subprocess
+
     try:
         proc = subprocess.run(
             ["git", *args], cwd=cwd, input=stdin, capture_output=True, timeout=120, check=False
@@ -101,6 +105,8 @@ def fetch(path: Path, max_bytes: int) -> bool:
         if not path.parent.resolve().is_relative_to(dest):
             return False  # a folder of the revision that is a link (data_filter kept it inside)
         # a new name (O_EXCL): never a link or file the revision put beside it
+        import tempfile
+
         fd, partial = tempfile.mkstemp(
             prefix=f".{path.name}.", suffix=".partial", dir=path.parent
         )
@@ -144,6 +150,11 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     """Extract ``paths`` as they are at ``ref`` under ``dest``: each path that exists at ``ref``
     -> where it now is. The repository is the one the first path is in, not the working
     directory's."""
+    import io
+    import tarfile
+
+    from iacscan.load.cdk_sources import SOURCE_ROOT_MARKER
+
     top = _toplevel(paths)
     rels: dict[str, str] = {}
     for p in paths:
