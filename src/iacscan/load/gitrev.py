@@ -186,7 +186,6 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(dest, filter=only_inside)
     (dest / SOURCE_ROOT_MARKER).touch()  # CDK source locations: relative to the repository
-    _trees[dest.resolve()] = (ref, top)
     if refused:
         raise UnsupportedInput(
             f"at {ref}, {', '.join(sorted(refused)[:5])} "
@@ -194,6 +193,7 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
             "iacscan reads only files inside the repository; remove the link",
         )
     _borrow_node_modules(dest, top)
+    _trees[dest.resolve()] = (ref, top)  # from now on a file outside the paths is fetched
     return {p: str(dest / rel) for p, rel in present.items()}
 
 
@@ -231,10 +231,6 @@ def read_at(ref: str, path: Path, top: Path, max_bytes: int) -> bytes | None:
         rel = path.resolve().relative_to(top).as_posix()
     except ValueError:
         return None
-    return _blob_at(ref, rel, top, max_bytes)
-
-
-def _blob_at(ref: str, rel: str, top: Path, max_bytes: int) -> bytes | None:
     listed = _git(["ls-tree", "-l", ref, "--", rel], top).decode("utf-8", "replace").split()
     # "<mode> blob <sha> <size>\t<path>": regular files only (no symlink, no submodule)
     if len(listed) < 4 or listed[1] != "blob" or not listed[0].startswith("100"):
