@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -519,3 +520,37 @@ def test_base_ref_fetches_are_bounded_and_end_with_the_diff(
         assert gitrev.fetch(again.resolve() / "copy2.json", 1 << 20)
     finally:
         gitrev.forget(again)
+
+
+def test_base_ref_links_are_made_last_and_must_lead_inside(tmp_path: Path) -> None:
+    """The revision's links are made after its files (no file of the archive is written through
+    one), and each must lead inside the folder once all exist: a chain that leaves it only
+    through another link (what Python's data_filter, checking each link alone, let past before
+    3.11.13) is removed and named; a hard link is refused."""
+    import tarfile
+
+    from iacscan.load.gitrev import _make_links
+
+    dest = tmp_path / "base"
+    (dest / "x" / "y").mkdir(parents=True)
+    (dest / "x" / "y" / "f.json").write_text("{}")
+
+    def link(name: str, target: str, kind: bytes = tarfile.SYMTYPE) -> tarfile.TarInfo:
+        info = tarfile.TarInfo(name)
+        info.type = kind
+        info.linkname = target
+        return info
+
+    refused = _make_links(
+        dest,
+        [
+            link("p", "x/y"),  # inside
+            link("q", "p/f.json"),  # inside, through p
+            link("r", "p/../../.."),  # x/y/../../.. : out, only once p exists
+            link("h", "x/y/f.json", tarfile.LNKTYPE),  # a hard link
+        ],
+    )
+    assert sorted(refused) == ["h", "r"]
+    assert (dest / "q").read_text() == "{}"
+    assert (dest / "p").is_symlink() and not os.path.lexists(dest / "r")
+    assert not os.path.lexists(dest / "h")

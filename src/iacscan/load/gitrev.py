@@ -175,16 +175,22 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
         return {}
     archive = _git(["archive", "--format=tar", ref, "--", *sorted(set(present.values()))], top)
     refused: list[str] = []
+    links: list[tarfile.TarInfo] = []
 
     def only_inside(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
         try:
-            return tarfile.data_filter(member, path)
+            kept = tarfile.data_filter(member, path)
         except tarfile.FilterError:  # a symlink out of the repository, an absolute path
             refused.append(member.name)
             return None
+        if kept.issym() or kept.islnk():
+            links.append(kept)  # made after every file and folder: nothing is written through one
+            return None
+        return kept
 
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(dest, filter=only_inside)
+    refused += _make_links(dest, links)
     (dest / SOURCE_ROOT_MARKER).touch()  # CDK source locations: relative to the repository
     if refused:
         raise UnsupportedInput(
@@ -195,6 +201,38 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     _borrow_node_modules(dest, top)
     _trees[dest.resolve()] = (ref, top)  # from now on a file outside the paths is fetched
     return {p: str(dest / rel) for p, rel in present.items()}
+
+
+def _make_links(dest: Path, links: Sequence[tarfile.TarInfo]) -> list[str]:
+    """The revision's symbolic links, made once its files are written, so that no file of the
+    archive is written through one (Python's ``data_filter`` checks a link against the tree as
+    it is when the link is met; on Pythons before 3.11.13 / 3.12.11 crafted link chains got
+    past it). Each link must lead inside ``dest`` once all are made; the names of those that do
+    not (and of hard links, which ``git archive`` never writes) are returned, removed."""
+    inside = dest.resolve()
+    made: list[tuple[str, Path]] = []
+    refused: list[str] = []
+    for link in links:
+        where = dest / link.name
+        if not link.issym():
+            refused.append(link.name)
+            continue
+        try:
+            where.parent.mkdir(parents=True, exist_ok=True)
+            if not where.parent.resolve().is_relative_to(inside):
+                refused.append(link.name)
+                continue
+            os.symlink(link.linkname, where)
+        except OSError:
+            refused.append(link.name)
+            continue
+        made.append((link.name, where))
+    for name, where in made:  # chains resolve only once every link exists
+        if not Path(os.path.realpath(where)).is_relative_to(inside):
+            refused.append(name)
+            with contextlib.suppress(OSError):
+                where.unlink()
+    return refused
 
 
 def _borrow_node_modules(dest: Path, top: Path) -> None:
