@@ -554,3 +554,69 @@ def test_base_ref_links_are_made_last_and_must_lead_inside(tmp_path: Path) -> No
     assert (dest / "q").read_text() == "{}"
     assert (dest / "p").is_symlink() and not os.path.lexists(dest / "r")
     assert not os.path.lexists(dest / "h")
+
+
+# A CDK app in infra/ that reads a file elsewhere in the repository when it synthesizes (as
+# Code.from_asset("../services/x") or an import of shared code does): the base side of a diff
+# needs that file at the base revision too.
+SIBLING_READING_APP = """\
+with open(os.path.join("..", "services", "queue-name.txt")) as f:
+    RESOURCES.append(f.read().strip())
+synth()
+"""
+
+
+def _repo_with_cdk_app(tmp_path: Path) -> Path:
+    from untrusted_helpers import cdk_app
+
+    repo = tmp_path / "repo"
+    cdk_app(repo / "infra", SIBLING_READING_APP)
+    (repo / "services").mkdir()
+    (repo / "services" / "queue-name.txt").write_text("OrdersQueue\n")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "big.bin").write_bytes(b"x" * 4096)
+    git_repo(repo)
+    return repo
+
+
+def test_base_ref_extracts_the_whole_repository_for_a_cdk_app(tmp_path: Path) -> None:
+    repo = _repo_with_cdk_app(tmp_path)
+    (repo / "services" / "queue-name.txt").write_text("InvoicesQueue\n")  # the pull request
+    code, data, err = _diff_json(repo, "--base-ref", "HEAD", "infra", "--no-cache")
+    assert code == 0, err
+    assert data["before"]["errors"] == [] and data["after"]["errors"] == []
+
+    def queues(side: dict[str, Any]) -> set[str]:
+        return {n["id"].rsplit("/", 1)[-1] for n in side["topology"]["nodes"]}
+
+    assert queues(data["before"]) == {"AppQueue", "OrdersQueue"}
+    assert queues(data["after"]) == {"AppQueue", "InvoicesQueue"}
+
+
+def test_base_ref_of_a_cdk_app_in_a_repository_too_big_to_extract_says_so(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from iacscan.load import gitrev
+
+    repo = _repo_with_cdk_app(tmp_path)
+    monkeypatch.setattr(gitrev, "WHOLE_TREE_BYTES", 1024)  # docs/big.bin alone is 4 KiB
+    dest = tmp_path / "base"
+    try:
+        out = gitrev.materialize("HEAD", [str(repo / "infra")], dest)
+        assert set(out) == {str(repo / "infra")}
+        assert (dest / "infra" / "cdk.json").is_file()
+        assert not (dest / "services").exists()  # only the path asked for
+        (note,) = gitrev.notes(dest)
+        assert "over the 1,024 bytes" in note and "only infra was extracted" in note
+        assert "files the app reads elsewhere in the repository" in note
+    finally:
+        gitrev.forget(dest)
+    assert gitrev.notes(dest) == []
+    # a plain template's folder is never extracted whole
+    plain = _repo_with_sibling_definition(tmp_path / "plain")
+    other = tmp_path / "plain-base"
+    try:
+        gitrev.materialize("HEAD", [str(plain / "infra")], other)
+        assert not (other / "definitions").exists()
+    finally:
+        gitrev.forget(other)

@@ -155,6 +155,11 @@ def diff(
                 base, head = load_sides(base_paths, head_paths, limits=limits, synth=synth)
             for side in (base, head):  # a name one side qualifies, both sides do
                 requalify(side, base.shared | head.shared)
+            if base_ref is not None:  # what the extraction of a revision could not give
+                from iacscan.load.gitrev import notes
+
+                base.notes.extend(notes(Path(tmp) / "base"))
+                head.notes.extend(notes(Path(tmp) / "head"))
             if run.config_note:
                 head.notes.append(run.config_note)
 

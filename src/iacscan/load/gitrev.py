@@ -62,6 +62,7 @@ def forget(dest: Path) -> None:
     fetched into it any more."""
     where = dest.resolve()
     _trees.pop(where, None)
+    _notes.pop(where, None)
     _asked.pop(where, None)
     _written.pop(where, None)
 
@@ -173,7 +174,22 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
             present[p] = rel
     if not present:
         return {}
-    archive = _git(["archive", "--format=tar", ref, "--", *sorted(set(present.values()))], top)
+    pathspecs = sorted(set(present.values()))
+    if _holds_cdk_app(ref, pathspecs, top):
+        # A CDK app reads what it imports and its assets (``Code.from_asset("../services/x")``)
+        # wherever they are in the repository, and synthesis reads them itself (``fetch``
+        # cannot serve it): the whole repository at ``ref``, unless it is too big to extract.
+        size = _tree_bytes(ref, top)
+        if size <= WHOLE_TREE_BYTES:
+            pathspecs = []
+        else:
+            _notes[dest.resolve()] = [
+                f"the repository at {ref} holds {_size(size)}, over the "
+                f"{_size(WHOLE_TREE_BYTES)} extracted for a CDK app's base side: only "
+                f"{', '.join(sorted(set(present.values())))} was extracted, so files the app "
+                "reads elsewhere in the repository (assets, shared code) are missing there"
+            ]
+    archive = _git(["archive", "--format=tar", ref, "--", *pathspecs], top)
     refused: list[str] = []
     links: list[tarfile.TarInfo] = []
 
@@ -201,6 +217,37 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     _borrow_node_modules(dest, top)
     _trees[dest.resolve()] = (ref, top)  # from now on a file outside the paths is fetched
     return {p: str(dest / rel) for p, rel in present.items()}
+
+
+# The most a revision's whole repository may hold to be extracted for a CDK app's base side.
+WHOLE_TREE_BYTES = 512 * 1024 * 1024
+_notes: dict[Path, list[str]] = {}
+
+
+def notes(dest: Path) -> list[str]:
+    """What the extraction into ``dest`` could not give (for the side's notes)."""
+    return list(_notes.get(dest.resolve(), ()))
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.0f} MiB" if n >= 2**20 else f"{n:,} bytes"
+
+
+def _holds_cdk_app(ref: str, pathspecs: Sequence[str], top: Path) -> bool:
+    listed = _git(["ls-tree", "-r", "--name-only", "-z", ref, "--", *pathspecs], top)
+    return any(
+        name == b"cdk.json" or name.endswith(b"/cdk.json") for name in listed.split(b"\0")
+    )
+
+
+def _tree_bytes(ref: str, top: Path) -> int:
+    """The size of every file of the repository at ``ref``."""
+    total = 0
+    for line in _git(["ls-tree", "-r", "-l", "-z", ref], top).split(b"\0"):
+        fields = line.split(None, 4)  # mode, type, object, size, path
+        if len(fields) == 5 and fields[1] == b"blob" and fields[3].isdigit():
+            total += int(fields[3])
+    return total
 
 
 def _make_links(dest: Path, links: Sequence[tarfile.TarInfo]) -> list[str]:
