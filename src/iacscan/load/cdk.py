@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from iacscan.errors import IacscanError, InputParseError, UnsupportedInput
-from iacscan.load import cdk_cache
+from iacscan.load import cdk_cache, gitrev
 from iacscan.load.cdk_assembly import Assembly, is_cloud_assembly, read_assembly
 from iacscan.load.cdk_sources import locate_constructs
 from iacscan.load.cdk_synth import app_argv, run_app
@@ -163,6 +163,11 @@ def load_cdk_app(
         "env_passthrough": env_passthrough,
         "installed": cdk_cache.installed_libraries(app_dir, program),
     }
+    revision = gitrev.revision_of(app_dir)
+    if revision is not None:
+        # the base side of a diff: the app may read anything of that revision's tree (its
+        # assets, shared code), which its own folder's files do not tell apart
+        identity["revision_tree"] = revision
     root = cache_dir if cache_dir is not None else cdk_cache.default_root()
     digest = cdk_cache.source_digest(
         app_dir, identity=identity, excludes=config.excludes, skip_dirs=(config.output,)
@@ -177,7 +182,8 @@ def load_cdk_app(
             else:
                 note = (
                     f"Reused the cloud assembly synthesized on {cdk_cache.describe_age(entry.meta)}"
-                    " (the app's files have not changed since; --no-cache synthesizes again)"
+                    " (the app folder's files have not changed since; files elsewhere in the"
+                    " repository it may read are not compared: --no-cache synthesizes again)"
                 )
                 return _result(
                     assembly,

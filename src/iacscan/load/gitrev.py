@@ -62,6 +62,7 @@ def forget(dest: Path) -> None:
     fetched into it any more."""
     where = dest.resolve()
     _trees.pop(where, None)
+    _tree_ids.pop(where, None)
     _notes.pop(where, None)
     _asked.pop(where, None)
     _written.pop(where, None)
@@ -216,12 +217,25 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
         )
     _borrow_node_modules(dest, top)
     _trees[dest.resolve()] = (ref, top)  # from now on a file outside the paths is fetched
+    _tree_ids[dest.resolve()] = _git(["rev-parse", "--verify", f"{ref}^{{tree}}"], top).decode(
+        "ascii", "replace"
+    ).strip()
     return {p: str(dest / rel) for p, rel in present.items()}
 
 
 # The most a revision's whole repository may hold to be extracted for a CDK app's base side.
 WHOLE_TREE_BYTES = 512 * 1024 * 1024
 _notes: dict[Path, list[str]] = {}
+
+
+_tree_ids: dict[Path, str] = {}  # extracted folder -> the git tree it holds
+
+
+def revision_of(path: Path) -> str | None:
+    """The git tree (its object id) of the extracted revision that holds ``path``, if any: a
+    CDK app there is synthesized from that whole tree, not only from its own folder."""
+    dest = tree_of(path.resolve())
+    return _tree_ids.get(dest) if dest is not None else None
 
 
 def notes(dest: Path) -> list[str]:
