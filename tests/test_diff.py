@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -633,5 +634,45 @@ def test_base_ref_of_a_cdk_app_in_a_repository_too_big_to_extract_says_so(
     try:
         gitrev.materialize("HEAD", [str(plain / "infra")], other)
         assert not (other / "definitions").exists()
+    finally:
+        gitrev.forget(other)
+
+
+def test_base_ref_of_a_cdk_app_ignores_links_out_elsewhere_in_the_repository(
+    tmp_path: Path,
+) -> None:
+    """The whole repository is extracted for a CDK app's base side, but only the paths asked
+    for must be free of links out: a link out elsewhere (``tools/python -> /usr/bin/python3``,
+    a relative one climbing out) is left out with a note, not an error that fails the diff of a
+    repository the head side scans without complaint. A link out inside the paths still is."""
+    from iacscan.errors import UnsupportedInput
+    from iacscan.load import gitrev
+    from untrusted_helpers import cdk_app
+
+    repo = tmp_path / "repo"
+    cdk_app(repo / "infra", "synth()\n")
+    (repo / "tools").mkdir()
+    os.symlink("/usr/bin/python3", repo / "tools" / "python")
+    os.symlink("../..", repo / "tools" / "up")
+    git_repo(repo)
+    dest = tmp_path / "base"
+    try:
+        out = gitrev.materialize("HEAD", [str(repo / "infra")], dest)
+        assert set(out) == {str(repo / "infra")}
+        assert (dest / "infra" / "cdk.json").is_file()
+        assert not os.path.lexists(dest / "tools" / "python")
+        assert not os.path.lexists(dest / "tools" / "up")
+        (note,) = gitrev.notes(dest)
+        assert "tools/python" in note and "tools/up" in note and "not extracted" in note
+    finally:
+        gitrev.forget(dest)
+    os.symlink("/etc", repo / "infra" / "etc")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "a link out in the app"], check=True)
+    other = tmp_path / "base2"
+    try:
+        with pytest.raises(UnsupportedInput, match="infra/etc is a link out"):
+            gitrev.materialize("HEAD", [str(repo / "infra")], other)
     finally:
         gitrev.forget(other)
