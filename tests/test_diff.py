@@ -701,3 +701,26 @@ def test_base_ref_extraction_ignores_export_attributes(tmp_path: Path) -> None:
         assert (dest / "services" / "queue-name.txt").read_text() == "OrdersQueue\n"
     finally:
         gitrev.forget(dest)
+
+
+def test_base_ref_keeps_a_link_inside_that_climbs_through_a_folder_link(tmp_path: Path) -> None:
+    """``infra/b -> a/../../../infra/z`` with ``infra/a -> x/y`` stays inside (the work tree
+    and git both follow it there); its target is judged once every link exists, not spelled
+    out before ``a`` is made (where ``a/../../..`` looks like a way out)."""
+    from iacscan.load import gitrev
+
+    repo = tmp_path / "repo"
+    (repo / "infra" / "x" / "y").mkdir(parents=True)
+    (repo / "infra" / "x" / "y" / "f.txt").write_text("git keeps no empty folder")
+    (repo / "infra" / "z").mkdir()
+    (repo / "infra" / "z" / "t.json").write_text("{}")
+    os.symlink("x/y", repo / "infra" / "a")
+    os.symlink("a/../../../infra/z", repo / "infra" / "b")
+    assert (repo / "infra" / "b" / "t.json").is_file()
+    git_repo(repo)
+    dest = tmp_path / "base"
+    try:
+        gitrev.materialize("HEAD", [str(repo / "infra")], dest)
+        assert (dest / "infra" / "b" / "t.json").read_text() == "{}"
+    finally:
+        gitrev.forget(dest)

@@ -195,13 +195,24 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     links: list[tarfile.TarInfo] = []
 
     def only_inside(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        link = member.issym() or member.islnk()
         try:
-            kept = tarfile.data_filter(member, path)
+            # a link's name is checked here, its target by _make_links once every link exists
+            # (judged now, before the links it climbs through are made, a target inside such
+            # as ``a/../../..`` with ``a -> x/y`` would look like a way out)
+            probe = member
+            if link:
+                probe = member.replace(linkname="", deep=False)
+                probe.type = tarfile.REGTYPE
+            kept = tarfile.data_filter(probe, path)
         except tarfile.FilterError:  # a symlink out of the repository, an absolute path
             refused.append(member.name)
             return None
-        if kept.issym() or kept.islnk():
-            links.append(kept)  # made after every file and folder: nothing is written through one
+        if link:
+            if os.path.isabs(member.linkname):
+                refused.append(member.name)
+            else:  # made after every file and folder: nothing is written through one
+                links.append(member.replace(name=kept.name, deep=False))
             return None
         return kept
 
