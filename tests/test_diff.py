@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -635,3 +636,91 @@ def test_base_ref_of_a_cdk_app_in_a_repository_too_big_to_extract_says_so(
         assert not (other / "definitions").exists()
     finally:
         gitrev.forget(other)
+
+
+def test_base_ref_of_a_cdk_app_ignores_links_out_elsewhere_in_the_repository(
+    tmp_path: Path,
+) -> None:
+    """The whole repository is extracted for a CDK app's base side, but only the paths asked
+    for must be free of links out: a link out elsewhere (``tools/python -> /usr/bin/python3``,
+    a relative one climbing out) is left out with a note, not an error that fails the diff of a
+    repository the head side scans without complaint. A link out inside the paths still is."""
+    from iacscan.errors import UnsupportedInput
+    from iacscan.load import gitrev
+    from untrusted_helpers import cdk_app
+
+    repo = tmp_path / "repo"
+    cdk_app(repo / "infra", "synth()\n")
+    (repo / "tools").mkdir()
+    os.symlink("/usr/bin/python3", repo / "tools" / "python")
+    os.symlink("../..", repo / "tools" / "up")
+    git_repo(repo)
+    dest = tmp_path / "base"
+    try:
+        out = gitrev.materialize("HEAD", [str(repo / "infra")], dest)
+        assert set(out) == {str(repo / "infra")}
+        assert (dest / "infra" / "cdk.json").is_file()
+        assert not os.path.lexists(dest / "tools" / "python")
+        assert not os.path.lexists(dest / "tools" / "up")
+        (note,) = gitrev.notes(dest)
+        assert "tools/python" in note and "tools/up" in note and "not extracted" in note
+    finally:
+        gitrev.forget(dest)
+    os.symlink("/etc", repo / "infra" / "etc")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "a link out in the app"], check=True)
+    other = tmp_path / "base2"
+    try:
+        with pytest.raises(UnsupportedInput, match="infra/etc is a link out"):
+            gitrev.materialize("HEAD", [str(repo / "infra")], other)
+    finally:
+        gitrev.forget(other)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="git archive obeys the revision's .gitattributes export-ignore/export-subst: the base "
+    "side misses or rewrites files the head's work tree has (not fixed: git 2.39 has no "
+    "--attr-source)",
+)
+def test_base_ref_extraction_ignores_export_attributes(tmp_path: Path) -> None:
+    """The folder stands for the repository at the revision, as a checkout would: an
+    ``export-ignore`` (common in .gitattributes to slim release archives) must not drop the
+    files a CDK app reads beside it, or an unchanged repository diffs as "everything added"."""
+    from iacscan.load import gitrev
+
+    repo = _repo_with_cdk_app(tmp_path)
+    (repo / ".gitattributes").write_text("/services export-ignore\n")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "slim archives"], check=True)
+    dest = tmp_path / "base"
+    try:
+        gitrev.materialize("HEAD", [str(repo / "infra")], dest)
+        assert (dest / "services" / "queue-name.txt").read_text() == "OrdersQueue\n"
+    finally:
+        gitrev.forget(dest)
+
+
+def test_base_ref_keeps_a_link_inside_that_climbs_through_a_folder_link(tmp_path: Path) -> None:
+    """``infra/b -> a/../../../infra/z`` with ``infra/a -> x/y`` stays inside (the work tree
+    and git both follow it there); its target is judged once every link exists, not spelled
+    out before ``a`` is made (where ``a/../../..`` looks like a way out)."""
+    from iacscan.load import gitrev
+
+    repo = tmp_path / "repo"
+    (repo / "infra" / "x" / "y").mkdir(parents=True)
+    (repo / "infra" / "x" / "y" / "f.txt").write_text("git keeps no empty folder")
+    (repo / "infra" / "z").mkdir()
+    (repo / "infra" / "z" / "t.json").write_text("{}")
+    os.symlink("x/y", repo / "infra" / "a")
+    os.symlink("a/../../../infra/z", repo / "infra" / "b")
+    assert (repo / "infra" / "b" / "t.json").is_file()
+    git_repo(repo)
+    dest = tmp_path / "base"
+    try:
+        gitrev.materialize("HEAD", [str(repo / "infra")], dest)
+        assert (dest / "infra" / "b" / "t.json").read_text() == "{}"
+    finally:
+        gitrev.forget(dest)

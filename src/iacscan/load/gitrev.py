@@ -175,7 +175,7 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
             present[p] = rel
     if not present:
         return {}
-    pathspecs = sorted(set(present.values()))
+    asked = pathspecs = sorted(set(present.values()))
     if _holds_cdk_app(ref, pathspecs, top):
         # A CDK app reads what it imports and its assets (``Code.from_asset("../services/x")``)
         # wherever they are in the repository, and synthesis reads them itself (``fetch``
@@ -195,13 +195,24 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     links: list[tarfile.TarInfo] = []
 
     def only_inside(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        link = member.issym() or member.islnk()
         try:
-            kept = tarfile.data_filter(member, path)
+            # a link's name is checked here, its target by _make_links once every link exists
+            # (judged now, before the links it climbs through are made, a target inside such
+            # as ``a/../../..`` with ``a -> x/y`` would look like a way out)
+            probe = member
+            if link:
+                probe = member.replace(linkname="", deep=False)
+                probe.type = tarfile.REGTYPE
+            kept = tarfile.data_filter(probe, path)
         except tarfile.FilterError:  # a symlink out of the repository, an absolute path
             refused.append(member.name)
             return None
-        if kept.issym() or kept.islnk():
-            links.append(kept)  # made after every file and folder: nothing is written through one
+        if link:
+            if os.path.isabs(member.linkname):
+                refused.append(member.name)
+            else:  # made after every file and folder: nothing is written through one
+                links.append(member.replace(name=kept.name, deep=False))
             return None
         return kept
 
@@ -209,6 +220,18 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
         tar.extractall(dest, filter=only_inside)
     refused += _make_links(dest, links)
     (dest / SOURCE_ROOT_MARKER).touch()  # CDK source locations: relative to the repository
+    if not pathspecs:
+        # The whole repository was extracted for a CDK app: a link out elsewhere in it (a
+        # developer's ``tools/python -> /usr/bin/python3``) is left out, as files beyond the
+        # paths would be without the app; only the paths asked for must be free of them.
+        elsewhere = sorted(n for n in refused if not _under(n, asked))
+        if elsewhere:
+            refused = [n for n in refused if _under(n, asked)]
+            _notes.setdefault(dest.resolve(), []).append(
+                f"at {ref}, {', '.join(elsewhere[:5])}{' ...' if len(elsewhere) > 5 else ''} "
+                f"{'is a link' if len(elsewhere) == 1 else 'are links'} out of the repository, "
+                "not extracted for the CDK app's base side (it cannot read through them there)"
+            )
     if refused:
         raise UnsupportedInput(
             f"at {ref}, {', '.join(sorted(refused)[:5])} "
@@ -241,6 +264,13 @@ def revision_of(path: Path) -> str | None:
 def notes(dest: Path) -> list[str]:
     """What the extraction into ``dest`` could not give (for the side's notes)."""
     return list(_notes.get(dest.resolve(), ()))
+
+
+def _under(name: str, paths: Sequence[str]) -> bool:
+    """Whether the archive member ``name`` is one of ``paths`` (relative to the repository;
+    ``.`` is all of it) or inside one."""
+    name = name.rstrip("/")
+    return any(p == "." or name == p or name.startswith(p.rstrip("/") + "/") for p in paths)
 
 
 def _size(n: int) -> str:
