@@ -447,14 +447,15 @@ def test_base_ref_fetch_never_writes_through_a_link_the_revision_holds(tmp_path:
     from iacscan.load import gitrev
 
     repo = _repo_with_sibling_definition(tmp_path)
-    (repo / ".gitattributes").write_text("definitions/machine.asl.json export-ignore\n")
     (repo / "definitions" / "victim.json").write_text('{"kept": true}')
-    (repo / "definitions" / f".machine.asl.json.{os.getpid()}.partial").symlink_to("victim.json")
     git_repo(repo)
     dest = tmp_path / "base"
-    gitrev.materialize("HEAD", [str(repo / "infra"), str(repo / "definitions")], dest)
+    # the paths asked for hold the victim, not the definition beside it
+    gitrev.materialize("HEAD", [str(repo / "infra"), str(repo / "definitions/victim.json")], dest)
     base = dest.resolve()
-    assert not (base / "definitions" / "machine.asl.json").exists()  # export-ignore
+    assert not (base / "definitions" / "machine.asl.json").exists()  # to be fetched
+    # a link such as the revision could hold, named as a predictable temporary file would be
+    (base / "definitions" / f".machine.asl.json.{os.getpid()}.partial").symlink_to("victim.json")
     assert gitrev.fetch(base / "definitions" / "machine.asl.json", 1 << 20)
     assert (base / "definitions" / "victim.json").read_text() == '{"kept": true}'
     fetched = base / "definitions" / "machine.asl.json"
@@ -678,12 +679,6 @@ def test_base_ref_of_a_cdk_app_ignores_links_out_elsewhere_in_the_repository(
         gitrev.forget(other)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="git archive obeys the revision's .gitattributes export-ignore/export-subst: the base "
-    "side misses or rewrites files the head's work tree has (not fixed: git 2.39 has no "
-    "--attr-source)",
-)
 def test_base_ref_extraction_ignores_export_attributes(tmp_path: Path) -> None:
     """The folder stands for the repository at the revision, as a checkout would: an
     ``export-ignore`` (common in .gitattributes to slim release archives) must not drop the
@@ -691,7 +686,8 @@ def test_base_ref_extraction_ignores_export_attributes(tmp_path: Path) -> None:
     from iacscan.load import gitrev
 
     repo = _repo_with_cdk_app(tmp_path)
-    (repo / ".gitattributes").write_text("/services export-ignore\n")
+    (repo / ".gitattributes").write_text("/services export-ignore\n/infra/version.txt export-subst\n")
+    (repo / "infra" / "version.txt").write_text("$Format:%H$\n")
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-qm", "slim archives"], check=True)
@@ -699,8 +695,14 @@ def test_base_ref_extraction_ignores_export_attributes(tmp_path: Path) -> None:
     try:
         gitrev.materialize("HEAD", [str(repo / "infra")], dest)
         assert (dest / "services" / "queue-name.txt").read_text() == "OrdersQueue\n"
+        assert (dest / "infra" / "version.txt").read_text() == "$Format:%H$\n"  # as checked out
+        assert (dest / ".gitattributes").is_file()
     finally:
         gitrev.forget(dest)
+    # the repository's own configuration is untouched
+    assert not (repo / ".git" / "info" / "attributes").exists() or "export" not in (
+        repo / ".git" / "info" / "attributes"
+    ).read_text()
 
 
 def test_base_ref_keeps_a_link_inside_that_climbs_through_a_folder_link(tmp_path: Path) -> None:
@@ -724,3 +726,33 @@ def test_base_ref_keeps_a_link_inside_that_climbs_through_a_folder_link(tmp_path
         assert (dest / "infra" / "b" / "t.json").read_text() == "{}"
     finally:
         gitrev.forget(dest)
+
+
+def test_base_ref_extraction_details(tmp_path: Path) -> None:
+    """Without synthesis (``--no-synth``) a CDK app's paths come alone; a revision's committed
+    ``node_modules`` link that leads nowhere is left as it is (the head's is not borrowed over
+    it, and the extraction does not fail); a revision folder removed without ``forget`` (a diff
+    that failed) is dropped at the next extraction."""
+    import shutil
+
+    from iacscan.load import gitrev
+
+    repo = _repo_with_cdk_app(tmp_path)
+    os.symlink("missing-modules", repo / "infra" / "node_modules")
+    git_repo(repo)
+    (repo / "infra" / "node_modules").unlink()  # the work tree has it installed
+    (repo / "infra" / "node_modules" / "aws-cdk-lib").mkdir(parents=True)
+    first = tmp_path / "first"
+    gitrev.materialize("HEAD", [str(repo / "infra")], first, whole_for_cdk=False)
+    assert not (first / "services").exists()  # the paths alone
+    modules = first / "infra" / "node_modules"
+    assert modules.is_symlink() and os.readlink(modules) == "missing-modules"
+    shutil.rmtree(first)  # gone, never forgotten
+    assert gitrev.tree_of(first.resolve() / "x") is not None
+    second = tmp_path / "second"
+    try:
+        gitrev.materialize("HEAD", [str(repo / "infra")], second)
+        assert (second / "services" / "queue-name.txt").is_file()  # whole, for the app
+        assert gitrev.tree_of(first.resolve() / "x") is None
+    finally:
+        gitrev.forget(second)

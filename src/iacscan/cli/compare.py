@@ -130,10 +130,12 @@ def diff(
 
                 if not paths:
                     paths = ["."]
-                at_base = materialize(base_ref, paths, Path(tmp) / "base")
+                whole = not no_synth  # a CDK app's base side brings the whole repository
+                at_base = materialize(base_ref, paths, Path(tmp) / "base", whole_for_cdk=whole)
                 base_paths = list(at_base.values())
                 if head_ref:
-                    head_paths = list(materialize(head_ref, paths, Path(tmp) / "head").values())
+                    head_at = materialize(head_ref, paths, Path(tmp) / "head", whole_for_cdk=whole)
+                    head_paths = list(head_at.values())
                 else:
                     # A path the change deletes is empty on the head side, as a path it adds
                     # is on the base side; one missing from both is still an error.

@@ -180,10 +180,15 @@ def load_cdk_app(
             except IacscanError:
                 cdk_cache.discard(entry.path)  # damaged: synthesize again below
             else:
+                unchanged = (
+                    "the revision is the same"
+                    if revision is not None
+                    else "the app folder's files have not changed since; files elsewhere in the"
+                    " repository it may read are not compared"
+                )
                 note = (
                     f"Reused the cloud assembly synthesized on {cdk_cache.describe_age(entry.meta)}"
-                    " (the app folder's files have not changed since; files elsewhere in the"
-                    " repository it may read are not compared: --no-cache synthesizes again)"
+                    f" ({unchanged}: --no-cache synthesizes again)"
                 )
                 return _result(
                     assembly,

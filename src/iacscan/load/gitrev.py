@@ -148,10 +148,13 @@ def _followed_blob_at(ref: str, rel: str, top: Path, max_bytes: int) -> bytes | 
     return _git(["cat-file", "blob", listed[0]], top)
 
 
-def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
+def materialize(
+    ref: str, paths: Sequence[str], dest: Path, *, whole_for_cdk: bool = True
+) -> dict[str, str]:
     """Extract ``paths`` as they are at ``ref`` under ``dest``: each path that exists at ``ref``
     -> where it now is. The repository is the one the first path is in, not the working
-    directory's."""
+    directory's. ``whole_for_cdk``: paths that hold a CDK app bring the whole repository (off
+    when nothing is synthesized)."""
     import io
     import tarfile
 
@@ -176,7 +179,7 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
     if not present:
         return {}
     asked = pathspecs = sorted(set(present.values()))
-    if _holds_cdk_app(ref, pathspecs, top):
+    if whole_for_cdk and _holds_cdk_app(ref, pathspecs, top):
         # A CDK app reads what it imports and its assets (``Code.from_asset("../services/x")``)
         # wherever they are in the repository, and synthesis reads them itself (``fetch``
         # cannot serve it): the whole repository at ``ref``, unless it is too big to extract.
@@ -190,7 +193,7 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
                 f"{', '.join(sorted(set(present.values())))} was extracted, so files the app "
                 "reads elsewhere in the repository (assets, shared code) are missing there"
             ]
-    archive = _git(["archive", "--format=tar", ref, "--", *pathspecs], top)
+    archive = _archive(ref, pathspecs, top)
     refused: list[str] = []
     links: list[tarfile.TarInfo] = []
 
@@ -239,6 +242,8 @@ def materialize(ref: str, paths: Sequence[str], dest: Path) -> dict[str, str]:
             "iacscan reads only files inside the repository; remove the link",
         )
     _borrow_node_modules(dest, top)
+    for gone in [d for d in _trees if not d.exists()]:  # a diff that failed before ``forget``
+        forget(gone)
     _trees[dest.resolve()] = (ref, top)  # from now on a file outside the paths is fetched
     _tree_ids[dest.resolve()] = _git(["rev-parse", "--verify", f"{ref}^{{tree}}"], top).decode(
         "ascii", "replace"
@@ -326,14 +331,50 @@ def _make_links(dest: Path, links: Sequence[tarfile.TarInfo]) -> list[str]:
     return refused
 
 
+def _archive(ref: str, pathspecs: Sequence[str], top: Path) -> bytes:
+    """``git archive`` of ``pathspecs`` at ``ref`` as a checkout holds them: the revision's
+    ``export-ignore`` and ``export-subst`` attributes (settings for release archives) are turned
+    off, or a file a CDK app reads could be missing on the base side only. git 2.39 has no
+    ``--attr-source``: the archive is made in a temporary bare repository that borrows this
+    one's objects (``objects/info/alternates``) and whose ``info/attributes``, which outranks
+    the tree's ``.gitattributes``, unsets both. A partial clone (its missing objects are
+    fetched through its own configuration) is archived as it is."""
+    import tempfile
+
+    plain = ["archive", "--format=tar", ref, "--", *pathspecs]
+    try:
+        _git(["config", "--get", "extensions.partialClone"], top)
+        return _git(plain, top)  # a partial clone
+    except UnsupportedInput:
+        pass  # not one (``config --get`` fails on an unset key)
+    try:
+        objects = _git(["rev-parse", "--path-format=absolute", "--git-path", "objects"], top)
+        tree = _git(["rev-parse", "--verify", f"{ref}^{{tree}}"], top)
+    except UnsupportedInput:
+        return _git(plain, top)
+    with tempfile.TemporaryDirectory(prefix="iacscan-git-") as bare:
+        try:
+            _git(["init", "-q", "--bare", bare], top)
+            (Path(bare) / "objects" / "info").mkdir(parents=True, exist_ok=True)
+            (Path(bare) / "objects" / "info" / "alternates").write_bytes(objects)
+            (Path(bare) / "info").mkdir(exist_ok=True)
+            (Path(bare) / "info" / "attributes").write_text("* -export-ignore -export-subst\n")
+            git_dir = ["--git-dir", bare]
+            tree_id = tree.decode("ascii", "replace").strip()
+            return _git([*git_dir, "archive", "--format=tar", tree_id, "--", *pathspecs], top)
+        except (OSError, UnsupportedInput):
+            return _git(plain, top)
+
+
 def _borrow_node_modules(dest: Path, top: Path) -> None:
     """A TypeScript CDK app at ``ref`` has no node_modules (git does not track it): link the
     work tree's, so that the base side synthesizes with the dependencies the head installed."""
     for cdk_json in dest.rglob("cdk.json"):
         app = cdk_json.parent
         installed = top / app.relative_to(dest) / "node_modules"
-        if installed.is_dir() and not (app / "node_modules").exists():
-            (app / "node_modules").symlink_to(installed, target_is_directory=True)
+        if installed.is_dir() and not os.path.lexists(app / "node_modules"):
+            with contextlib.suppress(OSError):  # a folder that is a link, a read-only folder
+                (app / "node_modules").symlink_to(installed, target_is_directory=True)
 
 
 def _toplevel(paths: Sequence[str]) -> Path:
