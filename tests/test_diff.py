@@ -756,3 +756,23 @@ def test_base_ref_extraction_details(tmp_path: Path) -> None:
         assert gitrev.tree_of(first.resolve() / "x") is None
     finally:
         gitrev.forget(second)
+
+
+def test_base_ref_of_a_partial_clone_is_archived_as_it_is(tmp_path: Path) -> None:
+    """A partial clone fetches missing objects through its own configuration, which a borrowing
+    repository would not have: it is archived plainly (its export attributes then apply)."""
+    from iacscan.load import gitrev
+
+    repo = _repo_with_cdk_app(tmp_path)
+    (repo / ".gitattributes").write_text("/services export-ignore\n")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "slim archives"], check=True)
+    subprocess.run([*git, "config", "extensions.partialClone", "origin"], check=True)
+    dest = tmp_path / "base"
+    try:
+        gitrev.materialize("HEAD", [str(repo / "infra")], dest)
+        assert (dest / "infra" / "cdk.json").is_file()
+        assert not (dest / "services").exists()
+    finally:
+        gitrev.forget(dest)

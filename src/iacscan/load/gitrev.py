@@ -253,9 +253,7 @@ def materialize(
 
 # The most a revision's whole repository may hold to be extracted for a CDK app's base side.
 WHOLE_TREE_BYTES = 512 * 1024 * 1024
-_notes: dict[Path, list[str]] = {}
-
-
+_notes: dict[Path, list[str]] = {}  # extracted folder -> what its extraction could not give
 _tree_ids: dict[Path, str] = {}  # extracted folder -> the git tree it holds
 
 
@@ -343,10 +341,11 @@ def _archive(ref: str, pathspecs: Sequence[str], top: Path) -> bytes:
 
     plain = ["archive", "--format=tar", ref, "--", *pathspecs]
     try:
-        _git(["config", "--get", "extensions.partialClone"], top)
-        return _git(plain, top)  # a partial clone
+        partial = bool(_git(["config", "--get", "extensions.partialClone"], top).strip())
     except UnsupportedInput:
-        pass  # not one (``config --get`` fails on an unset key)
+        partial = False  # ``config --get`` fails on an unset key
+    if partial:
+        return _git(plain, top)
     try:
         objects = _git(["rev-parse", "--path-format=absolute", "--git-path", "objects"], top)
         tree = _git(["rev-parse", "--verify", f"{ref}^{{tree}}"], top)
