@@ -299,7 +299,7 @@ def test_parts_out_of_scope_are_named_in_notes() -> None:
     assert any(
         n.startswith(
             "the definition of state machine Missing is in statemachine/not-there.asl.yaml, "
-            "which is not next to the template"
+            "a local file that could not be read"
         )
         for n in machines.notes
     ), machines.notes

@@ -132,7 +132,7 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
         location = res.properties.get("DefinitionS3Location")
         if isinstance(location, str) and not location.startswith("s3://"):
             shown = location if len(location) <= 200 else location[:197] + "..."
-            where = f"in {shown}, which is not next to the template (DefinitionUri)"
+            where = f"in {shown}, a local file that could not be read (DefinitionUri)"
         elif location is not None:
             where = "in S3 (DefinitionS3Location)"
         else:
