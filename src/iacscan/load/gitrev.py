@@ -193,7 +193,8 @@ def materialize(
                 f"{', '.join(sorted(set(present.values())))} was extracted, so files the app "
                 "reads elsewhere in the repository (assets, shared code) are missing there"
             ]
-    archive = _archive(ref, pathspecs, top)
+    tree = _git(["rev-parse", "--verify", f"{ref}^{{tree}}"], top).decode("ascii").strip()
+    archive = _archive(ref, tree, pathspecs, top)
     refused: list[str] = []
     links: list[tarfile.TarInfo] = []
 
@@ -245,9 +246,7 @@ def materialize(
     for gone in [d for d in _trees if not d.exists()]:  # a diff that failed before ``forget``
         forget(gone)
     _trees[dest.resolve()] = (ref, top)  # from now on a file outside the paths is fetched
-    _tree_ids[dest.resolve()] = _git(["rev-parse", "--verify", f"{ref}^{{tree}}"], top).decode(
-        "ascii", "replace"
-    ).strip()
+    _tree_ids[dest.resolve()] = tree
     return {p: str(dest / rel) for p, rel in present.items()}
 
 
@@ -329,8 +328,9 @@ def _make_links(dest: Path, links: Sequence[tarfile.TarInfo]) -> list[str]:
     return refused
 
 
-def _archive(ref: str, pathspecs: Sequence[str], top: Path) -> bytes:
-    """``git archive`` of ``pathspecs`` at ``ref`` as a checkout holds them: the revision's
+def _archive(ref: str, tree: str, pathspecs: Sequence[str], top: Path) -> bytes:
+    """``git archive`` of ``pathspecs`` at ``ref`` (whose git tree is ``tree``) as a checkout
+    holds them: the revision's
     ``export-ignore`` and ``export-subst`` attributes (settings for release archives) are turned
     off, or a file a CDK app reads could be missing on the base side only. git 2.39 has no
     ``--attr-source``: the archive is made in a temporary bare repository that borrows this
@@ -348,7 +348,6 @@ def _archive(ref: str, pathspecs: Sequence[str], top: Path) -> bytes:
         return _git(plain, top)
     try:
         objects = _git(["rev-parse", "--path-format=absolute", "--git-path", "objects"], top)
-        tree = _git(["rev-parse", "--verify", f"{ref}^{{tree}}"], top)
     except UnsupportedInput:
         return _git(plain, top)
     with tempfile.TemporaryDirectory(prefix="iacscan-git-") as bare:
@@ -359,8 +358,7 @@ def _archive(ref: str, pathspecs: Sequence[str], top: Path) -> bytes:
             (Path(bare) / "info").mkdir(exist_ok=True)
             (Path(bare) / "info" / "attributes").write_text("* -export-ignore -export-subst\n")
             git_dir = ["--git-dir", bare]
-            tree_id = tree.decode("ascii", "replace").strip()
-            return _git([*git_dir, "archive", "--format=tar", tree_id, "--", *pathspecs], top)
+            return _git([*git_dir, "archive", "--format=tar", tree, "--", *pathspecs], top)
         except (OSError, UnsupportedInput):
             return _git(plain, top)
 
