@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from iacscan.model import Edge, Node, Resource, Template, Topology
-from iacscan.resolve import Ref, Scope, Unknown, refs_in
+from iacscan.resolve import Ref, Scope, Unknown, has_tokens, refs_in
 
 _UNSEEN: Any = object()
 _NUMBER = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$")
@@ -110,7 +110,7 @@ class Facts:
 
     def text(self, stack: str, res: Resource | None, *path: str) -> str | None:
         value = self.value(stack, res, *path)
-        return value if isinstance(value, str) and "\x01" not in value else None
+        return value if isinstance(value, str) and not has_tokens(value) else None
 
 
 def cpu_units(value: str | float | None) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from iacscan.walk import walk
 
 _OPEN, _SEP, _CLOSE = "\x01", "\x1f", "\x02"
 _TOKEN = re.compile("\x01([^\x01\x02]*)\x02")
+_UNKNOWN = re.compile("\x01U\x1f([^\x01\x02]*)\x02")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,38 @@ def unknown_options(item: Any) -> tuple[Any, ...]:
 
 def has_tokens(text: str) -> bool:
     return _OPEN in text
+
+
+def has_unknown(text: str) -> bool:
+    """A string with a part that cannot be known (an unknown token)."""
+    return _OPEN + "U" + _SEP in text
+
+
+def unknown_reasons(text: str) -> list[str]:
+    """The reasons of the unknown parts of a string, in order."""
+    return [m.group(1) for m in _UNKNOWN.finditer(text)]
+
+
+def sub_unknowns(text: str, repl: Callable[[str], str]) -> str:
+    """The string with each unknown part replaced by ``repl(reason)``; other tokens kept."""
+    return _UNKNOWN.sub(lambda m: repl(m.group(1)), text)
+
+
+def pseudo_only(text: str, names: Collection[str] | None = None) -> bool:
+    """A string with tokens, every one of them a pseudo parameter (one of ``names`` if given):
+    ``arn:${AWS::Partition}:sqs:${AWS::Region}:...``."""
+    found = False
+
+    def strip(m: re.Match[str]) -> str:
+        nonlocal found
+        parts = m.group(1).split(_SEP)
+        if parts[0] == "P" and len(parts) == 2 and (names is None or parts[1] in names):
+            found = True
+            return ""
+        return m.group(0)
+
+    rest = _TOKEN.sub(strip, text)
+    return found and _OPEN not in rest
 
 
 def display(value: Any) -> str:

@@ -13,14 +13,23 @@ from typing import Any
 
 from iacscan.knowledge.resource_types import type_info
 from iacscan.model import EdgeKind, Resource, Role, Template, Via, line_of
-from iacscan.resolve import Ref, Scope, display, has_tokens, split_tokens, unknown_options
+from iacscan.resolve import (
+    Ref,
+    Scope,
+    display,
+    has_tokens,
+    has_unknown,
+    pseudo_only,
+    split_tokens,
+    unknown_options,
+)
 from iacscan.topology.arns import NAME_PROPERTIES, parse_arn
 from iacscan.topology.asl import AslShape
 from iacscan.topology.diagnostics import Diagnostics
 from iacscan.topology.ecs_capacity import find_ecs_capacity
 from iacscan.topology.graph import GraphBuilder, NodeDraft
 from iacscan.topology.result import StackView, TopologyFacts, TopologyResult
-from iacscan.topology.stack_index import Key, StackIndex, pseudo_only
+from iacscan.topology.stack_index import Key, StackIndex
 from iacscan.topology.unseen import outside_values
 from iacscan.walk import walk
 
@@ -285,4 +294,4 @@ def _strings(value: Any) -> Iterator[str]:
 
 def _unknown_in_name(text: str) -> bool:
     """An unknown (not pseudo-parameter) part in the name segment makes the ARN unmatchable."""
-    return "\x01U" in text
+    return has_unknown(text)

@@ -6,30 +6,21 @@ being built); classification sees it through the frozen ``StackView`` of ``Topol
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from iacscan.model import Resource, Template
-from iacscan.resolve import Ref, Scope, display, has_tokens, refs_in
+from iacscan.resolve import Ref, Scope, display, has_tokens, pseudo_only, refs_in
 from iacscan.topology.arns import NAME_PROPERTIES
 
 Key = tuple[str, str]  # (stack, logical id)
-
-_TOKEN = re.compile("\x01([^\x01\x02]*)\x02")  # resolve.py's token form
 
 # Types that fold into another node: a Lambda version or alias is its function.
 _FOLD_PROPERTY = {
     "AWS::Lambda::Version": "FunctionName",
     "AWS::Lambda::Alias": "FunctionName",
 }
-
-
-def pseudo_only(text: str) -> bool:
-    """A resolved string whose only tokens are pseudo parameters (``${AWS::AccountId}``)."""
-    tokens = _TOKEN.findall(text)
-    return bool(tokens) and all(t.startswith("P\x1f") for t in tokens)
 
 
 class StackIndex:

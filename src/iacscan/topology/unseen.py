@@ -22,9 +22,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from iacscan.model import InputError
-from iacscan.resolve import Unknown, display
+from iacscan.resolve import Unknown, display, has_tokens, has_unknown, sub_unknowns, unknown_reasons
 
-_UNKNOWN_TOKEN = re.compile("\x01U\x1f([^\x01\x02]*)\x02")
 _PARAMETER = re.compile(r"parameter (\S+) (?:has no default|is read from SSM at deploy time)$")
 _ARN_SERVICE = re.compile(r"^arn:(?:\$\{[^}]*\}|[^:]*):([^:]*):")  # the partition may be ${...}
 _IMPORT = re.compile(r"import (.+) is not exported by a stack in scope$")
@@ -71,8 +70,8 @@ def outside_values(value: Any) -> Iterator[tuple[str, str]]:
             found = outside(item.reason)
             if found is not None:
                 yield found
-        elif isinstance(item, str) and "\x01U" in item:
-            notes = [outside(m.group(1)) for m in _UNKNOWN_TOKEN.finditer(item)]
+        elif isinstance(item, str) and has_unknown(item):
+            notes = [outside(reason) for reason in unknown_reasons(item)]
             known = [n for n in notes if n is not None]
             if known and len(known) == len(notes):
                 label = _resource_part(readable(item))
@@ -88,11 +87,11 @@ def outside_values(value: Any) -> Iterator[tuple[str, str]]:
 def readable(text: str) -> str:
     """A resolved string as people read it, unknown parts as ``${Name}`` where known."""
 
-    def name(m: re.Match[str]) -> str:
-        found = outside(m.group(1))
+    def name(reason: str) -> str:
+        found = outside(reason)
         return "${" + found[0].split(" ", 1)[1] + "}" if found else "${?}"
 
-    return display(_UNKNOWN_TOKEN.sub(name, text))
+    return display(sub_unknowns(text, name))
 
 
 def _resource_part(arn: str) -> str:
@@ -143,7 +142,7 @@ def nested_note(lid: str, url: str, failure: InputError | None) -> str:
 
 def local_child(parent_file: str, url: str) -> str | None:
     """The path a local TemplateURL names, relative to the parent's file (no file access)."""
-    if "://" in url or "\x01" in url or url.startswith(("https:", "http:", "s3:")):
+    if "://" in url or has_tokens(url) or url.startswith(("https:", "http:", "s3:")):
         return None
     folder = posixpath.dirname(parent_file.replace("\\", "/"))
     return posixpath.normpath(posixpath.join(folder, url.replace("\\", "/")))

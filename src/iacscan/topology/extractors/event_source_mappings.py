@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from iacscan.model import Resource
-from iacscan.resolve import display, has_tokens
+from iacscan.resolve import display, has_tokens, pseudo_only
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
 
@@ -50,7 +48,7 @@ def _mapping(ctx: ScanContext, stack: str, res: Resource) -> None:
             ctx.add_edge(src.node, fn.node, "triggers", ctx.via(stack, what, res=res))
 
 
-_PSEUDO = re.compile("\x01P\x1f(?:AWS::Partition|AWS::Region|AWS::AccountId|AWS::URLSuffix)\x02")
+_ACCOUNT_PSEUDO = frozenset({"AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::URLSuffix"})
 _SERVICE_TYPES = {
     "sqs": "AWS::SQS::Queue",
     "kinesis": "AWS::Kinesis::Stream",
@@ -68,7 +66,7 @@ def _existing_source(ctx: ScanContext, stack: str, arn: object) -> str | None:
     value = ctx.resolve(stack, arn)
     if not isinstance(value, str) or not value.startswith("arn:"):
         return None
-    if has_tokens(_PSEUDO.sub("", value)):
+    if has_tokens(value) and not pseudo_only(value, _ACCOUNT_PSEUDO):
         return None
     service = value.split(":")[2] if value.count(":") >= 5 else ""
     return ctx.external(display(value), _SERVICE_TYPES.get(service, "External"))
