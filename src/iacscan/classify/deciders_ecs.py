@@ -10,7 +10,7 @@ from typing import Any
 from iacscan.classify.assess import Assessment
 from iacscan.classify.decider_base import DeciderInput, as_int, assessed, known_text
 from iacscan.model import line_of
-from iacscan.resolve import has_tokens
+from iacscan.resolve import has_tokens, has_unknown, ref_token
 from iacscan.topology.result import Key
 
 
@@ -106,10 +106,9 @@ def _launch(d: DeciderInput) -> tuple[str | None, str, int | None, bool]:
 
 def _scaling(d: DeciderInput) -> tuple[bool, int | None, int | None, str]:
     """(autoscaled, min, max, evidence) from ScalableTargets and ScalingPolicies on the service."""
-    me = d.res.logical_id
+    ids = _resource_ids(d)
     for stack, target in d.ctx.resources("AWS::ApplicationAutoScaling::ScalableTarget"):
-        rid = target.properties.get("ResourceId")
-        if not any(r.logical_id == me for r in d.ctx.refs(stack, rid)):
+        if not _names_me(d, ids, stack, target.properties.get("ResourceId")):
             continue
         policies = [
             p
@@ -118,7 +117,7 @@ def _scaling(d: DeciderInput) -> tuple[bool, int | None, int | None, str]:
                 r.logical_id == target.logical_id
                 for r in d.ctx.refs(s, p.properties.get("ScalingTargetId"))
             )
-            or any(r.logical_id == me for r in d.ctx.refs(s, p.properties.get("ResourceId")))
+            or _names_me(d, ids, s, p.properties.get("ResourceId"))
         ]
         low = as_int(d.ctx.resolve(stack, target.properties.get("MinCapacity")))
         high = as_int(d.ctx.resolve(stack, target.properties.get("MaxCapacity")))
@@ -131,6 +130,52 @@ def _scaling(d: DeciderInput) -> tuple[bool, int | None, int | None, str]:
             )
         return False, low, high, f"ScalableTarget {target.logical_id} without a ScalingPolicy"
     return False, None, None, "no ScalableTarget with a ScalingPolicy"
+
+
+def _names_me(d: DeciderInput, ids: frozenset[str], stack: str, resource_id: Any) -> bool:
+    """A ScalableTarget's (or ScalingPolicy's) ResourceId names this service: by reference
+    (``!Ref Service``, ``!GetAtt Service.Name``), or as the text ``service/CLUSTER/NAME`` built
+    from the same cluster and service name (``!Sub service/${Cluster}/${AWS::StackName}-worker``
+    beside ``ServiceName: !Sub ${AWS::StackName}-worker``)."""
+    if resource_id is None:
+        return False
+    me = d.res.logical_id
+    if any(r.logical_id == me for r in d.ctx.refs(stack, resource_id)):
+        return True
+    if not ids:
+        return False
+    text = d.ctx.resolve(stack, resource_id)
+    if not isinstance(text, str) or text not in ids:
+        return False
+    # An unknown part (a parameter without default) is the same value only in the same stack.
+    return stack == d.stack or not has_unknown(text)
+
+
+def _resource_ids(d: DeciderInput) -> frozenset[str]:
+    """The Application Auto Scaling ResourceId texts that name this service by its name."""
+    name = d.ctx.resolve(d.stack, d.res.properties.get("ServiceName"))
+    if not isinstance(name, str) or not name:
+        return frozenset()  # no name given: CloudFormation makes one up, only a reference names it
+    raw = d.res.properties.get("Cluster")
+    clusters: set[str] = set()
+    if raw is None:
+        clusters.add("default")
+    else:
+        cluster = d.ctx.resolve(d.stack, raw)
+        if isinstance(cluster, str):
+            clusters.add(cluster)
+        for ref in d.ctx.refs(d.stack, raw):
+            res = d.ctx.resource((ref.stack, ref.logical_id))
+            if res is None or res.type != "AWS::ECS::Cluster":
+                continue
+            clusters.add(ref_token(ref.stack, ref.logical_id, "Ref"))
+            literal = d.ctx.resolve(ref.stack, res.properties.get("ClusterName"))
+            if isinstance(literal, str) and not has_tokens(literal):
+                clusters.add(literal)
+    for cluster in list(clusters):
+        if cluster.startswith("arn:") and ":cluster/" in cluster:
+            clusters.add(cluster.split(":cluster/", 1)[1])  # a cluster ARN ends with its name
+    return frozenset(f"service/{cluster}/{name}" for cluster in clusters)
 
 
 def _incoming(d: DeciderInput, node: str) -> bool:
