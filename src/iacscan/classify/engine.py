@@ -16,6 +16,7 @@ from iacscan.classify.findings.base import RuleInput
 from iacscan.classify.findings.registry import RULES
 from iacscan.classify.levels import LevelResult, decide_level
 from iacscan.classify.profile import Profile
+from iacscan.knowledge.resource_types import may_be_capacity
 from iacscan.model import Boundary, Finding, IdleCost, Level, Suppression, Topology, Verdict
 from iacscan.topology.result import TopologyResult
 
@@ -66,8 +67,9 @@ def classify(
     scales = None if level in ("indeterminate", "no-compute") else level == "serverless"
     warnings = list(levels.warnings)
     warnings += [w for t in ctx.templates.values() for w in t.warnings]  # tolerated by the loader
-    if levels.unclassified:
-        names = ", ".join(f"{t} ({n})" for t, n in sorted(levels.unclassified.items()))
+    free = {t: n for t, n in levels.unclassified.items() if not may_be_capacity(t)}
+    if free:
+        names = ", ".join(f"{t} ({n})" for t, n in sorted(free.items()))
         warnings.append(
             f"resource types not in iacscan's table, treated as free configuration: {names}"
         )

@@ -9,7 +9,7 @@ from typing import Any
 from iacscan.classify.assess import RANK, Assessment, evaluate_rules
 from iacscan.classify.deciders import DECIDERS, DeciderInput
 from iacscan.classify.profile import Profile
-from iacscan.knowledge.resource_types import type_info
+from iacscan.knowledge.resource_types import may_be_capacity, type_info
 from iacscan.model import Cases, IdleCost, Level
 from iacscan.topology.result import TopologyResult
 
@@ -39,6 +39,9 @@ def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessmen
             info = type_info(res.type)
             if not info.classified:
                 unclassified[res.type] = unclassified.get(res.type, 0) + 1
+                if may_be_capacity(res.type):
+                    out.append(_unknown_capacity(stack, lid, res.type, template.file, res.line))
+                continue
             if info.deploy_time or not info.judged_alone:
                 continue
             key = ctx.canonical((stack, lid))
@@ -62,6 +65,28 @@ def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessmen
             if info.rules or info.level != "serverless":
                 out.append(evaluate_rules(info, res, lambda v, s=stack: ctx.resolve(s, v), base))
     return out, unclassified
+
+
+def _unknown_capacity(stack: str, lid: str, rtype: str, file: str, line: int | None) -> Assessment:
+    """A type iacscan's table does not know, named like provisioned capacity: it may be paid
+    for while idle (best case it is free), so the level cannot be decided without it."""
+    return Assessment(
+        stack=stack,
+        logical_id=lid,
+        node=lid,
+        type=rtype,
+        level="indeterminate",
+        idle_kind=None,
+        why=f"{rtype} is not in iacscan's resource table, and its name says it may be "
+        "provisioned capacity, paid for while idle",
+        file=file,
+        line=line,
+        best="serverless",
+        worst="not-serverless",
+        missing=f"{lid} ({rtype}): a type iacscan does not know; check its pricing "
+        "(billed while idle or per use?) and report it to iacscan",
+        properties={"unclassified": True},
+    )
 
 
 def combine(
@@ -126,6 +151,9 @@ def decide_level(result: TopologyResult, profile: Profile) -> LevelResult:
     assessments, unclassified = assess_all(result, profile)
     unseen = unseen_assessments(result)
     assessments += unseen
+    # An unknown capacity-shaped type decides between no compute and servers like an input
+    # that was not seen.
+    unseen = unseen + [a for a in assessments if a.properties.get("unclassified") is True]
     has_compute = any(n.role in COUNTED_ROLES and not n.deploy_time for n in result.topology.nodes)
     level, cases = combine(assessments, has_compute, unseen)
     idle = tuple(

@@ -53,6 +53,27 @@ class TypeInfo:
 
 
 UNCLASSIFIED_WHY = "not in iacscan's resource table: treated as configuration with no idle cost"
+# The last word of a type name that AWS gives to provisioned capacity (a fleet of instances, a
+# cluster of nodes, an environment of a size class, a broker, a server): a type of that shape
+# that the table does not know may be paid for while idle, so it cannot be called free.
+CAPACITY_WORDS = (
+    "Broker",
+    "Cluster",
+    "Environment",
+    "Fleet",
+    "Instance",
+    "NodeGroup",
+    "Node",
+    "Server",
+)
+
+
+def may_be_capacity(rtype: str) -> bool:
+    """An unclassified type whose name says it may be provisioned capacity (``AWS::X::Fleet``,
+    ``AWS::Y::Cluster``): not known to be free configuration. Only meaningful when
+    ``type_info(rtype).classified`` is False."""
+    name = rtype.rsplit("::", 1)[-1]
+    return name.endswith(CAPACITY_WORDS)
 
 
 def entry_info(rtype: str, raw: Mapping[str, Any]) -> TypeInfo:
