@@ -66,3 +66,38 @@ def test_an_unknown_property_of_a_storage_stack_is_not_unseen_compute(tmp_path: 
     assert v.level == "no-compute"
     assert "compute may be out of scope" not in v.summary
     assert not any("not everything was seen" in w for w in v.warnings)
+
+
+SEEDED_SITE = """
+Resources:
+  SiteBucket: {Type: AWS::S3::Bucket}
+  DeployRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]}
+  DeployPolicy:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: p
+      Roles: [!Ref DeployRole]
+      PolicyDocument: {Statement: [{Effect: Allow, Action: ["s3:PutObject*"], Resource: [!Sub "${SiteBucket.Arn}/*"]}]}
+  DeployHandler:
+    Type: AWS::Lambda::Function
+    Properties: {Handler: index.handler, Runtime: python3.11, Role: !GetAtt DeployRole.Arn, Code: {ZipFile: x}}
+  Seed:
+    Type: Custom::CDKBucketDeployment
+    Properties: {ServiceToken: !GetAtt DeployHandler.Arn, DestinationBucketName: !Ref SiteBucket}
+"""
+
+
+def test_a_bucket_only_a_deploy_time_helper_writes_is_not_egress(tmp_path: Path) -> None:
+    """A BucketDeployment seeds the bucket at deploy time: the running system does not write
+    it, so it is not the system's output (and adding one must not move the black box)."""
+    template = tmp_path / "t.yaml"
+    template.write_text(SEEDED_SITE)
+    a = scan([str(template)])
+    assert {n.id for n in a.topology.nodes if n.deploy_time} == {"DeployHandler"}
+    assert "DeployHandler -writes-> SiteBucket" in {
+        f"{e.source} -{e.kind}-> {e.target}" for e in a.topology.edges
+    }
+    assert (set(a.boundary.ingress), set(a.boundary.egress)) == (set(), set())

@@ -21,7 +21,9 @@ _PEOPLE = ("SNS email", "SNS email-json", "SNS sms", "SNS application")
 
 def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     incoming: dict[str, list[str]] = defaultdict(list)
-    outgoing: dict[str, list[str]] = defaultdict(list)
+    # Deploy-time helpers (a copier that seeds a bucket) neither feed nor read the running
+    # system: a bucket only a BucketDeployment writes is not the system's output.
+    deploy_time = {n.id for n in topology.nodes if n.deploy_time}
     fed: set[str] = {e.target for e in topology.edges}
     roles = {n.id: n.role for n in topology.nodes}
     # An outside source that only feeds routers (the default bus into rules): the rules are the
@@ -34,19 +36,17 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
         and all(r == "router" for r in targets)
     }
     for e in topology.edges:
+        if e.source in deploy_time or e.target in deploy_time:
+            continue
         if roles.get(e.source) == "external" and (
             e.source not in fed or e.source == DEFAULT_BUS
         ):
             # From outside (the default event bus: AWS services and other accounts' apps put
             # events on it whatever the stacks in scope write): its rules are still ingress.
-            outgoing[e.source].append(e.kind)
             continue
         incoming[e.target].append(e.kind)
-        outgoing[e.source].append(e.kind)
-    # Deploy-time helpers (a copier that seeds a bucket) neither feed nor read the running
-    # system; weak evidence (a wildcard IAM resource) may write a node, so it is not "fed from
+    # Weak evidence (a wildcard IAM resource) may write a node, so it is not "fed from
     # outside", but a weak read alone does not make a node a way in.
-    deploy_time = {n.id for n in topology.nodes if n.deploy_time}
     run_in: dict[str, set[str]] = defaultdict(set)
     run_out: dict[str, set[str]] = defaultdict(set)
     firm_out: dict[str, set[str]] = defaultdict(set)
