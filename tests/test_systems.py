@@ -156,6 +156,35 @@ def test_a_diff_names_the_system_whose_level_moved(tmp_path: Path) -> None:
     assert systems_changed(changes) == ["worker/template"]  # the Action's output
 
 
+def test_a_pull_request_adding_an_unlinked_template_leaves_the_first_system_as_it_was(
+    tmp_path: Path,
+) -> None:
+    """Base has one template (one system: no ``systems`` list, its stack named ``template``);
+    head adds an unlinked one with the same file name in another folder. The first system
+    continues, under the same node ids: only the new one is added, nothing is removed."""
+    sides = {
+        "base": [("worker", OTHER_APP)],
+        "head": [("worker", OTHER_APP), ("caller", WILDCARD_CALLER)],
+    }
+    for side, folders in sides.items():
+        for folder, text in folders:
+            (tmp_path / side / folder).mkdir(parents=True)
+            (tmp_path / side / folder / "template.yaml").write_text(text)
+    for base, head, added, removed in (
+        ("base", "head", "after", "before"),
+        ("head", "base", "before", "after"),
+    ):
+        run = run_cli("diff", str(tmp_path / base), str(tmp_path / head), "--format", "json")
+        assert run.returncode == 0, run.stderr
+        changes = json.loads(run.stdout)["changes"]
+        assert [(s["name"], s[removed], bool(s[added])) for s in changes["systems"]] == [
+            ("caller/template", None, True)
+        ]
+        nodes = changes["nodes"]
+        moved = set(nodes["added"]) | set(nodes["removed"])
+        assert moved == {"caller/template/CallerFunction", "caller/template/Api"}, nodes
+
+
 def test_configured_paths_are_scanned_when_none_are_given(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     (repo / ".iacscan.yaml").write_text("paths: [worker]\n")

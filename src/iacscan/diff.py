@@ -168,12 +168,18 @@ def system_changes(before: Analysis, after: Analysis) -> tuple[SystemChange, ...
     if not before.systems and not after.systems:
         return ()
 
-    def by_name(a: Analysis) -> dict[str, Verdict]:
+    def by_name(a: Analysis, other: Analysis) -> dict[str, Verdict]:
         if a.systems:
             return {s.name: s.verdict for s in a.systems}
-        return {"(the whole input)": a.verdict} if a.inputs else {}
+        if not a.inputs:
+            return {}
+        # One system on this side: it is the other side's system made of the same stacks (a
+        # pull request that adds an unlinked template leaves the first system as it was).
+        stacks = {s for i in a.inputs for s in i.stacks}
+        same = [s.name for s in other.systems if stacks & set(s.stacks)]
+        return {same[0] if len(same) == 1 else "(the whole input)": a.verdict}
 
-    old, new = by_name(before), by_name(after)
+    old, new = by_name(before, after), by_name(after, before)
     out = []
     for name in sorted(set(old) | set(new)):
         b, a = old.get(name), new.get(name)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -134,14 +134,17 @@ def find_templates(
     return found
 
 
-def stack_names(files: Sequence[Path], base: Path | None) -> dict[Path, str]:
-    """File stem, or the relative path without extension when stems collide."""
+def stack_names(
+    files: Sequence[Path], base: Path | None, collide: Collection[str] = ()
+) -> dict[Path, str]:
+    """File stem, or the relative path without extension when stems collide (here, or in
+    ``collide``: the stems that collide on the other side of a diff)."""
     stems: dict[str, int] = {}
     for f in files:
         stems[f.stem] = stems.get(f.stem, 0) + 1
     out = {}
     for f in files:
-        if stems[f.stem] == 1:
+        if stems[f.stem] == 1 and f.stem not in collide:
             out[f] = f.stem
         else:
             try:
@@ -466,12 +469,15 @@ def load_paths(
     empty_is_error: bool = True,
     memo: LoadMemo | None = None,
     parallel: bool = True,
+    collide: Collection[str] = (),
 ) -> Loaded:
     """Load every path. ``found_in_folder``: files were found in a folder, so a file that is
     not a template is skipped, not an error. ``empty_is_error``: a folder with no template in
     it is an input error (``diff`` turns it off: one side of a change may have none yet).
     ``memo``: reuse what an earlier call loaded from files of the same content (``diff``).
-    ``parallel=False``: never start a process pool (the caller runs this in a thread)."""
+    ``parallel=False``: never start a process pool (the caller runs this in a thread).
+    ``collide``: file stems to name by relative path although they are unique here (``diff``:
+    they collide on the other side, and both sides must name a template alike)."""
     loaded = Loaded()
     files: list[tuple[Path, bool, Path | None]] = []  # (file, from a folder, folder)
     stacks: list[str] = []  # deployed stacks: stack:NAME, stack:* (--all-stacks)
@@ -528,7 +534,7 @@ def load_paths(
         else:
             files.append((path, found_in_folder, None))
     bases = {f: base for f, _, base in files}
-    names = stack_names([f for f, _, _ in files], _common_base(bases))
+    names = stack_names([f for f, _, _ in files], _common_base(bases), collide)
     jobs: list[LoadJob] = [
         (
             f,
@@ -602,6 +608,23 @@ def _resolved(file: str) -> str:
         return str(Path(file).resolve())
     except (OSError, RuntimeError, ValueError):
         return file
+
+
+def colliding_stems(paths: Sequence[str]) -> set[str]:
+    """The template file stems that more than one file of these paths has (what
+    ``stack_names`` will name by relative path); reads folder listings only."""
+    stems: dict[str, int] = {}
+    for raw in paths:
+        if raw.startswith("stack:"):
+            continue
+        path = Path(raw)
+        try:
+            found = find_templates(path, Loaded()) if path.is_dir() else [path]
+        except (OSError, RuntimeError, ValueError):
+            continue  # load_paths reports it
+        for f in found:
+            stems[f.stem] = stems.get(f.stem, 0) + 1
+    return {stem for stem, n in stems.items() if n > 1}
 
 
 def _classify(raw: str) -> str:

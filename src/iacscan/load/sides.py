@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from iacscan.load.cfn import Limits
-from iacscan.load.discover import Loaded, LoadMemo, SynthOptions, load_paths
+from iacscan.load.discover import Loaded, LoadMemo, SynthOptions, colliding_stems, load_paths
 
 
 def has_cdk_app(paths: Sequence[str]) -> bool:
@@ -26,6 +26,10 @@ def load_sides(
     base_paths: Sequence[str], head_paths: Sequence[str], *, limits: Limits, synth: SynthOptions
 ) -> tuple[Loaded, Loaded]:
     memo = LoadMemo()
+    # A template is named by its file stem unless another file has that stem: when only one
+    # side has two (a pull request adds services/b/template.yaml beside services/a/...), both
+    # sides name them by path, or every node of the unchanged one would read as renamed.
+    collide = colliding_stems(base_paths) | colliding_stems(head_paths)
     if synth.synth and has_cdk_app(base_paths) and has_cdk_app(head_paths):
         from concurrent.futures import ThreadPoolExecutor
 
@@ -39,10 +43,15 @@ def load_sides(
                     empty_is_error=False,
                     memo=memo,
                     parallel=False,
+                    collide=collide,
                 )
                 for paths in (base_paths, head_paths)
             ]
             return sides[0].result(), sides[1].result()
-    base = load_paths(base_paths, limits=limits, synth=synth, empty_is_error=False, memo=memo)
-    head = load_paths(head_paths, limits=limits, synth=synth, empty_is_error=False, memo=memo)
+    base, head = (
+        load_paths(
+            paths, limits=limits, synth=synth, empty_is_error=False, memo=memo, collide=collide
+        )
+        for paths in (base_paths, head_paths)
+    )
     return base, head
