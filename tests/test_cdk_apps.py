@@ -16,7 +16,7 @@ import yaml
 
 from iacscan.model import Analysis
 from iacscan.render.sarif import sarif_dict
-from scan_helpers import scan
+from scan_helpers import run_cli, scan
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ROOT / "fixtures" / "cdk_apps"
@@ -162,3 +162,20 @@ def test_a_nested_stack_is_named_by_its_construct_path() -> None:
     assert "| Pipeline | fixtures/cdk&#95;apps/ts&#95;nested/lib/orders-stack.ts:16 |" in (
         render_markdown(a)
     )
+
+
+def test_an_app_without_its_node_modules_fails_at_once_with_the_npm_ci_hint(
+    tmp_path: Path,
+) -> None:
+    """``npx ts-node`` with no node_modules: the app has no network, so npm runs offline and
+    fails at once (it retried an unreachable registry for a minute), and the hint names
+    ``npm ci``."""
+    app = tmp_path / "app"
+    (app / "bin").mkdir(parents=True)
+    (app / "cdk.json").write_text('{"app": "npx ts-node bin/app.ts"}')
+    (app / "package.json").write_text('{"name": "app", "version": "1.0.0"}')
+    (app / "bin" / "app.ts").write_text("console.log(1)\n")
+    run = run_cli("scan", str(app), "--no-cache")
+    assert run.returncode == 3, run.stderr
+    assert "ENOTCACHED" in run.stderr
+    assert "run `npm ci` in the app folder" in run.stderr

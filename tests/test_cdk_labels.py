@@ -175,6 +175,9 @@ def test_hints_name_the_fixing_command() -> None:
     for text in (
         "Error: Cannot find module 'aws-cdk-lib'",
         "npm error npx canceled due to missing packages and no YES option",
+        "npm error code ENOTCACHED\nnpm error request to https://registry.npmjs.org/ts-node",
+        "npm error code EAI_AGAIN\nnpm error request to https://registry.npmjs.org/ts-node",
+        "npm ERR! code ENOTFOUND",
     ):
         hint = synth_hint(text)
         assert hint is not None and "`npm ci`" in hint, text

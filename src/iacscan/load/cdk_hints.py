@@ -27,7 +27,8 @@ _PY_MODULE = re.compile(r"No module named '([A-Za-z0-9_.]+)'")
 _NODE_MODULE = re.compile(r"Cannot find module '([^']+)'")
 _NPX_REFUSED = re.compile(
     r"npx canceled due to missing packages|could not determine executable to run"
-    r"|npm ERR! code ENOTFOUND|ts-node: not found|tsc: not found",
+    r"|npm (?:ERR!|error) code (?:ENOTFOUND|EAI_AGAIN|ENOTCACHED)|ts-node: not found"
+    r"|tsc: not found",
     re.IGNORECASE,
 )
 _DOCKER = re.compile(

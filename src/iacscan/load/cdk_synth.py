@@ -165,6 +165,10 @@ def app_environment(
         env["AWS_SHARED_CREDENTIALS_FILE"] = str(scratch / "no-aws-credentials")
         env["AWS_CONFIG_FILE"] = str(scratch / "no-aws-config")
         env["AWS_EC2_METADATA_DISABLED"] = "true"
+        # No network for the app (load/sandbox.py): npx would retry a registry it cannot reach
+        # for a minute before failing on a package that is not installed; offline, it fails
+        # at once (ENOTCACHED), and the hint says to run `npm ci`.
+        env.setdefault("npm_config_offline", "true")
     for name, value in JSII_SILENCERS.items():
         env.setdefault(name, value)
     env["CDK_OUTDIR"] = str(outdir)
