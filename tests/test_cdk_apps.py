@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -179,3 +180,31 @@ def test_an_app_without_its_node_modules_fails_at_once_with_the_npm_ci_hint(
     assert run.returncode == 3, run.stderr
     assert "ENOTCACHED" in run.stderr
     assert "run `npm ci` in the app folder" in run.stderr
+
+
+def test_a_synthesized_copy_of_the_apps_stack_beside_it_is_not_a_second_system(
+    tmp_path: Path,
+) -> None:
+    """``cdk synth > template.json`` committed beside cdk.json: the copy's resources carry the
+    app's construct paths, so it is the app's stack again, not a second system (a note says it
+    was left out). A template of its own beside the app is still scanned."""
+    app = tmp_path / "app"
+    shutil.copytree(_app("bucket_events"), app)
+    out = tmp_path / "out"
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(out),
+        "CDK_CONTEXT_JSON": '{"aws:cdk:enable-path-metadata": true}',
+    }
+    subprocess.run([sys.executable, "app.py"], cwd=app, env=env, check=True, capture_output=True)
+    shutil.copy(out / "Uploads.template.json", app / "template.json")
+    a = scan([app])
+    assert a.systems == ()
+    assert [i.path for i in a.inputs] == [str(app)]
+    assert any(
+        n.startswith(f"{app / 'template.json'}: a synthesized copy of the CDK app's stack Uploads")
+        for n in a.notes
+    ), a.notes
+    (app / "other.yaml").write_text("Resources:\n  Jobs: {Type: AWS::SQS::Queue}\n")
+    b = scan([app])
+    assert [i.path for i in b.inputs] == [str(app), str(app / "other.yaml")]

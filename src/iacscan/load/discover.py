@@ -483,6 +483,7 @@ def load_paths(
     stacks: list[str] = []  # deployed stacks: stack:NAME, stack:* (--all-stacks)
     folders: list[Path] = []
     quiet: set[Path] = set()  # files found beside a CDK app or assembly
+    app_stacks: dict[Path, set[str]] = {}  # folder -> construct paths of its CDK app's stacks
     seen: set[str] = set()
     for raw in paths:
         try:
@@ -518,7 +519,9 @@ def load_paths(
             continue
         path = Path(raw)
         if path.is_dir():
+            before = len(loaded.templates)
             read = _load_cdk(path, limits, synth, loaded)
+            app_stacks[path] = {t.stack_path for t in loaded.templates[before:] if t.stack_path}
             if read is None:
                 folders.append(path)
                 files.extend((f, True, path) for f in find_templates(path, loaded))
@@ -556,6 +559,15 @@ def load_paths(
         if skipped and f not in quiet:
             loaded.skipped += 1
         elif templates is not None and kind is not None:
+            beside = app_stacks.get(folder) if folder is not None and f in quiet else None
+            copied = _synthesized_copy(templates, beside)
+            if copied is not None:
+                loaded.notes.append(
+                    f"{f}: a synthesized copy of the CDK app's stack {copied} (its resources' "
+                    "aws:cdk:path), not scanned beside the app, which was synthesized instead; "
+                    "scan the file alone to see what it holds"
+                )
+                continue
             loaded.templates.extend(templates)
             loaded.inputs.append(
                 InputInfo(path=str(f), kind=kind, stacks=tuple(t.stack for t in templates))
@@ -608,6 +620,23 @@ def _resolved(file: str) -> str:
         return str(Path(file).resolve())
     except (OSError, RuntimeError, ValueError):
         return file
+
+
+def _synthesized_copy(templates: Sequence[Template], stacks: set[str] | None) -> str | None:
+    """The stack of the CDK app beside it that a template found in the app's folder is a
+    synthesized copy of (``cdk synth > template.yaml``, committed for readers): nearly every
+    resource carries an ``aws:cdk:path`` under that stack's construct path. Else None: a
+    template of its own is never hidden by a CDK app beside it (docs/security.md)."""
+    if not stacks or len(templates) != 1:
+        return None
+    resources = list(templates[0].resources.values())
+    paths = [r.cdk_path for r in resources if r.cdk_path]
+    if not paths or len(paths) * 5 < len(resources) * 4:  # at least 80% carry a path
+        return None
+    roots = {s for p in paths for s in stacks if p.startswith(s + "/")}
+    if len(roots) != 1 or not all(any(p.startswith(s + "/") for s in roots) for p in paths):
+        return None
+    return next(iter(roots))
 
 
 def colliding_stems(paths: Sequence[str]) -> set[str]:
