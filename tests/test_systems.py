@@ -205,3 +205,33 @@ def test_the_pull_request_comment_has_a_row_per_system_that_moved(tmp_path: Path
     rows = [line for line in section.splitlines() if line.startswith("| worker")]
     assert len(rows) == 1 and "serverless | not-serverless" in rows[0], section
     assert "caller/template" not in section and "| web" not in section
+
+
+CDK_LIKE = """
+Resources:
+  Q1: {Type: AWS::SQS::Queue, Metadata: {aws:cdk:path: Shop/Orders/Queue/Resource}}
+  F1:
+    Type: AWS::Lambda::Function
+    Metadata: {aws:cdk:path: Shop/Orders/Handler/Resource}
+    Properties: {Handler: index.handler, Runtime: nodejs18.x, Role: arn:aws:iam::1:role/r, Code: {ZipFile: x}}
+  M1:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {EventSourceArn: !GetAtt Q1.Arn, FunctionName: !Ref F1}
+"""
+
+
+def test_labels_are_unique_across_systems(tmp_path: Path) -> None:
+    """Two unlinked copies of one synthesized stack: each system labels its own nodes, but the
+    report's labels must still tell the two apart."""
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.yaml").write_text(CDK_LIKE)
+    a = scan([str(tmp_path)])
+    assert {s.name for s in a.systems} == {"a", "b"}
+    labels = {n.id: n.label for n in a.topology.nodes}
+    assert set(labels) == {"a/Q1", "a/F1", "b/Q1", "b/F1"}
+    assert len(set(labels.values())) == 4, labels
+    for system in a.systems:  # each system's own sentences use the same labels
+        for reason in system.verdict.architecture_reasons:
+            assert not any(
+                other in reason for other in ("Shop/Orders/Handler ", "Shop/Orders/Handler;")
+            ), reason

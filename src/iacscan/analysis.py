@@ -23,7 +23,7 @@ from iacscan.model import (
     Topology,
 )
 from iacscan.topology.build import build_topology
-from iacscan.topology.labels import relabel, unignored
+from iacscan.topology.labels import labels_across, relabel, unignored
 from iacscan.topology.locations import relocate
 from iacscan.topology.systems import StackGroup, group_stacks
 
@@ -56,14 +56,17 @@ def analyze(
     if len(groups) <= 1:
         one = _analyze_system(by_stack, profile, actions, inputs, errors, notes, ignore, multi)
         return _for_people(one, by_stack, ignore, multi)
-    parts = []
+    raw = []
     for g in groups:
         stacks = {s: by_stack[s] for s in g.stacks}
         part = _analyze_system(
             stacks, profile, actions, inputs, _errors_near(errors, g, groups), (), ignore, True
         )
-        # each system's verdict, nodes and evidence named and placed as people read them
-        parts.append((g, _for_people(part, stacks, ignore, True)))
+        raw.append((g, stacks, part))
+    # labels chosen over every system's nodes at once: unique in the whole report
+    chosen = labels_across((n for _, _, p in raw for n in p.topology.nodes), by_stack.values())
+    # each system's verdict, nodes and evidence named and placed as people read them
+    parts = [(g, _for_people(p, stacks, ignore, True, chosen)) for g, stacks, p in raw]
     return _combine(parts, profile, inputs, errors, notes)
 
 
@@ -72,10 +75,11 @@ def _for_people(
     by_stack: Mapping[str, Template],
     ignore: Sequence[str],
     multi: bool | None,
+    chosen: Mapping[str, str] | None = None,
 ) -> Analysis:
     """Names people read (CDK construct paths as labels), suppressions by resource, and
     locations in the user's source (topology/labels.py, topology/locations.py)."""
-    labelled = unignored(relabel(analysis, by_stack.values(), multi=multi), ignore)
+    labelled = unignored(relabel(analysis, by_stack.values(), multi=multi, chosen=chosen), ignore)
     return relocate(labelled, by_stack.values())
 
 
@@ -154,6 +158,7 @@ def _errors_near(
 ) -> list[InputError]:
     """The failed inputs that may belong to a system: those in one of its folders; a failure in
     no system's folder may belong to any, so every system is told it was not seen."""
+
     def folders(g: StackGroup) -> set[str]:
         return {os.path.dirname(f) for f in g.files}
 

@@ -107,13 +107,31 @@ class Renamer:
         return self._pattern.sub(lambda m: self.labels[m.group(1)], text)
 
 
-def relabel(a: Analysis, templates: Iterable[Template], *, multi: bool | None = None) -> Analysis:
-    """``a`` with node labels set and ids in its sentences replaced by them."""
+def labels_across(nodes: Iterable[Node], templates: Iterable[Template]) -> dict[str, str]:
+    """Labels for the nodes of several systems at once (each system's analysis labels only its
+    own nodes: two copies of one construct path in two systems would read alike)."""
+    unique = {n.id: n for n in nodes}
+    return assign_labels(unique.values(), _stack_paths(list(templates)), one_stack=False)
+
+
+def relabel(
+    a: Analysis,
+    templates: Iterable[Template],
+    *,
+    multi: bool | None = None,
+    chosen: Mapping[str, str] | None = None,
+) -> Analysis:
+    """``a`` with node labels set and ids in its sentences replaced by them. ``chosen``: the
+    labels of a whole report of several systems (``labels_across``), so that two systems'
+    nodes never share a label."""
     templates = list(templates)
     roots = [t for t in templates if t.parent is None]
     one_stack = len(roots) == 1 and not multi
     stack_paths = _stack_paths(templates)
-    labels = assign_labels(a.topology.nodes, stack_paths, one_stack=one_stack)
+    if chosen is None:
+        labels = assign_labels(a.topology.nodes, stack_paths, one_stack=one_stack)
+    else:
+        labels = {n.id: chosen.get(n.id, n.id) for n in a.topology.nodes}
     nodes = tuple(replace(n, label=labels.get(n.id, n.id)) for n in a.topology.nodes)
     others = _resource_labels(templates, stack_paths, one_stack, labels)
     name = Renamer({**others, **labels})
