@@ -13,7 +13,7 @@ import pytest
 
 from iacscan.classify.channels import channel_paths
 from iacscan.model import Analysis
-from scan_helpers import scan
+from scan_helpers import edge_set, scan
 
 HEAD = """\
 Transform: AWS::Serverless-2016-10-31
@@ -173,6 +173,38 @@ def test_a_unit_looping_through_a_channel_is_one_unit(tmp_path: Path, case: str)
     a = _scan(tmp_path, channel + web)
     assert (a.verdict.architecture, a.verdict.monolith) == ("monolith-candidate", True)
     assert any(r.startswith(f"{path}: ") and "loop" in r for r in a.verdict.architecture_reasons)
+
+
+def test_invokers_are_triggers_and_invokes_only(tmp_path: Path) -> None:
+    """A table the function reads does not invoke it, and says nothing about a monolith."""
+    a = _scan(
+        tmp_path,
+        """\
+  Jobs: {Type: AWS::SQS::Queue}
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Policies: [{DynamoDBReadPolicy: {TableName: !Ref Table}}]
+      Events: {Work: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn}}}
+""",
+    )
+    assert {"Jobs -triggers-> Worker", "Table -reads-> Worker"} <= edge_set(a)
+    assert a.verdict.architecture == "single-service"
+    assert "not a monolith: invoked by Jobs" in a.verdict.architecture_reasons
+    assert not any("Table" in r for r in a.verdict.architecture_reasons)
+
+
+def test_a_polled_queue_is_read_from_not_an_invoker() -> None:
+    a = scan(["fixtures/templates/ecs-ec2-fixed-count.yaml"])
+    assert "JobsQueue -reads-> WorkerService" in edge_set(a)
+    assert "not a monolith: reads from JobsQueue" in a.verdict.architecture_reasons
+    assert not any("invoked by" in r for r in a.verdict.architecture_reasons)
 
 
 def _graph(

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from iacscan.classify.channels import channel_paths, show_paths
+from iacscan.classify.channels import channel_paths, passes_messages, show_paths
 from iacscan.classify.ops_hosts import is_ops_host
 from iacscan.classify.self_serving import self_serving
 from iacscan.knowledge.resource_types import has_trait, type_info
@@ -267,11 +267,23 @@ def _not_monolith(
     out_edges: Mapping[str, list[Any]],
     launchers: list[str],
 ) -> list[str]:
+    """Why one group is not a monolith: what starts it, what it emits to, how far it scales.
+
+    Only ``triggers`` and ``invokes`` sources start a unit. A ``reads`` source is data the unit
+    pulls: a queue or stream it polls feeds it (said as "reads from", not as an invoker); a store
+    it reads (a table, a bucket) is left out, since every monolith reads its database."""
     reasons = []
-    callers = sorted({e.source for u in group for e in in_edges.get(u, [])})
+    inbound = [e for u in group for e in in_edges.get(u, [])]
+    callers = sorted({e.source for e in inbound if e.kind in ("triggers", "invokes")})
+    read = sorted(
+        {e.source for e in inbound if e.kind == "reads" and passes_messages(nodes[e.source])}
+        - set(callers)
+    )
     outputs = sorted({e.target for u in group for e in out_edges.get(u, []) if e.kind == "writes"})
-    if callers:
-        reasons.append(f"not a monolith: invoked by {', '.join(callers)}")
+    started = [f"invoked by {', '.join(callers)}"] if callers else []
+    started += [f"reads from {', '.join(read)}"] if read else []
+    if started:
+        reasons.append(f"not a monolith: {'; '.join(started)}")
     if outputs:
         reasons.append(f"emits to {', '.join(outputs)}")
     for u in group:
