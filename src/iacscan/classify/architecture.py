@@ -3,6 +3,11 @@
 Business-logic units are compute nodes of unit types; a function whose only outgoing edges start
 containers or state machines is a launcher (a trigger), not a unit. Units whose code is the same
 artifact are copies of one another (Prime Video's cloned detector shards).
+
+A channel between units is a path through one or more queues, topics, streams, buses and rules
+(``channels.py``); a path back into the unit it left is a loop inside that unit, which does not
+stop ``monolith-candidate`` whatever carries it (definitions.md: "no channel ... between compute
+units").
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from iacscan.classify.channels import channel_paths, passes_messages, show_paths
 from iacscan.classify.ops_hosts import is_ops_host
 from iacscan.classify.self_serving import self_serving
 from iacscan.knowledge.resource_types import has_trait, type_info
@@ -170,13 +176,7 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
         and nodes[e.source].role != "external"
         and not has_trait(nodes[e.target].type, "request-ingress")
     ]
-    channel_between = [
-        n.id
-        for n in topology.nodes
-        if n.role == "channel"
-        and any(e.source in member for e in in_edges.get(n.id, []))
-        and any(e.target in member for e in out_edges.get(n.id, []))
-    ]
+    channels = channel_paths(member, nodes, out_edges)
     # A unit on a public endpoint of its own (App Runner, a Beanstalk web environment) is the
     # target of its own request ingress.
     serving = self_serving(ctx, topology)
@@ -185,15 +185,21 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
         and (request_edges or serving)
         and all(e.target in member for e in request_edges)
         and all(s in member for s in serving)
-        and not channel_between
+        and not channels.between_total
     ):
         sources = sorted(
             {e.source for e in request_edges} | {f"{s}'s own endpoint" for s in serving}
         )
         reasons.append(
             f"one deployable unit ({', '.join(groups[0])}) is the sole target of the request "
-            f"ingress ({', '.join(sources)}), with no queue, topic or stream between compute units"
+            f"ingress ({', '.join(sources)}), with no queue, topic, stream or bus between "
+            "compute units"
         )
+        if channels.loops_total:
+            reasons.append(
+                f"{show_paths(channels.loops, channels.loops_total)}: a unit handing work to "
+                "itself, a loop inside one unit, not a channel between units"
+            )
         reasons.extend(_ops(ops_hosts))
         reasons.append(SCOPE_NOTE)
         return ArchitectureResult(
@@ -209,6 +215,10 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
         else:
             reasons.append(f"one deployable unit: {group[0]}")
         reasons.extend(_not_monolith(group, nodes, in_edges, out_edges, launchers))
+        if channels.between_total:
+            reasons.append(
+                f"connected through {show_paths(channels.between, channels.between_total)}"
+            )
     else:
         label = "distributed"
         # Units are separated by "; " and copies are bracketed: node ids contain "/" (nested
@@ -218,8 +228,10 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
             for g in groups
         )
         reasons.append(f"{len(groups)} independently deployable units: {shown}")
-        if channel_between:
-            reasons.append(f"connected through {', '.join(sorted(channel_between))}")
+        if channels.between_total:
+            reasons.append(
+                f"connected through {show_paths(channels.between, channels.between_total)}"
+            )
         reasons.append("not a monolith: the units deploy and scale separately")
     reasons.extend(_ops(ops_hosts))
     reasons.append(SCOPE_NOTE)
@@ -255,11 +267,23 @@ def _not_monolith(
     out_edges: Mapping[str, list[Any]],
     launchers: list[str],
 ) -> list[str]:
+    """Why one group is not a monolith: what starts it, what it emits to, how far it scales.
+
+    Only ``triggers`` and ``invokes`` sources start a unit. A ``reads`` source is data the unit
+    pulls: a queue or stream it polls feeds it (said as "reads from", not as an invoker); a store
+    it reads (a table, a bucket) is left out, since every monolith reads its database."""
     reasons = []
-    callers = sorted({e.source for u in group for e in in_edges.get(u, [])})
+    inbound = [e for u in group for e in in_edges.get(u, [])]
+    callers = sorted({e.source for e in inbound if e.kind in ("triggers", "invokes")})
+    read = sorted(
+        {e.source for e in inbound if e.kind == "reads" and passes_messages(nodes[e.source])}
+        - set(callers)
+    )
     outputs = sorted({e.target for u in group for e in out_edges.get(u, []) if e.kind == "writes"})
-    if callers:
-        reasons.append(f"not a monolith: invoked by {', '.join(callers)}")
+    started = [f"invoked by {', '.join(callers)}"] if callers else []
+    started += [f"reads from {', '.join(read)}"] if read else []
+    if started:
+        reasons.append(f"not a monolith: {'; '.join(started)}")
     if outputs:
         reasons.append(f"emits to {', '.join(outputs)}")
     for u in group:
