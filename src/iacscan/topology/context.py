@@ -30,7 +30,7 @@ from iacscan.topology.ecs_capacity import find_ecs_capacity
 from iacscan.topology.graph import GraphBuilder, NodeDraft
 from iacscan.topology.result import StackView, TopologyFacts, TopologyResult
 from iacscan.topology.stack_index import Key, StackIndex
-from iacscan.topology.unseen import outside_values
+from iacscan.topology.unseen import names_another, outside_values
 from iacscan.walk import walk
 
 __all__ = ["Key", "ScanContext", "Target"]
@@ -166,6 +166,8 @@ class ScanContext(StackIndex):
         qualify = self.multi or self.templates[stack].parent is not None
         out = []
         for what, note in outside_values(self.scope.resolve(stack, value)):
+            if names_another(what, rtype):
+                continue  # a job definition's ARN is not a job queue's
             if qualify and what.startswith(("parameter ", "import ")):
                 kind, name = what.split(" ", 1)
                 what = f"{kind} {stack}/{name}" if kind == "parameter" else what
