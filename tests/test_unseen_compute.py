@@ -318,3 +318,36 @@ def test_every_profile_leaves_it_undecided(tmp_path: Path, definition: str) -> N
     )
     a = scan([_write(tmp_path, text)], definition)
     _undecided(a, "ext:parameter T")
+
+
+def test_compute_named_by_a_literal_arn_of_another_stack(tmp_path: Path) -> None:
+    task = "arn:aws:ecs:us-east-1:123456789012:task-definition/report:3"
+    queue = "arn:aws:batch:us-east-1:123456789012:job-queue/q"
+    text = f"""\
+Resources:
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 hour)
+      Targets:
+        - Id: t
+          Arn: arn:aws:ecs:us-east-1:123456789012:cluster/shared
+          RoleArn: arn:aws:iam::123456789012:role/ev
+          EcsParameters: {{TaskDefinitionArn: {task}}}
+  Pipeline:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/sfn
+      DefinitionString: '{{"StartAt":"A","States":{{"A":{{"Type":"Task","Resource":"arn:aws:states:::batch:submitJob.sync","Parameters":{{"JobName":"a","JobQueue":"{queue}","JobDefinition":"jd"}},"End":true}}}}}}'
+"""
+    a = scan([_write(tmp_path, text)])
+    assert _types(a) == {
+        "Rule": "AWS::Events::Rule",
+        "Pipeline": "AWS::StepFunctions::StateMachine",
+        f"ext:{task}": "AWS::ECS::TaskDefinition",
+        f"ext:{queue}": "AWS::Batch::JobQueue",
+    }
+    assert edge_set(a) == {f"Rule -triggers-> ext:{task}", f"Pipeline -invokes-> ext:{queue}"}
+    _undecided(a, f"ext:{task}")
+    _undecided(a, f"ext:{queue}")
+    assert "scan the stack that creates it" in " ".join(a.verdict.cases.missing)  # type: ignore[union-attr]
