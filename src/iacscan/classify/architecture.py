@@ -118,6 +118,16 @@ def label_architecture(ctx: StackView, topology: Topology) -> ArchitectureResult
     )
 
 
+def outside_units(topology: Topology) -> list[str]:
+    """Compute the system starts that is defined outside the scan (``ext:`` nodes from a
+    parameter or an import): not counted as units, but no "no business compute" either."""
+    return sorted(
+        n.id
+        for n in topology.nodes
+        if n.role == "external" and n.properties.get("unknown") is True and type_info(n.type).unit
+    )
+
+
 def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
     nodes = {n.id: n for n in topology.nodes}
     out_edges: dict[str, list[Any]] = defaultdict(list)
@@ -161,6 +171,8 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
             if capacity
             else ""
         )
+        if outside := outside_units(topology):
+            why += f"; it starts compute defined outside the scan: {', '.join(outside)}"
         return ArchitectureResult("none", None, (why, *_ops(ops_hosts)), (), tuple(launchers))
     reasons: list[str] = []
     member = {u: i for i, g in enumerate(groups) for u in g}

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from iacscan.classify.architecture import label_architecture
+from iacscan.classify.architecture import label_architecture, outside_units
 from iacscan.classify.boundary import find_boundary
 from iacscan.classify.criteria import evaluate_criteria
 from iacscan.classify.findings.base import RuleInput
@@ -84,7 +84,15 @@ def classify(
         monolith=arch.monolith,
         architecture=arch.label,
         # (what may hide compute out of scope makes the level indeterminate: levels.combine)
-        summary=_summary(profile, level, serverless, arch.label, _decisive(levels), levels.cases)
+        summary=_summary(
+            profile,
+            level,
+            serverless,
+            arch.label,
+            _decisive(levels),
+            levels.cases,
+            outside=bool(outside_units(topology)),
+        )
         + _partial(arch.label, arch.monolith),
         criteria=criteria,
         idle_costs=levels.idle_costs,
@@ -192,12 +200,16 @@ def _summary(
     arch: str,
     idle: tuple[object, ...],
     cases: object,
+    *,
+    outside: bool = False,
 ) -> str:
     arch_words = {
         "single-service": "a single service (not a monolith)",
         "distributed": "distributed across several services",
         "monolith-candidate": "a monolith candidate (one unit behind all request ingress)",
-        "none": "no business compute",
+        "none": "no business compute in scope (it starts compute defined outside the scan)"
+        if outside
+        else "no business compute",
     }[arch]
     if serverless is None:
         if level == "no-compute":

@@ -9,8 +9,8 @@ from typing import Any
 from iacscan.classify.assess import RANK, Assessment, evaluate_rules
 from iacscan.classify.deciders import DECIDERS, DeciderInput
 from iacscan.classify.profile import Profile
-from iacscan.knowledge.resource_types import may_be_capacity, type_info
-from iacscan.model import Cases, IdleCost, Level
+from iacscan.knowledge.resource_types import has_trait, may_be_capacity, type_info
+from iacscan.model import Cases, IdleCost, Level, Node, Topology
 from iacscan.topology.result import TopologyResult
 
 COUNTED_ROLES = ("compute", "orchestrator", "ingress", "router")
@@ -119,12 +119,56 @@ def combine(
     return names[worst_known], None  # type: ignore[return-value]
 
 
+# What decides the level of compute of a ``level-unseen`` type, for the reason people read.
+_DECIDED_BY = {
+    "AWS::ECS::TaskDefinition": "its launch type (Fargate, or EC2 capacity you run)",
+    "AWS::ECS::Service": "its launch type and floor (Fargate scaled to zero, or a fleet on EC2)",
+    "AWS::Batch::JobQueue": "its compute environment (Fargate, or EC2 instances you run)",
+}
+
+
+def unseen_compute(n: Node, topology: Topology) -> Assessment | None:
+    """Compute the system starts but that is defined outside the scan (an ``ext:`` task
+    definition, service or job queue from a parameter or an import) is an unknown, as a task
+    definition in scope without a launch type is: best case Fargate scaled to zero, worst case
+    servers. A Lambda function, a state machine or a Glue job is serverless whatever it is, and
+    a queue, bucket or table is no compute: neither is asked about."""
+    if n.role != "external" or n.properties.get("unknown") is not True:
+        return None
+    if not has_trait(n.type, "level-unseen"):
+        return None
+    decided = _DECIDED_BY.get(n.type, "what it runs on")
+    note = str(n.properties.get("note") or "it is defined outside the scan")
+    # The node has no file of its own: the evidence is where the system starts it.
+    starts = sorted(
+        (v.file, v.line or 0) for e in topology.edges if e.target == n.id for v in e.via
+    )
+    file, line = starts[0] if starts else (n.file, n.line)
+    return Assessment(
+        stack=n.stack,
+        logical_id=n.id,
+        node=n.id,
+        type=n.type,
+        level="indeterminate",
+        idle_kind=None,
+        why=f"{n.type} defined outside the scan: {decided} is not seen; {note}",
+        file=file,
+        line=line or None,
+        best="serverless",
+        worst="not-serverless",
+        missing=f"{decided.split(' (', 1)[0].replace('its ', '', 1)} of {n.id}: {note}",
+    )
+
+
 def unseen_assessments(result: TopologyResult) -> list[Assessment]:
     """What may hide compute out of scope (a nested stack not loaded, a template that failed to
     load) is an unknown: best case nothing there changes the level, worst case servers."""
     out = []
     for n in result.topology.nodes:
         if n.properties.get("may_hide_compute") is not True:
+            started = unseen_compute(n, result.topology)
+            if started is not None:
+                out.append(started)
             continue
         note = str(n.properties.get("note") or n.id)
         what = str(n.properties.get("unseen") or n.id)

@@ -27,6 +27,7 @@ TRAITS = frozenset(
         "serves-requests",
         "fixed-fleet",
         "instance-priced-data",
+        "level-unseen",
     }
 )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from iacscan.knowledge.resource_types import type_info
+from iacscan.knowledge.resource_types import has_trait, type_info
 from iacscan.model import EdgeKind, Resource, Role, Template, Via, line_of
 from iacscan.resolve import (
     Ref,
@@ -30,7 +30,7 @@ from iacscan.topology.ecs_capacity import find_ecs_capacity
 from iacscan.topology.graph import GraphBuilder, NodeDraft
 from iacscan.topology.result import StackView, TopologyFacts, TopologyResult
 from iacscan.topology.stack_index import Key, StackIndex
-from iacscan.topology.unseen import outside_values
+from iacscan.topology.unseen import names_another, outside_values
 from iacscan.walk import walk
 
 __all__ = ["Key", "ScanContext", "Target"]
@@ -166,6 +166,8 @@ class ScanContext(StackIndex):
         qualify = self.multi or self.templates[stack].parent is not None
         out = []
         for what, note in outside_values(self.scope.resolve(stack, value)):
+            if names_another(what, rtype):
+                continue  # a job definition's ARN is not a job queue's
             if qualify and what.startswith(("parameter ", "import ")):
                 kind, name = what.split(" ", 1)
                 what = f"{kind} {stack}/{name}" if kind == "parameter" else what
@@ -270,9 +272,28 @@ class ScanContext(StackIndex):
                     matches.append(Target(node, arn.is_pattern, key))
         if arn.is_pattern and arn.name.strip("*") == "":
             matches.extend(t for t in self._all_of(wanted, service=arn.service) if t)
-        if not matches and external_ok and not arn.is_pattern and not has_tokens(text):
-            matches.append(Target(self.external(text), False, None))
+        if not matches and not arn.is_pattern and not has_tokens(text):
+            unseen = self._unseen_compute(text, arn.service, wanted)
+            if unseen is not None:
+                matches.append(unseen)
+            elif external_ok:
+                matches.append(Target(self.external(text), False, None))
         return matches
+
+    def _unseen_compute(self, text: str, service: str, wanted: set[str] | None) -> Target | None:
+        """A literal ARN of compute whose level the scan cannot see (a task definition or a job
+        queue of another stack or account): an unknown ``ext:`` node of that type, as one from
+        a parameter is, even where other literal ARNs make no node (IAM resources)."""
+        if wanted is None or len(wanted) != 1:
+            return None
+        rtype = next(iter(wanted))
+        if not has_trait(rtype, "level-unseen") or NAME_PROPERTIES.get(rtype, ("",))[0] != service:
+            return None
+        note = (
+            "named by a literal ARN that no template in scope defines: scan the stack that "
+            "creates it with this one to see what it is"
+        )
+        return Target(self.unknown_external(text, rtype, note), False, None)
 
     def _all_of(self, wanted: set[str] | None, service: str | None = None) -> list[Target]:
         if wanted is None:

@@ -84,6 +84,42 @@ def outside_values(value: Any) -> Iterator[tuple[str, str]]:
             pending.extend(item.values())
 
 
+# ARN resource parts that say which of a service's types an ARN names, for actions whose
+# resources are of several types (batch:SubmitJob takes a job queue and a job definition).
+_ARN_KINDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "batch": (
+        ("job-queue/", "AWS::Batch::JobQueue"),
+        ("job-definition/", "AWS::Batch::JobDefinition"),
+    ),
+    "ecs": (
+        ("task-definition/", "AWS::ECS::TaskDefinition"),
+        ("service/", "AWS::ECS::Service"),
+        ("cluster/", "AWS::ECS::Cluster"),
+    ),
+}
+# With no ARN to read, the name of the parameter or import is all that tells a job queue from a
+# job definition; a name that says neither stays the type that may hide compute (the queue).
+_NAME_WORDS = {"AWS::Batch::JobQueue": "queue", "AWS::Batch::JobDefinition": "definition"}
+
+
+def names_another(what: str, rtype: str) -> bool:
+    """Whether an outside value (an ``ext:`` label) names a type other than ``rtype``: its ARN
+    says so (``...:job-definition/${Name}`` is no job queue), or, a bare parameter or import,
+    its name says the other type of the same service and not this one."""
+    m = _ARN_SERVICE.match(what)
+    if m:
+        for prefix, named in _ARN_KINDS.get(m.group(1), ()):
+            if ":" + prefix in what:  # region and account may be ${AWS::Region}: no split
+                return named != rtype
+        return False
+    if rtype not in _NAME_WORDS or not what.startswith(("parameter ", "import ")):
+        return False
+    name = what.split(" ", 1)[1].rsplit("/", 1)[-1].lower()
+    service = rtype.rsplit("::", 1)[0]
+    others = [w for t, w in _NAME_WORDS.items() if t != rtype and t.startswith(service + "::")]
+    return _NAME_WORDS[rtype] not in name and any(w in name for w in others)
+
+
 def readable(text: str) -> str:
     """A resolved string as people read it, unknown parts as ``${Name}`` where known."""
 

@@ -12,6 +12,7 @@ ID = "eventbridge"
 
 DEFAULT_BUS = "default-event-bus"  # ext:default-event-bus, as IAM and S3 extractors name it
 _NOT_TARGETS = ("AWS::ECS::Cluster", "AWS::IAM::Role")
+_JOB_QUEUE = ("AWS::Batch::JobQueue",)
 
 
 def _target(
@@ -27,7 +28,9 @@ def _target(
                 ctx.started_tasks.add(task.key)
             ctx.add_edge(source, task.node, "triggers", via)
         return
-    for t in ctx.targets(stack, get(target, "Arn")):
+    # A Batch target's Arn is its job queue (from outside the scan, it is typed as one).
+    batch = get(target, "BatchParameters") is not None
+    for t in ctx.targets(stack, get(target, "Arn"), types=_JOB_QUEUE if batch else None):
         key_res = ctx.resource(t.key) if t.key else None
         if key_res is not None and key_res.type in _NOT_TARGETS:
             continue

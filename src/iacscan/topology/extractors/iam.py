@@ -47,13 +47,24 @@ def _default_bus(ctx: ScanContext, stack: str, resource: Any) -> bool | None:
 
 
 def link_action(
-    ctx: ScanContext, stack: str, principal: str | None, action: str, resource: Any, via: Via
+    ctx: ScanContext,
+    stack: str,
+    principal: str | None,
+    action: str,
+    resource: Any,
+    via: Via,
+    only: str | None = None,
 ) -> list[Key]:
-    """Add the edges one allowed action implies; returns task definitions it starts."""
+    """Add the edges one allowed action implies; returns task definitions it starts.
+
+    ``only``: the type the resource is known to be (a Step Functions parameter's key says it),
+    for an action whose resources are of several types."""
     started: list[Key] = []
     if principal is None:
         return started
     for rtype, category in _meanings(ctx, action):
+        if only is not None and rtype != only:
+            continue
         targets = ctx.targets(stack, resource, types=(rtype,), external_ok=False, unknown_ok=True)
         if not targets and rtype == "AWS::Events::EventBus" and category == "Write":
             default = _default_bus(ctx, stack, resource)

@@ -14,11 +14,15 @@ def _pipe(ctx: ScanContext, stack: str, res: Resource) -> None:
     what = f"AWS::Pipes::Pipe {res.logical_id}"
     sources = ctx.targets(stack, props.get("Source"))
     ends = []
+    task = get(props, "TargetParameters", "EcsTaskParameters", "TaskDefinitionArn")
+    batch = get(props, "TargetParameters", "BatchJobParameters") is not None
     for role in ("Target", "Enrichment"):
-        for t in ctx.targets(stack, props.get(role)):
+        types = ("AWS::Batch::JobQueue",) if role == "Target" and batch else None
+        for t in ctx.targets(stack, props.get(role), types=types):
             target_res = ctx.resource(t.key) if t.key else None
-            if target_res is not None and target_res.type == "AWS::ECS::Cluster":
-                task = get(props, "TargetParameters", "EcsTaskParameters", "TaskDefinitionArn")
+            cluster = target_res is not None and target_res.type == "AWS::ECS::Cluster"
+            # A cluster passed in from outside runs the task definition the pipe names.
+            if role == "Target" and (cluster or (t.key is None and task is not None)):
                 for td in ctx.targets(stack, task, types=("AWS::ECS::TaskDefinition",)):
                     if td.key:
                         ctx.started_tasks.add(td.key)

@@ -25,6 +25,16 @@ ID = "step-functions"
 # Step Functions' names for actions whose IAM name differs (the rest are the same).
 _ACTION_ALIASES = {"lambda:invoke": "lambda:invokefunction"}
 MAX_DEFINITION = asl.MAX_DEFINITION
+# The Parameters key that names each resource an integration starts, with the resource's type.
+# The other keys (the cluster, container overrides, the job name) are not its targets: a cluster
+# or an environment value passed in as a parameter is no task definition.
+_TARGET_KEYS: dict[str, dict[str, str]] = {
+    "ecs:runtask": {"TaskDefinition": "AWS::ECS::TaskDefinition"},
+    "batch:submitjob": {
+        "JobQueue": "AWS::Batch::JobQueue",
+        "JobDefinition": "AWS::Batch::JobDefinition",
+    },
+}
 
 
 def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str, Any] | None:
@@ -164,9 +174,15 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
             f"AWS::StepFunctions::StateMachine {res.logical_id} state {task.path} ({service}:{act})"
         )
         via = ctx.via(stack, what, res=res)
-        started = link_action(ctx, stack, node, action, target_value, via)
-        for key in started:
-            ctx.started_tasks.add(key)
+        keyed = _TARGET_KEYS.get(action)
+        links: list[tuple[Any, str | None]]
+        if keyed is None:
+            links = [(target_value, None)]
+        else:
+            links = [(task.parameters[k], t) for k, t in keyed.items() if k in task.parameters]
+        for value, rtype in links:
+            for key in link_action(ctx, stack, node, action, value, via, rtype):
+                ctx.started_tasks.add(key)
 
 
 def extract(ctx: ScanContext) -> None:
