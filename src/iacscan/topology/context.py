@@ -201,8 +201,11 @@ class ScanContext(StackIndex):
         types: Iterable[str] | None = None,
         external_ok: bool = True,
         unknown_ok: bool | None = None,
+        by_name: bool = False,
     ) -> list[Target]:
-        """Resources (as nodes) that a value points at: references first, then hand-built ARNs.
+        """Resources (as nodes) that a value points at: references first, then hand-built ARNs,
+        then (``by_name``: the property takes a name or an ARN, as a rule's ``EventBusName``
+        does) a plain name, matched like the names IAM ARNs carry.
 
         With nothing found, a value from outside the scope (a parameter without a default, an
         import not in scope) is an unknown ``ext:`` node when ``unknown_ok`` (by default
@@ -224,7 +227,8 @@ class ScanContext(StackIndex):
                         out.setdefault(node, Target(node, False, key))
             if found_ref:
                 continue
-            for target in self._match_text(item, wanted, external_ok):
+            named = self._match_name(item, wanted) if by_name else []
+            for target in named or self._match_text(item, wanted, external_ok):
                 prev = out.get(target.node)
                 if prev is None or (prev.weak and not target.weak):
                     out[target.node] = target
@@ -273,6 +277,19 @@ class ScanContext(StackIndex):
         if not matches and external_ok and not arn.is_pattern and not has_tokens(text):
             matches.append(Target(self.external(text), False, None))
         return matches
+
+    def _match_name(self, text: str, wanted: set[str] | None) -> list[Target]:
+        """Resources of the wanted types whose physical name is ``text`` (a plain name)."""
+        if wanted is None or has_tokens(text) or text.startswith("arn:") or "/" in text:
+            return []
+        found = []
+        for rtype in sorted(wanted):
+            service = NAME_PROPERTIES.get(rtype, ("", ""))[0]
+            for key, _ in self.exact_names.get((service, text), ()):
+                res = self.resource(key)
+                if res is not None and res.type == rtype and (node := self.ensure_node(key)):
+                    found.append(Target(node, False, key))
+        return found
 
     def _all_of(self, wanted: set[str] | None, service: str | None = None) -> list[Target]:
         if wanted is None:
