@@ -22,6 +22,7 @@ from iacscan.topology.extractors.base import as_list, each, get
 
 ID = "iam"
 
+
 def _meanings(ctx: ScanContext, action: str) -> list[tuple[str, str]]:
     action = action.lower()
     if "*" in action or "?" in action:
@@ -47,14 +48,27 @@ def _default_bus(ctx: ScanContext, stack: str, resource: Any) -> bool | None:
 
 
 def link_action(
-    ctx: ScanContext, stack: str, principal: str | None, action: str, resource: Any, via: Via
+    ctx: ScanContext,
+    stack: str,
+    principal: str | None,
+    action: str,
+    resource: Any,
+    via: Via,
+    *,
+    by_name: bool = False,
 ) -> list[Key]:
-    """Add the edges one allowed action implies; returns task definitions it starts."""
+    """Add the edges one allowed action implies; returns task definitions it starts.
+
+    ``resource`` is an IAM resource (ARNs), or with ``by_name`` the values of parameters that
+    take a name or an ARN (a Step Functions task's ``TableName``). A channel or store named
+    but not in scope is an unknown ``ext:`` node (ScanContext.targets)."""
     started: list[Key] = []
     if principal is None:
         return started
     for rtype, category in _meanings(ctx, action):
-        targets = ctx.targets(stack, resource, types=(rtype,), external_ok=False, unknown_ok=True)
+        targets = ctx.targets(
+            stack, resource, types=(rtype,), external_ok=False, unknown_ok=True, by_name=by_name
+        )
         if not targets and rtype == "AWS::Events::EventBus" and category == "Write":
             default = _default_bus(ctx, stack, resource)
             if default is not None:

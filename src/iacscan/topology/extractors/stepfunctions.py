@@ -25,6 +25,20 @@ ID = "step-functions"
 # Step Functions' names for actions whose IAM name differs (the rest are the same).
 _ACTION_ALIASES = {"lambda:invoke": "lambda:invokefunction"}
 MAX_DEFINITION = asl.MAX_DEFINITION
+# Task parameters that name the target resource, by its name, URL or ARN.
+_NAME_FIELDS = frozenset(
+    {
+        "EventBusName",
+        "QueueUrl",
+        "TopicArn",
+        "TableName",
+        "StreamName",
+        "StreamARN",
+        "DeliveryStreamName",
+        "Bucket",
+        "StateMachineArn",
+    }
+)
 
 
 def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str, Any] | None:
@@ -164,9 +178,30 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
             f"AWS::StepFunctions::StateMachine {res.logical_id} state {task.path} ({service}:{act})"
         )
         via = ctx.via(stack, what, res=res)
-        started = link_action(ctx, stack, node, action, target_value, via)
+        names = _name_fields(task.parameters) if service != "lambda" else []
+        if names:  # the parameters that name the target, which may be plain names
+            target_value = names
+        started = link_action(ctx, stack, node, action, target_value, via, by_name=bool(names))
         for key in started:
             ctx.started_tasks.add(key)
+
+
+def _name_fields(parameters: Any) -> list[Any]:
+    """The values of a task's parameters that name its target (``QueueUrl``, ``TableName``,
+    ``Entries[].EventBusName``...), at any depth; a ``Key.$`` path is chosen at run time."""
+    found: list[Any] = []
+    pending = [parameters]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Mapping):
+            for key, value in item.items():
+                if key in _NAME_FIELDS:
+                    found.append(value)
+                elif isinstance(value, (Mapping, list)):
+                    pending.append(value)
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
 
 
 def extract(ctx: ScanContext) -> None:
