@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from iacscan.model import Analysis
 from scan_helpers import edge_set, scan
 
 RULE_ON_NAMED_BUS = """
@@ -175,3 +176,64 @@ def test_step_functions_tasks_on_named_targets(tmp_path: Path) -> None:
         "Flow -writes-> Config",
     }
     assert set(a.boundary.egress) == {BUS, url, "Config"}
+
+
+API_TO_TABLE = """
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: config-table
+      BillingMode: PAY_PER_REQUEST
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+  ApiRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}
+      Policies:
+        - PolicyName: ddb
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: dynamodb:UpdateItem, Resource: GRANTED}]
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        swagger: "2.0"
+        info: {title: t}
+        paths:
+          /config:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:dynamodb:action/UpdateItem
+                credentials: !GetAtt ApiRole.Arn
+                requestTemplates:
+                  application/json: '{"TableName": "NAME", "Key": {"pk": {"S": "x"}}}'
+"""
+
+
+def _api(tmp_path: Path, name: str, granted: str) -> Analysis:
+    return scan([_write(tmp_path, API_TO_TABLE.replace("NAME", name).replace("GRANTED", granted))])
+
+
+def test_an_api_integration_names_its_table_literally(tmp_path: Path) -> None:
+    a = _api(tmp_path, "config-table", '"arn:aws:s3:::x"')
+    assert edge_set(a) == {"Api -triggers-> Table"}
+    (edge,) = a.topology.edges
+    assert not any(v.weak for v in edge.via)
+    assert set(a.boundary.egress) == {"Table"}
+
+
+def test_an_unmatched_api_integration_falls_back_to_its_role_grants(tmp_path: Path) -> None:
+    a = _api(tmp_path, "unknown-table", "!GetAtt Table.Arn")
+    assert edge_set(a) == {"Api -triggers-> Table"}
+    (edge,) = a.topology.edges
+    assert all(v.weak for v in edge.via)  # granted, not named
+
+
+def test_an_api_integration_with_no_target_found_leaves_a_note(tmp_path: Path) -> None:
+    a = _api(tmp_path, "unknown-table", '"arn:aws:s3:::x"')
+    assert edge_set(a) == set()
+    assert any("POST /config" in n and "not in the topology" in n for n in a.notes)

@@ -17,7 +17,7 @@ from typing import Any
 
 from iacscan.knowledge.resource_types import has_trait
 from iacscan.model import EdgeKind, Resource, Via
-from iacscan.topology.context import Key, ScanContext
+from iacscan.topology.context import Key, ScanContext, Target
 from iacscan.topology.extractors.base import as_list, each, get
 
 ID = "iam"
@@ -85,6 +85,36 @@ def link_action(
             elif category == "Read":
                 ctx.add_edge(target.node, principal, "reads", v)
     return started
+
+
+def role_grants(
+    ctx: ScanContext, stack: str, role_value: Any, action: str, types: tuple[str, ...]
+) -> list[Target]:
+    """Resources of ``types`` that a role's policies (inline, or AWS::IAM::Policy naming the
+    role) allow ``action`` on: an API integration's credentials. Weak targets: a grant says
+    what the caller may reach, not what it calls."""
+    out: dict[str, Target] = {}
+    for ref in ctx.refs(stack, role_value):
+        role = ctx.resource((ref.stack, ref.logical_id))
+        if role is None or role.type != "AWS::IAM::Role":
+            continue
+        docs = [get(p, "PolicyDocument") for p in as_list(role.properties.get("Policies"))]
+        for _, policy in ctx.resources("AWS::IAM::Policy"):
+            if any(
+                (r.stack, r.logical_id) == (ref.stack, ref.logical_id)
+                for r in ctx.refs(ref.stack, policy.properties.get("Roles"))
+            ):
+                docs.append(policy.properties.get("PolicyDocument"))
+        for statement in (s for d in docs for s in _statements(ctx.resolve(ref.stack, d))):
+            allowed = [str(a).lower() for a in as_list(statement.get("Action"))]
+            if str(statement.get("Effect", "Allow")) != "Allow" or not any(
+                fnmatchcase(action.lower(), a) or fnmatchcase(a, action.lower()) for a in allowed
+            ):
+                continue
+            for resource in as_list(statement.get("Resource")):
+                for t in ctx.targets(ref.stack, resource, types=types, external_ok=False):
+                    out.setdefault(t.node, Target(t.node, True, t.key))
+    return list(out.values())
 
 
 def _principals(ctx: ScanContext) -> dict[Key, list[str]]:
