@@ -42,6 +42,30 @@ _RESOURCE_PATTERNS: dict[str, re.Pattern[str]] = {
     "batch": re.compile(r"^job-queue/([^/]+)"),
     "rds": re.compile(r"^(?:cluster|db):([^:]+)$"),
 }
+ARN_SERVICE = re.compile(r"^arn:(?:\$\{[^}]*\}|[^:]*):([^:]*):")  # the partition may be ${...}
+# Channels and stores that a grant, a task or a rule may name outside the scope: a name that
+# matches nothing in scope is an ``ext:`` node (a function or state machine named outside the
+# scope is compute this scan cannot see, and is not drawn from a name alone).
+NAMED_EXTERNAL: frozenset[str] = frozenset(
+    {
+        "AWS::SQS::Queue",
+        "AWS::SNS::Topic",
+        "AWS::S3::Bucket",
+        "AWS::DynamoDB::Table",
+        "AWS::Kinesis::Stream",
+        "AWS::Events::EventBus",
+        "AWS::KinesisFirehose::DeliveryStream",
+    }
+)
+# The resource part of the ARN of a channel or store of that service, from its name.
+_NAME_TO_RESOURCE = {
+    "sqs": "{}",
+    "sns": "{}",
+    "events": "event-bus/{}",
+    "dynamodb": "table/{}",
+    "kinesis": "stream/{}",
+    "firehose": "deliverystream/{}",
+}
 _SQS_URL = re.compile(r"^https://sqs\.[^/]+/[^/]+/([^/]+)$")
 
 
@@ -85,3 +109,38 @@ def parse_arn(text: str) -> ArnName | None:
 
 def _wild(name: str) -> bool:
     return "*" in name or "?" in name
+
+
+def name_arn(service: str, name: str, place: tuple[str, str, str] | None = None) -> str | None:
+    """The ARN a plain name stands for, in the form SAM policy templates build it (partition,
+    region and account as ``${AWS::...}``, or ``place``), so a task naming ``jobs`` and a policy
+    template on ``QueueName: jobs`` meet at one node; None for a service without channels or
+    stores."""
+    partition, region, account = place or (
+        "${AWS::Partition}",
+        "${AWS::Region}",
+        "${AWS::AccountId}",
+    )
+    if service == "s3":
+        return f"arn:{partition}:s3:::{name}"
+    form = _NAME_TO_RESOURCE.get(service)
+    if form is None:
+        return None
+    return f"arn:{partition}:{service}:{region}:{account}:" + form.format(name)
+
+
+def resource_part(arn: str) -> str:
+    """The resource an ARN pattern names: ``arn:aws:s3:::${B}/*`` is the bucket ``${B}``'s ARN,
+    a table's index or stream ARN is the table's, an API integration URI is the function's."""
+    m = ARN_SERVICE.match(arn)
+    service = m.group(1) if m else ""
+    if service == "s3":
+        return arn.split("/", 1)[0]
+    if service == "dynamodb":
+        for cut in ("/index/", "/stream/"):
+            arn = arn.split(cut, 1)[0]
+        return arn
+    if service == "apigateway" and "/functions/" in arn:
+        # an API Gateway integration URI: the function ARN between /functions/ and /invocations
+        return arn.split("/functions/", 1)[1].rsplit("/invocations", 1)[0]
+    return arn

@@ -23,7 +23,13 @@ from iacscan.resolve import (
     split_tokens,
     unknown_options,
 )
-from iacscan.topology.arns import NAME_PROPERTIES, parse_arn
+from iacscan.topology.arns import (
+    NAME_PROPERTIES,
+    NAMED_EXTERNAL,
+    name_arn,
+    parse_arn,
+    resource_part,
+)
 from iacscan.topology.asl import AslShape
 from iacscan.topology.diagnostics import Diagnostics
 from iacscan.topology.ecs_capacity import find_ecs_capacity
@@ -34,6 +40,18 @@ from iacscan.topology.unseen import names_another, outside_values
 from iacscan.walk import walk
 
 __all__ = ["Key", "ScanContext", "Target"]
+
+# Pseudo parameters that place a resource (partition, region, account) but do not name it.
+_PLACE = ("AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::URLSuffix")
+_KINDS = {  # the NAMED_EXTERNAL types as notes name them
+    "AWS::SQS::Queue": "a queue",
+    "AWS::SNS::Topic": "a topic",
+    "AWS::S3::Bucket": "a bucket",
+    "AWS::DynamoDB::Table": "a table",
+    "AWS::Kinesis::Stream": "a stream",
+    "AWS::Events::EventBus": "an event bus",
+    "AWS::KinesisFirehose::DeliveryStream": "a delivery stream",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +221,11 @@ class ScanContext(StackIndex):
         types: Iterable[str] | None = None,
         external_ok: bool = True,
         unknown_ok: bool | None = None,
+        by_name: bool = False,
     ) -> list[Target]:
-        """Resources (as nodes) that a value points at: references first, then hand-built ARNs.
+        """Resources (as nodes) that a value points at: references first, then hand-built ARNs,
+        then (``by_name``: the property takes a name or an ARN, as a rule's ``EventBusName``
+        does) a plain name, matched like the names IAM ARNs carry.
 
         With nothing found, a value from outside the scope (a parameter without a default, an
         import not in scope) is an unknown ``ext:`` node when ``unknown_ok`` (by default
@@ -226,7 +247,11 @@ class ScanContext(StackIndex):
                         out.setdefault(node, Target(node, False, key))
             if found_ref:
                 continue
-            for target in self._match_text(item, wanted, external_ok):
+            named = self._match_name(item, wanted) if by_name else []
+            matched = named or self._match_text(item, wanted, external_ok)
+            if not matched and (external_ok if unknown_ok is None else unknown_ok):
+                matched = self._named_external(item, wanted, by_name)
+            for target in matched:
                 prev = out.get(target.node)
                 if prev is None or (prev.weak and not target.weak):
                     out[target.node] = target
@@ -294,6 +319,51 @@ class ScanContext(StackIndex):
             "creates it with this one to see what it is"
         )
         return Target(self.unknown_external(text, rtype, note), False, None)
+
+    def _match_name(self, text: str, wanted: set[str] | None) -> list[Target]:
+        """Resources of the wanted types whose physical name is ``text`` (a plain name)."""
+        if wanted is None or has_tokens(text) or text.startswith("arn:") or "/" in text:
+            return []
+        found = []
+        for rtype in sorted(wanted):
+            service = NAME_PROPERTIES.get(rtype, ("", ""))[0]
+            for key, _ in self.exact_names.get((service, text), ()):
+                res = self.resource(key)
+                if res is not None and res.type == rtype and (node := self.ensure_node(key)):
+                    found.append(Target(node, False, key))
+        return found
+
+    def _named_external(self, text: str, wanted: set[str] | None, by_name: bool) -> list[Target]:
+        """An unknown ``ext:`` node for a channel or store that no template in scope defines,
+        named by a whole ARN (literal, or with only the partition, region and account as pseudo
+        parameters: one concrete resource) or, ``by_name``, by its plain name. Wildcards name
+        no one resource and make no node; the default event bus has its own node."""
+        if wanted is None or (has_tokens(text) and not pseudo_only(text, _PLACE)):
+            return []
+        shown = display(text)
+        # parsed with a placeholder for each pseudo parameter: ``${AWS::Region}`` has colons
+        flat = "".join(p if isinstance(p, str) else "p" for p in split_tokens(text))
+        plain = by_name and not shown.startswith(("arn:", "https:")) and "/" not in shown
+        for rtype in sorted(wanted & NAMED_EXTERNAL):
+            service = NAME_PROPERTIES[rtype][0]
+            arn = name_arn(service, shown) if plain else resource_part(shown)
+            whole = (name_arn(service, flat, ("p",) * 3) or "") if plain else resource_part(flat)
+            parsed = parse_arn(whole)
+            if (
+                arn is None
+                or parsed is None
+                or parsed.service != service
+                or "*" in whole
+                or "?" in whole
+                or (service == "events" and parsed.name == "default")
+            ):
+                continue
+            note = (
+                f"{_KINDS[rtype]} named {parsed.name} that no template in scope defines: scan it "
+                "together with the stack that creates it to see what else writes or reads it"
+            )
+            return [Target(self.unknown_external(arn, rtype, note), False, None)]
+        return []
 
     def _all_of(self, wanted: set[str] | None, service: str | None = None) -> list[Target]:
         if wanted is None:

@@ -23,9 +23,9 @@ from typing import Any
 
 from iacscan.model import InputError
 from iacscan.resolve import Unknown, display, has_tokens, has_unknown, sub_unknowns, unknown_reasons
+from iacscan.topology.arns import ARN_SERVICE, resource_part
 
 _PARAMETER = re.compile(r"parameter (\S+) (?:has no default|is read from SSM at deploy time)$")
-_ARN_SERVICE = re.compile(r"^arn:(?:\$\{[^}]*\}|[^:]*):([^:]*):")  # the partition may be ${...}
 _IMPORT = re.compile(r"import (.+) is not exported by a stack in scope$")
 # A folder given to the scan that held no template hides nothing: not an unseen input.
 _NOT_HIDING = ("no CloudFormation or SAM template in this folder",)
@@ -74,7 +74,7 @@ def outside_values(value: Any) -> Iterator[tuple[str, str]]:
             notes = [outside(reason) for reason in unknown_reasons(item)]
             known = [n for n in notes if n is not None]
             if known and len(known) == len(notes):
-                label = _resource_part(readable(item))
+                label = resource_part(readable(item))
                 if len(known) == 1 and label == "${" + known[0][0].split(" ", 1)[1] + "}":
                     label = known[0][0]  # nothing else known: named by where it comes from
                 yield label, "; ".join(note for _, note in known)
@@ -106,7 +106,7 @@ def names_another(what: str, rtype: str) -> bool:
     """Whether an outside value (an ``ext:`` label) names a type other than ``rtype``: its ARN
     says so (``...:job-definition/${Name}`` is no job queue), or, a bare parameter or import,
     its name says the other type of the same service and not this one."""
-    m = _ARN_SERVICE.match(what)
+    m = ARN_SERVICE.match(what)
     if m:
         for prefix, named in _ARN_KINDS.get(m.group(1), ()):
             if ":" + prefix in what:  # region and account may be ${AWS::Region}: no split
@@ -128,23 +128,6 @@ def readable(text: str) -> str:
         return "${" + found[0].split(" ", 1)[1] + "}" if found else "${?}"
 
     return display(sub_unknowns(text, name))
-
-
-def _resource_part(arn: str) -> str:
-    """The resource an ARN pattern names: ``arn:aws:s3:::${B}/*`` is the bucket ``${B}``'s ARN,
-    a table's index or stream ARN is the table's, an API integration URI is the function's."""
-    m = _ARN_SERVICE.match(arn)
-    service = m.group(1) if m else ""
-    if service == "s3":
-        return arn.split("/", 1)[0]
-    if service == "dynamodb":
-        for cut in ("/index/", "/stream/"):
-            arn = arn.split(cut, 1)[0]
-        return arn
-    if service == "apigateway" and "/functions/" in arn:
-        # an API Gateway integration URI: the function ARN between /functions/ and /invocations
-        return arn.split("/functions/", 1)[1].rsplit("/invocations", 1)[0]
-    return arn
 
 
 def nested_url(url: Any) -> str:

@@ -42,12 +42,6 @@ NO_DATA = frozenset(
         "appconfig-getconfiguration",
     }
 )
-_ARN_SERVICE = {
-    "AWS::SQS::Queue": "sqs",
-    "AWS::Events::EventBus": "events",
-    "AWS::StepFunctions::StateMachine": "states",
-    "AWS::Kinesis::Stream": "kinesis",
-}
 _LB = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 
 
@@ -76,14 +70,7 @@ def subtype_targets(
     value = _param(params, name)
     if value is None and key == "eventbridge-putevents":
         return [Target(ctx.external("default-event-bus", types[0]), False, None)], False
-    found = ctx.targets(stack, value, types=types, external_ok=False)
-    if not found:
-        text = ctx.text(stack, value)
-        service = _ARN_SERVICE[types[0]]
-        for entry_key, _ in ctx.exact_names.get((service, text), ()):
-            node = ctx.ensure_node(entry_key)
-            if node:
-                found.append(Target(node, False, entry_key))
+    found = ctx.targets(stack, value, types=types, external_ok=False, by_name=True)
     if not found and key == "eventbridge-putevents" and ctx.text(stack, value) == "default":
         found = [Target(ctx.external("default-event-bus", types[0]), False, None)]
     return found, reads

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from iacscan.model import Resource, Via
-from iacscan.resolve import split_tokens
+from iacscan.resolve import has_tokens, split_tokens
 from iacscan.topology.context import ScanContext, Target
 from iacscan.topology.extractors.api_targets import (
     is_private,
@@ -15,6 +16,8 @@ from iacscan.topology.extractors.api_targets import (
     subtype_targets,
 )
 from iacscan.topology.extractors.base import each, get
+from iacscan.topology.extractors.iam import role_grants
+from iacscan.walk import walk
 
 ID = "api-gateway"
 
@@ -44,26 +47,47 @@ _READ_ACTIONS = {
     "describeexecution",
 }
 _ACTION_IN_REQUEST = re.compile(r"Action['\"]?\s*[:=]\s*['\"]*([A-Za-z]+)")
+# The request-template fields that name a service integration's target.
+_NAME_IN_REQUEST = re.compile(
+    r"[\"'](?:TableName|TopicArn|QueueUrl|StreamName|DeliveryStreamName|EventBusName"
+    r"|stateMachineArn|StateMachineArn)[\"']\s*:\s*[\"']([^\"']+)[\"']"
+)
+
+
+def _action(ctx: ScanContext, stack: str, m: re.Match[str], request: Any) -> str:
+    """The service action of an integration (``m``: its matched URI): from ``action/Name`` or
+    the request's ``Action=``; empty when neither says."""
+    if m.group(2) == "action":
+        return m.group(3).split("&", 1)[0]
+    found = _ACTION_IN_REQUEST.search(str(ctx.resolve(stack, request)))
+    return found.group(1) if found else ""
 
 
 def _reads(ctx: ScanContext, stack: str, m: re.Match[str], request: Any, http_method: Any) -> bool:
     """Does this service integration (``m``: its matched URI) read from its target
     (ReceiveMessage, GetItem, a GET on an S3 object) rather than send to it?"""
-    if m.group(2) == "action":
-        action = m.group(3).split("&", 1)[0]
-    else:
-        found = _ACTION_IN_REQUEST.search(str(ctx.resolve(stack, request)))
-        action = found.group(1) if found else ""
-        if not action and m.group(1) == "s3":
-            return str(ctx.resolve(stack, http_method)).upper() == "GET"
+    action = _action(ctx, stack, m, request)
+    if not action and m.group(2) != "action" and m.group(1) == "s3":
+        return str(ctx.resolve(stack, http_method)).upper() == "GET"
     return action.lower() in _READ_ACTIONS
 
 
 def _integration(
-    ctx: ScanContext, stack: str, uri: Any, request: Any, http_method: Any
+    ctx: ScanContext,
+    stack: str,
+    uri: Any,
+    request: Any,
+    http_method: Any,
+    credentials: Any = None,
+    at: tuple[str, Resource] | None = None,
 ) -> tuple[list[Target], bool]:
     """What an integration URI (plus request templates/parameters) points at, and whether the
-    API reads from it (data flows target -> API) instead of triggering it."""
+    API reads from it (data flows target -> API) instead of triggering it.
+
+    An AWS service integration names its target by reference, by ARN, or by a literal name in
+    the request template; failing those, the resources its credentials role may call the
+    action on are the targets, weakly; failing that too, a note says the target is unknown
+    (``at``: where the integration is)."""
     resolved = ctx.resolve(stack, uri)
     text = resolved if isinstance(resolved, str) else ""
     flat = "".join(p if isinstance(p, str) else "X" for p in split_tokens(text)) if text else ""
@@ -77,12 +101,39 @@ def _integration(
             # path/{account}/{queue name}
             name = flat.rsplit("/", 1)[-1]
             found = ctx.targets(stack, f"arn:aws:sqs:*:*:{name}", types=types, external_ok=False)
+        if not found:
+            names = _named_in_request(ctx, stack, request)
+            found = ctx.targets(stack, names, types=types, external_ok=False, by_name=True)
+        if not found and credentials is not None:
+            action = f"{m.group(1)}:{_action(ctx, stack, m, request) or '*'}"
+            found = role_grants(ctx, stack, credentials, action, types)
+        if not found and at is not None:
+            ctx.diagnostics.note(
+                stack,
+                f"{at[0]}: the {m.group(1)} resource this integration calls is not named by a "
+                "reference, an ARN or a name in scope, nor granted to its credentials role: "
+                "its target is not in the topology",
+                at[1],
+            )
         return found, _reads(ctx, stack, m, request, http_method) if found else False
     found = ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
     if not found:  # a function or URL passed in (a parameter without default, an import)
         kind = "AWS::Lambda::Function" if ":lambda:path/" in flat else "HTTP endpoint"
         found = ctx.outside_targets(stack, uri, kind)
     return found, False
+
+
+def _named_in_request(ctx: ScanContext, stack: str, request: Any) -> list[str]:
+    """Literal target names in request templates (``"TableName": "config-table"``); a name
+    built at request time (``$input...``) or by reference is not one."""
+    names = []
+    for item in walk(ctx.resolve(stack, request)):
+        if isinstance(item, str):
+            for found in _NAME_IN_REQUEST.finditer(item):
+                name = found.group(1)
+                if not has_tokens(name) and "$" not in name:
+                    names.append(name)
+    return names
 
 
 def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -99,15 +150,16 @@ def _method(ctx: ScanContext, stack: str, res: Resource) -> None:
         reads = False
     else:
         targets, reads = _integration(
-            ctx, stack, uri, request, get(integration, "IntegrationHttpMethod")
+            ctx,
+            stack,
+            uri,
+            request,
+            get(integration, "IntegrationHttpMethod"),
+            get(integration, "Credentials"),
+            (what, res),
         )
-    for target in targets:
-        for api in apis:
-            via = ctx.via(stack, what, integration, res=res)
-            if reads:  # the API pulls from the queue or table: data flows to the API
-                ctx.add_edge(target.node, api.node, "reads", via)
-            else:
-                ctx.add_edge(api.node, target.node, "triggers", via)
+    for api in apis:
+        _link(ctx, api.node, targets, reads, ctx.via(stack, what, integration, res=res))
 
 
 def _v2_targets(
@@ -127,7 +179,9 @@ def _v2_targets(
         text = ctx.text(stack, subtype)
         found = subtype_targets(ctx, stack, text, integration.get(params_key))
         if found is None:
-            ctx.diagnostics.note(stack, f"{where}: integration subtype {text} is not read by iacscan", res)
+            ctx.diagnostics.note(
+                stack, f"{where}: integration subtype {text} is not read by iacscan", res
+            )
             return [], False
         return found
     if is_private(ctx, stack, integration.get(ctype_key)):
@@ -154,10 +208,11 @@ _OPENAPI_KEYS = ("integrationSubtype", "requestParameters", "connectionType", "c
 
 def _link(ctx: ScanContext, api: str | None, targets: list[Target], reads: bool, via: Via) -> None:
     for target in targets:
+        v = replace(via, weak=True) if target.weak else via  # a grant, not a named target
         if reads:  # the API pulls from the queue or table: data flows to the API
-            ctx.add_edge(target.node, api, "reads", via)
+            ctx.add_edge(target.node, api, "reads", v)
         else:
-            ctx.add_edge(api, target.node, "triggers", via)
+            ctx.add_edge(api, target.node, "triggers", v)
 
 
 def _v2_integration(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -216,7 +271,13 @@ def _openapi_body(ctx: ScanContext, stack: str, res: Resource) -> None:
                 what += f" ({ctx.text(stack, subtype)})" if subtype is not None else " VPC_LINK"
             else:
                 targets, reads = _integration(
-                    ctx, stack, uri, request, integration.get("httpMethod")
+                    ctx,
+                    stack,
+                    uri,
+                    request,
+                    integration.get("httpMethod"),
+                    integration.get("credentials"),
+                    (what, res),
                 )
             _link(ctx, api, targets, reads, ctx.via(stack, what, integration, res=res))
     for name, uri, authorizer in openapi_authorizers(ctx, stack, body):

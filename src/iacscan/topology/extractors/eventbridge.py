@@ -42,7 +42,9 @@ def _rule(ctx: ScanContext, stack: str, res: Resource) -> None:
     bus_name = res.properties.get("EventBusName")
     named = ctx.text(stack, bus_name) if bus_name is not None else "default"
     if named != "default" and not named.endswith(":event-bus/default"):
-        for bus in ctx.targets(stack, bus_name, types=("AWS::Events::EventBus",)):
+        # EventBusName takes the bus's name or its ARN
+        buses = ctx.targets(stack, bus_name, types=("AWS::Events::EventBus",), by_name=True)
+        for bus in buses:
             what = f"AWS::Events::Rule {res.logical_id} EventBusName"
             ctx.add_edge(bus.node, rule, "triggers", ctx.via(stack, what, bus_name, res=res))
     elif res.properties.get("EventPattern") is not None:

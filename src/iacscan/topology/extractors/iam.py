@@ -17,10 +17,11 @@ from typing import Any
 
 from iacscan.knowledge.resource_types import has_trait
 from iacscan.model import EdgeKind, Resource, Via
-from iacscan.topology.context import Key, ScanContext
+from iacscan.topology.context import Key, ScanContext, Target
 from iacscan.topology.extractors.base import as_list, each, get
 
 ID = "iam"
+
 
 def _meanings(ctx: ScanContext, action: str) -> list[tuple[str, str]]:
     action = action.lower()
@@ -54,18 +55,25 @@ def link_action(
     resource: Any,
     via: Via,
     only: str | None = None,
+    *,
+    by_name: bool = False,
 ) -> list[Key]:
     """Add the edges one allowed action implies; returns task definitions it starts.
 
-    ``only``: the type the resource is known to be (a Step Functions parameter's key says it),
-    for an action whose resources are of several types."""
+    ``resource`` is an IAM resource (ARNs), or with ``by_name`` the values of parameters that
+    take a name or an ARN (a Step Functions task's ``TableName``). A channel or store named
+    but not in scope is an unknown ``ext:`` node (ScanContext.targets). ``only``: the type the
+    resource is known to be (a Step Functions parameter's key says it), for an action whose
+    resources are of several types."""
     started: list[Key] = []
     if principal is None:
         return started
     for rtype, category in _meanings(ctx, action):
         if only is not None and rtype != only:
             continue
-        targets = ctx.targets(stack, resource, types=(rtype,), external_ok=False, unknown_ok=True)
+        targets = ctx.targets(
+            stack, resource, types=(rtype,), external_ok=False, unknown_ok=True, by_name=by_name
+        )
         if not targets and rtype == "AWS::Events::EventBus" and category == "Write":
             default = _default_bus(ctx, stack, resource)
             if default is not None:
@@ -82,6 +90,36 @@ def link_action(
             elif category == "Read":
                 ctx.add_edge(target.node, principal, "reads", v)
     return started
+
+
+def role_grants(
+    ctx: ScanContext, stack: str, role_value: Any, action: str, types: tuple[str, ...]
+) -> list[Target]:
+    """Resources of ``types`` that a role's policies (inline, or AWS::IAM::Policy naming the
+    role) allow ``action`` on: an API integration's credentials. Weak targets: a grant says
+    what the caller may reach, not what it calls."""
+    out: dict[str, Target] = {}
+    for ref in ctx.refs(stack, role_value):
+        role = ctx.resource((ref.stack, ref.logical_id))
+        if role is None or role.type != "AWS::IAM::Role":
+            continue
+        docs = [get(p, "PolicyDocument") for p in as_list(role.properties.get("Policies"))]
+        for _, policy in ctx.resources("AWS::IAM::Policy"):
+            if any(
+                (r.stack, r.logical_id) == (ref.stack, ref.logical_id)
+                for r in ctx.refs(ref.stack, policy.properties.get("Roles"))
+            ):
+                docs.append(policy.properties.get("PolicyDocument"))
+        for statement in (s for d in docs for s in _statements(ctx.resolve(ref.stack, d))):
+            allowed = [str(a).lower() for a in as_list(statement.get("Action"))]
+            if str(statement.get("Effect", "Allow")) != "Allow" or not any(
+                fnmatchcase(action.lower(), a) or fnmatchcase(a, action.lower()) for a in allowed
+            ):
+                continue
+            for resource in as_list(statement.get("Resource")):
+                for t in ctx.targets(ref.stack, resource, types=types, external_ok=False):
+                    out.setdefault(t.node, Target(t.node, True, t.key))
+    return list(out.values())
 
 
 def _principals(ctx: ScanContext) -> dict[Key, list[str]]:

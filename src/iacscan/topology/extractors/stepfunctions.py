@@ -36,6 +36,21 @@ _TARGET_KEYS: dict[str, dict[str, str]] = {
     },
 }
 
+# Task parameters that name the target resource, by its name, URL or ARN.
+_NAME_FIELDS = frozenset(
+    {
+        "EventBusName",
+        "QueueUrl",
+        "TopicArn",
+        "TableName",
+        "StreamName",
+        "StreamARN",
+        "DeliveryStreamName",
+        "Bucket",
+        "StateMachineArn",
+    }
+)
+
 
 def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str, Any] | None:
     """The state machine's definition with references kept as tokens; None when unknown.
@@ -176,13 +191,34 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
         via = ctx.via(stack, what, res=res)
         keyed = _TARGET_KEYS.get(action)
         links: list[tuple[Any, str | None]]
-        if keyed is None:
-            links = [(target_value, None)]
-        else:
+        names = _name_fields(task.parameters) if service != "lambda" and keyed is None else []
+        if keyed is not None:
             links = [(task.parameters[k], t) for k, t in keyed.items() if k in task.parameters]
+        elif names:  # the parameters that name the target, which may be plain names
+            links = [(names, None)]
+        else:
+            links = [(target_value, None)]
         for value, rtype in links:
-            for key in link_action(ctx, stack, node, action, value, via, rtype):
+            for key in link_action(ctx, stack, node, action, value, via, rtype, by_name=bool(names)):
                 ctx.started_tasks.add(key)
+
+
+def _name_fields(parameters: Any) -> list[Any]:
+    """The values of a task's parameters that name its target (``QueueUrl``, ``TableName``,
+    ``Entries[].EventBusName``...), at any depth; a ``Key.$`` path is chosen at run time."""
+    found: list[Any] = []
+    pending = [parameters]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Mapping):
+            for key, value in item.items():
+                if key in _NAME_FIELDS:
+                    found.append(value)
+                elif isinstance(value, (Mapping, list)):
+                    pending.append(value)
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
 
 
 def extract(ctx: ScanContext) -> None:

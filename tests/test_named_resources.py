@@ -1,0 +1,239 @@
+"""Resources named by a literal name or ARN rather than by reference: a rule's ``EventBusName``,
+IAM grants and Step Functions tasks on named buses, topics, queues and tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iacscan.model import Analysis
+from scan_helpers import edge_set, scan
+
+RULE_ON_NAMED_BUS = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Bus: {Type: AWS::Events::EventBus, Properties: {Name: OrdersBus}}
+  Producer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "def handler(e, c): pass"
+      Events: {Get: {Type: HttpApi}}
+      Policies: [{EventBridgePutEventsPolicy: {EventBusName: OrdersBus}}]
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: other.handler
+      InlineCode: "def handler(e, c): print(e)"
+      Events:
+        OnOrder:
+          Type: EventBridgeRule
+          Properties: {EventBusName: BUS, Pattern: {source: [orders]}}
+"""
+
+
+def _write(tmp_path: Path, text: str) -> str:
+    template = tmp_path / "template.yaml"
+    template.write_text(text)
+    return str(template)
+
+
+def test_a_rule_on_a_bus_named_by_its_name_is_fed_by_that_bus(tmp_path: Path) -> None:
+    a = scan([_write(tmp_path, RULE_ON_NAMED_BUS.replace("BUS", "OrdersBus"))])
+    assert {
+        "Producer -writes-> Bus",
+        "Bus -triggers-> ConsumerOnOrder",
+        "ConsumerOnOrder -triggers-> Consumer",
+    } <= edge_set(a)
+    assert set(a.boundary.ingress) == {"ServerlessHttpApi"}
+    assert set(a.boundary.egress) == set()
+
+
+def test_a_rule_on_a_bus_named_by_a_literal_arn_is_fed_by_that_bus(tmp_path: Path) -> None:
+    arn = '"arn:aws:events:us-east-1:123456789012:event-bus/OrdersBus"'
+    a = scan([_write(tmp_path, RULE_ON_NAMED_BUS.replace("BUS", arn))])
+    assert "Bus -triggers-> ConsumerOnOrder" in edge_set(a)
+    assert set(a.boundary.ingress) == {"ServerlessHttpApi"}
+
+
+NAMED_OUTSIDE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "def handler(e, c): pass"
+      Events: {Get: {Type: HttpApi}}
+      Policies:
+        - EventBridgePutEventsPolicy: {EventBusName: OrdersBus}
+        - SNSPublishMessagePolicy: {TopicName: alerts-topic}
+        - DynamoDBReadPolicy: {TableName: config-table}
+        - Statement:
+            - {Effect: Allow, Action: sqs:SendMessage, Resource: arn:aws:sqs:us-east-1:123456789012:jobs}
+            - Effect: Allow
+              Action: dynamodb:PutItem
+              Resource: !Sub "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/Orders"
+            - {Effect: Allow, Action: sqs:SendMessage, Resource: "arn:aws:sqs:*:*:*"}
+            - {Effect: Allow, Action: dynamodb:PutItem, Resource: !Sub "arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/*"}
+            - {Effect: Allow, Action: sns:Publish, Resource: "*"}
+"""
+_PLACE = "${AWS::Region}:${AWS::AccountId}"
+BUS = "ext:arn:${AWS::Partition}:events:" + _PLACE + ":event-bus/OrdersBus"
+TOPIC = "ext:arn:${AWS::Partition}:sns:" + _PLACE + ":alerts-topic"
+CONFIG = "ext:arn:${AWS::Partition}:dynamodb:" + _PLACE + ":table/config-table"
+QUEUE = "ext:arn:aws:sqs:us-east-1:123456789012:jobs"
+ORDERS = "ext:arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/Orders"
+
+
+def test_channels_and_stores_named_outside_the_scope_are_external_nodes(tmp_path: Path) -> None:
+    a = scan([_write(tmp_path, NAMED_OUTSIDE)])
+    assert edge_set(a) == {
+        "ServerlessHttpApi -triggers-> Api",
+        f"Api -writes-> {BUS}",
+        f"Api -writes-> {TOPIC}",
+        f"Api -writes-> {QUEUE}",
+        f"Api -writes-> {ORDERS}",
+        f"{CONFIG} -reads-> Api",  # read-only, drawn as an in-scope table's read is
+    }
+    nodes = {n.id: n for n in a.topology.nodes}
+    assert {nodes[i].role for i in (BUS, TOPIC, QUEUE, ORDERS, CONFIG)} == {"external"}
+    assert all(nodes[i].properties.get("unknown") is True for i in (BUS, TOPIC, QUEUE, ORDERS))
+    assert "a queue named jobs" in str(nodes[QUEUE].properties.get("note"))
+    assert set(a.boundary.egress) == {BUS, TOPIC, QUEUE, ORDERS}
+    assert set(a.boundary.ingress) == {"ServerlessHttpApi", CONFIG}
+    # outside channels and stores are not compute: the verdict stands
+    assert (a.verdict.level, a.verdict.architecture) == ("serverless", "monolith-candidate")
+
+
+def test_a_name_in_scope_links_to_the_resource_not_to_an_external(tmp_path: Path) -> None:
+    text = NAMED_OUTSIDE + (
+        "  Jobs: {Type: AWS::SQS::Queue, Properties: {QueueName: jobs}}\n"
+        "  Alerts: {Type: AWS::SNS::Topic, Properties: {TopicName: alerts-topic}}\n"
+    )
+    a = scan([_write(tmp_path, text)])
+    assert {"Api -writes-> Jobs", "Api -writes-> Alerts"} <= edge_set(a)
+    assert not {QUEUE, TOPIC} & {n.id for n in a.topology.nodes}
+
+
+def test_a_rule_on_a_bus_named_outside_the_scope_is_fed_by_an_external(tmp_path: Path) -> None:
+    text = RULE_ON_NAMED_BUS.replace("BUS", "OrdersBus").replace(
+        "  Bus: {Type: AWS::Events::EventBus, Properties: {Name: OrdersBus}}\n", ""
+    )
+    a = scan([_write(tmp_path, text)])
+    assert {f"Producer -writes-> {BUS}", f"{BUS} -triggers-> ConsumerOnOrder"} <= edge_set(a)
+
+
+STATE_MACHINE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Type: EXPRESS
+      Events: {Api: {Type: Api, Properties: {Path: /go, Method: post}}}
+      Policies: []
+      Definition:
+        StartAt: Put
+        States:
+          Put:
+            Type: Task
+            Resource: arn:aws:states:::events:putEvents
+            Parameters:
+              Entries: [{EventBusName: OrdersBus, Source: orders, DetailType: x, Detail: {a: 1}}]
+            Next: Send
+          Send:
+            Type: Task
+            Resource: arn:aws:states:::sqs:sendMessage
+            Parameters:
+              QueueUrl: https://sqs.us-east-1.amazonaws.com/123456789012/jobs
+              MessageBody: {a: 1}
+            Next: Save
+          Save:
+            Type: Task
+            Resource: arn:aws:states:::dynamodb:putItem
+            Parameters: {TableName: Config, Item: {pk: {S: x}}}
+            End: true
+  Config:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: Config
+      BillingMode: PAY_PER_REQUEST
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+"""
+
+
+def test_step_functions_tasks_on_named_targets(tmp_path: Path) -> None:
+    a = scan([_write(tmp_path, STATE_MACHINE)])
+    url = "ext:https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
+    assert edge_set(a) == {
+        "ServerlessRestApi -triggers-> Flow",
+        f"Flow -writes-> {BUS}",
+        f"Flow -writes-> {url}",
+        "Flow -writes-> Config",
+    }
+    assert set(a.boundary.egress) == {BUS, url, "Config"}
+
+
+API_TO_TABLE = """
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: config-table
+      BillingMode: PAY_PER_REQUEST
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+  ApiRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}
+      Policies:
+        - PolicyName: ddb
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: dynamodb:UpdateItem, Resource: GRANTED}]
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Body:
+        swagger: "2.0"
+        info: {title: t}
+        paths:
+          /config:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:dynamodb:action/UpdateItem
+                credentials: !GetAtt ApiRole.Arn
+                requestTemplates:
+                  application/json: '{"TableName": "NAME", "Key": {"pk": {"S": "x"}}}'
+"""
+
+
+def _api(tmp_path: Path, name: str, granted: str) -> Analysis:
+    return scan([_write(tmp_path, API_TO_TABLE.replace("NAME", name).replace("GRANTED", granted))])
+
+
+def test_an_api_integration_names_its_table_literally(tmp_path: Path) -> None:
+    a = _api(tmp_path, "config-table", '"arn:aws:s3:::x"')
+    assert edge_set(a) == {"Api -triggers-> Table"}
+    (edge,) = a.topology.edges
+    assert not any(v.weak for v in edge.via)
+    assert set(a.boundary.egress) == {"Table"}
+
+
+def test_an_unmatched_api_integration_falls_back_to_its_role_grants(tmp_path: Path) -> None:
+    a = _api(tmp_path, "unknown-table", "!GetAtt Table.Arn")
+    assert edge_set(a) == {"Api -triggers-> Table"}
+    (edge,) = a.topology.edges
+    assert all(v.weak for v in edge.via)  # granted, not named
+
+
+def test_an_api_integration_with_no_target_found_leaves_a_note(tmp_path: Path) -> None:
+    a = _api(tmp_path, "unknown-table", '"arn:aws:s3:::x"')
+    assert edge_set(a) == set()
+    assert any("POST /config" in n and "not in the topology" in n for n in a.notes)
