@@ -45,7 +45,9 @@ class GraphBuilder:
         return self._nodes[node_id]
 
     def add_edge(self, source: str, target: str, kind: EdgeKind, via: Via) -> None:
-        if source == target and kind != "invokes":
+        # A unit may invoke itself (recursion), but only firm evidence says so: a wildcard grant
+        # (``states:StartExecution`` on ``*``) names every state machine, this one included.
+        if source == target and (kind != "invokes" or via.weak):
             return
         vias = self._edges.setdefault((source, target, kind), [])
         if via not in vias:

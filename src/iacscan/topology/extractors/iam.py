@@ -17,6 +17,7 @@ from typing import Any
 
 from iacscan.knowledge.resource_types import has_trait
 from iacscan.model import EdgeKind, Resource, Via
+from iacscan.topology.asl import AslShape
 from iacscan.topology.context import Key, ScanContext, Target
 from iacscan.topology.extractors.base import as_list, each, get
 
@@ -158,7 +159,83 @@ def _statements(document: Any) -> list[Any]:
     return [s for s in as_list(get(document, "Statement")) if isinstance(s, Mapping)]
 
 
-def _apply(ctx: ScanContext, stack: str, nodes: list[str], document: Any, label: str) -> None:
+# Service names in Step Functions integrations (``arn:aws:states:::SERVICE:action``, or the SDK
+# name after ``aws-sdk:``) whose IAM prefix differs; the others are the same.
+_IAM_PREFIX = {
+    "sfn": "states",
+    "eventbridge": "events",
+    "cloudwatchlogs": "logs",
+    "apigateway": "execute-api",
+    "elasticloadbalancingv2": "elasticloadbalancing",
+    "cognitoidentityprovider": "cognito-idp",
+    "sesv2": "ses",
+    "rdsdata": "rds-data",
+    "emrserverless": "emr-serverless",
+    "emrcontainers": "emr-containers",
+    "sagemakerruntime": "sagemaker",
+    "bedrockruntime": "bedrock",
+    "bedrockagentruntime": "bedrock",
+    "dynamodbstreams": "dynamodb",
+    "iotdata": "iot",
+}
+
+
+def _services_called(ctx: ScanContext, stack: str, shape: AslShape) -> frozenset[str] | None:
+    """The IAM service prefixes a state machine's definition calls: Step Functions calls only
+    what its Task states name, so a wildcard grant for another service (``lambda:InvokeFunction``
+    on ``*`` in a workflow of activities) is no edge. None when the definition does not say (a
+    walk cut short, a task whose Resource is neither an integration nor a known reference)."""
+    tasks = [*shape.tasks, *(t for m in shape.maps for t in (m.reader, m.writer) if t)]
+    if shape.truncated or not tasks:
+        # No Task at all: a placeholder (a workshop's single Pass state, replaced later); the
+        # role's grants are then the only evidence of what the state machine is for.
+        return None
+    found: set[str] = set()
+    for task in tasks:
+        service = task.service
+        if service == "activity":
+            continue  # a worker polls the activity: the state machine calls no service
+        if service is None:
+            types = {
+                res.type
+                for ref in ctx.refs(stack, task.resource)
+                if (res := ctx.resource((ref.stack, ref.logical_id))) is not None
+            }
+            if types and types <= {"AWS::StepFunctions::Activity"}:
+                continue
+            if types and types <= {
+                "AWS::Lambda::Function",
+                "AWS::Lambda::Alias",
+                "AWS::Lambda::Version",
+            }:
+                found.add("lambda")
+                continue
+            return None
+        service = service.lower()
+        found.add(_IAM_PREFIX.get(service, service))
+    return frozenset(found)
+
+
+def _actions_for(action: str, calls: frozenset[str] | None) -> list[str]:
+    """``action`` as a principal that calls only ``calls`` can use it: itself, nothing, or,
+    for a wildcard service (``Action: "*"``), one action per service it calls."""
+    if calls is None:
+        return [action]
+    service, _, name = action.partition(":")
+    service = service.lower()
+    if "*" not in service and "?" not in service:
+        return [action] if service in calls else []
+    return [f"{s}:{name or '*'}" for s in sorted(calls) if fnmatchcase(s, service)]
+
+
+def _apply(
+    ctx: ScanContext,
+    stack: str,
+    nodes: list[str],
+    document: Any,
+    label: str,
+    calls: Mapping[str, frozenset[str] | None] | None = None,
+) -> None:
     if isinstance(document, str):
         import json
 
@@ -180,12 +257,23 @@ def _apply(ctx: ScanContext, stack: str, nodes: list[str], document: Any, label:
                 weak = isinstance(resource, str) and resource.strip() == "*"
                 via = ctx.via(stack, f"IAM {action} ({label})", at, weak=weak)
                 for node in nodes:
-                    for key in link_action(ctx, stack, node, action, resource, via):
-                        ctx.started_tasks.add(key)
+                    # A wildcard grant says nothing of intent: read it as the services the
+                    # definition calls. A grant naming a resource is kept (a definition that is
+                    # a placeholder, a workshop's Pass state, still shows what the role is for).
+                    only = (calls or {}).get(node) if weak else None
+                    for used in _actions_for(action, only):
+                        for key in link_action(ctx, stack, node, used, resource, via):
+                            ctx.started_tasks.add(key)
 
 
 def extract(ctx: ScanContext) -> None:
     principals = _principals(ctx)
+    calls: dict[str, frozenset[str] | None] = {}
+    for stack, res in ctx.resources("AWS::StepFunctions::StateMachine"):
+        node = ctx.ensure_node((stack, res.logical_id))
+        shape = ctx.workflow_shapes.get(node) if node is not None else None
+        if node is not None and shape is not None:
+            calls[node] = _services_called(ctx, stack, shape)
     lines: dict[Key, int | None] = {}
 
     def role(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -196,13 +284,14 @@ def extract(ctx: ScanContext) -> None:
         for policy in as_list(res.properties.get("Policies")):
             name = ctx.text(stack, get(policy, "PolicyName"))
             label = f"AWS::IAM::Role {res.logical_id} policy {name}"
-            _apply(ctx, stack, nodes, get(policy, "PolicyDocument"), label)
+            _apply(ctx, stack, nodes, get(policy, "PolicyDocument"), label, calls)
         for arn in as_list(res.properties.get("ManagedPolicyArns")):
             for ref in ctx.refs(stack, arn):
                 managed = ctx.resource((ref.stack, ref.logical_id))
                 if managed is not None and managed.type == "AWS::IAM::ManagedPolicy":
                     label = f"AWS::IAM::ManagedPolicy {ref.logical_id} on role {res.logical_id}"
-                    _apply(ctx, ref.stack, nodes, managed.properties.get("PolicyDocument"), label)
+                    document = managed.properties.get("PolicyDocument")
+                    _apply(ctx, ref.stack, nodes, document, label, calls)
 
     # Roles named by their RoleName (a literal) rather than by reference: one index, built once.
     by_name: dict[str, list[str]] = defaultdict(list)
@@ -221,7 +310,8 @@ def extract(ctx: ScanContext) -> None:
                 nodes.extend(by_name.get(ctx.text(stack, role_value), []))
         if nodes:
             label = f"{res.type} {res.logical_id}"
-            _apply(ctx, stack, sorted(set(nodes)), res.properties.get("PolicyDocument"), label)
+            document = res.properties.get("PolicyDocument")
+            _apply(ctx, stack, sorted(set(nodes)), document, label, calls)
 
     each(ctx, ID, ("AWS::IAM::Role",), role)
     each(ctx, ID, ("AWS::IAM::Policy",), policy)
