@@ -253,3 +253,46 @@ def test_malformed_and_deep_definitions_are_no_internal_error(tmp_path: Path) ->
     }
     a = _variant(tmp_path, json.dumps(template))
     assert not a.internal_errors and not a.errors
+
+
+WRITER_ALSO_READS = Path(__file__).resolve().parent / "data" / "handoff_writer_also_reads.yaml"
+
+
+def test_a_writer_that_also_reads_hands_nothing_to_a_step_that_runs_before_it(
+    tmp_path: Path,
+) -> None:
+    """Extract reads the upload, then Thumbnail (read and write) writes beside it: IAM alone
+    would call Thumbnail -> Extract a hand-off, but the workflow runs Extract first, so no data
+    can pass that way. Run the other way round, the hand-off stands, with the order as basis;
+    with no workflow order, it is only medium."""
+    text = WRITER_ALSO_READS.read_text()
+    assert ("s3-intermediate-bus", "PhotoBucket") not in _by_rule(_variant(tmp_path, text))
+    swapped = (
+        text.replace("StartAt: Extract", "StartAt: Thumb")
+        .replace("Extract.Arn, Next: Thumb}", "Extract.Arn, End: true}")
+        .replace("Thumbnail.Arn, End: true}", "Thumbnail.Arn, Next: Extract}")
+    )
+    bus = _by_rule(_variant(tmp_path, swapped))[("s3-intermediate-bus", "PhotoBucket")]
+    assert bus.resources == ("PhotoBucket", "Thumbnail", "Extract")
+    assert (
+        "(confidence high: IAM lets Thumbnail write it and Extract read it (Thumbnail reads it "
+        "too); state machine Flow runs them in that order)"
+    ) in bus.message
+    parallel = text.replace(
+        """        StartAt: Extract
+        States:
+          Extract: {Type: Task, Resource: !GetAtt Extract.Arn, Next: Thumb}
+          Thumb: {Type: Task, Resource: !GetAtt Thumbnail.Arn, End: true}""",
+        """        StartAt: Both
+        States:
+          Both:
+            Type: Parallel
+            End: true
+            Branches:
+              - {StartAt: Extract, States: {Extract: {Type: Task, Resource: !GetAtt Extract.Arn, End: true}}}
+              - {StartAt: Thumb, States: {Thumb: {Type: Task, Resource: !GetAtt Thumbnail.Arn, End: true}}}""",
+    )
+    assert parallel != text
+    bus = _by_rule(_variant(tmp_path, parallel))[("s3-intermediate-bus", "PhotoBucket")]
+    assert "(confidence medium:" in bus.message
+    assert "no workflow the scan can read says in which order they run" in bus.message

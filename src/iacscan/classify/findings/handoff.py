@@ -65,12 +65,46 @@ def intermediate_buckets(data: RuleInput) -> dict[str, Handoff]:
                 basis = (
                     f"IAM lets {', '.join(producers)} write it and {', '.join(consumers)} read it"
                 )
-                out[node.id] = Handoff(tuple(producers), tuple(consumers), "high", basis)
+                if writers - readers:
+                    out[node.id] = Handoff(tuple(producers), tuple(consumers), "high", basis)
+                    continue
+                # Every writer also reads it: IAM alone does not say the data flows from the
+                # writers to the readers (a step that reads the upload, then a step that writes
+                # thumbnails beside it). A workflow that runs the readers first rules it out.
+                order, how = _order(data, producers, consumers)
+                if order == "after":
+                    continue
+                basis += (
+                    f" ({', '.join(producers)} {'reads' if len(producers) == 1 else 'read'} it too)"
+                )
+                if order == "before":
+                    out[node.id] = Handoff(
+                        tuple(producers), tuple(consumers), "high", f"{basis}; {how}"
+                    )
+                else:
+                    basis += "; no workflow the scan can read says in which order they run"
+                    out[node.id] = Handoff(tuple(producers), tuple(consumers), "medium", basis)
                 continue
         shared = _shared(data, node.id, writers & readers)
         if shared is not None:
             out[node.id] = shared
     return out
+
+
+def _order(data: RuleInput, producers: list[str], consumers: list[str]) -> tuple[str | None, str]:
+    """ "before" when a state machine that runs them all runs every producer before every
+    consumer, "after" when it runs every consumer first, else None; with the clause saying so."""
+    callers = {c for u in (*producers, *consumers) for c in _callers(data, u)}
+    for caller in sorted(callers):
+        ranks = _workflow_ranks(data, caller)
+        if not all(u in ranks for u in (*producers, *consumers)):
+            continue
+        pairs = [(ranks[p], ranks[c]) for p in producers for c in consumers]
+        if all(_runs_before(p, c) for p, c in pairs):
+            return "before", f"state machine {caller} runs them in that order"
+        if all(_runs_before(c, p) for p, c in pairs):
+            return "after", f"state machine {caller} runs the readers first"
+    return None, ""
 
 
 def _units(data: RuleInput, ids: Iterable[str]) -> set[str]:
