@@ -11,7 +11,7 @@ from iacscan.classify.assess import Assessment
 from iacscan.classify.decider_base import DeciderInput, as_int, assessed, known_text
 from iacscan.model import line_of
 from iacscan.resolve import has_tokens, has_unknown, ref_token
-from iacscan.topology.result import Key
+from iacscan.topology.result import Key, TaskLaunch
 
 
 def _capacity_kind(d: DeciderInput, stack: str, strategy: Any) -> str | None:
@@ -298,6 +298,21 @@ def ecs_service(d: DeciderInput) -> Assessment:
     )
 
 
+def _starter_launch(d: DeciderInput, launch: TaskLaunch) -> str | None:
+    """FARGATE, EC2 or None (unknown) for how one starter runs the task: its LaunchType, else
+    its capacity provider strategy; None when it gives neither (a function's code decides, or
+    the cluster's default strategy does)."""
+    if launch.launch_type is not None:
+        value = known_text(replace(d, stack=launch.stack), launch.launch_type)
+        if value is None:
+            return None
+        value = value.upper()
+        return "FARGATE" if value == "FARGATE" else "EC2" if value in ("EC2", "EXTERNAL") else None
+    if launch.strategy is not None:
+        return _capacity_kind(d, launch.stack, launch.strategy)
+    return None
+
+
 def ecs_task_definition(d: DeciderInput) -> Assessment | None:
     key: Key = (d.stack, d.res.logical_id)
     if key not in d.facts.started_tasks:
@@ -316,34 +331,67 @@ def ecs_task_definition(d: DeciderInput) -> Assessment | None:
             line=line,
             properties=props,
         )
-    if "EC2" in values or "EXTERNAL" in values:
+    # The starters' RunTask parameters decide where a task that may run either way runs.
+    starters = d.facts.task_launches.get(key, ())
+    said = [(launch, _starter_launch(d, launch)) for launch in starters]
+    on_ec2 = [launch for launch, kind in said if kind == "EC2"]
+    fargate_ok = not values or "FARGATE" in values
+    if said and fargate_ok and all(kind == "FARGATE" for _, kind in said):
+        first = said[0][0]
+        props["launch_type"] = "FARGATE"
+        return replace(
+            assessed(
+                d,
+                "serverless",
+                f"Fargate task started per event ({first.what} asks for FARGATE): nothing runs "
+                "between events",
+                properties=props,
+            ),
+            file=first.file,
+            line=first.line,
+        )
+    ec2_only = bool(values & {"EC2", "EXTERNAL"}) and "FARGATE" not in values
+    if on_ec2 or ec2_only:
         props["launch_type"] = "EC2"
+        where = f" ({on_ec2[0].what} asks for EC2)" if on_ec2 else ""
         if d.profile.ecs_on_ec2 == "warn":
-            return assessed(
+            result = assessed(
                 d,
                 "serverless-with-floor",
-                "task started per event on EC2 capacity you keep",
+                f"task started per event on EC2 capacity you keep{where}",
                 idle="ecs-on-ec2",
                 line=line,
                 properties=props,
                 ecs_on_ec2=True,
                 warning=f"{d.base['node']} runs on EC2 hosts in your account",
             )
-        return assessed(
-            d,
-            "not-serverless",
-            "task started per event on EC2 capacity you run",
-            idle="ecs-on-ec2",
-            line=line,
-            properties=props,
-            ecs_on_ec2=True,
+        else:
+            result = assessed(
+                d,
+                "not-serverless",
+                f"task started per event on EC2 capacity you run{where}",
+                idle="ecs-on-ec2",
+                line=line,
+                properties=props,
+                ecs_on_ec2=True,
+            )
+        if on_ec2:  # the evidence is where the starter asks for EC2
+            return replace(result, file=on_ec2[0].file, line=on_ec2[0].line)
+        return result
+    if values:
+        why = (
+            f"RequiresCompatibilities allows {' and '.join(sorted(values))}, and not every "
+            "starter says which: launch type unknown"
         )
+    else:
+        why = "RequiresCompatibilities does not say FARGATE: launch type unknown"
     return assessed(
         d,
         "indeterminate",
-        "RequiresCompatibilities does not say FARGATE: launch type unknown",
+        why,
         best="serverless",
         worst="serverless-with-floor" if d.profile.ecs_on_ec2 == "warn" else "not-serverless",
-        missing=f"launch type of task definition {d.base['node']} (RequiresCompatibilities)",
+        missing=f"launch type of task definition {d.base['node']} (RequiresCompatibilities, "
+        "or LaunchType where it is started)",
         properties=props,
     )

@@ -34,7 +34,7 @@ from iacscan.topology.asl import AslShape
 from iacscan.topology.diagnostics import Diagnostics
 from iacscan.topology.ecs_capacity import find_ecs_capacity
 from iacscan.topology.graph import GraphBuilder, NodeDraft
-from iacscan.topology.result import StackView, TopologyFacts, TopologyResult
+from iacscan.topology.result import StackView, TaskLaunch, TopologyFacts, TopologyResult
 from iacscan.topology.stack_index import Key, StackIndex
 from iacscan.topology.unseen import names_another, outside_values
 from iacscan.walk import walk
@@ -78,6 +78,7 @@ class ScanContext(StackIndex):
         self.services_of_task = self.ecs.services_of_task
         # What extractors learn for classification (frozen into TopologyFacts).
         self.started_tasks: set[Key] = set()
+        self.task_launches: dict[Key, list[TaskLaunch]] = {}
         self.workflow_shapes: dict[str, AslShape] = {}
         self.key_of: dict[str, Key] = {}
 
@@ -86,6 +87,7 @@ class ScanContext(StackIndex):
             started_tasks=frozenset(self.started_tasks),
             ecs=self.ecs,
             workflow_shapes=dict(self.workflow_shapes),
+            task_launches={k: tuple(v) for k, v in self.task_launches.items()},
         )
         d = self.diagnostics
         return TopologyResult(
@@ -95,6 +97,29 @@ class ScanContext(StackIndex):
             failures=tuple(d.failures),
             input_errors=tuple(d.input_errors),
             notes=tuple(d.notes),
+        )
+
+    def launched(
+        self,
+        task: Key,
+        starter: str | None,
+        stack: str,
+        params: Any,
+        what: str,
+        at: Any = None,
+        res: Resource | None = None,
+    ) -> None:
+        """Record that ``starter`` runs the task definition ``task`` per event, with the
+        ``LaunchType``/``CapacityProviderStrategy`` of ``params`` (its RunTask parameters; None
+        when the starter gives none, as a function's code)."""
+        self.started_tasks.add(task)
+        if starter is None:
+            return
+        launch = params.get("LaunchType") if isinstance(params, Mapping) else None
+        strategy = params.get("CapacityProviderStrategy") if isinstance(params, Mapping) else None
+        via = self.via(stack, what, at, res=res)
+        self.task_launches.setdefault(task, []).append(
+            TaskLaunch(starter, stack, launch, strategy, what, via.file, via.line)
         )
 
     # ------------------------------------------------------------------ ids and nodes

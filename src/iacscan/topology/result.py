@@ -8,7 +8,7 @@ the extractors' working sets); import-linter keeps it that way.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -18,7 +18,22 @@ from iacscan.topology.asl import AslShape
 from iacscan.topology.ecs_capacity import EcsCapacity
 from iacscan.topology.stack_index import Key, StackIndex
 
-__all__ = ["Key", "StackView", "TopologyFacts", "TopologyResult"]
+__all__ = ["Key", "StackView", "TaskLaunch", "TopologyFacts", "TopologyResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskLaunch:
+    """How one starter runs a task definition (RunTask's own ``LaunchType`` or
+    ``CapacityProviderStrategy``, as a rule target, a schedule, a pipe or a state machine gives
+    them; both None when the starter does not say: a function's code, or nothing given)."""
+
+    starter: str  # node id
+    stack: str  # where the values below resolve
+    launch_type: Any  # the LaunchType value, unresolved
+    strategy: Any  # the CapacityProviderStrategy value, unresolved
+    what: str  # the starter, as people read it
+    file: str
+    line: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +46,8 @@ class TopologyFacts:
     ecs: EcsCapacity
     # State machine node id -> the shape of its definition (absent: definition not readable).
     workflow_shapes: Mapping[str, AslShape]
+    # Task definition -> how each starter runs it (the launch type it asks for, when it does).
+    task_launches: Mapping[Key, tuple[TaskLaunch, ...]] = field(default_factory=dict)
 
 
 class StackView:

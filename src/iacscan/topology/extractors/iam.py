@@ -261,9 +261,13 @@ def _apply(
                     # definition calls. A grant naming a resource is kept (a definition that is
                     # a placeholder, a workshop's Pass state, still shows what the role is for).
                     only = (calls or {}).get(node) if weak else None
+                    # who starts a task through its role says nothing of the launch type (a
+                    # function's code does); a state machine whose definition was read has
+                    # said it there
+                    starter = None if node in (calls or {}) else node
                     for used in _actions_for(action, only):
                         for key in link_action(ctx, stack, node, used, resource, via):
-                            ctx.started_tasks.add(key)
+                            ctx.launched(key, starter, stack, None, via.what, at)
 
 
 def extract(ctx: ScanContext) -> None:

@@ -23,9 +23,13 @@ def _pipe(ctx: ScanContext, stack: str, res: Resource) -> None:
             cluster = target_res is not None and target_res.type == "AWS::ECS::Cluster"
             # A cluster passed in from outside runs the task definition the pipe names.
             if role == "Target" and (cluster or (t.key is None and task is not None)):
+                params = get(props, "TargetParameters", "EcsTaskParameters")
                 for td in ctx.targets(stack, task, types=("AWS::ECS::TaskDefinition",)):
                     if td.key:
-                        ctx.started_tasks.add(td.key)
+                        for src in sources:
+                            ctx.launched(td.key, src.node, stack, params, what, params, res)
+                        if not sources:
+                            ctx.launched(td.key, None, stack, params, what)
                     ends.append((role, td.node))
                 continue
             ends.append((role, t.node))

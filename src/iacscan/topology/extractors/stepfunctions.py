@@ -198,9 +198,11 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
             links = [(names, None)]
         else:
             links = [(target_value, None)]
+        # RunTask's LaunchType / CapacityProviderStrategy, when the state gives them
+        params = task.parameters if action == "ecs:runtask" else None
         for value, rtype in links:
             for key in link_action(ctx, stack, node, action, value, via, rtype, by_name=bool(names)):
-                ctx.started_tasks.add(key)
+                ctx.launched(key, node, stack, params, what, None, res)
 
 
 def _name_fields(parameters: Any) -> list[Any]:

@@ -1,0 +1,134 @@
+"""Where a task started per event runs: RequiresCompatibilities, else what its starters ask for
+(RunTask's LaunchType or CapacityProviderStrategy in a rule target, a schedule, a pipe or a
+state machine). A function's code decides for itself: unknown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iacscan.model import Analysis
+from scan_helpers import scan
+
+BASE = """
+Resources:
+  Cluster: {Type: AWS::ECS::Cluster}
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      NetworkMode: awsvpc
+      Cpu: "256"
+      Memory: "512"
+      ContainerDefinitions: [{Name: w, Image: "w:1"}]COMPAT
+STARTERS"""
+
+RULE = """
+  Nightly:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 day)
+      Targets:
+        - Id: t
+          Arn: !GetAtt Cluster.Arn
+          RoleArn: arn:aws:iam::1:role/events
+          EcsParameters: {TaskDefinitionArn: !Ref Task, TaskCount: 1PARAMS}
+"""
+
+MACHINE = """
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::1:role/sfn
+      Definition:
+        StartAt: Run
+        States:
+          Run:
+            Type: Task
+            Resource: arn:aws:states:::ecs:runTask.sync
+            Parameters: {Cluster: !GetAtt Cluster.Arn, TaskDefinition: !Ref TaskPARAMS}
+            End: true
+"""
+
+LAUNCHER = """
+  Launcher:
+    Type: AWS::Lambda::Function
+    Properties: {Handler: i.h, Runtime: python3.12, Role: !GetAtt LauncherRole.Arn, Code: {ZipFile: x}}
+  LauncherRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]}
+      Policies:
+        - PolicyName: run
+          PolicyDocument: {Statement: [{Effect: Allow, Action: ecs:RunTask, Resource: !Ref Task}]}
+  Url:
+    Type: AWS::Lambda::Url
+    Properties: {AuthType: NONE, TargetFunctionArn: !GetAtt Launcher.Arn}
+"""
+
+
+def _scan(tmp_path: Path, compat: str, *starters: str) -> Analysis:
+    path = tmp_path / "t.yaml"
+    text = BASE.replace("COMPAT", compat).replace("STARTERS", "".join(starters))
+    path.write_text(text)
+    return scan([str(path)])
+
+
+def _task(a: Analysis) -> tuple[str, object]:
+    node = a.topology.node("Task")
+    assert node is not None
+    return a.verdict.level, node.properties.get("launch_type")
+
+
+FARGATE_BOTH = "\n      RequiresCompatibilities: [EC2, FARGATE]"
+
+
+@pytest.mark.parametrize("compat", ["", FARGATE_BOTH])
+@pytest.mark.parametrize(
+    "starter",
+    [
+        RULE.replace("PARAMS", ", LaunchType: FARGATE"),
+        RULE.replace(
+            "PARAMS", ", CapacityProviderStrategy: [{CapacityProvider: FARGATE_SPOT, Weight: 1}]"
+        ),
+        MACHINE.replace("PARAMS", ", LaunchType: FARGATE"),
+    ],
+)
+def test_a_starter_that_asks_for_fargate_decides(tmp_path: Path, compat: str, starter: str) -> None:
+    a = _scan(tmp_path, compat, starter)
+    assert _task(a) == ("serverless", "FARGATE")
+
+
+def test_a_starter_that_asks_for_ec2_runs_it_on_ec2(tmp_path: Path) -> None:
+    a = _scan(tmp_path, FARGATE_BOTH, RULE.replace("PARAMS", ", LaunchType: EC2"))
+    assert _task(a) == ("serverless-with-floor", "EC2")
+    assert {(c.node, c.kind) for c in a.verdict.idle_costs} == {("Task", "ecs-on-ec2")}
+    [cost] = a.verdict.idle_costs
+    assert "Nightly" in cost.why and "asks for EC2" in cost.why
+    # the evidence is where the starter asks for it, not the task definition
+    lines = (tmp_path / "t.yaml").read_text().splitlines()
+    asks = next(n for n, text in enumerate(lines, 1) if "LaunchType: EC2" in text)
+    evidence = {
+        (e.file, e.line) for c in a.verdict.criteria for e in c.evidence if e.node == "Task"
+    }
+    assert evidence == {(str(tmp_path / "t.yaml"), asks)}
+
+
+@pytest.mark.parametrize(
+    "starters",
+    [
+        (LAUNCHER,),  # a function's code decides
+        (RULE.replace("PARAMS", ", LaunchType: FARGATE"), LAUNCHER),  # one starter unknown
+        (MACHINE.replace("PARAMS", ', "LaunchType.$": "$.where"'),),  # chosen at run time
+        (RULE.replace("PARAMS", ""),),  # none given: the cluster's default decides
+    ],
+)
+def test_a_task_that_may_run_either_way_is_undecided_unless_every_starter_says(
+    tmp_path: Path, starters: tuple[str, ...]
+) -> None:
+    """RequiresCompatibilities [EC2, FARGATE] was read as EC2 (a confident not-serverless under
+    strict profiles): the starters decide, and when one does not say, nobody knows."""
+    a = _scan(tmp_path, FARGATE_BOTH, *starters)
+    assert _task(a) == ("indeterminate", None)
+    assert a.verdict.cases is not None
+    assert (a.verdict.cases.best, a.verdict.cases.worst) == ("serverless", "serverless-with-floor")
