@@ -132,3 +132,43 @@ def test_a_task_that_may_run_either_way_is_undecided_unless_every_starter_says(
     assert _task(a) == ("indeterminate", None)
     assert a.verdict.cases is not None
     assert (a.verdict.cases.best, a.verdict.cases.worst) == ("serverless", "serverless-with-floor")
+
+
+OUTSIDE = """
+Parameters:
+  TaskArn: {Type: String}
+Resources:
+  Cluster: {Type: AWS::ECS::Cluster}
+  Nightly:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 day)
+      Targets:
+        - Id: t
+          Arn: !GetAtt Cluster.Arn
+          RoleArn: arn:aws:iam::1:role/events
+          EcsParameters: {TaskDefinitionArn: !Ref TaskArn, TaskCount: 1PARAMS}
+"""
+
+
+@pytest.mark.parametrize(
+    ("params", "level"),
+    [
+        (", LaunchType: FARGATE", "serverless"),
+        (", CapacityProviderStrategy: [{CapacityProvider: FARGATE, Weight: 1}]", "serverless"),
+        ("", "indeterminate"),
+        (", LaunchType: EC2", "indeterminate"),
+    ],
+)
+def test_a_task_definition_from_outside_runs_where_its_starter_asks(
+    tmp_path: Path, params: str, level: str
+) -> None:
+    """What the task definition holds is not seen, but a Fargate task started per event costs
+    nothing between events whatever it holds."""
+    path = tmp_path / "t.yaml"
+    path.write_text(OUTSIDE.replace("PARAMS", params))
+    a = scan([str(path)])
+    assert "Nightly -triggers-> ext:parameter TaskArn" in {
+        f"{e.source} -{e.kind}-> {e.target}" for e in a.topology.edges
+    }
+    assert a.verdict.level == level

@@ -11,20 +11,20 @@ from iacscan.classify.assess import Assessment
 from iacscan.classify.decider_base import DeciderInput, as_int, assessed, known_text
 from iacscan.model import line_of
 from iacscan.resolve import has_tokens, has_unknown, ref_token
-from iacscan.topology.result import Key, TaskLaunch
+from iacscan.topology.result import Key, StackView, TaskLaunch
 
 
-def _capacity_kind(d: DeciderInput, stack: str, strategy: Any) -> str | None:
+def capacity_kind(ctx: StackView, stack: str, strategy: Any) -> str | None:
     """FARGATE, EC2, or None (unknown) for a capacity provider strategy."""
     kinds = set()
-    items = d.ctx.resolve(stack, strategy)
+    items = ctx.resolve(stack, strategy)
     if not isinstance(items, list) or not items:
         return None
     for item in items:
         provider = item.get("CapacityProvider") if isinstance(item, Mapping) else None
-        refs = list(d.ctx.refs(stack, provider)) if provider is not None else []
+        refs = list(ctx.refs(stack, provider)) if provider is not None else []
         if refs:
-            cp = d.ctx.resource((refs[0].stack, refs[0].logical_id))
+            cp = ctx.resource((refs[0].stack, refs[0].logical_id))
             if cp is not None and cp.type == "AWS::ECS::CapacityProvider":
                 kinds.add("EC2")
                 continue
@@ -34,8 +34,8 @@ def _capacity_kind(d: DeciderInput, stack: str, strategy: Any) -> str | None:
         elif name is not None:
             found = [
                 r
-                for s, r in d.ctx.resources("AWS::ECS::CapacityProvider")
-                if d.ctx.text(s, r.properties.get("Name")) == name
+                for s, r in ctx.resources("AWS::ECS::CapacityProvider")
+                if ctx.text(s, r.properties.get("Name")) == name
             ]
             kinds.add("EC2" if found or name else "UNKNOWN")
         else:
@@ -59,7 +59,7 @@ def _launch(d: DeciderInput) -> tuple[str | None, str, int | None, bool]:
             )
         return lt.upper(), f"LaunchType {lt}", line_of(props["LaunchType"]), False
     if "CapacityProviderStrategy" in props:
-        kind = _capacity_kind(d, d.stack, props["CapacityProviderStrategy"])
+        kind = capacity_kind(d.ctx, d.stack, props["CapacityProviderStrategy"])
         return (
             kind,
             "its CapacityProviderStrategy",
@@ -70,8 +70,8 @@ def _launch(d: DeciderInput) -> tuple[str | None, str, int | None, bool]:
     for ref in cluster_refs:
         cluster = d.ctx.resource((ref.stack, ref.logical_id))
         if cluster is not None and "DefaultCapacityProviderStrategy" in cluster.properties:
-            kind = _capacity_kind(
-                d, ref.stack, cluster.properties["DefaultCapacityProviderStrategy"]
+            kind = capacity_kind(
+                d.ctx, ref.stack, cluster.properties["DefaultCapacityProviderStrategy"]
             )
             return (
                 kind,
@@ -84,7 +84,9 @@ def _launch(d: DeciderInput) -> tuple[str | None, str, int | None, bool]:
                 r.logical_id == ref.logical_id
                 for r in d.ctx.refs(s, assoc.properties.get("Cluster"))
             ):
-                kind = _capacity_kind(d, s, assoc.properties.get("DefaultCapacityProviderStrategy"))
+                kind = capacity_kind(
+                    d.ctx, s, assoc.properties.get("DefaultCapacityProviderStrategy")
+                )
                 return (
                     kind,
                     f"{assoc.logical_id}'s default capacity provider strategy",
@@ -298,18 +300,18 @@ def ecs_service(d: DeciderInput) -> Assessment:
     )
 
 
-def _starter_launch(d: DeciderInput, launch: TaskLaunch) -> str | None:
-    """FARGATE, EC2 or None (unknown) for how one starter runs the task: its LaunchType, else
-    its capacity provider strategy; None when it gives neither (a function's code decides, or
-    the cluster's default strategy does)."""
+def starter_launch(ctx: StackView, launch: TaskLaunch) -> str | None:
+    """FARGATE, EC2 or None (unknown) for how one starter runs a task: its LaunchType, else its
+    capacity provider strategy; None when it gives neither (a function's code decides, or the
+    cluster's default strategy does)."""
     if launch.launch_type is not None:
-        value = known_text(replace(d, stack=launch.stack), launch.launch_type)
-        if value is None:
+        value = ctx.resolve(launch.stack, launch.launch_type)
+        if not isinstance(value, str) or has_tokens(value):
             return None
         value = value.upper()
         return "FARGATE" if value == "FARGATE" else "EC2" if value in ("EC2", "EXTERNAL") else None
     if launch.strategy is not None:
-        return _capacity_kind(d, launch.stack, launch.strategy)
+        return capacity_kind(ctx, launch.stack, launch.strategy)
     return None
 
 
@@ -333,7 +335,7 @@ def ecs_task_definition(d: DeciderInput) -> Assessment | None:
         )
     # The starters' RunTask parameters decide where a task that may run either way runs.
     starters = d.facts.task_launches.get(key, ())
-    said = [(launch, _starter_launch(d, launch)) for launch in starters]
+    said = [(launch, starter_launch(d.ctx, launch)) for launch in starters]
     on_ec2 = [launch for launch, kind in said if kind == "EC2"]
     fargate_ok = not values or "FARGATE" in values
     if said and fargate_ok and all(kind == "FARGATE" for _, kind in said):

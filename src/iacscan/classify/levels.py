@@ -8,9 +8,10 @@ from typing import Any
 
 from iacscan.classify.assess import RANK, Assessment, evaluate_rules
 from iacscan.classify.deciders import DECIDERS, DeciderInput
+from iacscan.classify.deciders_ecs import starter_launch
 from iacscan.classify.profile import Profile
 from iacscan.knowledge.resource_types import has_trait, may_be_capacity, type_info
-from iacscan.model import Cases, IdleCost, Level, Node, Topology
+from iacscan.model import Cases, IdleCost, Level, Node
 from iacscan.topology.result import TopologyResult
 
 COUNTED_ROLES = ("compute", "orchestrator", "ingress", "router")
@@ -127,7 +128,7 @@ _DECIDED_BY = {
 }
 
 
-def unseen_compute(n: Node, topology: Topology) -> Assessment | None:
+def unseen_compute(n: Node, result: TopologyResult) -> Assessment | None:
     """Compute the system starts but that is defined outside the scan (an ``ext:`` task
     definition, service or job queue from a parameter or an import) is an unknown, as a task
     definition in scope without a launch type is: best case Fargate scaled to zero, worst case
@@ -137,6 +138,10 @@ def unseen_compute(n: Node, topology: Topology) -> Assessment | None:
         return None
     if not has_trait(n.type, "level-unseen"):
         return None
+    launches = result.facts.outside_launches.get(n.id, ())
+    if launches and all(starter_launch(result.view, x) == "FARGATE" for x in launches):
+        return None  # every starter runs it on Fargate: per event, nothing runs in between
+    topology = result.topology
     decided = _DECIDED_BY.get(n.type, "what it runs on")
     note = str(n.properties.get("note") or "it is defined outside the scan")
     # The node has no file of its own: the evidence is where the system starts it.
@@ -166,7 +171,7 @@ def unseen_assessments(result: TopologyResult) -> list[Assessment]:
     out = []
     for n in result.topology.nodes:
         if n.properties.get("may_hide_compute") is not True:
-            started = unseen_compute(n, result.topology)
+            started = unseen_compute(n, result)
             if started is not None:
                 out.append(started)
             continue

@@ -79,6 +79,7 @@ class ScanContext(StackIndex):
         # What extractors learn for classification (frozen into TopologyFacts).
         self.started_tasks: set[Key] = set()
         self.task_launches: dict[Key, list[TaskLaunch]] = {}
+        self.outside_launches: dict[str, list[TaskLaunch]] = {}
         self.workflow_shapes: dict[str, AslShape] = {}
         self.key_of: dict[str, Key] = {}
 
@@ -88,6 +89,7 @@ class ScanContext(StackIndex):
             ecs=self.ecs,
             workflow_shapes=dict(self.workflow_shapes),
             task_launches={k: tuple(v) for k, v in self.task_launches.items()},
+            outside_launches={k: tuple(v) for k, v in self.outside_launches.items()},
         )
         d = self.diagnostics
         return TopologyResult(
@@ -101,7 +103,7 @@ class ScanContext(StackIndex):
 
     def launched(
         self,
-        task: Key,
+        task: Key | str,
         starter: str | None,
         stack: str,
         params: Any,
@@ -109,18 +111,22 @@ class ScanContext(StackIndex):
         at: Any = None,
         res: Resource | None = None,
     ) -> None:
-        """Record that ``starter`` runs the task definition ``task`` per event, with the
-        ``LaunchType``/``CapacityProviderStrategy`` of ``params`` (its RunTask parameters; None
-        when the starter gives none, as a function's code)."""
-        self.started_tasks.add(task)
+        """Record that ``starter`` runs the task definition ``task`` (its key, or the node id
+        of one from outside the scan) per event, with the ``LaunchType`` or
+        ``CapacityProviderStrategy`` of ``params`` (its RunTask parameters; None when the
+        starter gives none, as a function's code)."""
+        if isinstance(task, tuple):
+            self.started_tasks.add(task)
         if starter is None:
             return
         launch = params.get("LaunchType") if isinstance(params, Mapping) else None
         strategy = params.get("CapacityProviderStrategy") if isinstance(params, Mapping) else None
         via = self.via(stack, what, at, res=res)
-        self.task_launches.setdefault(task, []).append(
-            TaskLaunch(starter, stack, launch, strategy, what, via.file, via.line)
-        )
+        record = TaskLaunch(starter, stack, launch, strategy, what, via.file, via.line)
+        if isinstance(task, tuple):
+            self.task_launches.setdefault(task, []).append(record)
+        else:
+            self.outside_launches.setdefault(task, []).append(record)
 
     # ------------------------------------------------------------------ ids and nodes
 

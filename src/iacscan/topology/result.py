@@ -48,6 +48,8 @@ class TopologyFacts:
     workflow_shapes: Mapping[str, AslShape]
     # Task definition -> how each starter runs it (the launch type it asks for, when it does).
     task_launches: Mapping[Key, tuple[TaskLaunch, ...]] = field(default_factory=dict)
+    # The same for task definitions from outside the scan (ext: node id -> its starters).
+    outside_launches: Mapping[str, tuple[TaskLaunch, ...]] = field(default_factory=dict)
 
 
 class StackView:

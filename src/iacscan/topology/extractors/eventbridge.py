@@ -24,8 +24,7 @@ def _target(
         for task in ctx.targets(
             stack, get(ecs, "TaskDefinitionArn"), types=("AWS::ECS::TaskDefinition",)
         ):
-            if task.key:
-                ctx.launched(task.key, source, stack, ecs, what, ecs, res)
+            ctx.launched(task.key or task.node, source, stack, ecs, what, ecs, res)
             ctx.add_edge(source, task.node, "triggers", via)
         return
     # A Batch target's Arn is its job queue (from outside the scan, it is typed as one).

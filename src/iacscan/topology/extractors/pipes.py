@@ -25,11 +25,10 @@ def _pipe(ctx: ScanContext, stack: str, res: Resource) -> None:
             if role == "Target" and (cluster or (t.key is None and task is not None)):
                 params = get(props, "TargetParameters", "EcsTaskParameters")
                 for td in ctx.targets(stack, task, types=("AWS::ECS::TaskDefinition",)):
-                    if td.key:
-                        for src in sources:
-                            ctx.launched(td.key, src.node, stack, params, what, params, res)
-                        if not sources:
-                            ctx.launched(td.key, None, stack, params, what)
+                    for src in sources:
+                        ctx.launched(td.key or td.node, src.node, stack, params, what, params, res)
+                    if not sources:
+                        ctx.launched(td.key or td.node, None, stack, params, what)
                     ends.append((role, td.node))
                 continue
             ends.append((role, t.node))
