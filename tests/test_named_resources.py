@@ -237,3 +237,49 @@ def test_an_api_integration_with_no_target_found_leaves_a_note(tmp_path: Path) -
     a = _api(tmp_path, "unknown-table", '"arn:aws:s3:::x"')
     assert edge_set(a) == set()
     assert any("POST /config" in n and "not in the topology" in n for n in a.notes)
+
+
+NAMED_COMPUTE = """
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]}
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: lambda:InvokeFunction, Resource: !Sub "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:billing"}
+              - {Effect: Allow, Action: states:StartExecution, Resource: "arn:aws:states:us-east-1:123456789012:stateMachine:orders"}
+              - {Effect: Allow, Action: states:StartExecution, Resource: !Sub "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::AccountId}-flow"}
+              - {Effect: Allow, Action: lambda:InvokeFunction, Resource: "arn:aws:lambda:*:*:function:*"}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Handler: i.h, Runtime: python3.12, Role: !GetAtt Role.Arn, Code: {ZipFile: x}}
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      StateMachineName: !Sub "${AWS::AccountId}-flow"
+      RoleArn: arn:aws:iam::123456789012:role/sfn
+      Definition: {StartAt: W, States: {W: {Type: Wait, Seconds: 1, End: true}}}
+"""
+
+
+def test_functions_and_state_machines_named_outside_the_scope_are_external_nodes(
+    tmp_path: Path,
+) -> None:
+    """A function or state machine named by ARN and defined nowhere in scope is shown (it is
+    serverless whatever it runs: the level stays); one whose name holds the account and
+    region, with ``${AWS::Partition}`` in its ARN, is the one in scope."""
+    a = scan([_write(tmp_path, NAMED_COMPUTE)])
+    billing = "ext:arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:billing"
+    orders = "ext:arn:aws:states:us-east-1:123456789012:stateMachine:orders"
+    assert {e for e in edge_set(a) if e.startswith("Fn ")} == {
+        f"Fn -invokes-> {billing}",
+        f"Fn -invokes-> {orders}",
+        "Fn -invokes-> Flow",
+    }
+    nodes = {n.id: n for n in a.topology.nodes}
+    assert nodes[billing].type == "AWS::Lambda::Function" and nodes[billing].role == "external"
+    assert nodes[orders].type == "AWS::StepFunctions::StateMachine"
+    assert a.verdict.level == "serverless"

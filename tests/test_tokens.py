@@ -39,3 +39,20 @@ def test_unknown_parts_are_found_and_replaced_in_order() -> None:
     assert replaced == (
         f"arn:{pseudo_token('AWS::Partition')}:events:<A>:{ref_token('s', 'Bus', 'Name')}/<X>"
     )
+
+
+def test_placeholders_let_an_arn_with_pseudo_parameters_split_at_its_own_colons() -> None:
+    from iacscan.resolve import with_placeholders
+
+    text = (
+        f"arn:{pseudo_token('AWS::Partition')}:states:{pseudo_token('AWS::Region')}:1:"
+        f"stateMachine:{pseudo_token('AWS::AccountId')}-flow"
+    )
+    flat, back = with_placeholders(text)
+    parts = flat.split(":")
+    assert len(parts) == 7 and parts[2] == "states"
+    assert back(parts[6]) == "${AWS::AccountId}-flow"
+    assert (
+        back(flat)
+        == "arn:${AWS::Partition}:states:${AWS::Region}:1:stateMachine:${AWS::AccountId}-flow"
+    )

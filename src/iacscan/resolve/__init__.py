@@ -23,6 +23,7 @@ from iacscan.resolve.values import (
     unknown_options,
     unknown_reasons,
     unknown_token,
+    with_placeholders,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "unknown_options",
     "unknown_reasons",
     "unknown_token",
+    "with_placeholders",
 ]

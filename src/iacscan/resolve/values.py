@@ -90,6 +90,27 @@ def sub_unknowns(text: str, repl: Callable[[str], str]) -> str:
     return _UNKNOWN.sub(lambda m: repl(m.group(1)), text)
 
 
+def with_placeholders(text: str) -> tuple[str, Callable[[str], str]]:
+    """``text`` with each token replaced by a placeholder free of ``:`` and ``/`` (an ARN with
+    ``${AWS::Partition}`` in it splits at its colons like any other), and a function that puts
+    the tokens back, as ``display`` shows them, into any part of it."""
+    shown: dict[str, str] = {}
+
+    def hide(m: re.Match[str]) -> str:
+        key = f"\x00{len(shown)}\x00"
+        shown[key] = display(m.group(0))
+        return key
+
+    flat = _TOKEN.sub(hide, text)
+
+    def back(part: str) -> str:
+        for key, value in shown.items():
+            part = part.replace(key, value)
+        return part
+
+    return flat, back
+
+
 def pseudo_only(text: str, names: Collection[str] | None = None) -> bool:
     """A string with tokens, every one of them a pseudo parameter (one of ``names`` if given):
     ``arn:${AWS::Partition}:sqs:${AWS::Region}:...``."""

@@ -43,11 +43,14 @@ _RESOURCE_PATTERNS: dict[str, re.Pattern[str]] = {
     "rds": re.compile(r"^(?:cluster|db):([^:]+)$"),
 }
 ARN_SERVICE = re.compile(r"^arn:(?:\$\{[^}]*\}|[^:]*):([^:]*):")  # the partition may be ${...}
-# Channels and stores that a grant, a task or a rule may name outside the scope: a name that
-# matches nothing in scope is an ``ext:`` node (a function or state machine named outside the
-# scope is compute this scan cannot see, and is not drawn from a name alone).
+# Channels, stores and serverless compute that a grant, a task or a rule may name outside the
+# scope: a name that matches nothing in scope is an ``ext:`` node (a function or a state machine
+# is serverless whatever it runs, so it is shown without weakening the level; ECS and Batch
+# compute named outside is handled apart: ScanContext._unseen_compute).
 NAMED_EXTERNAL: frozenset[str] = frozenset(
     {
+        "AWS::Lambda::Function",
+        "AWS::StepFunctions::StateMachine",
         "AWS::SQS::Queue",
         "AWS::SNS::Topic",
         "AWS::S3::Bucket",
@@ -57,8 +60,10 @@ NAMED_EXTERNAL: frozenset[str] = frozenset(
         "AWS::KinesisFirehose::DeliveryStream",
     }
 )
-# The resource part of the ARN of a channel or store of that service, from its name.
+# The resource part of the ARN of a function, state machine, channel or store, from its name.
 _NAME_TO_RESOURCE = {
+    "lambda": "function:{}",
+    "states": "stateMachine:{}",
     "sqs": "{}",
     "sns": "{}",
     "events": "event-bus/{}",

@@ -7,7 +7,7 @@ classification reads (topology/result.py).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -22,6 +22,7 @@ from iacscan.resolve import (
     pseudo_only,
     split_tokens,
     unknown_options,
+    with_placeholders,
 )
 from iacscan.topology.arns import (
     NAME_PROPERTIES,
@@ -44,6 +45,8 @@ __all__ = ["Key", "ScanContext", "Target"]
 # Pseudo parameters that place a resource (partition, region, account) but do not name it.
 _PLACE = ("AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::URLSuffix")
 _KINDS = {  # the NAMED_EXTERNAL types as notes name them
+    "AWS::Lambda::Function": "a function",
+    "AWS::StepFunctions::StateMachine": "a state machine",
     "AWS::SQS::Queue": "a queue",
     "AWS::SNS::Topic": "a topic",
     "AWS::S3::Bucket": "a bucket",
@@ -296,7 +299,9 @@ class ScanContext(StackIndex):
             return [t for t in self._all_of(wanted) if t]
         if pseudo_only(text):
             # An ARN built like a name that has the account or region in it names that resource.
-            shown = parse_arn(display(text))
+            flat, back = with_placeholders(text)
+            parsed = parse_arn(flat)
+            shown = replace(parsed, name=back(parsed.name)) if parsed is not None else None
             keys = self.pseudo_names.get((shown.service, shown.name), []) if shown else []
             found = [
                 Target(node, False, key)
