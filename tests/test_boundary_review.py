@@ -101,3 +101,26 @@ def test_a_bucket_only_a_deploy_time_helper_writes_is_not_egress(tmp_path: Path)
         f"{e.source} -{e.kind}-> {e.target}" for e in a.topology.edges
     }
     assert (set(a.boundary.ingress), set(a.boundary.egress)) == (set(), set())
+
+
+def test_a_static_website_bucket_is_ingress_and_gets_a_level(tmp_path: Path) -> None:
+    """A bucket with website hosting serves outside requests on its endpoint: a static site
+    (seeded by a deploy-time copier or not) is a serverless system, not "no compute"; the same
+    bucket without WebsiteConfiguration stays storage only."""
+    template = tmp_path / "t.yaml"
+    site = SEEDED_SITE.replace(
+        "  SiteBucket: {Type: AWS::S3::Bucket}",
+        "  SiteBucket:\n    Type: AWS::S3::Bucket\n"
+        "    Properties: {WebsiteConfiguration: {IndexDocument: index.html}}",
+    )
+    assert site != SEEDED_SITE
+    template.write_text(site)
+    a = scan([str(template)])
+    assert (set(a.boundary.ingress), set(a.boundary.egress)) == ({"SiteBucket"}, set())
+    assert (a.verdict.level, a.verdict.serverless, a.verdict.architecture) == (
+        "serverless",
+        True,
+        "none",
+    )
+    template.write_text(SEEDED_SITE)
+    assert scan([str(template)]).verdict.level == "no-compute"

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from iacscan.classify.self_serving import self_serving
+from iacscan.classify.self_serving import self_serving, website_buckets
 from iacscan.model import Boundary, Node, Topology
 from iacscan.resolve import refs_in
 from iacscan.topology.result import StackView
@@ -75,6 +75,7 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     }
     serving = set(self_serving(ctx, topology))
     ingress |= serving  # compute on a public endpoint of its own (App Runner, Beanstalk web)
+    ingress |= set(website_buckets(ctx, topology))  # a bucket's website endpoint
     for n in topology.nodes:
         if n.deploy_time:
             continue

@@ -10,6 +10,7 @@ from iacscan.classify.assess import RANK, Assessment, evaluate_rules
 from iacscan.classify.deciders import DECIDERS, DeciderInput
 from iacscan.classify.deciders_ecs import starter_launch
 from iacscan.classify.profile import Profile
+from iacscan.classify.self_serving import website_buckets
 from iacscan.knowledge.resource_types import has_trait, may_be_capacity, type_info
 from iacscan.model import Cases, IdleCost, Level, Node
 from iacscan.topology.result import TopologyResult
@@ -203,7 +204,9 @@ def decide_level(result: TopologyResult, profile: Profile) -> LevelResult:
     # An unknown capacity-shaped type decides between no compute and servers like an input
     # that was not seen.
     unseen = unseen + [a for a in assessments if a.properties.get("unclassified") is True]
-    has_compute = any(n.role in COUNTED_ROLES and not n.deploy_time for n in result.topology.nodes)
+    has_compute = any(
+        n.role in COUNTED_ROLES and not n.deploy_time for n in result.topology.nodes
+    ) or bool(website_buckets(result.view, result.topology))  # a static site is request ingress
     level, cases = combine(assessments, has_compute, unseen)
     idle = tuple(
         IdleCost(node=a.node, kind=a.idle_kind, why=a.why)  # type: ignore[arg-type]

@@ -4,6 +4,10 @@ box as well as a unit, and the target of its own request ingress for the monolit
 
 The table marks such types with the ``serves-requests`` trait; a Beanstalk environment in the
 Worker tier reads a queue instead and serves no requests.
+
+A bucket with static website hosting (``WebsiteConfiguration``) serves outside requests on its
+website endpoint too: it is no compute, but it is ingress, so a static site gets a level
+(definitions.md: "An S3 + CloudFront site ... has ingress"), not "no compute".
 """
 
 from __future__ import annotations
@@ -32,3 +36,16 @@ def serves_requests(ctx: StackView, node: Node) -> bool:
 def self_serving(ctx: StackView, topology: Topology) -> list[str]:
     """Node ids of the compute units that serve requests on their own endpoint."""
     return sorted(n.id for n in topology.nodes if serves_requests(ctx, n))
+
+
+def website_buckets(ctx: StackView, topology: Topology) -> list[str]:
+    """Node ids of the buckets that host a static website (``WebsiteConfiguration``): its
+    endpoint serves outside requests."""
+    out = []
+    for n in topology.nodes:
+        if n.type != "AWS::S3::Bucket" or n.deploy_time:
+            continue
+        found = ctx.resource_of(n.id)
+        if found is not None and found[1].properties.get("WebsiteConfiguration") is not None:
+            out.append(n.id)
+    return sorted(out)
