@@ -296,3 +296,13 @@ def test_a_writer_that_also_reads_hands_nothing_to_a_step_that_runs_before_it(
     bus = _by_rule(_variant(tmp_path, parallel))[("s3-intermediate-bus", "PhotoBucket")]
     assert "(confidence medium:" in bus.message
     assert "no workflow the scan can read says in which order they run" in bus.message
+
+
+def test_a_finding_on_a_bucket_from_outside_points_at_where_it_is_referenced() -> None:
+    """The bucket comes from a parameter (an ``ext:`` node, no file of its own): the finding's
+    location is the first statement that names it, not an empty file."""
+    path = Path(__file__).resolve().parent / "data" / "handoff_outside_bucket.yaml"
+    bus = _by_rule(scan([path]))[("s3-intermediate-bus", "ext:arn:aws:s3:::${Frames}")]
+    lines = path.read_text().splitlines()
+    first = next(n for n, text in enumerate(lines, 1) if "${Frames}/*" in text)
+    assert (bus.file, bus.line) == (str(path), first)

@@ -40,5 +40,17 @@ class RuleInput:
             self.in_edges[e.target].append(e)
 
     def location(self, node_id: str) -> tuple[str, int | None]:
+        """Where a node is defined; for one from outside the scan (an ``ext:`` node has no
+        file), the first place the templates reference it (the evidence of its edges)."""
         n = self.nodes.get(node_id)
+        if n is not None and n.file:
+            return n.file, n.line
+        seen = sorted(
+            (v.file, v.line or 0)
+            for e in (*self.in_edges.get(node_id, ()), *self.out_edges.get(node_id, ()))
+            for v in e.via
+            if v.file
+        )
+        if seen:
+            return seen[0][0], seen[0][1] or None
         return (n.file, n.line) if n else ("", None)

@@ -235,7 +235,11 @@ def _apply(
     document: Any,
     label: str,
     calls: Mapping[str, frozenset[str] | None] | None = None,
+    res: Resource | None = None,
 ) -> None:
+    """Edges for each allowed statement of ``document``; the evidence is the statement's line,
+    else the line of ``res`` (the role or policy: a SAM function's generated role has no lines
+    of its own and stands at the function's)."""
     if isinstance(document, str):
         import json
 
@@ -255,7 +259,7 @@ def _apply(
                 continue
             for resource in resources:
                 weak = isinstance(resource, str) and resource.strip() == "*"
-                via = ctx.via(stack, f"IAM {action} ({label})", at, weak=weak)
+                via = ctx.via(stack, f"IAM {action} ({label})", at, weak=weak, res=res)
                 for node in nodes:
                     # A wildcard grant says nothing of intent: read it as the services the
                     # definition calls. A grant naming a resource is kept (a definition that is
@@ -288,14 +292,14 @@ def extract(ctx: ScanContext) -> None:
         for policy in as_list(res.properties.get("Policies")):
             name = ctx.text(stack, get(policy, "PolicyName"))
             label = f"AWS::IAM::Role {res.logical_id} policy {name}"
-            _apply(ctx, stack, nodes, get(policy, "PolicyDocument"), label, calls)
+            _apply(ctx, stack, nodes, get(policy, "PolicyDocument"), label, calls, res)
         for arn in as_list(res.properties.get("ManagedPolicyArns")):
             for ref in ctx.refs(stack, arn):
                 managed = ctx.resource((ref.stack, ref.logical_id))
                 if managed is not None and managed.type == "AWS::IAM::ManagedPolicy":
                     label = f"AWS::IAM::ManagedPolicy {ref.logical_id} on role {res.logical_id}"
                     document = managed.properties.get("PolicyDocument")
-                    _apply(ctx, ref.stack, nodes, document, label, calls)
+                    _apply(ctx, ref.stack, nodes, document, label, calls, managed)
 
     # Roles named by their RoleName (a literal) rather than by reference: one index, built once.
     by_name: dict[str, list[str]] = defaultdict(list)
@@ -315,7 +319,7 @@ def extract(ctx: ScanContext) -> None:
         if nodes:
             label = f"{res.type} {res.logical_id}"
             document = res.properties.get("PolicyDocument")
-            _apply(ctx, stack, sorted(set(nodes)), document, label, calls)
+            _apply(ctx, stack, sorted(set(nodes)), document, label, calls, res)
 
     each(ctx, ID, ("AWS::IAM::Role",), role)
     each(ctx, ID, ("AWS::IAM::Policy",), policy)
