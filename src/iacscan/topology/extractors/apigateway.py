@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from iacscan.model import Resource, Via
+from iacscan.model import Resource, Via, line_of
 from iacscan.resolve import has_tokens, split_tokens
 from iacscan.topology.context import ScanContext, Target
 from iacscan.topology.extractors.api_targets import (
@@ -206,9 +206,22 @@ _V2_KEYS = (
 _OPENAPI_KEYS = ("integrationSubtype", "requestParameters", "connectionType", "connectionId", "uri")
 
 
-def _link(ctx: ScanContext, api: str | None, targets: list[Target], reads: bool, via: Via) -> None:
+def _link(
+    ctx: ScanContext,
+    api: str | None,
+    targets: list[Target],
+    reads: bool,
+    via: Via,
+    at_target: bool = False,
+) -> None:
+    """``at_target``: the route has no line of its own (an API SAM made from the functions'
+    events): each edge stands at its target, where the event that made the route is."""
     for target in targets:
         v = replace(via, weak=True) if target.weak else via  # a grant, not a named target
+        if at_target and target.key is not None:
+            own = ctx.resource(target.key)
+            if own is not None and own.line is not None:
+                v = replace(v, file=ctx.templates[target.key[0]].file, line=own.line)
         if reads:  # the API pulls from the queue or table: data flows to the API
             ctx.add_edge(target.node, api, "reads", v)
         else:
@@ -279,7 +292,9 @@ def _openapi_body(ctx: ScanContext, stack: str, res: Resource) -> None:
                     integration.get("credentials"),
                     (what, res),
                 )
-            _link(ctx, api, targets, reads, ctx.via(stack, what, integration, res=res))
+            generated = res.origin is not None and line_of(integration) is None
+            via = ctx.via(stack, what, integration, res=res)
+            _link(ctx, api, targets, reads, via, at_target=generated)
     for name, uri, authorizer in openapi_authorizers(ctx, stack, body):
         what = f"{res.type} {res.logical_id} OpenAPI authorizer {name}"
         fns = ctx.targets(stack, uri, types=("AWS::Lambda::Function",), external_ok=False)
