@@ -109,13 +109,25 @@ def test_ssm_parameters_wire_stacks_like_exports() -> None:
     a = scan([folder])
     assert not a.errors
     p, c = "shipping-producer", "shipping-consumer"
+    table = "ext:ssm /prod/pricing/table-arn"
     assert edge_set(a) == {
         f"{p}/ShipmentsQueue -triggers-> {c}/ShipFunction",
         f"{c}/ShipFunction -writes-> {p}/NotificationsTopic",
+        # set by no stack in scope: read from SSM at deploy time, shown as such, never guessed
+        f"{table} -reads-> {c}/ShipFunction",
     }
-    # The prices table's parameter is set by no stack in scope: no edge, no guess.
     alone = scan([folder / "shipping-consumer.yaml"])
-    assert edge_set(alone) == set() and node_roles(alone) == {"ShipFunction": "compute"}
+    assert edge_set(alone) == {
+        "ext:ssm /prod/shipping/queue-arn -triggers-> ShipFunction",
+        "ShipFunction -writes-> ext:ssm /prod/shipping/topic-arn",
+        f"{table} -reads-> ShipFunction",
+    }
+    assert node_roles(alone) == {
+        "ShipFunction": "compute",
+        "ext:ssm /prod/shipping/queue-arn": "external",
+        "ext:ssm /prod/shipping/topic-arn": "external",
+        table: "external",
+    }
 
 
 def test_ssm_dynamic_references_inside_text_and_cycles() -> None:
@@ -138,9 +150,11 @@ def test_ssm_dynamic_references_inside_text_and_cycles() -> None:
     scope = Scope({"s": t})
     text = scope.resolve("s", {"Fn::Sub": "arn:aws:s3:::{{resolve:ssm:/a:7}}/*"})
     assert [(r.logical_id, r.attr) for r in refs_in(text)] == [("Bucket", "Ref")]
-    assert scope.resolve("s", "{{resolve:ssm:/missing}}") == "{{resolve:ssm:/missing}}"
+    # set by no stack in scope: read at deploy time, an unknown (never a literal name)
+    missing = scope.resolve("s", "{{resolve:ssm:/missing}}")
+    assert isinstance(missing, Unknown) and missing.reason.startswith("SSM parameter /missing")
     looped = scope.resolve("s", "{{resolve:ssm:/loop}}")
-    assert looped == "{{resolve:ssm:/loop}}" or isinstance(looped, Unknown)
+    assert isinstance(looped, Unknown)
 
 
 def test_a_stack_name_two_inputs_share_is_qualified_with_its_nested_stacks() -> None:
@@ -318,7 +332,7 @@ def test_a_nested_template_is_shown_by_a_relative_path_like_its_parent() -> None
 
 def test_ssm_references_that_double_each_other_stay_bounded() -> None:
     from iacscan.model import Resource, Template
-    from iacscan.resolve import Scope
+    from iacscan.resolve import Scope, has_unknown, unknown_reasons
 
     def param(name: str, value: object) -> Resource:
         return Resource(name, "AWS::SSM::Parameter", {"Name": name, "Value": value}, 1)
@@ -330,8 +344,10 @@ def test_ssm_references_that_double_each_other_stay_bounded() -> None:
         )
     scope = Scope({"s": Template(stack="s", file="s.yaml", kind="template", resources=resources)})
     value = scope.resolve("s", "a{{resolve:ssm:/p12}}")
-    # /p12 is left as written, and the bound that was hit is recorded (reported as a limit)
-    assert value == "a{{resolve:ssm:/p12}}", str(value)[:200]
+    # /p12 is an unknown part (its value was not built), and the bound that was hit is
+    # recorded (reported as a limit)
+    assert isinstance(value, str) and value.startswith("a") and has_unknown(value)
+    assert unknown_reasons(value)[0].startswith("SSM references insert more than"), value[:200]
     assert scope.exhausted is not None and "SSM references insert more than" in scope.exhausted[0]
 
 

@@ -351,3 +351,20 @@ Resources:
     _undecided(a, f"ext:{task}")
     _undecided(a, f"ext:{queue}")
     assert "scan the stack that creates it" in " ".join(a.verdict.cases.missing)  # type: ignore[union-attr]
+
+
+def test_a_job_queue_read_from_ssm_at_deploy_time_is_unseen_compute() -> None:
+    """``{{resolve:ssm:...}}`` that no stack in scope sets is a value only known at deploy time,
+    not a literal name: the job queue is an ``ext:`` node, and the level is undecided (it was a
+    confident "serverless" with no edge)."""
+    path = Path(__file__).resolve().parent / "data" / "sfn_batch_queue_from_ssm.yaml"
+    a = scan([str(path)])
+    queue = "ext:ssm /gwfcore/job-queue/default"
+    assert f"Pipeline -invokes-> {queue}" in {
+        f"{e.source} -{e.kind}-> {e.target}" for e in a.topology.edges
+    }
+    node = a.topology.node(queue)
+    assert node is not None and node.type == "AWS::Batch::JobQueue"
+    assert a.verdict.level == "indeterminate"
+    assert a.verdict.cases is not None
+    assert any("SSM parameter /gwfcore/job-queue/default" in m for m in a.verdict.cases.missing)

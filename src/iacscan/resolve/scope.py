@@ -297,11 +297,11 @@ class Scope:
 
     def _ssm_refs(self, text: str, depth: int) -> Any:
         """``{{resolve:ssm:NAME}}`` dynamic references replaced by the parameter's value when a
-        stack in scope sets it; the rest stay as written."""
+        stack in scope sets it; else an unknown (the value is read at deploy time: it is no
+        literal name, and what it names is outside the scan)."""
         whole = _SSM_REF.fullmatch(text)
         if whole is not None:
-            value = self._ssm_value(whole.group(1), depth)
-            return text if isinstance(value, Unknown) else value
+            return self._ssm_value(whole.group(1), depth)
 
         size = [len(text)]
 
@@ -309,7 +309,8 @@ class Scope:
             if size[0] > MAX_TEXT:
                 return ""  # the result is dropped below: stop building it
             found = self._as_text(self._ssm_value(m.group(1), depth))
-            found = m.group(0) if isinstance(found, Unknown) else found
+            if isinstance(found, Unknown):  # read at deploy time: an unknown part
+                found = unknown_token(found.reason)
             size[0] += len(found)
             return found
 

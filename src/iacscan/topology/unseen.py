@@ -27,6 +27,7 @@ from iacscan.topology.arns import ARN_SERVICE, resource_part
 
 _PARAMETER = re.compile(r"parameter (\S+) (?:has no default|is read from SSM at deploy time)$")
 _IMPORT = re.compile(r"import (.+) is not exported by a stack in scope$")
+_SSM = re.compile(r"SSM parameter (\S+) is read at deploy time; no stack in scope sets it$")
 # A folder given to the scan that held no template hides nothing: not an unseen input.
 _NOT_HIDING = ("no CloudFormation or SAM template in this folder",)
 
@@ -45,6 +46,13 @@ def outside(reason: str) -> tuple[str, str] | None:
             "the stack that creates it, or give the parameter a default, to see what it is"
         )
         return f"parameter {name}", note
+    m = _SSM.match(reason)
+    if m:
+        name = m.group(1)
+        return f"ssm {name}", (
+            f"read from SSM parameter {name} at deploy time, which no stack in scope sets: "
+            "scan the stack that sets it to see what it is"
+        )
     m = _IMPORT.match(reason)
     if m:
         name = m.group(1)
