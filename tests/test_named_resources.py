@@ -283,3 +283,14 @@ def test_functions_and_state_machines_named_outside_the_scope_are_external_nodes
     assert nodes[billing].type == "AWS::Lambda::Function" and nodes[billing].role == "external"
     assert nodes[orders].type == "AWS::StepFunctions::StateMachine"
     assert a.verdict.level == "serverless"
+
+
+def test_rules_on_a_bus_from_outside_stay_ingress_when_the_system_also_writes_it() -> None:
+    """Other stacks put events on a bus defined outside the scan whatever this one writes: its
+    rules are ways in, as the default bus's are (they stopped being once a function here
+    published to it)."""
+    path = Path(__file__).resolve().parent / "data" / "shared_outside_bus.yaml"
+    a = scan([str(path)])
+    bus = "ext:arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/SharedBus"
+    assert {f"Producer -writes-> {bus}", f"{bus} -triggers-> ConsumerOnOrder"} <= edge_set(a)
+    assert set(a.boundary.ingress) == {"ConsumerOnOrder", "ServerlessHttpApi"}

@@ -24,6 +24,9 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     # Deploy-time helpers (a copier that seeds a bucket) neither feed nor read the running
     # system: a bucket only a BucketDeployment writes is not the system's output.
     deploy_time = {n.id for n in topology.nodes if n.deploy_time}
+    outside_buses = {
+        n.id for n in topology.nodes if n.role == "external" and n.type == "AWS::Events::EventBus"
+    }
     fed: set[str] = {e.target for e in topology.edges}
     roles = {n.id: n.role for n in topology.nodes}
     # An outside source that only feeds routers (the default bus into rules): the rules are the
@@ -39,10 +42,11 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
         if e.source in deploy_time or e.target in deploy_time:
             continue
         if roles.get(e.source) == "external" and (
-            e.source not in fed or e.source == DEFAULT_BUS
+            e.source not in fed or e.source == DEFAULT_BUS or e.source in outside_buses
         ):
-            # From outside (the default event bus: AWS services and other accounts' apps put
-            # events on it whatever the stacks in scope write): its rules are still ingress.
+            # From outside (an event bus defined outside the scan, the default one included:
+            # AWS services, other stacks and other accounts put events on it whatever the
+            # stacks in scope write): its rules are still ingress.
             continue
         incoming[e.target].append(e.kind)
     # Weak evidence (a wildcard IAM resource) may write a node, so it is not "fed from
