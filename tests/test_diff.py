@@ -315,6 +315,30 @@ def test_base_ref_with_a_path_the_change_deletes(tmp_path: Path) -> None:
     assert data["changes"]["nodes"]["added"] == []
 
 
+def test_base_ref_names_the_revisions_files_as_in_the_work_tree(tmp_path: Path) -> None:
+    """The base side is extracted into a temporary folder; the report (evidence, inputs,
+    errors) names its files where they are in the repository, as the head side's are."""
+    repo = _repo_with(tmp_path, {"before.yaml": T / "prime-video-before.yaml"})
+    (repo / "infra" / "broken.yaml").write_text("Resources: [unclosed\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "broken"],
+        cwd=repo,
+        check=True,
+    )
+    for args in (
+        ("--base-ref", "HEAD", "infra"),
+        ("--base-ref", "HEAD", "--head-ref", "HEAD", "infra"),
+    ):
+        p = run_cli("diff", *args, "-f", "json", cwd=repo)
+        assert "iacscan-diff-" not in p.stdout + p.stderr, (p.stdout + p.stderr)[:2000]
+        files = {
+            v["file"] for e in json.loads(p.stdout)["before"]["topology"]["edges"] for v in e["via"]
+        }
+        assert files == {"infra/before.yaml"}
+        assert "error: infra/broken.yaml" in p.stderr
+
+
 def test_base_ref_with_a_path_missing_on_both_sides_is_an_error(tmp_path: Path) -> None:
     repo = _repo_with(tmp_path, {"storage.yaml": T / "storage-only.yaml"})
     code, _, err = _diff_json(repo, "--base-ref", "HEAD", "infra/typo.yaml")
@@ -686,7 +710,9 @@ def test_base_ref_extraction_ignores_export_attributes(tmp_path: Path) -> None:
     from iacscan.load import gitrev
 
     repo = _repo_with_cdk_app(tmp_path)
-    (repo / ".gitattributes").write_text("/services export-ignore\n/infra/version.txt export-subst\n")
+    (repo / ".gitattributes").write_text(
+        "/services export-ignore\n/infra/version.txt export-subst\n"
+    )
     (repo / "infra" / "version.txt").write_text("$Format:%H$\n")
     git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "add", "."], check=True)
@@ -700,9 +726,10 @@ def test_base_ref_extraction_ignores_export_attributes(tmp_path: Path) -> None:
     finally:
         gitrev.forget(dest)
     # the repository's own configuration is untouched
-    assert not (repo / ".git" / "info" / "attributes").exists() or "export" not in (
-        repo / ".git" / "info" / "attributes"
-    ).read_text()
+    assert (
+        not (repo / ".git" / "info" / "attributes").exists()
+        or "export" not in (repo / ".git" / "info" / "attributes").read_text()
+    )
 
 
 def test_base_ref_keeps_a_link_inside_that_climbs_through_a_folder_link(tmp_path: Path) -> None:

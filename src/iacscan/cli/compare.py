@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -53,7 +55,7 @@ from iacscan.cli.runner import (
 from iacscan.errors import IacscanError
 
 if TYPE_CHECKING:
-    from iacscan.model import AnalysisDiff
+    from iacscan.model import Analysis, AnalysisDiff
 
 
 def diff(
@@ -121,6 +123,7 @@ def diff(
             synth=not no_synth, use_cache=not no_cache, sandbox=sandbox_mode(sandbox)
         )
         use_aws(region, profile)
+        renames: list[tuple[str, str]] = []  # extracted folder -> the work tree's, as shown
         with tempfile.TemporaryDirectory(prefix="iacscan-diff-") as tmp:
             if head_ref is not None and base_ref is None:
                 typer.echo("error: --head-ref needs --base-ref", err=True)
@@ -158,10 +161,14 @@ def diff(
             for side in (base, head):  # a name one side qualifies, both sides do
                 requalify(side, base.shared | head.shared)
             if base_ref is not None:  # what the extraction of a revision could not give
-                from iacscan.load.gitrev import notes
+                from iacscan.load.gitrev import notes, shown_as
 
                 base.notes.extend(notes(Path(tmp) / "base"))
                 head.notes.extend(notes(Path(tmp) / "head"))
+                for which in ("base", "head"):
+                    shown = shown_as(Path(tmp) / which)
+                    if shown is not None:  # the resolved and the given spelling of the folder
+                        renames += [shown, (str(Path(tmp) / which) + os.sep, shown[1])]
             if run.config_note:
                 head.notes.append(run.config_note)
 
@@ -174,6 +181,7 @@ def diff(
             multi = max(roots(base), roots(head)) > 1
             before = analyze_loaded(base, definition_profile, run.ignore, multi, run.systems)
             after = analyze_loaded(head, definition_profile, run.ignore, multi, run.systems)
+            before, after = (_errors_in_tree(a, renames) for a in (before, after))
             # inside the revision folders: a committed usage file is found beside the paths
             cost = cost_options(head_paths or base_paths, usage, rate, prices)
             if base_ref is not None:  # the folders go with tmp: nothing more is fetched into them
@@ -189,7 +197,7 @@ def diff(
         d = diff_analyses(before, after)
         if comparison is not None:
             d = replace(d, cost=comparison)
-        run.emit(_render_diff(run, d))
+        run.emit(_in_tree(_render_diff(run, d), renames))
     except IacscanError as err:
         fail_with(err, debug)
         return
@@ -201,6 +209,25 @@ def diff(
     report_errors([before, after])
     report_internal(run, [before, after])
     raise typer.Exit(exit_code(run, [d.before, d.after], d))
+
+
+def _in_tree(text: str, renames: Sequence[tuple[str, str]]) -> str:
+    """``text`` with the files of an extracted revision named where they are in the work tree
+    (``infra/a.yaml``), not in the temporary folder the revision was extracted into."""
+    for extracted, shown in renames:
+        text = text.replace(extracted, shown)
+    return text
+
+
+def _errors_in_tree(a: Analysis, renames: Sequence[tuple[str, str]]) -> Analysis:
+    """``a`` with its input errors (printed on standard error) named as in the work tree."""
+    if not renames or not a.errors:
+        return a
+    errors = tuple(
+        replace(e, file=_in_tree(e.file, renames), message=_in_tree(e.message, renames))
+        for e in a.errors
+    )
+    return replace(a, errors=errors)
 
 
 def _render_diff(run: Run, d: AnalysisDiff) -> str:

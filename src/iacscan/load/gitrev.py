@@ -68,6 +68,22 @@ def forget(dest: Path) -> None:
     _written.pop(where, None)
 
 
+def shown_as(dest: Path) -> tuple[str, str] | None:
+    """(the extracted folder as a path prefix, the same place in the work tree as people name
+    it: relative to the current folder) for the revision extracted into ``dest``, so that a
+    report names ``infra/a.yaml``, not a temporary folder; None when nothing was extracted."""
+    where = dest.resolve()
+    found = _trees.get(where)
+    if found is None:
+        return None
+    top = found[1]
+    try:
+        shown = os.path.relpath(top, Path.cwd())
+    except ValueError:  # another drive (Windows): the absolute path
+        shown = str(top)
+    return str(where) + os.sep, ("" if shown == "." else shown + os.sep)
+
+
 def tree_of(path: Path) -> Path | None:
     """The folder an extracted revision is in that holds ``path`` (resolved), if any."""
     for dest in _trees:
