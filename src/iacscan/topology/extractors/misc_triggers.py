@@ -4,6 +4,7 @@ inputs and outputs, CloudFront real-time logs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from iacscan.model import EdgeKind, Resource
@@ -154,13 +155,55 @@ def _appsync(ctx: ScanContext, stack: str, res: Resource) -> None:
     configs = [
         res.properties.get(k) for k in ("LambdaConfig", "DynamoDBConfig", "EventBridgeConfig")
     ]
+    ops = _dynamodb_operations(ctx, stack, res)
     for target in ctx.targets(stack, configs, external_ok=False):
         target_res = ctx.resource(target.key) if target.key else None
         if target_res is None or target_res.type == "AWS::IAM::Role":
             continue
-        kind: EdgeKind = "triggers" if target_res.type in _FN else "writes"
+        via = ctx.via(stack, what, res=res)
+        if target_res.type in _FN:
+            kinds: list[EdgeKind] = ["triggers"]
+        elif target_res.type == "AWS::DynamoDB::Table" and ops:
+            # what the resolvers on this data source ask the table for
+            kinds = []
+            if ops & _DDB_WRITES or not ops & _DDB_READS:
+                kinds.append("writes")
+            if ops & _DDB_READS:
+                kinds.append("reads")
+        else:
+            kinds = ["writes"]
         for api in apis:
-            ctx.add_edge(api.node, target.node, kind, ctx.via(stack, what, res=res))
+            for kind in kinds:
+                if kind == "reads":
+                    ctx.add_edge(target.node, api.node, "reads", via)
+                else:
+                    ctx.add_edge(api.node, target.node, kind, via)
+
+
+_DDB_READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems", "Sync"})
+_DDB_WRITES = frozenset(
+    {"PutItem", "UpdateItem", "DeleteItem", "BatchPutItem", "BatchDeleteItem", "TransactWriteItems"}
+)
+_OPERATION = re.compile(r"""["']?operation["']?\s*:\s*["']([A-Za-z]+)["']""")
+
+
+def _dynamodb_operations(ctx: ScanContext, stack: str, source: Resource) -> set[str]:
+    """The DynamoDB operations the resolvers and pipeline functions on a data source ask for
+    (``"operation": "GetItem"`` in a request mapping template or a JavaScript resolver's
+    code); empty when none can be read (templates in S3, no resolver in scope)."""
+    name = ctx.text(stack, source.properties.get("Name"))
+    found: set[str] = set()
+    for rtype in ("AWS::AppSync::Resolver", "AWS::AppSync::FunctionConfiguration"):
+        for s, r in ctx.resources(rtype):
+            ds = r.properties.get("DataSourceName")
+            named = any(ref.logical_id == source.logical_id for ref in ctx.refs(s, ds))
+            if not named and (not name or ctx.text(s, ds) != name):
+                continue
+            for key in ("RequestMappingTemplate", "Code"):
+                text = ctx.resolve(s, r.properties.get(key))
+                if isinstance(text, str):
+                    found.update(_OPERATION.findall(text))
+    return found
 
 
 def _authorizer(ctx: ScanContext, stack: str, res: Resource) -> None:
