@@ -208,3 +208,17 @@ def test_a_synthesized_copy_of_the_apps_stack_beside_it_is_not_a_second_system(
     (app / "other.yaml").write_text("Resources:\n  Jobs: {Type: AWS::SQS::Queue}\n")
     b = scan([app])
     assert [i.path for i in b.inputs] == [str(app), str(app / "other.yaml")]
+
+
+@pytest.mark.parametrize("paths", [True, False])
+def test_an_assembly_without_construct_paths_says_so(tmp_path: Path, paths: bool) -> None:
+    """An assembly synthesized with path metadata off names nodes by logical id and cannot point
+    at the app's source: a note says why, and how to get them."""
+    out = tmp_path / "cdk.out"
+    context = '{"aws:cdk:enable-path-metadata": true}' if paths else "{}"
+    env = {**os.environ, "CDK_OUTDIR": str(out), "CDK_CONTEXT_JSON": context}
+    app = _app("bucket_events")
+    subprocess.run([sys.executable, "app.py"], cwd=app, env=env, check=True, capture_output=True)
+    a = scan([out])
+    said = [n for n in a.notes if n.startswith("The cloud assembly carries no construct paths")]
+    assert len(said) == (0 if paths else 1), a.notes

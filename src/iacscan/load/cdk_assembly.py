@@ -82,6 +82,15 @@ def read_assembly(path: Path, *, kind: InputKind, limits: Limits) -> Assembly:
             "Run `cdk synth` once with AWS access so cdk.context.json holds the values, "
             "then scan again."
         )
+    resources = [r for t in reader.templates for r in t.resources.values()]
+    if resources and not any(r.cdk_path for r in resources):
+        reader.notes.append(
+            "The cloud assembly carries no construct paths (aws:cdk:path metadata): it was "
+            "synthesized with path metadata off (`cdk synth --path-metadata false`, or an app "
+            "run by hand without the CLI's context), so nodes are named by logical id and "
+            "evidence points at the synthesized templates, not the app's source. Synthesize "
+            "with `cdk synth` (path metadata is on by default), or scan the app folder."
+        )
     return Assembly(
         tuple(reader.templates), tuple(reader.notes), tuple(reader.missing), reader.environments
     )
