@@ -60,7 +60,9 @@ def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessmen
                 decider = DECIDERS.get(info.decider)
                 if decider is None:
                     continue
-                a = decider(DeciderInput(ctx, result.facts, result.topology, profile, stack, res, base))
+                a = decider(
+                    DeciderInput(ctx, result.facts, result.topology, profile, stack, res, base)
+                )
                 if a is not None:
                     out.append(a)
                 continue
@@ -69,24 +71,48 @@ def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessmen
     return out, unclassified
 
 
-def _unknown_capacity(stack: str, lid: str, rtype: str, file: str, line: int | None) -> Assessment:
-    """A type iacscan's table does not know, named like provisioned capacity: it may be paid
-    for while idle (best case it is free), so the level cannot be decided without it."""
+def _undecided(
+    stack: str,
+    node: str,
+    rtype: str,
+    why: str,
+    missing: str,
+    file: str,
+    line: int | None,
+    **extra: Any,
+) -> Assessment:
+    """A part the scan cannot decide: best case it changes nothing (serverless), worst case it
+    is servers."""
     return Assessment(
         stack=stack,
-        logical_id=lid,
-        node=lid,
+        logical_id=node,
+        node=node,
         type=rtype,
         level="indeterminate",
         idle_kind=None,
-        why=f"{rtype} is not in iacscan's resource table, and its name says it may be "
-        "provisioned capacity, paid for while idle",
+        why=why,
         file=file,
         line=line,
         best="serverless",
         worst="not-serverless",
-        missing=f"{lid} ({rtype}): a type iacscan does not know; check its pricing "
+        missing=missing,
+        **extra,
+    )
+
+
+def _unknown_capacity(stack: str, lid: str, rtype: str, file: str, line: int | None) -> Assessment:
+    """A type iacscan's table does not know, named like provisioned capacity: it may be paid
+    for while idle (best case it is free), so the level cannot be decided without it."""
+    return _undecided(
+        stack,
+        lid,
+        rtype,
+        f"{rtype} is not in iacscan's resource table, and its name says it may be "
+        "provisioned capacity, paid for while idle",
+        f"{lid} ({rtype}): a type iacscan does not know; check its pricing "
         "(billed while idle or per use?) and report it to iacscan",
+        file,
+        line,
         properties={"unclassified": True},
     )
 
@@ -150,19 +176,14 @@ def unseen_compute(n: Node, result: TopologyResult) -> Assessment | None:
         (v.file, v.line or 0) for e in topology.edges if e.target == n.id for v in e.via
     )
     file, line = starts[0] if starts else (n.file, n.line)
-    return Assessment(
-        stack=n.stack,
-        logical_id=n.id,
-        node=n.id,
-        type=n.type,
-        level="indeterminate",
-        idle_kind=None,
-        why=f"{n.type} defined outside the scan: {decided} is not seen; {note}",
-        file=file,
-        line=line or None,
-        best="serverless",
-        worst="not-serverless",
-        missing=f"{decided.split(' (', 1)[0].replace('its ', '', 1)} of {n.id}: {note}",
+    return _undecided(
+        n.stack,
+        n.id,
+        n.type,
+        f"{n.type} defined outside the scan: {decided} is not seen; {note}",
+        f"{decided.split(' (', 1)[0].replace('its ', '', 1)} of {n.id}: {note}",
+        file,
+        line or None,
     )
 
 
@@ -179,19 +200,8 @@ def unseen_assessments(result: TopologyResult) -> list[Assessment]:
         note = str(n.properties.get("note") or n.id)
         what = str(n.properties.get("unseen") or n.id)
         out.append(
-            Assessment(
-                stack=n.stack,
-                logical_id=n.id,
-                node=n.id,
-                type=n.type,
-                level="indeterminate",
-                idle_kind=None,
-                why=f"not seen: {note}",
-                file=n.file,
-                line=n.line,
-                best="serverless",
-                worst="not-serverless",
-                missing=f"{what}: not in scope",
+            _undecided(
+                n.stack, n.id, n.type, f"not seen: {note}", f"{what}: not in scope", n.file, n.line
             )
         )
     return out
