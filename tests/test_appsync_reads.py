@@ -62,9 +62,9 @@ PUT = ("saveNote", "Mutation", "PutItem", "notes_table")
     ("resolvers", "edges", "egress"),
     [
         ((GET,), {"Table -reads-> Api"}, set()),
-        ((GET, PUT), {"Table -reads-> Api", "Api -writes-> Table"}, set()),
-        ((PUT,), {"Api -writes-> Table"}, {"Table"}),
-        ((), {"Api -writes-> Table"}, {"Table"}),  # nothing says: as before, a write
+        ((GET, PUT), {"Table -reads-> Api", "Api -triggers-> Table"}, set()),
+        ((PUT,), {"Api -triggers-> Table"}, {"Table"}),
+        ((), {"Api -triggers-> Table"}, {"Table"}),  # nothing says: as before, a write
     ],
 )
 def test_resolvers_decide_whether_the_api_reads_or_writes_the_table(

@@ -167,11 +167,13 @@ def _appsync(ctx: ScanContext, stack: str, res: Resource) -> None:
             # what the resolvers on this data source ask the table for
             kinds = []
             if ops & _DDB_WRITES or not ops & _DDB_READS:
-                kinds.append("writes")
+                kinds.append("triggers")
             if ops & _DDB_READS:
                 kinds.append("reads")
         else:
-            kinds = ["writes"]
+            # an API that writes straight into a store or channel triggers it (architecture.md),
+            # as API Gateway's service integrations do
+            kinds = ["triggers"]
         for api in apis:
             for kind in kinds:
                 if kind == "reads":
