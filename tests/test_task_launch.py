@@ -172,3 +172,37 @@ def test_a_task_definition_from_outside_runs_where_its_starter_asks(
         f"{e.source} -{e.kind}-> {e.target}" for e in a.topology.edges
     }
     assert a.verdict.level == level
+
+
+MIXED = Path(__file__).resolve().parent / "data" / "task_started_by_rule_and_state_machine.yaml"
+
+
+@pytest.mark.parametrize(
+    ("task", "level"),
+    [
+        # the state machine names the task by its family and asks for EC2
+        ("jobs, LaunchType: EC2", "not-serverless"),
+        ('"jobs", LaunchType: FARGATE', "serverless"),
+        # chosen at run time: the state machine starts it through its role, asking nothing known
+        ('"jobs", "LaunchType.$": "$.where"', "indeterminate"),
+    ],
+)
+def test_every_starter_of_a_task_is_heard_before_it_is_called_fargate(
+    tmp_path: Path, task: str, level: str
+) -> None:
+    """A rule asks for FARGATE; a state machine starts the same task too. It was called
+    serverless from the rule alone, even when the state machine asked for EC2."""
+    path = tmp_path / "t.yaml"
+    path.write_text(MIXED.read_text().replace("LAUNCH", task))
+    a = scan([str(path)], definition="aws")
+    assert a.verdict.level == level
+
+
+def test_a_task_chosen_at_run_time_by_a_state_machine_is_undecided(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        MIXED.read_text().replace("TaskDefinition: LAUNCH", '"TaskDefinition.$": "$.td"')
+    )
+    a = scan([str(path)], definition="aws")
+    assert "SM -invokes-> TD" in {f"{e.source} -{e.kind}-> {e.target}" for e in a.topology.edges}
+    assert a.verdict.level == "indeterminate"

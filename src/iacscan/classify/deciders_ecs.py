@@ -3,13 +3,13 @@ cluster instances; floor through Application Auto Scaling; tasks started per eve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from iacscan.classify.assess import Assessment
 from iacscan.classify.decider_base import DeciderInput, as_int, assessed, known_text
-from iacscan.model import line_of
+from iacscan.model import Topology, line_of
 from iacscan.resolve import has_tokens, has_unknown, ref_token
 from iacscan.topology.result import Key, StackView, TaskLaunch
 
@@ -300,6 +300,19 @@ def ecs_service(d: DeciderInput) -> Assessment:
     )
 
 
+def unrecorded_starters(topology: Topology, node: str, launches: Sequence[TaskLaunch]) -> list[str]:
+    """The nodes that start a task definition (``invokes``/``triggers`` edges into it) with no
+    launch recorded: what they ask for is not known."""
+    recorded = {launch.starter for launch in launches}
+    return sorted(
+        {
+            e.source
+            for e in topology.edges
+            if e.target == node and e.kind in ("invokes", "triggers") and e.source not in recorded
+        }
+    )
+
+
 def starter_launch(ctx: StackView, launch: TaskLaunch) -> str | None:
     """FARGATE, EC2 or None (unknown) for how one starter runs a task: its LaunchType, else its
     capacity provider strategy; None when it gives neither (a function's code decides, or the
@@ -333,13 +346,19 @@ def ecs_task_definition(d: DeciderInput) -> Assessment | None:
             line=line,
             properties=props,
         )
-    # The starters' RunTask parameters decide where a task that may run either way runs.
+    # The starters' RunTask parameters decide where a task that may run either way runs; a
+    # starter that said nothing the scan could read (a function's code, a state machine's
+    # task definition chosen at run time) leaves it unknown.
     starters = d.facts.task_launches.get(key, ())
-    said = [(launch, starter_launch(d.ctx, launch)) for launch in starters]
-    on_ec2 = [launch for launch, kind in said if kind == "EC2"]
+    said: list[tuple[TaskLaunch | None, str | None]] = [
+        (launch, starter_launch(d.ctx, launch)) for launch in starters
+    ]
+    said += [(None, None)] * len(unrecorded_starters(d.topology, d.base["node"], starters))
+    on_ec2 = [launch for launch, kind in said if kind == "EC2" and launch is not None]
     fargate_ok = not values or "FARGATE" in values
     if said and fargate_ok and all(kind == "FARGATE" for _, kind in said):
         first = said[0][0]
+        assert first is not None  # a FARGATE answer comes from a recorded launch
         props["launch_type"] = "FARGATE"
         return replace(
             assessed(

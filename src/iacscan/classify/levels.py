@@ -8,7 +8,7 @@ from typing import Any
 
 from iacscan.classify.assess import RANK, Assessment, evaluate_rules
 from iacscan.classify.deciders import DECIDERS, DeciderInput
-from iacscan.classify.deciders_ecs import starter_launch
+from iacscan.classify.deciders_ecs import starter_launch, unrecorded_starters
 from iacscan.classify.profile import Profile
 from iacscan.classify.self_serving import website_buckets
 from iacscan.knowledge.resource_types import has_trait, may_be_capacity, type_info
@@ -166,7 +166,11 @@ def unseen_compute(n: Node, result: TopologyResult) -> Assessment | None:
     if not has_trait(n.type, "level-unseen"):
         return None
     launches = result.facts.outside_launches.get(n.id, ())
-    if launches and all(starter_launch(result.view, x) == "FARGATE" for x in launches):
+    if (
+        launches
+        and all(starter_launch(result.view, x) == "FARGATE" for x in launches)
+        and not unrecorded_starters(result.topology, n.id, launches)
+    ):
         return None  # every starter runs it on Fargate: per event, nothing runs in between
     topology = result.topology
     decided = _DECIDED_BY.get(n.type, "what it runs on")

@@ -200,10 +200,10 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
             links = [(target_value, None)]
         # RunTask's LaunchType / CapacityProviderStrategy, when the state gives them
         params = task.parameters if action == "ecs:runtask" else None
+        # a task definition or job queue may be named by its family or name ("jobs", "jobs:3")
+        by_name = bool(names) or keyed is not None
         for value, rtype in links:
-            for key in link_action(
-                ctx, stack, node, action, value, via, rtype, by_name=bool(names)
-            ):
+            for key in link_action(ctx, stack, node, action, value, via, rtype, by_name=by_name):
                 ctx.launched(key, node, stack, params, what, None, res)
             if params is not None and rtype == "AWS::ECS::TaskDefinition":
                 # a task definition from outside the scan: its starter's ask is still known
