@@ -112,3 +112,20 @@ def test_an_unknown_type_not_named_like_capacity_stays_configuration(tmp_path: P
 """,
     )
     assert (a.verdict.level, a.verdict.cases) == ("serverless", None)
+
+
+def test_a_database_whose_class_is_read_at_deploy_time_is_not_no_compute(tmp_path: Path) -> None:
+    """Only an RDS instance whose class comes from SSM: it may be servers (any class but
+    db.serverless), so the level is undecided, never "nothing to judge"."""
+    a = _scan(
+        tmp_path,
+        """
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties: {Engine: postgres, DBInstanceClass: "{{resolve:ssm:/db/class}}", AllocatedStorage: "20"}
+""",
+    )
+    assert a.verdict.level == "indeterminate"
+    assert a.verdict.cases is not None
+    assert (a.verdict.cases.best, a.verdict.cases.worst) == ("no-compute", "not-serverless")
+    assert any("DBInstanceClass of Db" in m for m in a.verdict.cases.missing)

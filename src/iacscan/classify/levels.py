@@ -129,10 +129,13 @@ def combine(
         # only those (an RDS instance, an ECS cluster's EC2 capacity with no service yet) is
         # not-serverless, not no-compute (definitions.md, levels).
         return "not-serverless", None
-    if not has_compute and unseen:
-        # Nothing seen runs, but a nested stack or an input that was not loaded may: that
-        # decides between no compute and servers, so it is no clean "nothing to judge".
-        missing = tuple(sorted({a.missing or a.why for a in unseen}))
+    servers_maybe = [a for a in unknown if (a.worst or "not-serverless") == "not-serverless"]
+    if not has_compute and (unseen or servers_maybe):
+        # Nothing seen runs, but a nested stack or an input that was not loaded may, or a
+        # resource may be servers (a database instance whose class is read at deploy time):
+        # that decides between no compute and servers, so it is no clean "nothing to judge".
+        parts = [*(unseen or []), *servers_maybe]
+        missing = tuple(sorted({a.missing or a.why for a in parts}))
         return "indeterminate", Cases(best="no-compute", worst="not-serverless", missing=missing)
     if not has_compute:
         return "no-compute", None
