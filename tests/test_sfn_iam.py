@@ -98,3 +98,13 @@ def test_a_definition_without_tasks_is_a_placeholder_and_keeps_the_grants(tmp_pa
     the only evidence of what the state machine is for, kept as weak edges."""
     edges = _edges(tmp_path, WILDCARD, "{Type: Pass, End: true}")
     assert edges == {"Machine -invokes-> Fn", "Machine -writes-> Jobs"}
+
+
+def test_integrations_built_with_the_partition_reference_are_read() -> None:
+    """CDK builds a definition with Fn::Join, the partition as ``!Ref AWS::Partition`` inside
+    each ``arn:...:states:::`` integration: it was read as no integration at all (no edge)."""
+    path = Path(__file__).resolve().parent / "data" / "sfn_definition_joined_with_partition.yaml"
+    assert {e for e in edge_set(scan([str(path)])) if e.startswith("SM ")} == {
+        "SM -invokes-> Fn",
+        "SM -writes-> Q",
+    }

@@ -1,6 +1,7 @@
 """Walk an Amazon States Language (Step Functions) definition and report its shape.
 
-Pure: standard library only (plus ``iacscan.model.line_of`` for source lines), no I/O.
+Pure: standard library only (plus ``iacscan.model.line_of`` for source lines and
+``iacscan.resolve.with_placeholders`` to read ARNs with references in them), no I/O.
 
 What it reads, per the ASL specification:
 
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from iacscan.model import line_of
+from iacscan.resolve import with_placeholders
 
 __all__ = [
     "AslShape",
@@ -121,7 +123,9 @@ def parse_integration(resource: object) -> tuple[str | None, str | None, str | N
     """
     if not isinstance(resource, str):
         return _NONE
-    text = resource.strip()
+    # References resolved into the text (``arn:`` + the partition + ``:states:::...``, as CDK
+    # builds it with Fn::Join) hold colons of their own: read the ARN around them.
+    text, _ = with_placeholders(resource.strip())
     states = _STATES_ARN.match(text)
     if states is not None:
         found = _INTEGRATION.match(states.group("rest"))
