@@ -294,3 +294,15 @@ def test_rules_on_a_bus_from_outside_stay_ingress_when_the_system_also_writes_it
     bus = "ext:arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/SharedBus"
     assert {f"Producer -writes-> {bus}", f"{bus} -triggers-> ConsumerOnOrder"} <= edge_set(a)
     assert set(a.boundary.ingress) == {"ConsumerOnOrder", "ServerlessHttpApi"}
+
+
+def test_an_outside_functions_aliases_are_one_node_and_executions_none() -> None:
+    """``function:pricing:prod`` and ``function:pricing`` are one function; an execution ARN
+    names a run of a state machine, not a resource."""
+    path = Path(__file__).resolve().parent / "data" / "outside_function_alias.yaml"
+    a = scan([str(path)])
+    assert edge_set(a) == {
+        "Fn -invokes-> ext:arn:aws:lambda:us-east-1:1:function:pricing",
+        "Fn -invokes-> ext:arn:aws:states:us-east-1:1:stateMachine:other-flow",
+    }
+    assert [f.rule for f in a.findings].count("lambda-calls-lambda") == 1

@@ -90,15 +90,16 @@ def sub_unknowns(text: str, repl: Callable[[str], str]) -> str:
     return _UNKNOWN.sub(lambda m: repl(m.group(1)), text)
 
 
-def with_placeholders(text: str) -> tuple[str, Callable[[str], str]]:
+def with_placeholders(text: str, *, tokens: bool = False) -> tuple[str, Callable[[str], str]]:
     """``text`` with each token replaced by a placeholder free of ``:`` and ``/`` (an ARN with
     ``${AWS::Partition}`` in it splits at its colons like any other), and a function that puts
-    the tokens back, as ``display`` shows them, into any part of it."""
+    the tokens back into any part of it: as ``display`` shows them, or (``tokens``) as they
+    were."""
     shown: dict[str, str] = {}
 
     def hide(m: re.Match[str]) -> str:
         key = f"\x00{len(shown)}\x00"
-        shown[key] = display(m.group(0))
+        shown[key] = m.group(0) if tokens else display(m.group(0))
         return key
 
     flat = _TOKEN.sub(hide, text)

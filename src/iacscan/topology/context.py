@@ -376,6 +376,9 @@ class ScanContext(StackIndex):
         no one resource and make no node; the default event bus has its own node."""
         if wanted is None or (has_tokens(text) and not pseudo_only(text, _PLACE)):
             return []
+        text = _unqualified(text)
+        if not text:
+            return []  # an execution of a state machine: no resource of its own
         shown = display(text)
         # parsed with a placeholder for each pseudo parameter: ``${AWS::Region}`` has colons
         flat = "".join(p if isinstance(p, str) else "p" for p in split_tokens(text))
@@ -413,6 +416,23 @@ class ScanContext(StackIndex):
                 if node:
                     out.append(Target(node, True, (stack, res.logical_id)))
         return out
+
+
+def _unqualified(text: str) -> str:
+    """A function's or state machine's ARN without its version or alias
+    (``function:pricing:prod`` is the function ``pricing``: one node); empty for a state
+    machine's execution ARN, which names a run, not a resource."""
+    if not text.startswith("arn:"):
+        return text
+    flat, back = with_placeholders(text, tokens=True)
+    parts = flat.split(":", 6)
+    if len(parts) < 7 or parts[2] not in ("lambda", "states"):
+        return text
+    if parts[2] == "states" and parts[5] in ("execution", "express"):
+        return ""
+    if parts[5] in ("function", "stateMachine"):
+        return back(":".join([*parts[:6], parts[6].split(":", 1)[0]]))
+    return text
 
 
 def _strings(value: Any) -> Iterator[str]:
