@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from iacscan.model import Analysis
 from scan_helpers import scan
 
@@ -129,3 +131,26 @@ def test_a_database_whose_class_is_read_at_deploy_time_is_not_no_compute(tmp_pat
     assert a.verdict.cases is not None
     assert (a.verdict.cases.best, a.verdict.cases.worst) == ("no-compute", "not-serverless")
     assert any("DBInstanceClass of Db" in m for m in a.verdict.cases.missing)
+
+
+@pytest.mark.parametrize(
+    ("rtype", "props", "level"),
+    [
+        # capacity that a service-wide row (AWS::GameLift::*, AWS::Timestream::*, AWS::EC2::*)
+        # called free configuration
+        ("AWS::GameLift::GameServerGroup", "{MinSize: 2, MaxSize: 4}", "not-serverless"),
+        ("AWS::Timestream::InfluxDBCluster", "{DbInstanceType: db.influx.large}", "not-serverless"),
+        ("AWS::EC2::CapacityReservationFleet", "{TotalTargetCapacity: 2}", "not-serverless"),
+        (
+            "AWS::Comprehend::EntityRecognizerEndpoint",
+            "{DesiredInferenceUnits: 1}",
+            "serverless-with-floor",
+        ),
+    ],
+)
+def test_capacity_is_never_free_configuration(
+    tmp_path: Path, rtype: str, props: str, level: str
+) -> None:
+    a = _scan(tmp_path, FUNCTION + f"\n  It:\n    Type: {rtype}\n    Properties: {props}\n")
+    assert a.verdict.level == level
+    assert {c.node for c in a.verdict.idle_costs} == {"It"}
