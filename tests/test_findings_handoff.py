@@ -306,3 +306,25 @@ def test_a_finding_on_a_bucket_from_outside_points_at_where_it_is_referenced() -
     lines = path.read_text().splitlines()
     first = next(n for n, text in enumerate(lines, 1) if "${Frames}/*" in text)
     assert (bus.file, bus.line) == (str(path), first)
+
+
+def test_a_reader_that_runs_again_after_the_writer_still_gets_its_data(tmp_path: Path) -> None:
+    """Extract (reader) runs first, then Thumbnail (writer), then Extract again: the second run
+    reads what was written, so the hand-off stands (medium: the order alone does not say
+    which run reads it). A loop back to the reader does the same."""
+    text = WRITER_ALSO_READS.read_text()
+    again = text.replace(
+        "Thumb: {Type: Task, Resource: !GetAtt Thumbnail.Arn, End: true}",
+        "Thumb: {Type: Task, Resource: !GetAtt Thumbnail.Arn, Next: Use}\n"
+        "          Use: {Type: Task, Resource: !GetAtt Extract.Arn, End: true}",
+    )
+    looped = text.replace(
+        "Thumb: {Type: Task, Resource: !GetAtt Thumbnail.Arn, End: true}",
+        "Thumb: {Type: Task, Resource: !GetAtt Thumbnail.Arn, Next: More}\n"
+        "          More: {Type: Choice, Choices: [{Variable: $.more, BooleanEquals: true, Next: Extract}], Default: Done}\n"
+        "          Done: {Type: Succeed}",
+    )
+    for variant in (again, looped):
+        assert variant != text
+        bus = _by_rule(_variant(tmp_path, variant))[("s3-intermediate-bus", "PhotoBucket")]
+        assert "written by Thumbnail, read by Extract (confidence medium:" in bus.message

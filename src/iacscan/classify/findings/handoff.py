@@ -24,6 +24,7 @@ from typing import Any
 
 from iacscan.classify.findings.base import RuleInput
 from iacscan.model import Resource
+from iacscan.topology.asl import states_on_cycles
 
 _UNIT_ROLES = ("compute",)
 _MAX_STATES = 2_000  # states walked per state machine
@@ -96,10 +97,17 @@ def _order(data: RuleInput, producers: list[str], consumers: list[str]) -> tuple
     consumer, "after" when it runs every consumer first, else None; with the clause saying so."""
     callers = {c for u in (*producers, *consumers) for c in _callers(data, u)}
     for caller in sorted(callers):
-        ranks = _workflow_ranks(data, caller)
-        if not all(u in ranks for u in (*producers, *consumers)):
+        walker = _walk(data, caller)
+        if walker is None or walker.looped:
+            continue  # a loop runs a reader again after the writer: no order to rely on
+        every = walker.every
+        if not all(u in every for u in (*producers, *consumers)):
             continue
-        pairs = [(ranks[p], ranks[c]) for p in producers for c in consumers]
+        # every step of each, not only the first: a reader that also runs after the writer
+        # reads what it wrote
+        pairs = [
+            (p, c) for pu in producers for p in every[pu] for cu in consumers for c in every[cu]
+        ]
         if all(_runs_before(p, c) for p, c in pairs):
             return "before", f"state machine {caller} runs them in that order"
         if all(_runs_before(c, p) for p, c in pairs):
@@ -240,19 +248,25 @@ def _runs_before(a: Rank, b: Rank) -> bool:
 
 def _workflow_ranks(data: RuleInput, machine: str) -> dict[str, Rank]:
     """Node id -> the step at which a state machine's definition first runs it."""
+    walker = _walk(data, machine)
+    return walker.ranks if walker is not None else {}
+
+
+def _walk(data: RuleInput, machine: str) -> _Walker | None:
+    """The walk of a state machine's definition (None when it cannot be read)."""
     node = data.nodes.get(machine)
     if node is None or node.type != "AWS::StepFunctions::StateMachine":
-        return {}
+        return None
     res, stack = _resource(data, machine)
     if res is None:
-        return {}
+        return None
     definition = _definition(data, stack, res)
     if definition is None:
-        return {}
+        return None
     subs = res.properties.get("DefinitionSubstitutions")
     walker = _Walker(data, stack, subs if isinstance(subs, Mapping) else {})
     walker.level(definition, 0, ())
-    return walker.ranks
+    return walker
 
 
 def _definition(data: RuleInput, stack: str, res: Resource) -> Mapping[str, Any] | None:
@@ -275,6 +289,8 @@ class _Walker:
         self.stack = stack
         self.subs = subs
         self.ranks: dict[str, Rank] = {}
+        self.every: dict[str, list[Rank]] = {}  # each step that runs the node
+        self.looped = False  # a transition goes back to a state already walked
         self.budget = _MAX_STATES
         self.parallel_ids = 0
         self.depth = 0  # Map levels entered (Parallel levels are counted in ``branch``)
@@ -284,6 +300,8 @@ class _Walker:
         states = machine.get("States") if isinstance(machine, Mapping) else None
         if not isinstance(states, Mapping) or len(branch) + self.depth > _MAX_DEPTH:
             return step
+        if states_on_cycles(states):
+            self.looped = True  # a state runs again after the ones that follow it
         seen: set[str] = set()
         pending = [(machine.get("StartAt"), step)]
         last = step
@@ -309,6 +327,7 @@ class _Walker:
         if kind == "Task":
             for node in self._targets(state):
                 self.ranks.setdefault(node, (step, branch))
+                self.every.setdefault(node, []).append((step, branch))
             return step + 1
         if kind == "Parallel":
             self.parallel_ids += 1
