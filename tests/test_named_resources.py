@@ -306,3 +306,13 @@ def test_an_outside_functions_aliases_are_one_node_and_executions_none() -> None
         "Fn -invokes-> ext:arn:aws:states:us-east-1:1:stateMachine:other-flow",
     }
     assert [f.rule for f in a.findings].count("lambda-calls-lambda") == 1
+
+
+def test_a_launcher_of_an_outside_state_machine_says_the_work_runs_outside() -> None:
+    """The only function starts a state machine defined elsewhere (a launcher, not a unit): the
+    label is no "no business compute" without saying that the work runs outside the scan."""
+    path = Path(__file__).resolve().parent / "data" / "launcher_of_outside_state_machine.yaml"
+    a = scan([str(path)])
+    assert a.verdict.architecture == "none"
+    assert "it starts compute defined outside the scan" in a.verdict.summary
+    assert any("outside the scan" in r for r in a.verdict.architecture_reasons)

@@ -120,11 +120,14 @@ def label_architecture(ctx: StackView, topology: Topology) -> ArchitectureResult
 
 def outside_units(topology: Topology) -> list[str]:
     """Compute the system starts that is defined outside the scan (``ext:`` nodes from a
-    parameter or an import): not counted as units, but no "no business compute" either."""
+    parameter, an import or a name: a function, a task, or a state machine whose steps run
+    there): not counted as units, but no "no business compute" either."""
     return sorted(
         n.id
         for n in topology.nodes
-        if n.role == "external" and n.properties.get("unknown") is True and type_info(n.type).unit
+        if n.role == "external"
+        and n.properties.get("unknown") is True
+        and (type_info(n.type).unit or has_trait(n.type, "launched"))
     )
 
 
