@@ -9,6 +9,7 @@
 from iacscan.resolve.scope import Scope
 from iacscan.resolve.values import (
     NO_VALUE,
+    PLACE_PSEUDO,
     Ref,
     Unknown,
     display,
@@ -28,6 +29,7 @@ from iacscan.resolve.values import (
 
 __all__ = [
     "NO_VALUE",
+    "PLACE_PSEUDO",
     "Ref",
     "Scope",
     "Unknown",

@@ -90,6 +90,11 @@ def sub_unknowns(text: str, repl: Callable[[str], str]) -> str:
     return _UNKNOWN.sub(lambda m: repl(m.group(1)), text)
 
 
+# Pseudo parameters that place a resource (partition, region, account) but do not name it: an
+# ARN whose only references are these names one concrete resource.
+PLACE_PSEUDO = frozenset({"AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::URLSuffix"})
+
+
 def with_placeholders(text: str, *, tokens: bool = False) -> tuple[str, Callable[[str], str]]:
     """``text`` with each token replaced by a placeholder free of ``:`` and ``/`` (an ARN with
     ``${AWS::Partition}`` in it splits at its colons like any other), and a function that puts

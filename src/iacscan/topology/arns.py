@@ -47,17 +47,32 @@ ARN_SERVICE = re.compile(r"^arn:(?:\$\{[^}]*\}|[^:]*):([^:]*):")  # the partitio
 # scope: a name that matches nothing in scope is an ``ext:`` node (a function or a state machine
 # is serverless whatever it runs, so it is shown without weakening the level; ECS and Batch
 # compute named outside is handled apart: ScanContext._unseen_compute).
-NAMED_EXTERNAL: frozenset[str] = frozenset(
+# Type -> what a note calls one.
+NAMED_EXTERNAL: dict[str, str] = {
+    "AWS::Lambda::Function": "a function",
+    "AWS::StepFunctions::StateMachine": "a state machine",
+    "AWS::SQS::Queue": "a queue",
+    "AWS::SNS::Topic": "a topic",
+    "AWS::S3::Bucket": "a bucket",
+    "AWS::DynamoDB::Table": "a table",
+    "AWS::Kinesis::Stream": "a stream",
+    "AWS::Events::EventBus": "an event bus",
+    "AWS::KinesisFirehose::DeliveryStream": "a delivery stream",
+}
+# The fields that name a target by its name, URL or ARN in a Step Functions task's Parameters
+# and in an API Gateway service integration's request template.
+TARGET_NAME_FIELDS = frozenset(
     {
-        "AWS::Lambda::Function",
-        "AWS::StepFunctions::StateMachine",
-        "AWS::SQS::Queue",
-        "AWS::SNS::Topic",
-        "AWS::S3::Bucket",
-        "AWS::DynamoDB::Table",
-        "AWS::Kinesis::Stream",
-        "AWS::Events::EventBus",
-        "AWS::KinesisFirehose::DeliveryStream",
+        "EventBusName",
+        "QueueUrl",
+        "TopicArn",
+        "TableName",
+        "StreamName",
+        "StreamARN",
+        "DeliveryStreamName",
+        "Bucket",
+        "StateMachineArn",
+        "stateMachineArn",
     }
 )
 # The resource part of the ARN of a function, state machine, channel or store, from its name.

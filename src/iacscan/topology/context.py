@@ -14,6 +14,7 @@ from typing import Any
 from iacscan.knowledge.resource_types import has_trait, type_info
 from iacscan.model import EdgeKind, Resource, Role, Template, Via, line_of
 from iacscan.resolve import (
+    PLACE_PSEUDO,
     Ref,
     Scope,
     display,
@@ -41,20 +42,6 @@ from iacscan.topology.unseen import names_another, outside_values
 from iacscan.walk import walk
 
 __all__ = ["Key", "ScanContext", "Target"]
-
-# Pseudo parameters that place a resource (partition, region, account) but do not name it.
-_PLACE = ("AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::URLSuffix")
-_KINDS = {  # the NAMED_EXTERNAL types as notes name them
-    "AWS::Lambda::Function": "a function",
-    "AWS::StepFunctions::StateMachine": "a state machine",
-    "AWS::SQS::Queue": "a queue",
-    "AWS::SNS::Topic": "a topic",
-    "AWS::S3::Bucket": "a bucket",
-    "AWS::DynamoDB::Table": "a table",
-    "AWS::Kinesis::Stream": "a stream",
-    "AWS::Events::EventBus": "an event bus",
-    "AWS::KinesisFirehose::DeliveryStream": "a delivery stream",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,16 +361,16 @@ class ScanContext(StackIndex):
         named by a whole ARN (literal, or with only the partition, region and account as pseudo
         parameters: one concrete resource) or, ``by_name``, by its plain name. Wildcards name
         no one resource and make no node; the default event bus has its own node."""
-        if wanted is None or (has_tokens(text) and not pseudo_only(text, _PLACE)):
+        if wanted is None or (has_tokens(text) and not pseudo_only(text, PLACE_PSEUDO)):
             return []
         text = _unqualified(text)
         if not text:
             return []  # an execution of a state machine: no resource of its own
         shown = display(text)
         # parsed with a placeholder for each pseudo parameter: ``${AWS::Region}`` has colons
-        flat = "".join(p if isinstance(p, str) else "p" for p in split_tokens(text))
+        flat, _ = with_placeholders(text)
         plain = by_name and not shown.startswith(("arn:", "https:")) and "/" not in shown
-        for rtype in sorted(wanted & NAMED_EXTERNAL):
+        for rtype in sorted(wanted & NAMED_EXTERNAL.keys()):
             service = NAME_PROPERTIES[rtype][0]
             arn = name_arn(service, shown) if plain else resource_part(shown)
             whole = (name_arn(service, flat, ("p",) * 3) or "") if plain else resource_part(flat)
@@ -398,7 +385,7 @@ class ScanContext(StackIndex):
             ):
                 continue
             note = (
-                f"{_KINDS[rtype]} named {parsed.name} that no template in scope defines: scan it "
+                f"{NAMED_EXTERNAL[rtype]} named {parsed.name} that no template in scope defines: scan it "
                 "together with the stack that creates it to see what else writes or reads it"
             )
             return [Target(self.unknown_external(arn, rtype, note), False, None)]

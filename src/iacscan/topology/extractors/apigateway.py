@@ -8,6 +8,7 @@ from typing import Any
 
 from iacscan.model import Resource, Via, line_of
 from iacscan.resolve import has_tokens, split_tokens
+from iacscan.topology.arns import TARGET_NAME_FIELDS
 from iacscan.topology.context import ScanContext, Target
 from iacscan.topology.extractors.api_targets import (
     is_private,
@@ -49,8 +50,7 @@ _READ_ACTIONS = {
 _ACTION_IN_REQUEST = re.compile(r"Action['\"]?\s*[:=]\s*['\"]*([A-Za-z]+)")
 # The request-template fields that name a service integration's target.
 _NAME_IN_REQUEST = re.compile(
-    r"[\"'](?:TableName|TopicArn|QueueUrl|StreamName|DeliveryStreamName|EventBusName"
-    r"|stateMachineArn|StateMachineArn)[\"']\s*:\s*[\"']([^\"']+)[\"']"
+    r"[\"'](?:" + "|".join(sorted(TARGET_NAME_FIELDS)) + r")[\"']\s*:\s*[\"']([^\"']+)[\"']"
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from iacscan.model import Resource
-from iacscan.resolve import display, has_tokens, pseudo_only
+from iacscan.resolve import PLACE_PSEUDO, display, has_tokens, pseudo_only
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
 
@@ -48,7 +48,6 @@ def _mapping(ctx: ScanContext, stack: str, res: Resource) -> None:
             ctx.add_edge(src.node, fn.node, "triggers", ctx.via(stack, what, res=res))
 
 
-_ACCOUNT_PSEUDO = frozenset({"AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::URLSuffix"})
 _SERVICE_TYPES = {
     "sqs": "AWS::SQS::Queue",
     "kinesis": "AWS::Kinesis::Stream",
@@ -66,7 +65,7 @@ def _existing_source(ctx: ScanContext, stack: str, arn: object) -> str | None:
     value = ctx.resolve(stack, arn)
     if not isinstance(value, str) or not value.startswith("arn:"):
         return None
-    if has_tokens(value) and not pseudo_only(value, _ACCOUNT_PSEUDO):
+    if has_tokens(value) and not pseudo_only(value, PLACE_PSEUDO):
         return None
     service = value.split(":")[2] if value.count(":") >= 5 else ""
     return ctx.external(display(value), _SERVICE_TYPES.get(service, "External"))

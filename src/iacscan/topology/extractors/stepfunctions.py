@@ -16,6 +16,7 @@ from typing import Any
 from iacscan.model import Resource
 from iacscan.resolve import Unknown, has_tokens
 from iacscan.topology import asl
+from iacscan.topology.arns import TARGET_NAME_FIELDS
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import each, get
 from iacscan.topology.extractors.iam import link_action
@@ -35,21 +36,6 @@ _TARGET_KEYS: dict[str, dict[str, str]] = {
         "JobDefinition": "AWS::Batch::JobDefinition",
     },
 }
-
-# Task parameters that name the target resource, by its name, URL or ARN.
-_NAME_FIELDS = frozenset(
-    {
-        "EventBusName",
-        "QueueUrl",
-        "TopicArn",
-        "TableName",
-        "StreamName",
-        "StreamARN",
-        "DeliveryStreamName",
-        "Bucket",
-        "StateMachineArn",
-    }
-)
 
 
 def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str, Any] | None:
@@ -223,7 +209,7 @@ def _name_fields(parameters: Any) -> list[Any]:
         item = pending.pop()
         if isinstance(item, Mapping):
             for key, value in item.items():
-                if key in _NAME_FIELDS:
+                if key in TARGET_NAME_FIELDS:
                     found.append(value)
                 elif isinstance(value, (Mapping, list)):
                     pending.append(value)
