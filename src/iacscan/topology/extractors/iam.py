@@ -58,15 +58,16 @@ def link_action(
     only: str | None = None,
     *,
     by_name: bool = False,
-) -> list[Key]:
-    """Add the edges one allowed action implies; returns task definitions it starts.
+) -> list[Key | str]:
+    """Add the edges one allowed action implies; returns the task definitions it starts (their
+    keys, or the ``ext:`` node of one from outside the scan).
 
     ``resource`` is an IAM resource (ARNs), or with ``by_name`` the values of parameters that
     take a name or an ARN (a Step Functions task's ``TableName``). A channel or store named
     but not in scope is an unknown ``ext:`` node (ScanContext.targets). ``only``: the type the
     resource is known to be (a Step Functions parameter's key says it), for an action whose
     resources are of several types."""
-    started: list[Key] = []
+    started: list[Key | str] = []
     if principal is None:
         return started
     for rtype, category in _meanings(ctx, action):
@@ -86,8 +87,8 @@ def link_action(
             if category == "Write":
                 kind: EdgeKind = "invokes" if has_trait(rtype, "startable") else "writes"
                 ctx.add_edge(principal, target.node, kind, v)
-                if rtype == "AWS::ECS::TaskDefinition" and target.key:
-                    started.append(target.key)
+                if rtype == "AWS::ECS::TaskDefinition":
+                    started.append(target.key or target.node)
             elif category == "Read":
                 ctx.add_edge(target.node, principal, "reads", v)
     return started

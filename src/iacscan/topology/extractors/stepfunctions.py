@@ -191,13 +191,6 @@ def _state_machine(ctx: ScanContext, stack: str, res: Resource) -> None:
         for value, rtype in links:
             for key in link_action(ctx, stack, node, action, value, via, rtype, by_name=by_name):
                 ctx.launched(key, node, stack, params, what, None, res)
-            if params is not None and rtype == "AWS::ECS::TaskDefinition":
-                # a task definition from outside the scan: its starter's ask is still known
-                for t in ctx.targets(
-                    stack, value, types=(rtype,), external_ok=False, unknown_ok=True
-                ):
-                    if t.key is None:
-                        ctx.launched(t.node, node, stack, params, what, None, res)
 
 
 def _name_fields(parameters: Any) -> list[Any]:
