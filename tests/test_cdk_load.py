@@ -19,6 +19,7 @@ import pytest
 
 from iacscan.errors import InputParseError, LimitError, SynthError, UnsupportedInput
 from iacscan.load.cdk import CdkResult, is_cdk_app, is_cdk_out, load_cdk_app, load_cdk_out
+from iacscan.load.cdk_cache import outside_sources, source_digest, source_files
 from iacscan.load.cdk_synth import app_argv
 from iacscan.load.cfn import Limits
 from iacscan.model import Template
@@ -339,6 +340,101 @@ def test_cache_key_follows_the_source_files(tmp_path: Path) -> None:
     assert len(entries) == 3  # older entries of one app are pruned
     for entry in entries:
         assert (entry / "manifest.json").is_file() and (entry / "iacscan-cache.json").is_file()
+
+
+# The fake app, reading the queue's logical id from code outside its folder, named as a
+# relative path (the way a monorepo's CDK app imports a shared construct library).
+SHARED_APP = FAKE_APP.replace(
+    "import json, os",
+    "import json, os, sys\nsys.path.append('../shared')\nfrom names import QUEUE",
+).replace('{"Queue": {', "{QUEUE: {")
+
+
+def test_cache_key_follows_code_outside_the_app_that_it_names(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    app = write_app(repo / "infra", SHARED_APP)
+    (repo / "shared").mkdir()
+    (repo / "shared" / "names.py").write_text('QUEUE = "Orders"\n')
+    (repo / "docs").mkdir()
+    (repo / "docs" / "guide.py").write_text("X = 1\n")
+    cache = tmp_path / "cache"
+
+    def load() -> CdkResult:
+        return load_cdk_app(app, limits=LIMITS, cache_dir=cache)
+
+    first = load()
+    assert first.synthesized and set(first.templates[0].resources) == {"Orders"}
+    hit = load()
+    assert hit.cached and set(hit.templates[0].resources) == {"Orders"}
+    assert any(
+        "the app folder's files and those its code names outside it (../shared)" in n
+        for n in hit.notes
+    ), hit.notes
+    # a file the app does not name: still the cached synthesis
+    (repo / "docs" / "guide.py").write_text("X = 2\n")
+    assert load().cached
+    # the shared code changed: synthesized again, with the new logical id
+    (repo / "shared" / "names.py").write_text('QUEUE = "Payments"\n')
+    again = load()
+    assert again.synthesized and set(again.templates[0].resources) == {"Payments"}
+
+
+def test_cache_key_follows_npm_workspace_packages(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    app = write_app(repo / "infra", FAKE_APP)
+    package = repo / "packages" / "constructs"
+    package.mkdir(parents=True)
+    (package / "index.ts").write_text("export const QUEUE = 'Orders';\n")
+    (package / "node_modules" / "dep").mkdir(parents=True)
+    (app / "node_modules" / "@shop").mkdir(parents=True)
+    (app / "node_modules" / "@shop" / "constructs").symlink_to(
+        Path("..") / ".." / ".." / "packages" / "constructs"
+    )
+    (app / "node_modules" / "aws-cdk-lib").mkdir()  # an installed package, not a link
+    (app / "node_modules" / "escape").symlink_to("/proc")  # outside the repository: not hashed
+    (repo / ".git").mkdir()
+
+    def key() -> str | None:
+        return source_digest(app, identity={}).key
+
+    digest = source_digest(app, identity={})
+    assert digest.outside == ("../packages/constructs",)
+    before = key()
+    (package / "node_modules" / "dep" / "index.js").write_text("changed")  # its dependencies
+    (app / "node_modules" / "aws-cdk-lib" / "index.js").write_text("changed")
+    assert key() == before
+    (package / "index.ts").write_text("export const QUEUE = 'Payments';\n")
+    assert key() != before
+
+
+def test_outside_sources_from_relative_paths_in_code(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    app = repo / "infra"
+    (app / "lib").mkdir(parents=True)
+    (app / "lambda").mkdir()
+    (repo / "shared" / "constructs").mkdir(parents=True)
+    (repo / "shared" / "constructs" / "queue.ts").write_text("export {}\n")
+    (repo / "services" / "api").mkdir(parents=True)
+    (app / "lib" / "stack.ts").write_text(
+        "import { Queue } from '../../shared/constructs/queue';\n"  # no extension: its folder
+        "const code = path.join(__dirname, '../lambda');\n"  # inside the app: nothing to add
+        'const api = path.join(__dirname, "../../services/api");\n'
+        "const gone = '../../missing/folder/x';\n"  # does not exist: nothing
+    )
+    files = list(source_files(app))
+    assert outside_sources(app, files) == [
+        (repo / "services" / "api").resolve(),
+        (repo / "shared" / "constructs").resolve(),
+    ]
+    (app / "app.py").write_text("import sys\nsys.path.insert(0, '..')\nopen('../../../x')\n")
+    # the app's parent folder: everything of the repository outside the app
+    assert outside_sources(app, list(source_files(app))) == [repo.resolve()]
+    before = source_digest(app, identity={}).key
+    (app / "lib" / "other.ts").write_text("export {}\n")  # inside the app: hashed as before
+    inside = source_digest(app, identity={}).key
+    assert inside != before
+    (repo / "README.py").write_text("x = 1\n")
+    assert source_digest(app, identity={}).key != inside
 
 
 def test_context_and_environment_given_to_the_app(

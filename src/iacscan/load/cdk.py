@@ -183,8 +183,8 @@ def load_cdk_app(
                 unchanged = (
                     "the revision is the same"
                     if revision is not None
-                    else "the app folder's files have not changed since; files elsewhere in the"
-                    " repository it may read are not compared"
+                    else f"{_compared(digest)} have not changed since; other files it may read"
+                    " are not compared"
                 )
                 note = (
                     f"Reused the cloud assembly synthesized on {cdk_cache.describe_age(entry.meta)}"
@@ -200,6 +200,14 @@ def load_cdk_app(
                     config=config,
                 )
     return _synthesize(app_dir, config, root, digest, limits, env_passthrough, sandbox)
+
+
+def _compared(digest: cdk_cache.SourceDigest) -> str:
+    """What a cache hit compared: the app folder, and what outside it the app's code names."""
+    if not digest.outside:
+        return "the app folder's files"
+    shown = ", ".join(digest.outside[:3]) + (", ..." if len(digest.outside) > 3 else "")
+    return f"the app folder's files and those its code names outside it ({shown})"
 
 
 def load_cdk_out(path: Path, *, limits: Limits) -> CdkResult:

@@ -6,12 +6,19 @@ cdk.json ``watch.exclude`` globs skipped, but never cdk.json, the context and th
 the installed aws-cdk-lib (``installed_libraries``), the app command and the program it
 resolves to, the context given to the app and whether AWS credentials were passed through. Entries are written
 atomically: synthesized into a work folder under the root, then renamed into place.
+
+An app often reads code outside its folder: a construct library of the same repository
+(``import { Shared } from "../../shared/constructs"``, ``sys.path.append("..")``) or an npm
+workspace package linked into ``node_modules``. ``outside_sources`` finds what the app's code
+names that way, and the key hashes those files too, so a change there synthesizes again. What
+the code reaches without naming it as a relative path is not seen; the cache-hit note says so.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -19,7 +26,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,11 +74,19 @@ MAX_BYTES = 256 * 1024 * 1024
 KEEP_PER_APP = 3  # entries kept for one app folder; older ones are removed
 
 
+# Files whose text is searched for relative paths leaving the app folder.
+CODE_SUFFIXES = (".py", ".ts", ".tsx", ".js", ".mjs", ".cjs", ".java", ".cs", ".go", ".kt")
+MAX_CODE_BYTES = 2 * 1024 * 1024  # one file; bigger ones are generated, not written
+# A string literal that is a relative path going up: "../shared", '..', `../../lib/x`.
+_UPWARD = re.compile(r"""(["'`])(\.\.(?:[/\\][^"'`\s]*)?)\1""")
+
+
 @dataclass(frozen=True, slots=True)
 class SourceDigest:
     key: str | None  # None when the app folder is too big to hash: no caching
     files: int
     reason: str = ""  # why there is no key
+    outside: tuple[str, ...] = ()  # folders and files outside the app that were hashed too
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,31 +136,137 @@ def source_digest(
     excludes: Sequence[str] = (),
     skip_dirs: Sequence[str] = (),
 ) -> SourceDigest:
-    """Hash the app's files and ``identity`` (command, program, context, flags) into a key."""
+    """Hash the app's files, the files outside it that its code names (``outside_sources``)
+    and ``identity`` (command, program, context, flags) into a key."""
     digest = hashlib.sha256()
     digest.update(f"iacscan-cdk-cache/{CACHE_FORMAT}\0".encode())
     digest.update(json.dumps(identity, sort_keys=True, default=str).encode())
     files = total = 0
-    for rel, path, info in source_files(app_dir, excludes=excludes, skip_dirs=skip_dirs):
-        files += 1
-        total += info.st_size
-        if files > MAX_FILES or total > MAX_BYTES:
-            return SourceDigest(
-                None,
-                files,
-                f"the app folder has over {MAX_FILES:,} files or "
-                f"{MAX_BYTES // 2**20} MB outside build and dependency folders",
-            )
-        digest.update(b"\0F" + rel.encode("utf-8", "surrogateescape") + b"\0")
+    app_files = list(
+        itertools.islice(
+            source_files(app_dir, excludes=excludes, skip_dirs=skip_dirs), MAX_FILES + 1
+        )
+    )
+    outside = outside_sources(app_dir, app_files) if len(app_files) <= MAX_FILES else []
+    parts: list[tuple[str, Iterable[tuple[str, Path, os.stat_result]]]] = [("", app_files)]
+    for place in outside:
+        parts.append((f"{_shown(place, app_dir)}/", _files_of(place, app_dir)))
+    for prefix, found in parts:
+        for rel, path, info in found:
+            files += 1
+            total += info.st_size
+            if files > MAX_FILES or total > MAX_BYTES:
+                where = "the app folder" if not prefix else "the app folder and what its code names"
+                return SourceDigest(
+                    None,
+                    files,
+                    f"{where} holds over {MAX_FILES:,} files or "
+                    f"{MAX_BYTES // 2**20} MB outside build and dependency folders",
+                )
+            name = prefix + rel
+            digest.update(b"\0F" + name.encode("utf-8", "surrogateescape") + b"\0")
+            if stat.S_ISLNK(info.st_mode):
+                with contextlib.suppress(OSError):
+                    digest.update(b"link:" + os.fsencode(os.readlink(path)))
+                continue
+            try:
+                digest.update(_file_hash(path))
+            except OSError:
+                digest.update(b"unreadable")
+    return SourceDigest(
+        digest.hexdigest(), files, outside=tuple(_shown(p, app_dir) for p in outside)
+    )
+
+
+def outside_sources(
+    app_dir: Path, app_files: Iterable[tuple[str, Path, os.stat_result]]
+) -> list[Path]:
+    """Folders and files outside ``app_dir`` that the app's code names, so may read at synthesis:
+
+    - npm, yarn or pnpm workspace packages: links in ``node_modules`` (``node_modules/shared``,
+      ``node_modules/@org/shared``) to a folder outside the app;
+    - relative paths going up in the app's code (``"../../shared/constructs"``,
+      ``sys.path.append("..")``, ``path.join(__dirname, "../lambda")``), taken from the file's
+      folder and from the app folder (where the app runs). A path that does not exist as
+      written (an import without its extension) stands for the folder it is in.
+
+    A folder that holds the app stands for its files outside the app folder; it is taken only
+    from the file's own folder (``path.join(__dirname, "..")`` in ``lib/`` is the app itself,
+    not the folder above it). Nothing outside the app's git repository (or, without one, the
+    folder that holds the app) is taken: a link to ``/`` or ``/proc`` hashes nothing there."""
+    base = app_dir.resolve()
+    top = next((p for p in (base, *base.parents) if (p / ".git").exists()), base.parent)
+    found: set[Path] = set()
+
+    def consider(target: Path, holder_ok: bool = True) -> None:
+        try:
+            target = target.resolve()
+        except (OSError, RuntimeError):
+            return
+        if not target.exists():
+            target = target.parent
+            if not target.is_dir() or target in base.parents:
+                return  # an import's folder, never the folders that hold the app
+        if target == base or base in target.parents:
+            return  # inside the app: already hashed
+        if target in base.parents and not holder_ok:
+            return
+        if target != top and top not in target.parents:
+            return  # outside the repository
+        found.add(target)
+
+    for package in _workspace_links(app_dir / "node_modules"):
+        consider(package)
+    for _, path, info in app_files:
+        if path.suffix not in CODE_SUFFIXES or info.st_size > MAX_CODE_BYTES:
+            continue
         if stat.S_ISLNK(info.st_mode):
-            with contextlib.suppress(OSError):
-                digest.update(b"link:" + os.fsencode(os.readlink(path)))
             continue
         try:
-            digest.update(_file_hash(path))
+            text = path.read_text("utf-8", errors="replace")
         except OSError:
-            digest.update(b"unreadable")
-    return SourceDigest(digest.hexdigest(), files)
+            continue
+        if ".." not in text:
+            continue
+        for literal in {m.group(2) for m in _UPWARD.finditer(text)}:
+            literal = literal.replace("\\", "/")
+            consider(path.parent / literal)
+            consider(app_dir / literal, holder_ok=False)
+    # a folder inside another found one is already hashed with it
+    return sorted(p for p in found if not any(q in p.parents for q in found))
+
+
+def _workspace_links(modules: Path) -> list[Path]:
+    """Targets of the package links in a ``node_modules`` folder (workspace packages)."""
+    links: list[Path] = []
+    for child in _children(modules):
+        if child.name.startswith("@") and not child.is_symlink():
+            candidates = _children(child)
+        else:
+            candidates = [child]
+        for package in candidates:
+            if package.is_symlink():
+                with contextlib.suppress(OSError):
+                    links.append(package.parent / os.readlink(package))
+    return sorted(links)
+
+
+def _files_of(place: Path, app_dir: Path) -> Iterator[tuple[str, Path, os.stat_result]]:
+    """A file, or a folder's source files without the app folder inside it."""
+    if place.is_file():
+        with contextlib.suppress(OSError):
+            yield place.name, place, place.lstat()
+        return
+    inner = app_dir.resolve()
+    for rel, path, info in source_files(place):
+        if inner == path.parent or inner in path.parents:
+            continue
+        yield rel, path, info
+
+
+def _shown(place: Path, app_dir: Path) -> str:
+    """``place`` relative to the app folder (``../shared``), as the note shows it."""
+    return Path(os.path.relpath(place, app_dir.resolve())).as_posix()
 
 
 def installed_libraries(app_dir: Path, program: str) -> list[str]:
