@@ -20,6 +20,7 @@ from iacscan.model import EdgeKind, Resource, Via
 from iacscan.topology.asl import AslShape
 from iacscan.topology.context import Key, ScanContext, Target
 from iacscan.topology.extractors.base import as_list, each, get
+from iacscan.topology.iot_topics import published_topic, reaches, topic_filter
 
 ID = "iam"
 
@@ -73,6 +74,11 @@ def link_action(
     for rtype, category in _meanings(ctx, action):
         if only is not None and rtype != only:
             continue
+        if rtype == "AWS::IoT::TopicRule":
+            _publish(ctx, stack, principal, resource, via)
+            continue
+        if rtype in _GRAPHQL and not _graphql_op(ctx.text(stack, resource), category):
+            continue
         targets = ctx.targets(
             stack, resource, types=(rtype,), external_ok=False, unknown_ok=True, by_name=by_name
         )
@@ -92,6 +98,46 @@ def link_action(
             elif category == "Read":
                 ctx.add_edge(target.node, principal, "reads", v)
     return started
+
+
+_GRAPHQL = frozenset({"AWS::AppSync::GraphQLApi"})
+
+
+def _graphql_op(text: str, category: str) -> bool:
+    """Whether an ``appsync:GraphQL`` grant covers the operation: a mutation writes, a query or
+    a subscription reads, a grant on the whole API (``/*``) does both."""
+    kinds = set(re.findall(r"/types/(Mutation|Query|Subscription)\b", text))
+    if not kinds:
+        return True
+    return ("Mutation" in kinds) if category == "Write" else bool(kinds & {"Query", "Subscription"})
+
+
+def _publish(ctx: ScanContext, stack: str, principal: str, resource: Any, via: Via) -> None:
+    """``iot:Publish``: a write to each topic rule whose filter the topic reaches (iot_topics);
+    a literal topic no rule in scope listens to goes to whoever subscribes: an ``ext:`` node."""
+    for item in as_list(ctx.resolve(stack, resource)):
+        topic = published_topic(item) if isinstance(item, str) else None
+        if topic is None:
+            continue
+        reached = False
+        for rule_stack, rule in ctx.resources("AWS::IoT::TopicRule"):
+            payload = get(rule.properties, "TopicRulePayload")
+            if get(payload, "RuleDisabled") is True:
+                continue
+            sql = ctx.resolve(rule_stack, get(payload, "Sql"))
+            found = topic_filter(sql) if isinstance(sql, str) else None
+            if found is None:
+                continue
+            match = reaches(topic, *found)
+            if match is not None:
+                reached = True
+                node = ctx.ensure_node((rule_stack, rule.logical_id))
+                ctx.add_edge(
+                    principal, node, "writes", replace(via, weak=via.weak or match == "weak")
+                )
+        if not reached and topic != "*":
+            node = ctx.external(f"iot-topic {topic}", "IoT MQTT topic")
+            ctx.add_edge(principal, node, "writes", replace(via, weak=via.weak or "*" in topic))
 
 
 def role_grants(

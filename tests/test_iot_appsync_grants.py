@@ -1,0 +1,129 @@
+"""Grants that move data into IoT and AppSync: ``iot:Publish`` reaches the topic rules whose
+filter matches the topic (or goes to the devices subscribed to it, outside the scan);
+``appsync:GraphQL`` writes to an API for a mutation and reads from it for a query."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iacscan.topology.iot_topics import published_topic, reaches, topic_filter
+from scan_helpers import edge_set, scan
+
+TEMPLATE = """
+Resources:
+  Publisher:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Role: !GetAtt PublisherRole.Arn
+  PublisherRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: iot:Publish
+                Resource: !Sub "arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:topic/sensors/room1/temp"
+              - Effect: Allow
+                Action: iot:Publish
+                Resource: !Sub "arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:topic/commands/device42"
+              - Effect: Allow
+                Action: iot:Publish
+                Resource: !Sub "arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:topic/ops/*"
+              - Effect: Allow
+                Action: appsync:GraphQL
+                Resource: !Sub "${Api.Arn}/types/Mutation/*"
+              - Effect: Allow
+                Action: appsync:GraphQL
+                Resource: !Sub "${Reports.Arn}/types/Query/fields/report"
+  Api:
+    Type: AWS::AppSync::GraphQLApi
+    Properties: {Name: a, AuthenticationType: AWS_IAM}
+  Reports:
+    Type: AWS::AppSync::GraphQLApi
+    Properties: {Name: r, AuthenticationType: AWS_IAM}
+  TempRule:
+    Type: AWS::IoT::TopicRule
+    Properties:
+      TopicRulePayload:
+        Sql: "SELECT * FROM 'sensors/+/temp'"
+        Actions: [{Lambda: {FunctionArn: !GetAtt Consumer.Arn}}]
+  OpsRule:
+    Type: AWS::IoT::TopicRule
+    Properties:
+      TopicRulePayload:
+        Sql: "SELECT * FROM 'ops/#' WHERE level > 3"
+        Actions: [{Lambda: {FunctionArn: !GetAtt Consumer.Arn}}]
+  AlertRule:
+    Type: AWS::IoT::TopicRule
+    Properties:
+      TopicRulePayload:
+        Sql: "SELECT * FROM 'alerts/#'"
+        Actions: [{Lambda: {FunctionArn: !GetAtt Consumer.Arn}}]
+  Consumer:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Role: arn:aws:iam::123456789012:role/consumer
+"""
+
+
+def test_publish_reaches_matching_rules_and_graphql_follows_the_operation(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(TEMPLATE)
+    a = scan([path])
+    assert edge_set(a) == {
+        "Publisher -writes-> TempRule",  # sensors/room1/temp matches sensors/+/temp
+        "Publisher -writes-> OpsRule",  # ops/* may match ops/#: weak
+        "Publisher -writes-> ext:iot-topic commands/device42",  # no rule: devices
+        "Publisher -writes-> Api",  # a mutation
+        "Reports -reads-> Publisher",  # a query
+        "TempRule -triggers-> Consumer",
+        "OpsRule -triggers-> Consumer",
+        "AlertRule -triggers-> Consumer",
+    }
+    weak = {(e.source, e.target) for e in a.topology.edges if all(v.weak for v in e.via)}
+    assert weak == {("Publisher", "OpsRule")}
+    temp = next(e for e in a.topology.edges if e.target == "TempRule" and e.kind == "writes")
+    assert temp.via[0].what.startswith("IAM iot:Publish") and temp.via[0].line == 19
+    assert "ext:iot-topic commands/device42" in a.boundary.egress
+
+
+@pytest.mark.parametrize(
+    ("topic", "filter_", "known", "expected"),
+    [
+        ("sensors/room1/temp", "sensors/+/temp", True, "strong"),
+        ("sensors/room1/temp", "sensors/#", True, "strong"),
+        ("sensors", "sensors/#", True, "strong"),  # '#' also matches the parent level
+        ("sensors/room1/temp", "sensors/+", True, None),
+        ("sensors/room1", "sensors/+/temp", True, None),
+        ("alerts/x", "sensors/#", True, None),
+        ("sensors/*", "sensors/+/temp", True, "weak"),  # an IAM wildcard spans levels
+        ("sens*", "sensors/a", True, "weak"),
+        ("ops/*", "alerts/#", True, None),
+        ("*", "anything/at/all", True, "weak"),
+        ("sensors/room1/temp", "sensors/+/temp", False, "weak"),  # part known at deploy time
+    ],
+)
+def test_topic_reaches_filter(topic: str, filter_: str, known: bool, expected: str | None) -> None:
+    assert reaches(topic, filter_, known) == expected
+
+
+def test_topics_and_filters_from_arns_and_sql() -> None:
+    assert published_topic("arn:aws:iot:eu-west-1:123456789012:topic/a/b") == "a/b"
+    assert published_topic("*") == "*"
+    assert published_topic("arn:aws:sqs:eu-west-1:123456789012:q") is None
+    # an IoT policy variable is only known when a device connects
+    assert published_topic("arn:aws:iot:r:1:topic/things/${iot:ClientId}/out") == "things/*/out"
+    assert topic_filter("select * from 'a/+/c' where x = 1") == ("a/+/c", True)
+    assert topic_filter("SELECT 1") is None
