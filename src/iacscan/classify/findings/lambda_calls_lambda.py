@@ -9,7 +9,10 @@ DOC = RuleDoc(
     id="lambda-calls-lambda",
     title="Function calling another function directly",
     severity="note",
-    detects="A Lambda function whose role allows lambda:InvokeFunction on another function in scope.",
+    detects=(
+        "A Lambda function whose role allows lambda:InvokeFunction on another function in scope, "
+        "named (a grant on every function is not enough)."
+    ),
     why=(
         "You pay for both functions while one waits for the other, and failures couple them: "
         "'Functions calling other functions is an anti-pattern' (Johnston, Serverless Best Practices)."
@@ -23,7 +26,9 @@ DOC = RuleDoc(
 def check(data: RuleInput) -> list[Finding]:
     findings = []
     for e in data.topology.edges:
-        if e.kind != "invokes":
+        if e.kind != "invokes" or all(v.weak for v in e.via):
+            # a grant on every function (Resource "*") says what the role may do, not which
+            # function it calls: no finding from it
             continue
         src, dst = data.nodes[e.source], data.nodes[e.target]
         if src.type == dst.type == "AWS::Lambda::Function" and src.id != dst.id:
