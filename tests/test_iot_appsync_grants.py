@@ -127,3 +127,154 @@ def test_topics_and_filters_from_arns_and_sql() -> None:
     assert published_topic("arn:aws:iot:r:1:topic/things/${iot:ClientId}/out") == "things/*/out"
     assert topic_filter("select * from 'a/+/c' where x = 1") == ("a/+/c", True)
     assert topic_filter("SELECT 1") is None
+
+
+RULES = """
+Resources:
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties: {Name: alleycat, StreamModeDetails: {StreamMode: ON_DEMAND}}
+  Ingest:
+    Type: AWS::IoT::TopicRule
+    Properties:
+      TopicRulePayload:
+        Sql: "SELECT * FROM 'devices/+/data'"
+        Actions:
+          - Kinesis: {StreamName: alleycat, RoleArn: arn:aws:iam::123456789012:role/iot}
+          - Firehose: {DeliveryStreamName: archive, RoleArn: arn:aws:iam::123456789012:role/iot}
+          - Republish: {Topic: "alerts/${topic(2)}", RoleArn: arn:aws:iam::123456789012:role/iot}
+          - Republish: {Topic: "echo/out", RoleArn: arn:aws:iam::123456789012:role/iot}
+          - Http: {Url: "https://hooks.example.com/iot"}
+  Alerts:
+    Type: AWS::IoT::TopicRule
+    Properties:
+      TopicRulePayload:
+        Sql: "SELECT * FROM 'alerts/#'"
+        Actions:
+          - Lambda: {FunctionArn: !GetAtt Alerter.Arn}
+  Alerter:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Role: arn:aws:iam::123456789012:role/fn
+"""
+
+
+def test_iot_rule_actions_name_their_targets(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(RULES)
+    a = scan([path])
+    assert edge_set(a) == {
+        "Ingest -triggers-> Stream",  # by its plain name, the only form a Kinesis action takes
+        "Ingest -triggers-> ext:arn:${AWS::Partition}:firehose:${AWS::Region}:${AWS::AccountId}:deliverystream/archive",
+        "Ingest -triggers-> Alerts",  # republished to alerts/...: the rule listening there
+        "Ingest -triggers-> ext:iot-topic echo/out",  # republished to devices
+        "Ingest -triggers-> ext:https://hooks.example.com/iot",
+        "Alerts -triggers-> Alerter",
+    }
+    weak = {(e.source, e.target) for e in a.topology.edges if all(v.weak for v in e.via)}
+    assert weak == {("Ingest", "Alerts")}  # ${topic(2)} is known only when a message comes
+    assert set(a.boundary.ingress) == {"Ingest"}
+
+
+APPSYNC = """
+Parameters:
+  CreateOrderArn: {Type: String}
+  OrdersTableName: {Type: String}
+Resources:
+  AuthFn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Role: arn:aws:iam::123456789012:role/fn
+  Api:
+    Type: AWS::AppSync::GraphQLApi
+    Properties:
+      Name: api
+      AuthenticationType: AWS_IAM
+      AdditionalAuthenticationProviders:
+        - AuthenticationType: AWS_LAMBDA
+          LambdaAuthorizerConfig: {AuthorizerUri: !GetAtt AuthFn.Arn}
+  Weather:
+    Type: AWS::AppSync::DataSource
+    Properties:
+      ApiId: !GetAtt Api.ApiId
+      Name: Weather
+      Type: HTTP
+      HttpConfig: {Endpoint: "https://api.open-meteo.com/"}
+  Orders:
+    Type: AWS::AppSync::DataSource
+    Properties:
+      ApiId: !GetAtt Api.ApiId
+      Name: Orders
+      Type: AMAZON_DYNAMODB
+      DynamoDBConfig: {TableName: !Ref OrdersTableName, AwsRegion: !Ref AWS::Region}
+  Create:
+    Type: AWS::AppSync::DataSource
+    Properties:
+      ApiId: !GetAtt Api.ApiId
+      Name: Create
+      Type: AWS_LAMBDA
+      LambdaConfig: {LambdaFunctionArn: !Ref CreateOrderArn}
+"""
+
+
+def test_appsync_authorizers_and_data_sources_outside_the_scan(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(APPSYNC)
+    a = scan([path])
+    assert edge_set(a) == {
+        "Api -triggers-> AuthFn",
+        "Api -triggers-> ext:https://api.open-meteo.com",
+        "Api -triggers-> ext:parameter OrdersTableName",
+        "Api -triggers-> ext:parameter CreateOrderArn",
+    }
+    assert {"ext:https://api.open-meteo.com", "ext:parameter CreateOrderArn"} <= set(
+        a.boundary.egress
+    )
+
+
+WEBSOCKET = """
+Resources:
+  Ws:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: ws, ProtocolType: WEBSOCKET, RouteSelectionExpression: "$request.body.action"}
+  Integ:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Ws
+      IntegrationType: AWS_PROXY
+      IntegrationUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Send.Arn}/invocations
+  Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Ws, RouteKey: sendmessage, Target: !Sub "integrations/${Integ}"}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: execute-api:ManageConnections, Resource: !Sub "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${Ws}/*"}
+  Send:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Role: !GetAtt Role.Arn
+"""
+
+
+def test_websocket_replies_leave_by_the_api(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(WEBSOCKET)
+    a = scan([path])
+    assert edge_set(a) == {"Ws -triggers-> Send", "Send -writes-> Ws"}
+    assert set(a.boundary.ingress) == {"Ws"} and set(a.boundary.egress) == {"Ws"}

@@ -77,6 +77,14 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
         if (sources := [e.source for e in topology.edges if e.target == d])
         and all(roles.get(src) == "channel" for src in sources)
     }
+    # execute-api:ManageConnections: compute posts to the clients connected to a WebSocket API
+    pushed = {
+        e.target
+        for e in topology.edges
+        if e.kind == "writes"
+        and e.source not in deploy_time
+        and any("execute-api:ManageConnections" in v.what and not v.weak for v in e.via)
+    }
     serving = set(self_serving(ctx, topology))
     ingress |= serving  # compute on a public endpoint of its own (App Runner, Beanstalk web)
     ingress |= set(website_buckets(ctx, topology))  # a bucket's website endpoint
@@ -87,6 +95,8 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
             # an internal load balancer that an API in scope reaches is a hop, not a way in
             if not _internal_behind(ctx, n, incoming[n.id]):
                 ingress.add(n.id)
+            if n.id in pushed:
+                egress.add(n.id)  # a WebSocket API the system posts to: replies leave by it
         elif n.role == "router" and not incoming[n.id]:
             ingress.add(n.id)
         elif (

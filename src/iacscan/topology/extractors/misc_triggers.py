@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
-from iacscan.model import EdgeKind, Resource
+from iacscan.model import EdgeKind, Resource, Via
 from iacscan.resolve import has_tokens
+from iacscan.resolve.values import with_placeholders
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
 from iacscan.topology.extractors.iam import link_action
+from iacscan.topology.iot_topics import reaches, topic_filter
 from iacscan.walk import walk
 
 ID = "misc-triggers"
@@ -101,6 +105,8 @@ def _log_subscription(ctx: ScanContext, stack: str, res: Resource) -> None:
 
 def _iot_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
     rule = ctx.ensure_node((stack, res.logical_id))
+    if rule is None:
+        return
     what = f"AWS::IoT::TopicRule {res.logical_id}"
     for action in as_list(get(res.properties, "TopicRulePayload", "Actions")):
         kafka = get(action, "Kafka")
@@ -112,11 +118,66 @@ def _iot_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
             via = ctx.via(stack, f"{what} Kafka action", kafka, res=res)
             ctx.add_edge(rule, ctx.external(label, "Kafka"), "triggers", via)
             continue
+        via = ctx.via(stack, what, action, res=res)
+        kind = next(iter(action), None) if isinstance(action, Mapping) else None
+        config = get(action, kind) if isinstance(kind, str) else None
+        if kind == "Republish":
+            _republish(ctx, stack, rule, get(config, "Topic"), via)
+            continue
+        if kind == "Http":
+            url = get(config, "Url")
+            if url is not None and ctx.text(stack, url).strip():
+                outside = ctx.external(ctx.text(stack, url).strip(), "HTTP endpoint")
+                ctx.add_edge(rule, outside, "triggers", via)
+            continue
+        if kind in _IOT_ACTION_TARGETS:
+            # the field that names the target, often a plain name (a Kinesis action takes only
+            # StreamName): matched by name, and a target outside the scope is an ext: node
+            path, types = _IOT_ACTION_TARGETS[kind]
+            for t in ctx.targets(stack, get(config, *path), types=types, by_name=True):
+                ctx.add_edge(rule, t.node, "triggers", replace(via, weak=via.weak or t.weak))
+            continue
         for t in ctx.targets(stack, action, external_ok=False):
             target_res = ctx.resource(t.key) if t.key else None
             if target_res is not None and target_res.type == "AWS::IAM::Role":
                 continue
-            ctx.add_edge(rule, t.node, "triggers", ctx.via(stack, what, action, res=res))
+            ctx.add_edge(rule, t.node, "triggers", via)
+
+
+# IoT rule actions: the field that names the target, and the target's type.
+_IOT_ACTION_TARGETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Lambda": (("FunctionArn",), ("AWS::Lambda::Function",)),
+    "Kinesis": (("StreamName",), ("AWS::Kinesis::Stream",)),
+    "Firehose": (("DeliveryStreamName",), ("AWS::KinesisFirehose::DeliveryStream",)),
+    "DynamoDB": (("TableName",), ("AWS::DynamoDB::Table",)),
+    "DynamoDBv2": (("PutItem", "TableName"), ("AWS::DynamoDB::Table",)),
+    "S3": (("BucketName",), ("AWS::S3::Bucket",)),
+    "Sns": (("TargetArn",), ("AWS::SNS::Topic",)),
+    "Sqs": (("QueueUrl",), ("AWS::SQS::Queue",)),
+    "StepFunctions": (("StateMachineName",), ("AWS::StepFunctions::StateMachine",)),
+}
+
+
+def _republish(ctx: ScanContext, stack: str, rule: str, topic_value: Any, via: Via) -> None:
+    """A republish action sends the message to another topic: the rules listening there, or
+    the devices subscribed to it (outside the scan)."""
+    resolved = ctx.resolve(stack, topic_value)
+    if not isinstance(resolved, str) or not resolved.strip():
+        return
+    flat, _ = with_placeholders(resolved)
+    topic = re.sub(r"\x00\d+\x00|\$\{[^}]*\}", "*", flat)
+    reached = False
+    for rule_stack, other in ctx.resources("AWS::IoT::TopicRule"):
+        payload = get(other.properties, "TopicRulePayload")
+        sql = ctx.resolve(rule_stack, get(payload, "Sql"))
+        found = topic_filter(sql) if isinstance(sql, str) else None
+        match = reaches(topic, *found) if found is not None else None
+        if match is not None and get(payload, "RuleDisabled") is not True:
+            reached = True
+            node = ctx.ensure_node((rule_stack, other.logical_id))
+            ctx.add_edge(rule, node, "triggers", replace(via, weak=via.weak or match == "weak"))
+    if not reached and topic != "*":
+        ctx.add_edge(rule, ctx.external(f"iot-topic {topic}", "IoT MQTT topic"), "triggers", via)
 
 
 def _destinations(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -152,18 +213,28 @@ def _appsync(ctx: ScanContext, stack: str, res: Resource) -> None:
     what = (
         f"AWS::AppSync::DataSource {res.logical_id} ({ctx.text(stack, res.properties.get('Type'))})"
     )
-    configs = [
-        res.properties.get(k) for k in ("LambdaConfig", "DynamoDBConfig", "EventBridgeConfig")
-    ]
     ops = _dynamodb_operations(ctx, stack, res)
-    for target in ctx.targets(stack, configs, external_ok=False):
+    via = ctx.via(stack, what, res=res)
+    raw = get(res.properties, "HttpConfig", "Endpoint")
+    endpoint = ctx.text(stack, raw).strip() if raw is not None else ""
+    if endpoint:
+        # an HTTP data source: the API forwards to a backend outside the scan
+        outside = ctx.external(endpoint.rstrip("/"), "HTTP endpoint")
+        for api in apis:
+            ctx.add_edge(api.node, outside, "triggers", via)
+    # what each data source kind names, and the type it names: a value from outside the scope
+    # (a parameter, an import, a literal ARN or name) is an ext: node, not dropped
+    named = [
+        (ctx.targets(stack, get(res.properties, *path), types=types, by_name=by_name), types)
+        for path, types, by_name in _DATA_SOURCE_TARGETS
+    ]
+    for target, types in ((t, types) for found, types in named for t in found):
         target_res = ctx.resource(target.key) if target.key else None
-        if target_res is None or target_res.type == "AWS::IAM::Role":
-            continue
-        via = ctx.via(stack, what, res=res)
-        if target_res.type in _FN:
+        rtype = target_res.type if target_res is not None else types[0]
+        v = replace(via, weak=True) if target.weak else via
+        if rtype in _FN:
             kinds: list[EdgeKind] = ["triggers"]
-        elif target_res.type == "AWS::DynamoDB::Table" and ops:
+        elif rtype == "AWS::DynamoDB::Table" and ops:
             # what the resolvers on this data source ask the table for
             kinds = []
             if ops & _DDB_WRITES or not ops & _DDB_READS:
@@ -177,9 +248,30 @@ def _appsync(ctx: ScanContext, stack: str, res: Resource) -> None:
         for api in apis:
             for kind in kinds:
                 if kind == "reads":
-                    ctx.add_edge(target.node, api.node, "reads", via)
+                    ctx.add_edge(target.node, api.node, "reads", v)
                 else:
-                    ctx.add_edge(api.node, target.node, kind, via)
+                    ctx.add_edge(api.node, target.node, kind, v)
+
+
+_DATA_SOURCE_TARGETS: tuple[tuple[tuple[str, ...], tuple[str, ...], bool], ...] = (
+    (("LambdaConfig", "LambdaFunctionArn"), _FN, False),
+    (("DynamoDBConfig", "TableName"), ("AWS::DynamoDB::Table",), True),
+    (("EventBridgeConfig", "EventBusArn"), ("AWS::Events::EventBus",), True),
+)
+
+
+def _appsync_authorizers(ctx: ScanContext, stack: str, res: Resource) -> None:
+    """A GraphQL API's Lambda authorizers run on every request, as API Gateway's do."""
+    api = ctx.ensure_node((stack, res.logical_id))
+    configs = [res.properties.get("LambdaAuthorizerConfig")] + [
+        get(p, "LambdaAuthorizerConfig")
+        for p in as_list(res.properties.get("AdditionalAuthenticationProviders"))
+    ]
+    what = f"{res.type} {res.logical_id} (Lambda authorizer)"
+    for config in configs:
+        uri = get(config, "AuthorizerUri")
+        for fn in ctx.targets(stack, uri, types=_FN):
+            ctx.add_edge(api, fn.node, "triggers", ctx.via(stack, what, config, res=res))
 
 
 _DDB_READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems", "Sync"})
@@ -304,3 +396,4 @@ def extract(ctx: ScanContext) -> None:
     each(ctx, ID, ("AWS::IoT::TopicRule",), _iot_rule)
     each(ctx, ID, ("AWS::Lambda::EventInvokeConfig",), _destinations)
     each(ctx, ID, ("AWS::AppSync::DataSource",), _appsync)
+    each(ctx, ID, ("AWS::AppSync::GraphQLApi",), _appsync_authorizers)
