@@ -22,7 +22,7 @@ from typing import Any
 from iacscan.classify.channels import channel_paths, passes_messages, show_paths
 from iacscan.classify.ops_hosts import is_ops_host
 from iacscan.classify.self_serving import self_serving
-from iacscan.knowledge.resource_types import has_trait, type_info
+from iacscan.knowledge.resource_types import EKS_CLUSTERS, has_trait, type_info
 from iacscan.model import Architecture, Resource, Topology
 from iacscan.resolve import display
 from iacscan.topology.result import StackView
@@ -166,7 +166,7 @@ def _label(ctx: StackView, topology: Topology) -> ArchitectureResult:
         capacity = sorted(
             n.id
             for n in topology.nodes
-            if (n.role == "capacity" or n.type == "AWS::EKS::Cluster") and not n.deploy_time
+            if (n.role == "capacity" or n.type in EKS_CLUSTERS) and not n.deploy_time
         )
         why = "no business compute in scope" + (
             f" ({', '.join(capacity)}: capacity for units the template does not define, "

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from iacscan.classify.assess import Assessment
 from iacscan.classify.decider_base import Decider, DeciderInput, as_int, assessed, known_text
 from iacscan.classify.deciders_ecs import ecs_service, ecs_task_definition
+from iacscan.knowledge.resource_types import EKS_FARGATE_PROFILES, eks_cluster_name
 from iacscan.model import line_of
 from iacscan.resolve import display
 
@@ -92,14 +93,22 @@ def _accepted_ecs_on_ec2(d: DeciderInput) -> bool:
 def eks_cluster(d: DeciderInput) -> Assessment:
     me = d.res.logical_id
 
-    def uses(rtype: str) -> bool:
+    def uses(*rtypes: str) -> bool:
         return any(
-            any(r.logical_id == me for r in d.ctx.refs(s, res.properties.get("ClusterName")))
-            for s, res in d.ctx.resources(rtype)
+            any(r.logical_id == me for r in d.ctx.refs(s, eks_cluster_name(res.properties)))
+            for s, res in d.ctx.resources(*rtypes)
         )
 
-    compute = d.ctx.resolve(d.stack, d.res.properties.get("ComputeConfig"))
-    if isinstance(compute, Mapping) and str(compute.get("Enabled")).lower() == "true":
+    config = d.res.properties.get("Config")  # the CDK aws-eks custom resource's properties
+    compute = d.ctx.resolve(
+        d.stack,
+        d.res.properties.get("ComputeConfig")
+        or (config.get("computeConfig") if isinstance(config, Mapping) else None),
+    )
+    enabled = (
+        compute.get("Enabled", compute.get("enabled")) if isinstance(compute, Mapping) else None
+    )
+    if str(enabled).lower() == "true":
         return assessed(
             d,
             "not-serverless",
@@ -107,8 +116,10 @@ def eks_cluster(d: DeciderInput) -> Assessment:
             idle="instance",
         )
     if uses("AWS::EKS::Nodegroup"):
-        return assessed(d, "not-serverless", "EKS with node groups: EC2 servers you run", idle="instance")
-    if uses("AWS::EKS::FargateProfile"):
+        return assessed(
+            d, "not-serverless", "EKS with node groups: EC2 servers you run", idle="instance"
+        )
+    if uses(*sorted(EKS_FARGATE_PROFILES)):
         return assessed(
             d,
             "serverless-with-floor",
@@ -141,7 +152,9 @@ def batch_compute_environment(d: DeciderInput) -> Assessment:
         )
     if kind.upper().startswith("FARGATE"):
         return assessed(d, "serverless", f"Batch on {kind}: billed per job")
-    return assessed(d, "not-serverless", f"Batch on {kind} instances: hosts you run", idle="instance")
+    return assessed(
+        d, "not-serverless", f"Batch on {kind} instances: hosts you run", idle="instance"
+    )
 
 
 DECIDERS: dict[str, Decider] = {

@@ -69,6 +69,20 @@ CAPACITY_WORDS = (
 )
 
 
+# EKS clusters and Fargate profiles, as CloudFormation types and as the CDK aws-eks module's
+# custom resources (which name their cluster in ``Config.clusterName``).
+EKS_CLUSTERS = frozenset({"AWS::EKS::Cluster", "Custom::AWSCDK-EKS-Cluster"})
+EKS_FARGATE_PROFILES = frozenset({"AWS::EKS::FargateProfile", "Custom::AWSCDK-EKS-FargateProfile"})
+
+
+def eks_cluster_name(properties: Mapping[str, Any]) -> Any:
+    """The value naming the cluster of a node group or Fargate profile (either form)."""
+    if "ClusterName" in properties:
+        return properties.get("ClusterName")
+    config = properties.get("Config")
+    return config.get("clusterName") if isinstance(config, Mapping) else None
+
+
 def may_be_capacity(rtype: str) -> bool:
     """An unclassified type whose name says it may be provisioned capacity (``AWS::X::Fleet``,
     ``AWS::Y::Cluster``): not known to be free configuration. Only meaningful when

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from iacscan.knowledge.resource_types import EKS_CLUSTERS, EKS_FARGATE_PROFILES, eks_cluster_name
 from iacscan.resolve import has_tokens
 from iacscan.topology.context import Key, ScanContext
 from iacscan.topology.extractors.base import as_list
@@ -143,14 +144,14 @@ def _eks(ctx: ScanContext, links: dict[str, set[str]]) -> None:
             node
             for ref in ctx.refs(key[0], res.properties.get("Tags") if res is not None else None)
             if (c := ctx.resource((ref.stack, ref.logical_id))) is not None
-            and c.type == "AWS::EKS::Cluster"
+            and c.type in EKS_CLUSTERS
             and (node := ctx.ensure_node((ref.stack, ref.logical_id))) is not None
         ]
         for runs in clusters or [f"pods of EKS cluster {name or 'named at boot'}"]:
             _link(ctx, links, key, runs)
-    for rtype in ("AWS::EKS::Nodegroup", "AWS::EKS::FargateProfile"):
+    for rtype in ("AWS::EKS::Nodegroup", *sorted(EKS_FARGATE_PROFILES)):
         for stack, res in ctx.resources(rtype):
-            for ref in ctx.refs(stack, res.properties.get("ClusterName")):
+            for ref in ctx.refs(stack, eks_cluster_name(res.properties)):
                 cluster = ctx.ensure_node((ref.stack, ref.logical_id))
                 if cluster is not None:
                     _link(ctx, links, (stack, res.logical_id), cluster)
