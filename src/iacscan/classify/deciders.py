@@ -8,11 +8,12 @@ auto scaling groups, EKS clusters and Batch compute environments.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from iacscan.classify.assess import Assessment
+from iacscan.classify.assess import Assessment, evaluate_rules
 from iacscan.classify.decider_base import Decider, DeciderInput, as_int, assessed, known_text
 from iacscan.classify.deciders_ecs import ecs_service, ecs_task_definition
-from iacscan.knowledge.resource_types import EKS_FARGATE_PROFILES, eks_cluster_name
+from iacscan.knowledge.resource_types import EKS_FARGATE_PROFILES, eks_cluster_name, type_info
 from iacscan.model import line_of
 from iacscan.resolve import display
 
@@ -157,6 +158,31 @@ def batch_compute_environment(d: DeciderInput) -> Assessment:
     )
 
 
+def sagemaker_endpoint(d: DeciderInput) -> Assessment:
+    """An endpoint costs what its endpoint config's variants cost (instances billed hourly,
+    serverless inference per request); a config no endpoint uses costs nothing."""
+    for ref in d.ctx.refs(d.stack, d.res.properties.get("EndpointConfigName")):
+        config = d.ctx.resource((ref.stack, ref.logical_id))
+        if config is None or config.type != "AWS::SageMaker::EndpointConfig":
+            continue
+        template = d.ctx.templates.get(ref.stack)
+        base = {**d.base, "file": template.file if template is not None else d.base["file"]}
+        found = evaluate_rules(
+            type_info(config.type), config, lambda v, s=ref.stack: d.ctx.resolve(s, v), base
+        )
+        return replace(found, type=d.res.type, why=f"endpoint config {ref.logical_id}: {found.why}")
+    name = display(d.ctx.resolve(d.stack, d.res.properties.get("EndpointConfigName")))
+    return assessed(
+        d,
+        "indeterminate",
+        f"its endpoint config ({name}) is not in scope: instance variants are billed every hour, "
+        "serverless ones per request",
+        best="serverless",
+        worst="not-serverless",
+        missing=f"the endpoint config of {d.res.logical_id} ({name})",
+    )
+
+
 DECIDERS: dict[str, Decider] = {
     "ecs-service": ecs_service,
     "ecs-task-definition": ecs_task_definition,
@@ -165,6 +191,7 @@ DECIDERS: dict[str, Decider] = {
     "autoscaling-group": autoscaling_group,
     "eks-cluster": eks_cluster,
     "batch-compute-environment": batch_compute_environment,
+    "sagemaker-endpoint": sagemaker_endpoint,
 }
 
 __all__ = ["DECIDERS", "DeciderInput", "display"]
