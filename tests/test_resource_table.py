@@ -53,7 +53,7 @@ ENTRY_KEYS = ENTRY_REQUIRED | {
 }
 TESTS = {"equals", "in", "present", "gt", "gte", "lt", "lte"}
 RULE_REQUIRED = {"property", "level", "why"}
-RULE_KEYS = RULE_REQUIRED | {"default", "idle_kind"} | TESTS
+RULE_KEYS = RULE_REQUIRED | {"default", "idle_kind", "warning"} | TESTS
 
 # Types the research §5 table names in shorthand (`Stage`, `ReplicationGroup`, ...) next to a
 # full type; the full ones are read from the document itself.
@@ -449,3 +449,45 @@ def test_default_wording_only_when_defaulted(table: dict[str, dict[str, Any]]) -
             if b.default != ("the CloudFormation default" in b.why):
                 wrong.append(f"{key} {rule['property']} absent: {b.why}")
     assert not wrong, "\n".join(wrong)
+
+
+AURORA_V1 = """
+Resources:
+  Db:
+    Type: AWS::RDS::DBCluster
+    Properties:
+      Engine: aurora-mysql
+      EngineMode: serverless
+      MasterUsername: admin
+      ManageMasterUserPassword: true
+SCALING
+"""
+
+
+@pytest.mark.parametrize(
+    ("scaling", "idle"),
+    [
+        ("      ScalingConfiguration: {AutoPause: true, MinCapacity: 1}", []),
+        (
+            "      ScalingConfiguration: {AutoPause: false, MinCapacity: 1}",
+            [("Db", "managed-floor")],
+        ),
+    ],
+)
+def test_aurora_serverless_v1_warns_of_its_end_of_life(
+    tmp_path: Path, scaling: str, idle: list[tuple[str, str]]
+) -> None:
+    """A rule's warning reaches the report: the template says v1, which AWS has retired."""
+    from scan_helpers import scan
+
+    path = tmp_path / "t.yaml"
+    path.write_text(AURORA_V1.replace("SCALING", scaling))
+    a = scan([path])
+    assert a.verdict.level == "no-compute"  # a database alone
+    assert [(c.node, c.kind) for c in a.verdict.idle_costs] == idle
+    assert [w for w in a.verdict.warnings if "end of life" in w] == [
+        "Db: Aurora Serverless v1 (EngineMode serverless) reached end of life on 31 March 2025: "
+        "CloudFormation no longer creates it, and AWS moved existing v1 clusters to Aurora "
+        "Serverless v2 or to provisioned capacity. This verdict reads the template as written; "
+        "check what runs (Serverless v2 pauses only at MinCapacity 0)."
+    ]

@@ -142,6 +142,7 @@ def evaluate_rules(
                 line=line_of(raw) or res.line,
                 default=is_default,
                 properties={prop: shown},
+                warning=f"{base['node']}: {rule['warning']}" if rule.get("warning") else None,
             )
     return Assessment(
         **base,
