@@ -44,8 +44,12 @@ def test_constructs_are_found_deepest_id_first(
         "            self,\n"
         "            'Handler',\n"
         "        )\n"
+        '        machine = sfn.StateMachine(self, "Machine")\n'
+        '        role = iam.Role(self, "Role")\n'
     )
-    (app / "tests" / "test_stack.py").write_text('assert "Orders" in template\n')
+    (app / "tests" / "test_stack.py").write_text(
+        'assert "Orders" in template\nassert "Tested" in template\n'
+    )
     (app / "node_modules").mkdir()
     (app / "node_modules" / "lib.js").write_text('new Queue(this, "Orders")\n')
     monkeypatch.chdir(tmp_path / "repo")
@@ -55,6 +59,9 @@ def test_constructs_are_found_deepest_id_first(
                 {
                     "OrdersA1": "Shop/Orders/Resource",
                     "HandlerRoleB2": "Shop/Handler/ServiceRole/Resource",  # CDK's own id
+                    "MachineRoleC3": "Shop/Machine/Role/Resource",  # CDK's too: not "Role"
+                    "TopRole": "Shop/Role/Resource",  # the app's own construct named "Role"
+                    "TestedOnly": "Shop/Tested/Resource",  # only a test quotes it
                     "Meta": "Shop/CDKMetadata/Default",  # nothing but the stack: app.py
                     "Other": "Elsewhere/Thing/Resource",  # nothing at all: the entry file
                 }
@@ -68,6 +75,9 @@ def test_constructs_are_found_deepest_id_first(
     assert found == {
         "OrdersA1": ("infra/shop/stack.py", 3),  # not the test, not node_modules
         "HandlerRoleB2": ("infra/shop/stack.py", 6),
+        "MachineRoleC3": ("infra/shop/stack.py", 8),
+        "TopRole": ("infra/shop/stack.py", 9),
+        "TestedOnly": ("infra/app.py", 3),  # the stack's line, not the test
         "Meta": ("infra/app.py", 3),
         "Other": (None, None),
     }

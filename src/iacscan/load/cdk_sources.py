@@ -8,9 +8,11 @@ deepest segment up: ``Queue``, then ``Orders``, then the stack ``Shop``. Ids CDK
 (``ServiceRole``, ``Resource``) are not in the source, so the walk goes on to the construct the
 user wrote. When nothing matches, the location is the app's entry file named in cdk.json.
 
-When an id appears several times, the first occurrence in the app's code (not its tests) and
-outside the entry file wins (the entry file mostly instantiates stacks, and stack classes define
-the constructs), in sorted path order.
+When an id appears several times, the first occurrence outside the entry file wins (the entry
+file mostly instantiates stacks, and stack classes define the constructs), in sorted path order.
+Tests are never a location: they quote construct ids but create nothing. The ids CDK gives the
+children it makes for a construct (``Role``, ``ServiceRole``, ``DefaultPolicy``) are skipped
+below the stack's top level, so a role points at the construct that made it.
 
 Paths are shown relative to the working folder when the app is inside it or in the same git
 repository (or to the top of a git revision extracted for ``diff --base-ref``), else relative to
@@ -35,6 +37,10 @@ MAX_SOURCE_BYTES = 2 * 1024 * 1024  # one file; bigger ones are generated, not w
 MAX_SOURCE_FILES = 2_000
 _LITERAL = re.compile(r"""(["'`])([A-Za-z0-9_.\-:@ ]{1,200})\1""")
 DROPPED = frozenset({"Resource", "Default"})
+# Ids CDK gives the children it creates for a construct (a function's or state machine's role
+# and its policy): under a construct of the app, the app's own code does not name them, and a
+# literal "Role" elsewhere in it is another construct.
+GENERATED = frozenset({"ServiceRole", "Role", "DefaultPolicy", "Policy"})
 # Written at the top of a git revision extracted for ``diff --base-ref``: paths are shown
 # relative to it, as repository paths.
 SOURCE_ROOT_MARKER = ".iacscan-source-root"
@@ -97,8 +103,8 @@ class SourceIndex:
         entry_resolved = entry.resolve()
         count = 0
         for rel, path, info in source_files(app_dir, skip_dirs=skip_dirs):
-            if not rel.endswith(SOURCE_SUFFIXES) or rel.endswith(".d.ts"):
-                continue
+            if not rel.endswith(SOURCE_SUFFIXES) or rel.endswith(".d.ts") or _is_test(rel):
+                continue  # tests quote construct ids but create nothing: never a location
             if rel.endswith(".js") and Path(path.with_suffix(".ts")).is_file():
                 continue  # compiled from the .ts next to it
             if info.st_size > MAX_SOURCE_BYTES:
@@ -111,17 +117,16 @@ class SourceIndex:
             except OSError:
                 continue
             is_entry = path.resolve() == entry_resolved
-            is_test = _is_test(rel)
             for number, line in enumerate(text.splitlines(), start=1):
                 for m in _LITERAL.finditer(line):
-                    self.hits.setdefault(m.group(2), []).append((is_test, is_entry, rel, number))
+                    self.hits.setdefault(m.group(2), []).append((is_entry, rel, number))
 
     def find(self, literal: str) -> tuple[str, int] | None:
         found = self.hits.get(literal)
         if not found:
             return None
-        # the app's code before its tests, outside the entry file first, then path order
-        _, _, rel, line = min(found)
+        # outside the entry file first, then path order
+        _, rel, line = min(found)
         return rel, line
 
 
@@ -174,6 +179,7 @@ def _where(path: str, index: SourceIndex, cache: dict[str, Location | None]) -> 
         segment = segments[depth - 1]
         if (
             segment in DROPPED
+            or (segment in GENERATED and depth > 2)  # a child CDK made for a construct
             or "." in segment
             and segment.endswith((".NestedStack", ".NestedStackResource"))
         ):
