@@ -99,7 +99,7 @@ class SourceIndex:
     """String literals of the app's source files -> where they first appear."""
 
     def __init__(self, app_dir: Path, entry: Path, skip_dirs: Sequence[str] = ()) -> None:
-        self.hits: dict[str, list[tuple[bool, bool, str, int]]] = {}
+        self.hits: dict[str, list[tuple[bool, str, int]]] = {}
         entry_resolved = entry.resolve()
         count = 0
         for rel, path, info in source_files(app_dir, skip_dirs=skip_dirs):
