@@ -76,6 +76,7 @@ def classify(
     warnings += unknown_suppressions(result)
     failures = tuple(str(f) for f in result.failures)
     findings, suppressed, rule_failures = _findings(result, topology, set(ignore))
+    warnings += _undefined_references(ctx.undefined)
     verdict = Verdict(
         definition=profile.id,
         serverless=serverless,
@@ -191,6 +192,21 @@ def _decisive(levels: LevelResult) -> tuple[IdleCost, ...]:
     """Idle costs of the resources that set the level first, then the others."""
     top = {a.node for a in levels.assessments if a.level == levels.level}
     return tuple(sorted(levels.idle_costs, key=lambda i: i.node not in top))
+
+
+def _undefined_references(found: frozenset[tuple[str, str]]) -> list[str]:
+    """One warning per template that references names it does not define."""
+    by_file: dict[str, list[str]] = {}
+    for file, what in sorted(found):
+        by_file.setdefault(file, []).append(what)
+    out = []
+    for file, names in by_file.items():
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        out.append(
+            f"{file}: {shown} name nothing the template defines (no resource or parameter of "
+            "that name): CloudFormation rejects it; iacscan read those values as unknown"
+        )
+    return out
 
 
 def _summary(

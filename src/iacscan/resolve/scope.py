@@ -59,6 +59,9 @@ class Scope:
             lambda: BUDGET_PER_VALUE * sum(_count_values(t) for t in templates.values()),
         )
         self._ssm: dict[str, tuple[str, str]] | None = None  # SSM name -> (stack, logical id)
+        # (file, "Ref X" | "Fn::GetAtt X.Y") met while resolving that names nothing the
+        # template defines: CloudFormation rejects such a template (the report says so)
+        self.undefined: set[tuple[str, str]] = set()
         for stack, t in templates.items():
             for out in t.outputs.values():
                 if not isinstance(out, Mapping):
@@ -154,6 +157,7 @@ class Scope:
                 f"parameter {name}",
                 lambda: self._parameter(stack, name, depth),
             )
+        self.undefined.add((t.file, f"Ref {name}"))
         return Unknown(f"Ref to {name}, which is not defined in {t.file}")
 
     def _memoized(self, key: tuple[str, ...], what: str, compute: Any) -> Any:
@@ -207,6 +211,7 @@ class Scope:
         t = self.templates[stack]
         res = t.resources.get(lid)
         if res is None:
+            self.undefined.add((t.file, f"Fn::GetAtt {lid}.{attr}"))
             return Unknown(f"Fn::GetAtt {lid}.{attr}: {lid} is not defined in {t.file}")
         if res.type == "AWS::CloudFormation::Stack" and attr.startswith("Outputs."):
             child = f"{stack}/{lid}"

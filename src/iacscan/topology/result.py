@@ -96,6 +96,11 @@ class StackView:
     def text(self, stack: str, value: Any) -> str:
         return self._index.text(stack, value)
 
+    @property
+    def undefined(self) -> frozenset[tuple[str, str]]:
+        """References met so far that name nothing their template defines (file, reference)."""
+        return frozenset(self._index.scope.undefined)
+
 
 @dataclass(frozen=True, slots=True)
 class TopologyResult:
