@@ -336,3 +336,31 @@ def test_a_handler_handed_to_an_unseen_stack_stays_runtime(tmp_path: Path) -> No
     a = run(tmp_path, text)
     assert any(e.target == "UserOnEvent" and e.source.startswith("ext:") for e in a.topology.edges)
     assert deploy_time(a) == PROVIDER_NODES - {"UserOnEvent"}
+
+
+def test_a_provider_whose_custom_resources_live_elsewhere_is_known_by_its_parts(
+    tmp_path: Path,
+) -> None:
+    """The provider's stack exports its ServiceToken and the custom resources are in another
+    stack, not scanned: no ServiceToken in scope names the onEvent function. The construct
+    ids of its parts say what it is, under any provider id, and the handlers only they start
+    follow."""
+    text = PROVIDER.replace("PROVIDER_ID", "MyProvider").split("  Custom:")[0]
+    text += "Outputs:\n  Token:\n    Value: !GetAtt FrameworkOnEvent.Arn\n"
+    text += "    Export: {Name: provider-token}\n"
+    a = run(tmp_path, HEAD + "Resources:" + TABLE + text)
+    assert deploy_time(a) == PROVIDER_NODES
+    assert a.verdict.architecture == "none"
+
+
+def test_a_waiter_whose_definition_is_unknown_is_known_by_its_id(tmp_path: Path) -> None:
+    """The waiter's definition comes from S3 (no task seen), its functions have no edge from
+    it: the framework's construct ids still make them deploy-time."""
+    text = PROVIDER.replace("PROVIDER_ID", "MyProvider")
+    start = text.index("      DefinitionString:")
+    end = text.index("  Custom:")
+    text = text[:start] + "      DefinitionS3Location: {Bucket: b, Key: k}\n" + text[end:]
+    a = run(tmp_path, HEAD + "Resources:" + TABLE + text)
+    assert not any(e.source == "Waiter" for e in a.topology.edges)
+    assert deploy_time(a) == PROVIDER_NODES
+    assert a.verdict.architecture == "none"

@@ -141,14 +141,26 @@ _HELPER_PATHS = (
     "CustomResourceProvider",
     "Custom::",
     "AWS679f53fac002430cb0da5b7982bd2287",
-    "/Provider/framework-",
     "AutoDeleteObjects",
 )
+
+# The custom-resource ``Provider`` of aws-cdk-lib/custom-resources builds its framework as
+# children of the construct the user names, whatever its id: a function per phase, and the state
+# machine that polls the completion checker (``isCompleteHandler``) until it says done or times
+# out. Every provider has the onEvent function: the one the custom resources' ServiceToken names.
+_FRAMEWORK_ON_EVENT = "framework-onEvent"
+_FRAMEWORK_FUNCTIONS = (_FRAMEWORK_ON_EVENT, "framework-isComplete", "framework-onTimeout")
+_FRAMEWORK_WAITER = "waiter-state-machine"
+_FRAMEWORK_PARTS = {
+    "AWS::Lambda::Function": _FRAMEWORK_FUNCTIONS,
+    "AWS::StepFunctions::StateMachine": (_FRAMEWORK_WAITER,),
+}
 
 
 def mark_deploy_time(ctx: ScanContext) -> None:
     """Custom resource providers and CDK helper functions run at deploy time only, and so does
     what only they start (topology/build.py ``_started_only_by_helpers``)."""
+    frameworks = _provider_frameworks(ctx)
     for stack, t in ctx.templates.items():
         for res in t.resources.values():
             if res.type.startswith("Custom::") or res.type == "AWS::CloudFormation::CustomResource":
@@ -160,7 +172,37 @@ def mark_deploy_time(ctx: ScanContext) -> None:
                 and any(p in res.cdk_path for p in _HELPER_PATHS)
             ):
                 _mark(ctx, ctx.node_id(stack, res.logical_id))
+            part = _framework_part(res)
+            if part is not None and (stack, part[0]) in frameworks:
+                _mark(ctx, ctx.node_id(stack, res.logical_id))
     _started_only_by_helpers(ctx)
+
+
+def _framework_part(res: Resource) -> tuple[str, str] | None:
+    """``(provider path, part)`` when ``res`` is a function or the waiter state machine of a CDK
+    ``Provider`` framework by its construct path (``App/MyProvider/framework-isComplete/
+    Resource``): the part's name is a construct id under the provider, never the stack's root."""
+    names = _FRAMEWORK_PARTS.get(res.type)
+    if names is None or not res.cdk_path:
+        return None
+    segments = res.cdk_path.split("/")
+    for i in range(len(segments) - 1, 0, -1):  # the innermost provider
+        if segments[i] in names:
+            return "/".join(segments[:i]), segments[i]
+    return None
+
+
+def _provider_frameworks(ctx: ScanContext) -> set[tuple[str, str]]:
+    """The CDK ``Provider`` constructs in scope, as ``(stack, construct path)``: those with a
+    ``framework-onEvent`` function. Its siblings (the completion and timeout functions, the
+    waiter) are recognised by their names only beside one, not as any construct so named."""
+    found: set[tuple[str, str]] = set()
+    for stack, t in ctx.templates.items():
+        for res in t.resources.values():
+            part = _framework_part(res)
+            if part is not None and part[1] == _FRAMEWORK_ON_EVENT:
+                found.add((stack, part[0]))
+    return found
 
 
 def _started_only_by_helpers(ctx: ScanContext) -> None:
