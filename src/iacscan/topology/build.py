@@ -32,7 +32,6 @@ def build_topology(
             failure = ExtractorFailure(ident, "", "*", err)
             log.debug("internal error: %s", failure, exc_info=err)
             ctx.failures.append(failure)
-    mark_deploy_time(ctx)
     if scope.exhausted is not None:
         reason, stack = scope.exhausted
         t = templates.get(stack)
@@ -50,6 +49,8 @@ def build_topology(
         )
     consumed = _out_of_scope_stacks(ctx, unseen_errors)
     _failed_inputs(ctx, [e for e in unseen_errors if e not in consumed])
+    # last: what only helpers start is decided on every edge, an unseen stack's included
+    mark_deploy_time(ctx)
     return ctx.freeze()
 
 
@@ -140,13 +141,26 @@ _HELPER_PATHS = (
     "CustomResourceProvider",
     "Custom::",
     "AWS679f53fac002430cb0da5b7982bd2287",
-    "/Provider/framework-",
     "AutoDeleteObjects",
 )
 
+# The custom-resource ``Provider`` of aws-cdk-lib/custom-resources builds its framework as
+# children of the construct the user names, whatever its id: a function per phase, and the state
+# machine that polls the completion checker (``isCompleteHandler``) until it says done or times
+# out. Every provider has the onEvent function: the one the custom resources' ServiceToken names.
+_FRAMEWORK_ON_EVENT = "framework-onEvent"
+_FRAMEWORK_FUNCTIONS = (_FRAMEWORK_ON_EVENT, "framework-isComplete", "framework-onTimeout")
+_FRAMEWORK_WAITER = "waiter-state-machine"
+_FRAMEWORK_PARTS = {
+    "AWS::Lambda::Function": _FRAMEWORK_FUNCTIONS,
+    "AWS::StepFunctions::StateMachine": (_FRAMEWORK_WAITER,),
+}
+
 
 def mark_deploy_time(ctx: ScanContext) -> None:
-    """Custom resource providers and CDK helper functions run at deploy time only."""
+    """Custom resource providers and CDK helper functions run at deploy time only, and so does
+    what only they start (topology/build.py ``_started_only_by_helpers``)."""
+    frameworks = _provider_frameworks(ctx)
     for stack, t in ctx.templates.items():
         for res in t.resources.values():
             if res.type.startswith("Custom::") or res.type == "AWS::CloudFormation::CustomResource":
@@ -158,33 +172,92 @@ def mark_deploy_time(ctx: ScanContext) -> None:
                 and any(p in res.cdk_path for p in _HELPER_PATHS)
             ):
                 _mark(ctx, ctx.node_id(stack, res.logical_id))
+            part = _framework_part(res)
+            if part is not None and (stack, part[0]) in frameworks:
+                _mark(ctx, ctx.node_id(stack, res.logical_id))
+    _started_only_by_helpers(ctx)
 
-    _invoked_only_by_helpers(ctx)
+
+def _framework_part(res: Resource) -> tuple[str, str] | None:
+    """``(provider path, part)`` when ``res`` is a function or the waiter state machine of a CDK
+    ``Provider`` framework by its construct path (``App/MyProvider/framework-isComplete/
+    Resource``): the part's name is a construct id under the provider, never the stack's root."""
+    names = _FRAMEWORK_PARTS.get(res.type)
+    if names is None or not res.cdk_path:
+        return None
+    segments = res.cdk_path.split("/")
+    for i in range(len(segments) - 1, 0, -1):  # the innermost provider
+        if segments[i] in names:
+            return "/".join(segments[:i]), segments[i]
+    return None
 
 
-def _invoked_only_by_helpers(ctx: ScanContext) -> None:
-    """A function that only deploy-time helpers start (the ``on_event_handler`` the user gave a
-    custom-resource ``Provider``, which the provider framework invokes) is deploy-time too."""
-    for _ in range(4):  # providers wrap handlers a level or two deep; bounded
-        edges = ctx.graph.edge_keys()
-        into: dict[str, list[tuple[str, str]]] = {}
-        for source, target, kind in edges:
-            into.setdefault(target, []).append((source, kind))
-        changed = False
-        for target, sources in into.items():
-            draft = ctx.graph.draft(target) if ctx.graph.has_node(target) else None
-            if draft is None or draft.deploy_time or draft.type != "AWS::Lambda::Function":
-                continue
-            helpers = [
-                s
-                for s, kind in sources
-                if kind == "invokes" and ctx.graph.has_node(s) and ctx.graph.draft(s).deploy_time
-            ]
-            if helpers and len(helpers) == len(sources):
-                draft.deploy_time = True
-                changed = True
-        if not changed:
-            return
+def _provider_frameworks(ctx: ScanContext) -> set[tuple[str, str]]:
+    """The CDK ``Provider`` constructs in scope, as ``(stack, construct path)``: those with a
+    ``framework-onEvent`` function. Its siblings (the completion and timeout functions, the
+    waiter) are recognised by their names only beside one, not as any construct so named."""
+    found: set[tuple[str, str]] = set()
+    for stack, t in ctx.templates.items():
+        for res in t.resources.values():
+            part = _framework_part(res)
+            if part is not None and part[1] == _FRAMEWORK_ON_EVENT:
+                found.add((stack, part[0]))
+    return found
+
+
+def _started_only_by_helpers(ctx: ScanContext) -> None:
+    """A function or state machine that only deploy-time helpers start is deploy-time too,
+    transitively: the ``on_event_handler`` and ``is_complete_handler`` a user gives a CDK
+    ``Provider`` (its framework functions invoke them), the framework's waiter state machine (its
+    onEvent function starts it) and what the waiter runs, a handler of ``AwsCustomResource``.
+
+    One stays runtime when anything at runtime reaches it, through any chain: an edge of another
+    kind (an API, a queue, a rule triggers it), or from a runtime node (a weak one included: a
+    grant on every function may be a call). It must also be reached from a helper by firm
+    evidence: a wildcard grant of a helper's role names every function, and functions that only
+    invoke each other start nothing on their own."""
+    into: dict[str, list[tuple[str, str]]] = {}
+    out: dict[str, list[str]] = {}
+    firm_out: dict[str, list[str]] = {}
+    for key in ctx.graph.edge_keys():
+        source, target, kind = key
+        into.setdefault(target, []).append((source, kind))
+        out.setdefault(source, []).append(target)
+        if kind == "invokes" and any(not v.weak for v in ctx.graph.vias(key)):
+            firm_out.setdefault(source, []).append(target)
+    helpers = {n for n in {*into, *out} if ctx.graph.has_node(n) and ctx.graph.draft(n).deploy_time}
+    candidates = {
+        t
+        for t in into
+        if t not in helpers
+        and ctx.graph.has_node(t)
+        and ctx.graph.draft(t).type in _STARTED_BY_NAME
+    }
+    started_at_runtime = {
+        t
+        for t in candidates
+        if any(k != "invokes" or (s not in helpers and s not in candidates) for s, k in into[t])
+    }
+    only_helpers = candidates - _closure(started_at_runtime, out, candidates)
+    firmly = _closure({t for h in helpers for t in firm_out.get(h, ())}, firm_out, only_helpers)
+    # what is not firmly reached stays runtime, and so does what it starts
+    deploy_time = only_helpers - _closure(only_helpers - firmly, out, only_helpers)
+    for node in deploy_time:
+        ctx.graph.draft(node).deploy_time = True
+
+
+def _closure(start: set[str], out: Mapping[str, list[str]], within: set[str]) -> set[str]:
+    """The nodes of ``within`` that ``start`` (its own members of ``within`` included) reaches
+    by edges ``out``, through nodes of ``within`` only."""
+    seen: set[str] = set()
+    todo = [n for n in start if n in within]
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        todo.extend(t for t in out.get(node, ()) if t in within and t not in seen)
+    return seen
 
 
 def _mark(ctx: ScanContext, node_id: str) -> None:

@@ -56,6 +56,10 @@ class GraphBuilder:
     def edge_keys(self) -> list[EdgeKey]:
         return list(self._edges)
 
+    def vias(self, key: EdgeKey) -> tuple[Via, ...]:
+        """The evidence of one edge so far (empty when there is no such edge)."""
+        return tuple(self._edges.get(key, ()))
+
     def freeze(self) -> Topology:
         edges = self._edges
         for s, t, k in [key for key in edges if key[2] == "reads"]:
