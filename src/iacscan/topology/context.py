@@ -206,9 +206,9 @@ class ScanContext(StackIndex):
         def qualify(name: str, owner: str | None) -> str:
             # A parameter is named by the stack it is a parameter of, which is not the stack
             # that uses it when a nested stack was handed it or another stack exported it.
-            owner = owner if owner in self.templates else stack
-            t = self.templates[owner]
-            return f"{owner}/{name}" if self.multi or t.parent is not None else name
+            at = owner if owner is not None and owner in self.templates else stack
+            t = self.templates[at]
+            return f"{at}/{name}" if self.multi or t.parent is not None else name
 
         out = []
         for what, note in outside_values(self.scope.resolve(stack, value), qualify):

@@ -97,8 +97,7 @@ def outside_values(value: Any, qualify: Qualify | None = None) -> Iterator[tuple
                 label = resource_part(readable(item))
                 if len(known) == 1 and label == "${" + known[0][0].split(" ", 1)[1] + "}":
                     # nothing else known: named by where it comes from
-                    label = outside(parts[0].reason, parts[0].stack, qualify) or known[0]
-                    label = label[0]
+                    label = (outside(parts[0].reason, parts[0].stack, qualify) or known[0])[0]
                 yield label, "; ".join(note for _, note in known)
         elif isinstance(item, (list, tuple)):
             pending.extend(item)
