@@ -139,6 +139,7 @@ def test_construct_path_turns_a_hash_change_into_a_change() -> None:
                 },
             }
         ],
+        "not_analysed": [],
     }
 
 

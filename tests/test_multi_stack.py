@@ -370,3 +370,77 @@ def test_listener_default_group_imported_by_the_service_stack() -> None:
         "alb/PublicAlb -triggers-> web/Service",
     }
     assert a.verdict.architecture == "distributed"
+
+
+_BUS_RULE = (
+    "  Rule:\n    Type: AWS::Events::Rule\n    Properties:\n"
+    "      EventBusName: !Ref {param}\n      EventPattern: {{source: [{src}]}}\n"
+    "      Targets: [{{Id: q, Arn: !GetAtt Queue.Arn}}]\n"
+    "  Queue:\n    Type: AWS::SQS::Queue\n"
+)
+
+
+def _nesting(tmp_path: Path) -> Path:
+    """parent (bus name from SSM, no default) -> mid (renames it) -> leaf: each has a rule on
+    the bus the parent's parameter names; mid also has a parameter of its own with no value."""
+    (tmp_path / "parent.yaml").write_text(
+        "Parameters:\n  EventBusName:\n    Type: AWS::SSM::Parameter::Value<String>\n"
+        "Resources:\n"
+        + _BUS_RULE.format(param="EventBusName", src="a")
+        + "  Mid:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
+        "      TemplateURL: mid.yml\n      Parameters: {BusName: !Ref EventBusName}\n"
+    )
+    (tmp_path / "mid.yml").write_text(
+        "Parameters:\n  BusName: {Type: String}\n  OwnBus: {Type: String}\n"
+        "Resources:\n"
+        + _BUS_RULE.format(param="BusName", src="b")
+        + "  Own:\n    Type: AWS::Events::Rule\n    Properties:\n"
+        "      EventBusName: !Ref OwnBus\n      EventPattern: {source: [c]}\n"
+        "      Targets: [{Id: q, Arn: !GetAtt Queue.Arn}]\n"
+        "  Leaf:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
+        "      TemplateURL: leaf.yml\n      Parameters: {EventBusName: !Ref BusName}\n"
+    )
+    (tmp_path / "leaf.yml").write_text(
+        "Parameters:\n  EventBusName: {Type: String}\nResources:\n"
+        + _BUS_RULE.format(param="EventBusName", src="d")
+    )
+    return tmp_path / "parent.yaml"
+
+
+def test_a_nested_parameter_bound_to_the_parents_unknown_is_that_unknown(tmp_path: Path) -> None:
+    # One bus, named by the parameter it comes from (the parent's), whatever the nesting depth
+    # and whatever the nested stacks call it; a nested stack's own unbound parameter is its own.
+    a = scan([_nesting(tmp_path)])
+    assert not a.errors and not a.internal_errors
+    ext = {n for n in node_roles(a) if n.startswith("ext:")}
+    assert ext == {"ext:parameter EventBusName", "ext:parameter parent/Mid/OwnBus"}
+    assert {
+        "ext:parameter EventBusName -triggers-> Rule",
+        "ext:parameter EventBusName -triggers-> parent/Mid/Rule",
+        "ext:parameter EventBusName -triggers-> parent/Mid/Leaf/Rule",
+        "ext:parameter parent/Mid/OwnBus -triggers-> parent/Mid/Own",
+    } <= edge_set(a)
+
+
+def test_a_nested_parameter_is_named_by_its_root_stack_when_several_are_scanned(
+    tmp_path: Path,
+) -> None:
+    parent = _nesting(tmp_path)
+    (tmp_path / "other.yaml").write_text("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n")
+    a = scan([parent, tmp_path / "other.yaml"])
+    ext = {n for n in node_roles(a) if n.startswith("ext:")}
+    assert ext == {"ext:parameter parent/EventBusName", "ext:parameter parent/Mid/OwnBus"}
+
+
+def test_an_exported_unknown_parameter_is_named_by_the_exporting_stack(tmp_path: Path) -> None:
+    (tmp_path / "bus.yaml").write_text(
+        "Parameters:\n  BusArn: {Type: String}\nResources:\n"
+        + _BUS_RULE.format(param="BusArn", src="a")
+        + "Outputs:\n  Bus:\n    Value: !Ref BusArn\n    Export: {Name: bus-arn}\n"
+    )
+    (tmp_path / "user.yaml").write_text(
+        "Resources:\n"
+        + _BUS_RULE.format(param="X", src="b").replace("!Ref X", "!ImportValue bus-arn")
+    )
+    a = scan([tmp_path / "bus.yaml", tmp_path / "user.yaml"])
+    assert {n for n in node_roles(a) if n.startswith("ext:")} == {"ext:parameter bus/BusArn"}

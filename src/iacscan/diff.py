@@ -6,12 +6,18 @@ an ``id`` entry, not a removal plus an addition. Edges, boundary ids and finding
 the before side are mapped through those renames before they are compared, so a renamed node
 does not make its edges look new. Removed edges are reported with mapped ids, which name either
 a node of the after side or a removed node.
+
+A template one side could not read (``InputError.stack``; every template, when that side read
+nothing) hides its nodes on that side: the other side's nodes of that stack are not analysed
+(``nodes_unread``), not removed or added, and the unread side's stand-in ``ext:`` node is no
+addition. Edges, boundary entries and findings that name such a node are not compared either,
+nor is an ``ext:`` node only such nodes reach.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from iacscan.model import (
     Analysis,
@@ -111,9 +117,13 @@ def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, No
     out = [_verdict_sentence(vb, va, labels)]
     out.extend(_system_sentence(c) for c in d.systems_changed)
     bound = d.after.boundary
-    if not (d.ingress_added or d.ingress_removed or d.egress_added or d.egress_removed):
+    unread_b, unread_a = _Unread.of(d.before), _Unread.of(d.after)
+    if unread_a.everything or unread_b.everything:
+        pass  # one side read nothing: no black box to compare
+    elif not (d.ingress_added or d.ingress_removed or d.egress_added or d.egress_removed):
         ingress, egress = _names(bound.ingress, labels=labels), _names(bound.egress, labels=labels)
-        out.append(f"Same black box: ingress {{{ingress}}}, egress {{{egress}}}")
+        where = " where both sides were read" if unread_a.stacks or unread_b.stacks else ""
+        out.append(f"Same black box{where}: ingress {{{ingress}}}, egress {{{egress}}}")
     else:
         parts = []
         for side, added, removed in (
@@ -139,8 +149,24 @@ def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, No
         ]
         more = len(d.nodes_changed) - len(changed)
         out.append("Changed: " + "; ".join(changed) + (f" and {more} more" if more > 0 else ""))
-    if va.architecture != vb.architecture:
-        out.append(f"Architecture: {vb.architecture} -> {va.architecture}")
+    for side, ids in (
+        ("after", [i for i in d.nodes_unread if i in before]),
+        ("before", [i for i in d.nodes_unread if i in after and i not in before]),
+    ):
+        if ids:
+            out.append(
+                f"Not analysed (the {side} side could not read their template, so they are "
+                f"neither removed nor added): {_names(ids, before if side == 'after' else after, labels)}"
+            )
+    if unread_a.everything or unread_b.everything:
+        side = "after" if unread_a.everything else "before"
+        out.append(f"Architecture not compared: nothing of the {side} side could be read")
+    elif va.architecture != vb.architecture:
+        partial = unread_a.stacks or unread_b.stacks
+        out.append(
+            f"Architecture: {vb.architecture} -> {va.architecture}"
+            + (" (of what each side could read)" if partial else "")
+        )
     else:
         out.append(f"Architecture unchanged: {va.architecture}")
     if d.edges_added or d.edges_removed:
@@ -168,28 +194,55 @@ def system_changes(before: Analysis, after: Analysis) -> tuple[SystemChange, ...
     if not before.systems and not after.systems:
         return ()
 
-    def by_name(a: Analysis, other: Analysis) -> dict[str, Verdict]:
+    def by_name(a: Analysis, other: Analysis) -> dict[str, tuple[Verdict, set[str]]]:
         if a.systems:
-            return {s.name: s.verdict for s in a.systems}
+            return {s.name: (s.verdict, set(s.stacks)) for s in a.systems}
         if not a.inputs:
             return {}
         # One system on this side: it is the other side's system made of the same stacks (a
         # pull request that adds an unlinked template leaves the first system as it was).
         stacks = {s for i in a.inputs for s in i.stacks}
         same = [s.name for s in other.systems if stacks & set(s.stacks)]
-        return {same[0] if len(same) == 1 else "(the whole input)": a.verdict}
+        return {same[0] if len(same) == 1 else "(the whole input)": (a.verdict, stacks)}
 
     old, new = by_name(before, after), by_name(after, before)
+    unread = {"before": _Unread.of(before), "after": _Unread.of(after)}
     out = []
     for name in sorted(set(old) | set(new)):
         b, a = old.get(name), new.get(name)
-        if b is None or a is None or (b.level, b.architecture) != (a.level, a.architecture):
-            out.append(SystemChange(name, b, a))
+        if (
+            b is None
+            or a is None
+            or (b[0].level, b[0].architecture)
+            != (
+                a[0].level,
+                a[0].architecture,
+            )
+        ):
+            # on one side only because the other could not read a template of it
+            there, missing = (b, "after") if a is None else (a, "before")
+            hidden = there is not None and any(unread[missing].holds(x) for x in there[1])
+            out.append(
+                SystemChange(
+                    name,
+                    b[0] if b else None,
+                    a[0] if a else None,
+                    unread=(a is None or b is None) and hidden,
+                )
+            )
     return tuple(out)
 
 
 def _system_sentence(c: SystemChange) -> str:
     b, a = c.before, c.after
+    if c.unread:
+        side, there = ("after", b) if a is None else ("before", a)
+        assert there is not None
+        return (
+            f"System {c.name} not analysed on the {side} side: a template of it could not be "
+            f"read (see errors); {'was' if side == 'after' else 'now'} {there.level}, "
+            f"{there.architecture}"
+        )
     if b is None and a is not None:
         return f"System {c.name} added: {a.level}, {a.architecture}"
     if a is None and b is not None:
@@ -217,9 +270,62 @@ def decisive_nodes(d: AnalysisDiff) -> list[str]:
     return sorted(moved & named)
 
 
+@dataclass(frozen=True, slots=True)
+class _Unread:
+    """What one side could not read: everything (no input read, errors), or these stacks."""
+
+    everything: bool
+    stacks: frozenset[str]
+
+    @staticmethod
+    def of(a: Analysis) -> _Unread:
+        return _Unread(
+            not a.inputs and bool(a.errors), frozenset(e.stack for e in a.errors if e.stack)
+        )
+
+    def holds(self, stack: str) -> bool:
+        return self.everything or self.has_stack(stack)
+
+    def has_stack(self, stack: str) -> bool:
+        return stack in self.stacks or any(stack.startswith(s + "/") for s in self.stacks)
+
+
+def _not_compared(
+    nodes: Mapping[str, Node],
+    edges: Iterable[Edge],
+    other: Mapping[str, Node],
+    own: _Unread,
+    others: _Unread,
+) -> tuple[set[str], set[str]]:
+    """(nodes of one side not compared, of which the stand-ins for its own unread templates):
+    in a stack either side could not read, or an ``ext:`` node the other side lacks that only
+    such nodes reach."""
+    standins = {i for i, n in nodes.items() if own.has_stack(n.stack)}
+    skip = standins | {i for i, n in nodes.items() if others.holds(n.stack)}
+    if not skip:
+        return skip, standins
+    near: dict[str, set[str]] = {}
+    for e in edges:
+        near.setdefault(e.source, set()).add(e.target)
+        near.setdefault(e.target, set()).add(e.source)
+    skip |= {
+        i
+        for i, n in nodes.items()
+        if n.role == "external" and i not in other and near.get(i) and near[i] <= skip
+    }
+    return skip, standins
+
+
 def diff_analyses(before: Analysis, after: Analysis) -> AnalysisDiff:
-    bnodes = {n.id: n for n in before.topology.nodes}
-    anodes = {n.id: n for n in after.topology.nodes}
+    unread_b, unread_a = _Unread.of(before), _Unread.of(after)
+    all_b = {n.id: n for n in before.topology.nodes}
+    all_a = {n.id: n for n in after.topology.nodes}
+    skip_b, standins_b = _not_compared(all_b, before.topology.edges, all_a, unread_b, unread_a)
+    skip_a, standins_a = _not_compared(all_a, after.topology.edges, all_b, unread_a, unread_b)
+    unread = (skip_b - standins_b) | (skip_a - standins_a)
+    skip = skip_b | skip_a
+    bnodes = {i: n for i, n in all_b.items() if i not in skip}
+    anodes = {i: n for i, n in all_a.items() if i not in skip}
     rename = _renames(bnodes, anodes)
 
     def m(node_id: str) -> str:
@@ -237,14 +343,24 @@ def diff_analyses(before: Analysis, after: Analysis) -> AnalysisDiff:
     def key(e: Edge) -> tuple[str, str, str]:
         return (e.source, e.target, e.kind)
 
-    mapped = (Edge(m(e.source), m(e.target), e.kind, e.via) for e in before.topology.edges)
+    def seen(ids: Iterable[str]) -> bool:
+        return not any(i in skip for i in ids)
+
+    mapped = (
+        Edge(m(e.source), m(e.target), e.kind, e.via)
+        for e in before.topology.edges
+        if seen((e.source, e.target))
+    )
     b_edges = {key(e): e for e in mapped}
-    a_edges = {key(e): e for e in after.topology.edges}
-    b_ingress = {m(i) for i in before.boundary.ingress}
-    b_egress = {m(i) for i in before.boundary.egress}
-    a_ingress, a_egress = set(after.boundary.ingress), set(after.boundary.egress)
-    b_keys = {_finding_key(f, rename) for f in before.findings}
-    a_keys = {_finding_key(f, {}) for f in after.findings}
+    a_edges = {key(e): e for e in after.topology.edges if seen((e.source, e.target))}
+    b_ingress = {m(i) for i in before.boundary.ingress if i not in skip}
+    b_egress = {m(i) for i in before.boundary.egress if i not in skip}
+    a_ingress = {i for i in after.boundary.ingress if i not in skip}
+    a_egress = {i for i in after.boundary.egress if i not in skip}
+    b_findings = [f for f in before.findings if seen(f.resources)]
+    a_findings = [f for f in after.findings if seen(f.resources)]
+    b_keys = {_finding_key(f, rename) for f in b_findings}
+    a_keys = {_finding_key(f, {}) for f in a_findings}
 
     draft = AnalysisDiff(
         before=before,
@@ -258,13 +374,14 @@ def diff_analyses(before: Analysis, after: Analysis) -> AnalysisDiff:
         ingress_removed=tuple(sorted(b_ingress - a_ingress)),
         egress_added=tuple(sorted(a_egress - b_egress)),
         egress_removed=tuple(sorted(b_egress - a_egress)),
-        findings_new=tuple(f for f in after.findings if _finding_key(f, {}) not in b_keys),
-        findings_fixed=tuple(f for f in before.findings if _finding_key(f, rename) not in a_keys),
+        findings_new=tuple(f for f in a_findings if _finding_key(f, {}) not in b_keys),
+        findings_fixed=tuple(f for f in b_findings if _finding_key(f, rename) not in a_keys),
         summary=(),
         systems_changed=system_changes(before, after),
+        nodes_unread=tuple(sorted(unread)),
     )
     return replace(
         draft,
-        summary=tuple(_summary(draft, bnodes, anodes)),
+        summary=tuple(_summary(draft, all_b, all_a)),
         decisive=tuple(decisive_nodes(draft)),
     )

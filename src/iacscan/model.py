@@ -110,6 +110,9 @@ class InputError:
     kind: ErrorKind
     message: str
     hint: str
+    # When a whole template could not be read: the stack it would have been (its file's stack
+    # name, or PARENT/NestedLogicalId), whose resources this side does not see. Not in the JSON.
+    stack: str | None = None
 
 
 # --------------------------------------------------------------------------- topology
@@ -310,6 +313,9 @@ class SystemChange:
     name: str
     before: Verdict | None
     after: Verdict | None
+    # On one side only because the other side could not read its templates: not analysed
+    # there, not added or removed.
+    unread: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,6 +340,10 @@ class AnalysisDiff:
     systems_changed: tuple[SystemChange, ...] = ()
     # The changed nodes that moved the verdict (diff.decisive_nodes).
     decisive: tuple[str, ...] = ()
+    # Nodes of one side whose template the other side could not read (InputError.stack): not
+    # analysed there, so neither added nor removed; their edges, boundary entries and findings
+    # are not compared either.
+    nodes_unread: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- cost (issue 17)

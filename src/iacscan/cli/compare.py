@@ -174,9 +174,16 @@ def diff(
 
             # Node ids count the stacks of both sides: when either side has several stacks,
             # both use STACK/LogicalId, so a PR that adds a stack renames nothing. Two single
-            # files (before.yaml, after.yaml) are one stack at two versions: plain ids.
+            # files (before.yaml, after.yaml) are one stack at two versions: plain ids. A
+            # template that could not be read counts as the stack it would have been.
             def roots(loaded: Any) -> int:
-                return len({t.stack for t in loaded.templates if t.parent is None})
+                read = {t.stack for t in loaded.templates}
+                unread = {
+                    e.stack
+                    for e in loaded.errors
+                    if e.stack and not any(e.stack.startswith(s + "/") for s in read)
+                }
+                return len({t.stack for t in loaded.templates if t.parent is None} | unread)
 
             multi = max(roots(base), roots(head)) > 1
             before = analyze_loaded(base, definition_profile, run.ignore, multi, run.systems)

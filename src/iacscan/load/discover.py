@@ -292,7 +292,8 @@ def _nested(
         except IacscanError as err:
             if errors is None:
                 raise
-            errors.append(error_of(err, str(path)))
+            # the nested stack's resources are what this side cannot see
+            errors.append(replace(error_of(err, str(path)), stack=f"{template.stack}/{lid}"))
     return out
 
 
@@ -552,6 +553,8 @@ def load_paths(
     used: set[Path] = set()  # folders that gave a template or an error
     for (f, _, folder), outcome in zip(files, _load_all(jobs, memo, parallel), strict=True):
         templates, kind, errors, skipped, notes = outcome
+        if templates is None and not skipped:  # the file's stack is what was not read
+            errors = [e if e.stack else replace(e, stack=names[f]) for e in errors]
         loaded.errors.extend(errors)
         loaded.notes.extend(notes)
         if folder is not None and not skipped:
@@ -676,9 +679,26 @@ def requalify(loaded: Loaded, shared: set[str]) -> None:
     again with the names both sides share."""
     new = shared - loaded.shared
     if new:
+        was = [t.stack for t in loaded.templates]
         loaded.templates, loaded.inputs, notes = qualify(loaded.templates, loaded.inputs, new)
         loaded.notes.extend(notes)
         loaded.shared |= new
+        renamed = {old: t.stack for old, t in zip(was, loaded.templates, strict=True)}
+        loaded.errors = [_requalified(e, renamed, new) for e in loaded.errors]
+
+
+def _requalified(e: InputError, renamed: Mapping[str, str], new: set[str]) -> InputError:
+    """An unread template's stack, renamed as the stack it is nested in was; a root template
+    that failed to load is one of the template inputs (load/shared_names.py)."""
+    if not e.stack:
+        return e
+    parents = [s for s in renamed if e.stack.startswith(s + "/")]
+    if parents:
+        parent = max(parents, key=len)
+        return replace(e, stack=renamed[parent] + e.stack[len(parent) :])
+    if e.stack in new:
+        return replace(e, stack=f"template/{e.stack}")
+    return e
 
 
 def _inside(child: Path, folder: Path) -> bool:

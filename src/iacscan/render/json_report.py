@@ -200,6 +200,9 @@ def diff_to_dict(d: AnalysisDiff) -> dict[str, Any]:
                     }
                     for c in sorted(d.nodes_changed, key=lambda c: c.id)
                 ],
+                # added in this version: nodes one side has whose template the other side
+                # could not read (neither added nor removed)
+                "not_analysed": sorted(d.nodes_unread),
             },
             "edges": {
                 "added": [edge_to_dict(e) for e in sorted(d.edges_added, key=edge_sort_key)],
@@ -225,6 +228,7 @@ def diff_to_dict(d: AnalysisDiff) -> dict[str, Any]:
                     "name": c.name,
                     "before": verdict_to_dict(c.before) if c.before else None,
                     "after": verdict_to_dict(c.after) if c.after else None,
+                    "not_analysed": c.unread,
                 }
                 for c in d.systems_changed
             ],

@@ -290,6 +290,12 @@ def _change_rows(d: AnalysisDiff) -> list[str]:
     for i in d.nodes_removed:
         n = before.get(i)
         rows.append(table_row("➖ removed", "node", nm(i), cell(n.type) if n else ""))
+    for i in d.nodes_unread:
+        n, side = (before[i], "after") if i in before else (after.get(i), "before")
+        detail = (
+            f"{cell(n.type) + ': ' if n else ''}its template could not be read on the {side} side"
+        )
+        rows.append(table_row("❔ not analysed", "node", nm(i), detail))
     for c in d.nodes_changed:
         what = "<br>".join(f"{cell(k)}: {cell(w)} → {cell(x)}" for k, (w, x) in c.changes.items())
         rows.append(table_row("✏️ changed", "node", nm(c.id), what))
@@ -316,8 +322,8 @@ def _systems_changed(d: AnalysisDiff) -> list[str]:
     return [
         table_row(
             cell(c.name),
-            c.before.level if c.before else "(new)",
-            c.after.level if c.after else "(removed)",
+            c.before.level if c.before else "(not analysed)" if c.unread else "(new)",
+            c.after.level if c.after else "(not analysed)" if c.unread else "(removed)",
             c.before.architecture if c.before else "—",
             c.after.architecture if c.after else "—",
         )

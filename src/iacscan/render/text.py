@@ -240,6 +240,14 @@ def render_diff_text(d: AnalysisDiff, *, color: bool, width: int = 100) -> str:
             f"{_names([i], names)} ({clean(before[i].type) if i in before else '?'})",
             indent=2,
         )
+    for i in d.nodes_unread:
+        n, side = (before[i], "after") if i in before else (after.get(i), "before")
+        out.line(
+            ("? ", "yellow"),
+            f"{_names([i], names)} ({clean(n.type) if n else '?'}): not analysed, the {side} "
+            "side could not read its template",
+            indent=2,
+        )
     for c in d.nodes_changed:
         changes = "; ".join(
             f"{clean(k)}: {clean(w)} -> {clean(n)}" for k, (w, n) in c.changes.items()

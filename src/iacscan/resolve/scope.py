@@ -19,10 +19,10 @@ from iacscan.resolve.meter import MAX_STEPS, Meter
 from iacscan.resolve.values import (
     NO_VALUE,
     Unknown,
+    as_token,
     has_tokens,
     pseudo_token,
     ref_token,
-    unknown_token,
 )
 
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
@@ -191,7 +191,9 @@ class Scope:
                 if ptype.startswith("AWS::SSM::Parameter::Value"):
                     ssm_name = self.resolve(stack, p.get("Default"), depth)
                     if not isinstance(ssm_name, str):
-                        return Unknown(f"parameter {name} is read from SSM at deploy time")
+                        return Unknown(
+                            f"parameter {name} is read from SSM at deploy time", stack=stack
+                        )
                     return self._ssm_value(ssm_name, depth)
                 if "Default" in p:
                     default = self.resolve(stack, p["Default"], depth)
@@ -199,7 +201,7 @@ class Scope:
                     if is_list and isinstance(default, str):
                         return [s.strip() for s in default.split(",")]
                     return default
-        return Unknown(f"parameter {name} has no default")
+        return Unknown(f"parameter {name} has no default", stack=stack)
 
     def _parent_stack(self, t: Template) -> str | None:
         if t.parent is None:
@@ -257,7 +259,7 @@ class Scope:
             text_value = self._as_text(value)
             if isinstance(text_value, Unknown):
                 unknowns.append(text_value)
-                text_value = unknown_token(text_value.reason)
+                text_value = as_token(text_value)
             size[0] += len(text_value)
             return text_value
 
@@ -315,7 +317,7 @@ class Scope:
                 return ""  # the result is dropped below: stop building it
             found = self._as_text(self._ssm_value(m.group(1), depth))
             if isinstance(found, Unknown):  # read at deploy time: an unknown part
-                found = unknown_token(found.reason)
+                found = as_token(found)
             size[0] += len(found)
             return found
 

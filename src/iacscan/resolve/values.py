@@ -13,7 +13,8 @@ from iacscan.walk import walk
 
 _OPEN, _SEP, _CLOSE = "\x01", "\x1f", "\x02"
 _TOKEN = re.compile("\x01([^\x01\x02]*)\x02")
-_UNKNOWN = re.compile("\x01U\x1f([^\x01\x02]*)\x02")
+# An unknown part: its reason, then (for a parameter) the stack whose parameter it is.
+_UNKNOWN = re.compile("\x01U\x1f([^\x01\x02\x1f]*)(?:\x1f([^\x01\x02]*))?\x02")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,9 @@ class Unknown:
 
     reason: str
     options: tuple[Any, ...] = ()
+    # For a parameter with no value in scope: the stack it is a parameter of (a nested
+    # stack's parameter bound to its parent's unknown one is the parent's), which names it.
+    stack: str | None = None
 
     def __str__(self) -> str:
         return f"<unknown: {self.reason}>"
@@ -52,8 +56,14 @@ def pseudo_token(name: str) -> str:
     return f"{_OPEN}P{_SEP}{name}{_CLOSE}"
 
 
-def unknown_token(reason: str) -> str:
-    return f"{_OPEN}U{_SEP}{reason}{_CLOSE}"
+def unknown_token(reason: str, stack: str | None = None) -> str:
+    reason = reason.replace(_SEP, " ")
+    return f"{_OPEN}U{_SEP}{reason}{_SEP + stack if stack else ''}{_CLOSE}"
+
+
+def as_token(value: Unknown) -> str:
+    """An unknown as a part of a string (its reason and stack kept)."""
+    return unknown_token(value.reason, value.stack)
 
 
 def refs_in(value: Any) -> Iterator[Ref]:
@@ -83,6 +93,11 @@ def has_unknown(text: str) -> bool:
 def unknown_reasons(text: str) -> list[str]:
     """The reasons of the unknown parts of a string, in order."""
     return [m.group(1) for m in _UNKNOWN.finditer(text)]
+
+
+def unknown_parts(text: str) -> list[Unknown]:
+    """The unknown parts of a string, in order, as unknowns (reason and stack)."""
+    return [Unknown(m.group(1), stack=m.group(2) or None) for m in _UNKNOWN.finditer(text)]
 
 
 def sub_unknowns(text: str, repl: Callable[[str], str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
 
 from iacscan.model import InputError, Resource, Template
 from iacscan.resolve import Scope
@@ -99,6 +100,8 @@ def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> list
             + ("(its template failed to load)" if failure else f"(template {_short(url)})"),
             at=(stack, res),
         )
+        if failure is not None and failure.stack:
+            ctx.graph.draft(node).stack = failure.stack  # it stands for the stack not read
         _handed_compute(ctx, stack, res, node)
     return consumed
 
@@ -127,12 +130,20 @@ def _failed_inputs(ctx: ScanContext, errors: Sequence[InputError]) -> None:
         return  # nothing was analysed: the report says so on its own
     loaded = {t.file for t in ctx.templates.values()}
     for error in unseen.unseen_inputs(errors, loaded):
-        ctx.unknown_external(
-            _short(error.file),
+        # Named by the stack it would have been (its file name, or its path in the scanned
+        # folder when file names repeat), as both sides of a diff name it; the file as given
+        # would hold where each side's copy is.
+        what = _short(error.file)
+        if error.stack:
+            what = _short(error.stack + PurePosixPath(error.file.replace("\\", "/")).suffix)
+        node = ctx.unknown_external(
+            what,
             "Template",
             unseen.input_note(error),
             may_hide_compute=f"the resources of {_short(error.file)} (it failed to load)",
         )
+        if error.stack:
+            ctx.graph.draft(node).stack = error.stack
 
 
 _HELPER_PATHS = (

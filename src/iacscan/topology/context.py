@@ -202,14 +202,18 @@ class ScanContext(StackIndex):
     def outside_targets(self, stack: str, value: Any, rtype: str = "External") -> list[Target]:
         """Targets that come from outside the scope (a parameter without a default, an import
         no stack in scope exports), as unknown ``ext:`` nodes."""
-        qualify = self.multi or self.templates[stack].parent is not None
+
+        def qualify(name: str, owner: str | None) -> str:
+            # A parameter is named by the stack it is a parameter of, which is not the stack
+            # that uses it when a nested stack was handed it or another stack exported it.
+            at = owner if owner is not None and owner in self.templates else stack
+            t = self.templates[at]
+            return f"{at}/{name}" if self.multi or t.parent is not None else name
+
         out = []
-        for what, note in outside_values(self.scope.resolve(stack, value)):
+        for what, note in outside_values(self.scope.resolve(stack, value), qualify):
             if names_another(what, rtype):
                 continue  # a job definition's ARN is not a job queue's
-            if qualify and what.startswith(("parameter ", "import ")):
-                kind, name = what.split(" ", 1)
-                what = f"{kind} {stack}/{name}" if kind == "parameter" else what
             out.append(Target(self.unknown_external(what, rtype, note), False, None))
         return out
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from iacscan.model import InputError
-from iacscan.resolve import Unknown, display, has_tokens, has_unknown, sub_unknowns, unknown_reasons
+from iacscan.resolve import Unknown, display, has_tokens, has_unknown, sub_unknowns, unknown_parts
 from iacscan.topology.arns import ARN_SERVICE, resource_part
 
 _PARAMETER = re.compile(r"parameter (\S+) (?:has no default|is read from SSM at deploy time)$")
@@ -32,8 +32,17 @@ _SSM = re.compile(r"SSM parameter (\S+) is read at deploy time; no stack in scop
 _NOT_HIDING = ("no CloudFormation or SAM template in this folder",)
 
 
-def outside(reason: str) -> tuple[str, str] | None:
-    """(label, note) when an unknown comes from outside the scope, else None."""
+# Names a parameter of a stack (``parameter NAME`` -> ``parameter STACK/NAME``) when the ids of
+# the scan need it: given the parameter's name and the stack it is a parameter of (None when
+# the unknown does not say), returns the name to show.
+Qualify = Callable[[str, "str | None"], str]
+
+
+def outside(
+    reason: str, stack: str | None = None, qualify: Qualify | None = None
+) -> tuple[str, str] | None:
+    """(label, note) when an unknown comes from outside the scope, else None. ``stack``: the
+    stack whose parameter it is (``Unknown.stack``); ``qualify`` names the parameter by it."""
     m = _PARAMETER.match(reason)
     if m:
         name = m.group(1)
@@ -45,7 +54,7 @@ def outside(reason: str) -> tuple[str, str] | None:
             else f"comes from parameter {name}, which has no default: scan it together with "
             "the stack that creates it, or give the parameter a default, to see what it is"
         )
-        return f"parameter {name}", note
+        return f"parameter {qualify(name, stack) if qualify else name}", note
     m = _SSM.match(reason)
     if m:
         name = m.group(1)
@@ -63,11 +72,13 @@ def outside(reason: str) -> tuple[str, str] | None:
     return None
 
 
-def outside_values(value: Any) -> Iterator[tuple[str, str]]:
+def outside_values(value: Any, qualify: Qualify | None = None) -> Iterator[tuple[str, str]]:
     """(ext label, note) for each part of a resolved value that comes from outside the scope.
 
-    A bare unknown is named by its source (``parameter BusArn``); a string with an unknown
-    part (an ARN built with ``!Sub``) keeps its known text, the unknown parts as ``${Name}``."""
+    A bare unknown is named by its source (``parameter BusArn``; ``qualify`` names a parameter
+    by the stack it is a parameter of, which is the stack that passed it down to a nested stack
+    or exported it); a string with an unknown part (an ARN built with ``!Sub``) keeps its known
+    text, the unknown parts as ``${Name}``."""
     pending: list[Any] = [value]
     while pending:
         item = pending.pop()
@@ -75,16 +86,18 @@ def outside_values(value: Any) -> Iterator[tuple[str, str]]:
             if item.options:
                 pending.extend(item.options)
                 continue
-            found = outside(item.reason)
+            found = outside(item.reason, item.stack, qualify)
             if found is not None:
                 yield found
         elif isinstance(item, str) and has_unknown(item):
-            notes = [outside(reason) for reason in unknown_reasons(item)]
+            parts = unknown_parts(item)
+            notes = [outside(u.reason) for u in parts]
             known = [n for n in notes if n is not None]
             if known and len(known) == len(notes):
                 label = resource_part(readable(item))
                 if len(known) == 1 and label == "${" + known[0][0].split(" ", 1)[1] + "}":
-                    label = known[0][0]  # nothing else known: named by where it comes from
+                    # nothing else known: named by where it comes from
+                    label = (outside(parts[0].reason, parts[0].stack, qualify) or known[0])[0]
                 yield label, "; ".join(note for _, note in known)
         elif isinstance(item, (list, tuple)):
             pending.extend(item)
