@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from iacscan.classify.self_serving import self_serving, website_buckets
-from iacscan.model import Boundary, Node, Topology
+from iacscan.model import Boundary, Edge, Node, Topology
 from iacscan.resolve import refs_in
 from iacscan.topology.result import StackView
 from iacscan.walk import walk
@@ -69,13 +69,14 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     ingress: set[str] = set()
     egress: set[str] = set()
     dead_letters = _dead_letter_queues(ctx)
-    # A dead-letter queue that only its source queue's redrive policy fills holds failed
-    # messages of the system, not its output; one a function or a destination writes is.
+    # A dead-letter queue that only its source queue's redrive policy, a rule target's or a
+    # pipe's dead-letter config fills holds failed messages of the system, not its output; one
+    # a function or a destination writes is.
     redriven_only = {
         d
         for d in dead_letters
-        if (sources := [e.source for e in topology.edges if e.target == d])
-        and all(roles.get(src) == "channel" for src in sources)
+        if (into := [e for e in topology.edges if e.target == d])
+        and all(roles.get(e.source) == "channel" or _dead_letter_edge(e) for e in into)
     }
     # execute-api:ManageConnections: compute posts to the clients connected to a WebSocket API
     pushed = {
@@ -160,8 +161,15 @@ _DEAD_LETTER_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("AWS::Lambda::Function", ("DeadLetterConfig", "TargetArn")),
     ("AWS::Lambda::EventSourceMapping", ("DestinationConfig", "OnFailure", "Destination")),
     ("AWS::Lambda::EventInvokeConfig", ("DestinationConfig", "OnFailure", "Destination")),
-    ("AWS::Pipes::Pipe", ("SourceParameters", "SqsQueueParameters", "DeadLetterConfig", "Arn")),
 )
+# Evidence of an edge that only carries failed deliveries (sqs_redrive, eventbridge, pipes).
+_DEAD_LETTER_VIA = ("RedrivePolicy", "DeadLetterConfig")
+
+
+def _dead_letter_edge(edge: Edge) -> bool:
+    return edge.kind == "triggers" and all(
+        any(word in v.what for word in _DEAD_LETTER_VIA) for v in edge.via
+    )
 
 
 def _dead_letter_queues(ctx: StackView) -> set[str]:
@@ -179,8 +187,13 @@ def _dead_letter_queues(ctx: StackView) -> set[str]:
     for stack, rule in ctx.resources("AWS::Events::Rule"):
         targets = rule.properties.get("Targets")
         for target in targets if isinstance(targets, list) else []:
-            dlq = target.get("DeadLetterConfig") if isinstance(target, Mapping) else None
-            values.append((stack, dlq.get("Arn") if isinstance(dlq, Mapping) else None))
+            values.append((stack, _dig(target, "DeadLetterConfig", "Arn")))
+    for stack, schedule in ctx.resources("AWS::Scheduler::Schedule"):
+        values.append((stack, _dig(schedule.properties, "Target", "DeadLetterConfig", "Arn")))
+    for stack, pipe in ctx.resources("AWS::Pipes::Pipe"):
+        params = pipe.properties.get("SourceParameters")
+        for config in params.values() if isinstance(params, Mapping) else ():
+            values.append((stack, _dig(config, "DeadLetterConfig", "Arn")))
     out: set[str] = set()
     for stack, value in values:
         if value is None:
@@ -188,6 +201,12 @@ def _dead_letter_queues(ctx: StackView) -> set[str]:
         for ref in ctx.refs(stack, value):
             out.add(ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id))))
     return out
+
+
+def _dig(value: Any, *path: str) -> Any:
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
 
 
 def _json(text: str) -> Any:
