@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from iacscan.classify.ops_hosts import is_ops_host
 from iacscan.classify.self_serving import self_serving, website_buckets
 from iacscan.model import Boundary, Edge, Node, Topology
 from iacscan.resolve import refs_in
@@ -128,6 +129,8 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
         n.id for n in topology.nodes if n.role == "ingress" and not n.deploy_time
     }
     imported = _imported_names(ctx)
+    touched = {e.source for e in topology.edges} | {e.target for e in topology.edges}
+    ops_hosts = {n.id for n in topology.nodes if is_ops_host(ctx, n, n.id in touched)}
     for stack, t in ctx.templates.items():
         for out in t.outputs.values():
             if not isinstance(out, Mapping) or not isinstance(out.get("Export"), Mapping):
@@ -139,8 +142,8 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
                 node = ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id)))
                 if node in ingress_roles:
                     ingress.add(node)  # an exported API or load balancer: callers come in
-                elif node in node_ids:
-                    egress.add(node)
+                elif node in node_ids and node not in ops_hosts:
+                    egress.add(node)  # an ops host's id is for people, not a data output
     return Boundary(ingress=tuple(sorted(ingress)), egress=tuple(sorted(egress)))
 
 
