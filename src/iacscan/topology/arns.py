@@ -27,6 +27,7 @@ NAME_PROPERTIES: dict[str, tuple[str, str]] = {
     "AWS::Batch::JobQueue": ("batch", "JobQueueName"),
     "AWS::RDS::DBCluster": ("rds", "DBClusterIdentifier"),
     "AWS::RDS::DBInstance": ("rds", "DBInstanceIdentifier"),
+    "AWS::Redshift::Cluster": ("redshift", "ClusterIdentifier"),
 }
 
 _RESOURCE_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -41,6 +42,8 @@ _RESOURCE_PATTERNS: dict[str, re.Pattern[str]] = {
     "firehose": re.compile(r"^deliverystream/([^/]+)"),
     "batch": re.compile(r"^job-queue/([^/]+)"),
     "rds": re.compile(r"^(?:cluster|db):([^:]+)$"),
+    # a cluster, or the database user or database the Data API and credentials name in it
+    "redshift": re.compile(r"^(?:cluster:|dbuser:|dbname:)([^/:]+)"),
 }
 ARN_SERVICE = re.compile(r"^arn:(?:\$\{[^}]*\}|[^:]*):([^:]*):")  # the partition may be ${...}
 # Channels, stores and serverless compute that a grant, a task or a rule may name outside the
