@@ -28,6 +28,8 @@ NAME_PROPERTIES: dict[str, tuple[str, str]] = {
     "AWS::RDS::DBCluster": ("rds", "DBClusterIdentifier"),
     "AWS::RDS::DBInstance": ("rds", "DBInstanceIdentifier"),
     "AWS::Redshift::Cluster": ("redshift", "ClusterIdentifier"),
+    "AWS::Glue::Job": ("glue-job", "Name"),
+    "AWS::Glue::Crawler": ("glue-crawler", "Name"),
 }
 
 _RESOURCE_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -94,7 +96,7 @@ _SQS_URL = re.compile(r"^https://sqs\.[^/]+/[^/]+/([^/]+)$")
 
 @dataclass(frozen=True, slots=True)
 class ArnName:
-    service: str  # as in NAME_PROPERTIES (ecs split into ecs-task / ecs-service)
+    service: str  # as in NAME_PROPERTIES (ecs split into ecs-task / ecs-service, glue likewise)
     name: str  # may contain * and ? wildcards
     is_pattern: bool
 
@@ -117,6 +119,11 @@ def parse_arn(text: str) -> ArnName | None:
         if resource.startswith("service/"):
             name = resource.rsplit("/", 1)[-1]
             return ArnName("ecs-service", name, _wild(name))
+        return None
+    if service == "glue":  # job/NAME, crawler/NAME (tables and databases are no nodes)
+        kind, _, name = resource.partition("/")
+        if kind in ("job", "crawler") and name:
+            return ArnName(f"glue-{kind}", name, _wild(name))
         return None
     pattern = _RESOURCE_PATTERNS.get(service)
     if pattern is None:
