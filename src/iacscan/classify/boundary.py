@@ -8,7 +8,7 @@ from typing import Any
 
 from iacscan.classify.ops_hosts import is_ops_host
 from iacscan.classify.self_serving import self_serving, website_buckets
-from iacscan.model import Boundary, Edge, Node, Topology
+from iacscan.model import Boundary, Node, Topology
 from iacscan.resolve import refs_in
 from iacscan.topology.result import StackView
 from iacscan.walk import walk
@@ -77,7 +77,7 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
         d
         for d in dead_letters
         if (into := [e for e in topology.edges if e.target == d])
-        and all(roles.get(e.source) == "channel" or _dead_letter_edge(e) for e in into)
+        and all(roles.get(e.source) == "channel" or e.dead_letter for e in into)
     }
     # execute-api:ManageConnections: compute posts to the clients connected to a WebSocket API
     pushed = {
@@ -165,14 +165,6 @@ _DEAD_LETTER_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("AWS::Lambda::EventSourceMapping", ("DestinationConfig", "OnFailure", "Destination")),
     ("AWS::Lambda::EventInvokeConfig", ("DestinationConfig", "OnFailure", "Destination")),
 )
-# Evidence of an edge that only carries failed deliveries (sqs_redrive, eventbridge, pipes).
-_DEAD_LETTER_VIA = ("RedrivePolicy", "DeadLetterConfig")
-
-
-def _dead_letter_edge(edge: Edge) -> bool:
-    return edge.kind == "triggers" and all(
-        any(word in v.what for word in _DEAD_LETTER_VIA) for v in edge.via
-    )
 
 
 def _dead_letter_queues(ctx: StackView) -> set[str]:
