@@ -161,6 +161,20 @@ class Edge:
     kind: EdgeKind
     via: tuple[Via, ...]
 
+    @property
+    def dead_letter(self) -> bool:
+        """Carries only failed deliveries: every piece of evidence is an SQS redrive policy or
+        a rule target's or a pipe's dead-letter config (extractors sqs_redrive, eventbridge,
+        pipes)."""
+        return (
+            self.kind == "triggers"
+            and bool(self.via)
+            and all(any(w in v.what for w in _DEAD_LETTER_WORDS) for v in self.via)
+        )
+
+
+_DEAD_LETTER_WORDS = ("RedrivePolicy", "DeadLetterConfig")
+
 
 @dataclass(frozen=True, slots=True)
 class Topology:

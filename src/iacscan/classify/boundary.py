@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from iacscan.classify.ops_hosts import is_ops_host
 from iacscan.classify.self_serving import self_serving, website_buckets
 from iacscan.model import Boundary, Node, Topology
 from iacscan.resolve import refs_in
@@ -69,13 +70,14 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     ingress: set[str] = set()
     egress: set[str] = set()
     dead_letters = _dead_letter_queues(ctx)
-    # A dead-letter queue that only its source queue's redrive policy fills holds failed
-    # messages of the system, not its output; one a function or a destination writes is.
+    # A dead-letter queue that only its source queue's redrive policy, a rule target's or a
+    # pipe's dead-letter config fills holds failed messages of the system, not its output; one
+    # a function or a destination writes is.
     redriven_only = {
         d
         for d in dead_letters
-        if (sources := [e.source for e in topology.edges if e.target == d])
-        and all(roles.get(src) == "channel" for src in sources)
+        if (into := [e for e in topology.edges if e.target == d])
+        and all(roles.get(e.source) == "channel" or e.dead_letter for e in into)
     }
     # execute-api:ManageConnections: compute posts to the clients connected to a WebSocket API
     pushed = {
@@ -127,6 +129,8 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
         n.id for n in topology.nodes if n.role == "ingress" and not n.deploy_time
     }
     imported = _imported_names(ctx)
+    touched = {e.source for e in topology.edges} | {e.target for e in topology.edges}
+    ops_hosts = {n.id for n in topology.nodes if is_ops_host(ctx, n, n.id in touched)}
     for stack, t in ctx.templates.items():
         for out in t.outputs.values():
             if not isinstance(out, Mapping) or not isinstance(out.get("Export"), Mapping):
@@ -138,8 +142,8 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
                 node = ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id)))
                 if node in ingress_roles:
                     ingress.add(node)  # an exported API or load balancer: callers come in
-                elif node in node_ids:
-                    egress.add(node)
+                elif node in node_ids and node not in ops_hosts:
+                    egress.add(node)  # an ops host's id is for people, not a data output
     return Boundary(ingress=tuple(sorted(ingress)), egress=tuple(sorted(egress)))
 
 
@@ -160,7 +164,6 @@ _DEAD_LETTER_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("AWS::Lambda::Function", ("DeadLetterConfig", "TargetArn")),
     ("AWS::Lambda::EventSourceMapping", ("DestinationConfig", "OnFailure", "Destination")),
     ("AWS::Lambda::EventInvokeConfig", ("DestinationConfig", "OnFailure", "Destination")),
-    ("AWS::Pipes::Pipe", ("SourceParameters", "SqsQueueParameters", "DeadLetterConfig", "Arn")),
 )
 
 
@@ -179,8 +182,13 @@ def _dead_letter_queues(ctx: StackView) -> set[str]:
     for stack, rule in ctx.resources("AWS::Events::Rule"):
         targets = rule.properties.get("Targets")
         for target in targets if isinstance(targets, list) else []:
-            dlq = target.get("DeadLetterConfig") if isinstance(target, Mapping) else None
-            values.append((stack, dlq.get("Arn") if isinstance(dlq, Mapping) else None))
+            values.append((stack, _dig(target, "DeadLetterConfig", "Arn")))
+    for stack, schedule in ctx.resources("AWS::Scheduler::Schedule"):
+        values.append((stack, _dig(schedule.properties, "Target", "DeadLetterConfig", "Arn")))
+    for stack, pipe in ctx.resources("AWS::Pipes::Pipe"):
+        params = pipe.properties.get("SourceParameters")
+        for config in params.values() if isinstance(params, Mapping) else ():
+            values.append((stack, _dig(config, "DeadLetterConfig", "Arn")))
     out: set[str] = set()
     for stack, value in values:
         if value is None:
@@ -188,6 +196,12 @@ def _dead_letter_queues(ctx: StackView) -> set[str]:
         for ref in ctx.refs(stack, value):
             out.add(ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id))))
     return out
+
+
+def _dig(value: Any, *path: str) -> Any:
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
 
 
 def _json(text: str) -> Any:

@@ -50,7 +50,9 @@ class Pricing:
         self.pipes = [
             e
             for e in self.facts.topology.edges
-            if e.kind == "triggers" and any(v.what.startswith("AWS::Pipes::Pipe ") for v in e.via)
+            if e.kind == "triggers"
+            and not e.dead_letter  # a pipe's dead-letter queue is no request of its own
+            and any(v.what.startswith("AWS::Pipes::Pipe ") for v in e.via)
         ]
 
     def _counts(self) -> dict[str, Count]:

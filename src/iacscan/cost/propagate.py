@@ -92,6 +92,12 @@ def _multiplier(run: Run, e: Edge, nodes: Mapping[str, Node], counts: Mapping[st
         label = edge_label(e.source, e.kind, e.target)
         run.ledger.assume(label, "per invocation", float(fact.value), fact.where, False)
         return float(fact.value)
+    if e.dead_letter:  # failed deliveries only: none when everything is delivered
+        label = edge_label(e.source, e.kind, e.target)
+        run.ledger.assume(
+            label, "per invocation", 0.0, "default: a dead letter only when delivery fails", True
+        )
+        return 0.0
     count = counts.get(e.source)
     if count is not None:  # a state machine: how often its definition runs the task
         if e.target in count.runs:

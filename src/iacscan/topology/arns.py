@@ -27,6 +27,9 @@ NAME_PROPERTIES: dict[str, tuple[str, str]] = {
     "AWS::Batch::JobQueue": ("batch", "JobQueueName"),
     "AWS::RDS::DBCluster": ("rds", "DBClusterIdentifier"),
     "AWS::RDS::DBInstance": ("rds", "DBInstanceIdentifier"),
+    "AWS::Redshift::Cluster": ("redshift", "ClusterIdentifier"),
+    "AWS::Glue::Job": ("glue-job", "Name"),
+    "AWS::Glue::Crawler": ("glue-crawler", "Name"),
 }
 
 _RESOURCE_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -41,6 +44,8 @@ _RESOURCE_PATTERNS: dict[str, re.Pattern[str]] = {
     "firehose": re.compile(r"^deliverystream/([^/]+)"),
     "batch": re.compile(r"^job-queue/([^/]+)"),
     "rds": re.compile(r"^(?:cluster|db):([^:]+)$"),
+    # a cluster, or the database user or database the Data API and credentials name in it
+    "redshift": re.compile(r"^(?:cluster:|dbuser:|dbname:)([^/:]+)"),
 }
 ARN_SERVICE = re.compile(r"^arn:(?:\$\{[^}]*\}|[^:]*):([^:]*):")  # the partition may be ${...}
 # Channels, stores and serverless compute that a grant, a task or a rule may name outside the
@@ -91,7 +96,7 @@ _SQS_URL = re.compile(r"^https://sqs\.[^/]+/[^/]+/([^/]+)$")
 
 @dataclass(frozen=True, slots=True)
 class ArnName:
-    service: str  # as in NAME_PROPERTIES (ecs split into ecs-task / ecs-service)
+    service: str  # as in NAME_PROPERTIES (ecs split into ecs-task / ecs-service, glue likewise)
     name: str  # may contain * and ? wildcards
     is_pattern: bool
 
@@ -114,6 +119,11 @@ def parse_arn(text: str) -> ArnName | None:
         if resource.startswith("service/"):
             name = resource.rsplit("/", 1)[-1]
             return ArnName("ecs-service", name, _wild(name))
+        return None
+    if service == "glue":  # job/NAME, crawler/NAME (tables and databases are no nodes)
+        kind, _, name = resource.partition("/")
+        if kind in ("job", "crawler") and name:
+            return ArnName(f"glue-{kind}", name, _wild(name))
         return None
     pattern = _RESOURCE_PATTERNS.get(service)
     if pattern is None:

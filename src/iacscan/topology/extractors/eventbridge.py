@@ -1,4 +1,8 @@
-"""EventBridge rules and Scheduler schedules: bus -triggers-> rule -triggers-> targets."""
+"""EventBridge rules and Scheduler schedules: bus -triggers-> rule -triggers-> targets.
+
+A target's dead-letter queue (``DeadLetterConfig.Arn``) is a target too: EventBridge delivers
+an event it could not deliver there itself, as SQS redrives a message (sqs_redrive.py).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,11 @@ def _target(
     ctx: ScanContext, stack: str, source: str | None, target: Any, what: str, res: Resource
 ) -> None:
     via = ctx.via(stack, what, target, res=res)
+    dlq = get(target, "DeadLetterConfig", "Arn")
+    if dlq is not None:
+        dead = ctx.via(stack, f"{what} DeadLetterConfig", get(target, "DeadLetterConfig"), res=res)
+        for t in ctx.targets(stack, dlq, types=("AWS::SQS::Queue",)):
+            ctx.add_edge(source, t.node, "triggers", dead)
     ecs = get(target, "EcsParameters")
     if ecs is not None:
         for task in ctx.targets(

@@ -1,7 +1,8 @@
 """IAM-implied data flow: what each compute unit's role lets it write, read or start.
 
 The compute unit behind a role: a Lambda function (``Role``), an ECS service or a task definition
-started directly (``TaskRoleArn``), a state machine (``RoleArn``), App Runner, Glue and Batch.
+started directly (``TaskRoleArn``), a state machine (``RoleArn``), App Runner, Glue, and the Batch
+job queues a job definition's ``JobRoleArn`` runs on.
 Actions get their meaning from the SAM connector table (``load.iam_actions``); a statement with a
 wildcard resource is weak evidence and says so.
 """
@@ -82,6 +83,8 @@ def link_action(
         targets = ctx.targets(
             stack, resource, types=(rtype,), external_ok=False, unknown_ok=True, by_name=by_name
         )
+        if rtype == _WORKGROUP:
+            targets += _namespace_workgroups(ctx, stack, resource)
         if not targets and rtype == "AWS::Events::EventBus" and category == "Write":
             default = _default_bus(ctx, stack, resource)
             if default is not None:
@@ -101,6 +104,29 @@ def link_action(
 
 
 _GRAPHQL = frozenset({"AWS::AppSync::GraphQLApi"})
+_WORKGROUP = "AWS::RedshiftServerless::Workgroup"
+
+
+def _namespace_workgroups(ctx: ScanContext, stack: str, resource: Any) -> list[Target]:
+    """A grant on a Redshift Serverless namespace (its ARN) reaches the workgroups that serve
+    it: the namespace holds the data, a workgroup is the node that queries run on."""
+    out: list[Target] = []
+    for ref in ctx.refs(stack, resource):
+        key = ctx.canonical((ref.stack, ref.logical_id))
+        ns = ctx.resource(key)
+        if ns is None or ns.type != "AWS::RedshiftServerless::Namespace":
+            continue
+        name = ctx.text(key[0], ns.properties.get("NamespaceName"))
+        for wstack, wg in ctx.resources(_WORKGROUP):
+            value = wg.properties.get("NamespaceName")
+            named = any(
+                ctx.canonical((r.stack, r.logical_id)) == key for r in ctx.refs(wstack, value)
+            )
+            if (named or (name and ctx.text(wstack, value) == name)) and (
+                node := ctx.ensure_node((wstack, wg.logical_id))
+            ):
+                out.append(Target(node, False, (wstack, wg.logical_id)))
+    return out
 
 
 def _graphql_op(text: str, category: str) -> bool:
@@ -193,6 +219,11 @@ def _principals(ctx: ScanContext) -> dict[Key, list[str]]:
             nodes.append(ctx.ensure_node(key))
         for node in nodes:
             bind(stack, res.properties.get("TaskRoleArn"), node)
+    queues = _job_queues(ctx)
+    for stack, res in ctx.resources("AWS::Batch::JobDefinition"):
+        for queue in queues.get((stack, res.logical_id), []):
+            role = get(res.properties, "ContainerProperties", "JobRoleArn")
+            bind(stack, role, ctx.ensure_node(queue))
     for rtype, path in (
         ("AWS::AppRunner::Service", ("InstanceConfiguration", "InstanceRoleArn")),
         ("AWS::Glue::Job", ("Role",)),
@@ -200,6 +231,39 @@ def _principals(ctx: ScanContext) -> dict[Key, list[str]]:
         for stack, res in ctx.resources(rtype):
             bind(stack, get(res.properties, *path), ctx.ensure_node((stack, res.logical_id)))
     return out
+
+
+def _job_queues(ctx: ScanContext) -> dict[Key, list[Key]]:
+    """Batch job definition -> the job queues its jobs run on: those a ``batch:SubmitJob``
+    grant names with it (a job is submitted to a queue with a definition); a definition no
+    grant pairs with a queue runs on the queues of its own stack."""
+    queue_t, def_t = "AWS::Batch::JobQueue", "AWS::Batch::JobDefinition"
+    out: dict[Key, set[Key]] = defaultdict(set)
+    documents: list[tuple[str, Any]] = []
+    for stack, role in ctx.resources("AWS::IAM::Role"):
+        for policy in as_list(role.properties.get("Policies")):
+            documents.append((stack, get(policy, "PolicyDocument")))
+    for stack, policy in ctx.resources("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        documents.append((stack, policy.properties.get("PolicyDocument")))
+    for stack, document in documents:
+        for statement in _statements(ctx.resolve(stack, document)):
+            actions = [str(a).lower() for a in as_list(statement.get("Action"))]
+            if not any(fnmatchcase("batch:submitjob", a) for a in actions):
+                continue
+            named: dict[str, set[Key]] = {queue_t: set(), def_t: set()}
+            for ref in ctx.refs(stack, statement.get("Resource")):
+                key = ctx.canonical((ref.stack, ref.logical_id))
+                res = ctx.resource(key)
+                if res is not None and res.type in named:
+                    named[res.type].add(key)
+            for definition in named[def_t]:
+                out[definition] |= named[queue_t]
+    result: dict[Key, list[Key]] = {}
+    for stack, res in ctx.resources(def_t):
+        key = (stack, res.logical_id)
+        found = out.get(key) or {(s, q.logical_id) for s, q in ctx.resources(queue_t) if s == stack}
+        result[key] = sorted(found)
+    return result
 
 
 def _statements(document: Any) -> list[Any]:

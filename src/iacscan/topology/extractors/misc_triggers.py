@@ -333,8 +333,10 @@ def _firehose(ctx: ScanContext, stack: str, res: Resource) -> None:
                     else f"{what} {dest_key}"
                 )
                 ctx.add_edge(stream, t.node, "writes", ctx.via(stack, where, res=res))
+    # A source stream outside the scan (a parameter, an import, an ARN) is an ``ext:`` node, as
+    # an event source mapping's is: the data comes in from there.
     source = get(res.properties, "KinesisStreamSourceConfiguration", "KinesisStreamARN")
-    for t in ctx.targets(stack, source, types=("AWS::Kinesis::Stream",), external_ok=False):
+    for t in ctx.targets(stack, source, types=("AWS::Kinesis::Stream",)):
         ctx.add_edge(
             t.node,
             stream,

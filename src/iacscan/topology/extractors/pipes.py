@@ -1,6 +1,12 @@
-"""EventBridge Pipes: source -triggers-> target, and source -triggers-> enrichment."""
+"""EventBridge Pipes: source -triggers-> target, and source -triggers-> enrichment.
+
+A stream source's dead-letter queue (``SourceParameters.*.DeadLetterConfig.Arn``) receives the
+records the pipe gave up on: source -triggers-> queue, as an SQS redrive is drawn.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from iacscan.model import Resource
 from iacscan.topology.context import ScanContext
@@ -32,6 +38,16 @@ def _pipe(ctx: ScanContext, stack: str, res: Resource) -> None:
                     ends.append((role, td.node))
                 continue
             ends.append((role, t.node))
+    params = props.get("SourceParameters")
+    for name, config in params.items() if isinstance(params, Mapping) else ():
+        dlq = get(config, "DeadLetterConfig", "Arn")
+        if dlq is None:
+            continue
+        at = get(config, "DeadLetterConfig")
+        via = ctx.via(stack, f"{what} {name} DeadLetterConfig", at, res=res)
+        for t in ctx.targets(stack, dlq, types=("AWS::SQS::Queue", "AWS::SNS::Topic")):
+            for src in sources:
+                ctx.add_edge(src.node, t.node, "triggers", via)
     for src in sources:
         for role, node in ends:
             ctx.add_edge(src.node, node, "triggers", ctx.via(stack, f"{what} ({role})", res=res))
