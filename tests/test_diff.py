@@ -31,6 +31,7 @@ from scan_helpers import (
     asl_sending_to,
     git_repo,
     run_cli,
+    scan,
     sibling_definition,
 )
 
@@ -140,6 +141,7 @@ def test_construct_path_turns_a_hash_change_into_a_change() -> None:
             }
         ],
         "not_analysed": [],
+        "replaced": [],
     }
 
 
@@ -150,6 +152,48 @@ def test_different_construct_paths_stay_remove_and_add() -> None:
     assert d.nodes_removed == ("WorkerFunctionA1B2C3D4",)
     assert d.nodes_added == ("OtherFunction99",)
     assert len(d.edges_added) == 2 and len(d.edges_removed) == 2
+    # the only function removed and the only one added in the stack: said as a possible
+    # replacement (a new logical id), still removed and added
+    assert d.nodes_replaced == (("WorkerFunctionA1B2C3D4", "OtherFunction99"),)
+    assert diff_to_dict(d)["changes"]["nodes"]["replaced"] == [
+        {"before": "WorkerFunctionA1B2C3D4", "after": "OtherFunction99"}
+    ]
+
+
+REPLACED = """
+Resources:
+  TABLE:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+  Queue:
+    Type: AWS::SQS::Queue
+"""
+
+
+def test_a_new_logical_id_for_a_store_warns_of_replacement(tmp_path: Path) -> None:
+    (tmp_path / "base").mkdir()
+    (tmp_path / "head").mkdir()
+    (tmp_path / "base" / "t.yaml").write_text(REPLACED.replace("TABLE", "Orders"))
+    (tmp_path / "head" / "t.yaml").write_text(REPLACED.replace("TABLE", "OrdersTable"))
+    d = diff_analyses(scan([tmp_path / "base" / "t.yaml"]), scan([tmp_path / "head" / "t.yaml"]))
+    assert d.nodes_removed == ("Orders",) and d.nodes_added == ("OrdersTable",)
+    assert d.nodes_replaced == (("Orders", "OrdersTable"),)
+    assert (
+        "Replaced? Orders -> OrdersTable (AWS::DynamoDB::Table, the only one removed and added "
+        "in its stack): a new logical id makes CloudFormation create the new resource and "
+        "delete the old one; a store's data does not move; keep the old id if it is a rename"
+    ) in d.summary
+    # two tables gone and one added: no pairing is guessed
+    (tmp_path / "base" / "t.yaml").write_text(
+        REPLACED.replace("TABLE", "Orders")
+        + REPLACED.split("Resources:")[1].split("  Queue:")[0].replace("TABLE", "Carts")
+    )
+    d = diff_analyses(scan([tmp_path / "base" / "t.yaml"]), scan([tmp_path / "head" / "t.yaml"]))
+    assert d.nodes_replaced == ()
+    assert not [s for s in d.summary if s.startswith("Replaced?")]
 
 
 def test_level_change_names_the_idle_costs() -> None:

@@ -53,6 +53,33 @@ def _renames(before: Mapping[str, Node], after: Mapping[str, Node]) -> dict[str,
     return renames
 
 
+def _replacements(
+    removed: Iterable[str],
+    added: Iterable[str],
+    before: Mapping[str, Node],
+    after: Mapping[str, Node],
+) -> tuple[tuple[str, str], ...]:
+    """(removed, added) pairs that are likely one resource under a new logical id: the only
+    removed and the only added node of a type in a stack (``ext:`` nodes are not resources)."""
+
+    def group(ids: Iterable[str], nodes: Mapping[str, Node]) -> dict[tuple[str, str], list[str]]:
+        out: dict[tuple[str, str], list[str]] = {}
+        for i in ids:
+            n = nodes[i]
+            if n.role != "external" and not i.startswith("ext:"):
+                out.setdefault((n.stack, n.type), []).append(i)
+        return out
+
+    gone, new = group(removed, before), group(added, after)
+    return tuple(
+        sorted(
+            (ids[0], new[k][0])
+            for k, ids in gone.items()
+            if len(ids) == 1 and len(new.get(k, [])) == 1
+        )
+    )
+
+
 def _node_changes(old: Node, new: Node) -> dict[str, tuple[object, object]]:
     changes: dict[str, tuple[object, object]] = {}
     if old.id != new.id:
@@ -142,6 +169,15 @@ def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, No
         out.append(f"Removed: {_names(d.nodes_removed, before, labels)}")
     if d.nodes_added:
         out.append(f"Added: {_names(d.nodes_added, after, labels)}")
+    for old_id, new_id in d.nodes_replaced:
+        node = before[old_id]
+        loss = " a store's data does not move;" if node.role == "store" else ""
+        out.append(
+            f"Replaced? {labels.get(old_id, old_id)} -> {labels.get(new_id, new_id)} "
+            f"({node.type}, the only one removed and added in its stack): a new logical id makes "
+            f"CloudFormation create the new resource and delete the old one;{loss} keep the old "
+            "id if it is a rename"
+        )
     if d.nodes_changed:
         changed = [
             f"{labels.get(c.id, c.id)} ({', '.join(f'{k}: {v[0]} -> {v[1]}' for k, v in c.changes.items())})"
@@ -379,6 +415,7 @@ def diff_analyses(before: Analysis, after: Analysis) -> AnalysisDiff:
         summary=(),
         systems_changed=system_changes(before, after),
         nodes_unread=tuple(sorted(unread)),
+        nodes_replaced=_replacements(removed, added, bnodes, anodes),
     )
     return replace(
         draft,

@@ -358,6 +358,10 @@ class AnalysisDiff:
     # analysed there, so neither added nor removed; their edges, boundary entries and findings
     # are not compared either.
     nodes_unread: tuple[str, ...] = ()
+    # (removed, added) pairs of one type in one stack, one of each, not paired by a construct
+    # path: a logical id that changed, so CloudFormation creates the new resource and deletes
+    # the old one (a store's data does not move).
+    nodes_replaced: tuple[tuple[str, str], ...] = ()
 
 
 # --------------------------------------------------------------------------- cost (issue 17)

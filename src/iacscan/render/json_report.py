@@ -203,6 +203,7 @@ def diff_to_dict(d: AnalysisDiff) -> dict[str, Any]:
                 # added in this version: nodes one side has whose template the other side
                 # could not read (neither added nor removed)
                 "not_analysed": sorted(d.nodes_unread),
+                "replaced": [{"before": b, "after": a} for b, a in d.nodes_replaced],
             },
             "edges": {
                 "added": [edge_to_dict(e) for e in sorted(d.edges_added, key=edge_sort_key)],
