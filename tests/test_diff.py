@@ -848,3 +848,24 @@ def test_base_ref_of_a_partial_clone_is_archived_as_it_is(tmp_path: Path) -> Non
         assert not (dest / "services").exists()
     finally:
         gitrev.forget(dest)
+
+
+def test_text_diff_shows_what_only_the_head_run_says(tmp_path: Path) -> None:
+    """A nested template matched by its file name is said in the text diff, as in Markdown."""
+    for side in ("base", "head"):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "root.yaml").write_text("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n")
+    (tmp_path / "head" / "root.yaml").write_text(
+        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n  Child:\n"
+        "    Type: AWS::CloudFormation::Stack\n"
+        "    Properties: {TemplateURL: 'https://s3.amazonaws.com/bucket/child.yaml'}\n"
+    )
+    (tmp_path / "head" / "child.yaml").write_text("Resources:\n  T:\n    Type: AWS::SNS::Topic\n")
+    p = run_cli("diff", "base", "head", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    notes = " ".join(p.stdout.split("Notes (after)\n", 1)[1].split())  # lines are wrapped
+    assert notes.startswith(
+        "- nested stack Child: its TemplateURL is remote or filled at deploy time; "
+        "head/child.yaml (beside the including template) has the same file name, child.yaml, "
+        "and was loaded as its template (head/root.yaml:5)"
+    )

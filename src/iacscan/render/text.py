@@ -294,6 +294,13 @@ def render_diff_text(d: AnalysisDiff, *, color: bool, width: int = 100) -> str:
             out.heading(f"Errors ({side})")
             _errors(out, an.errors, False)
             _errors(out, an.internal_errors, True)
+    # What only the head's run says (a nested template matched by file name, a configuration
+    # the PR changes), as the Markdown comment shows it.
+    new_notes = [n for n in d.after.notes if n not in set(d.before.notes)]
+    if new_notes:
+        out.heading("Notes (after)")
+        for n in new_notes:
+            out.line(f"- {clean(n)}", indent=2)
     return out.text()
 
 
