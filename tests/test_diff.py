@@ -869,3 +869,18 @@ def test_text_diff_shows_what_only_the_head_run_says(tmp_path: Path) -> None:
         "head/child.yaml (beside the including template) has the same file name, child.yaml, "
         "and was loaded as its template (head/root.yaml:5)"
     )
+
+
+def test_a_property_that_appears_is_unset_before_in_every_renderer() -> None:
+    from iacscan.render.text import render_diff_text
+
+    def one(**props: str | int | None) -> Analysis:
+        fn = node("Worker", "AWS::ECS::TaskDefinition", "compute", 3, **props)
+        return analysis([fn], [], verdict())
+
+    d = diff_analyses(one(), one(launch_type="FARGATE"))
+    assert "Changed: Worker (properties.launch_type: unset -> FARGATE)" in d.summary
+    text = render_diff_text(d, color=False)
+    assert "~ Worker: properties.launch_type: unset -> FARGATE" in text
+    assert "properties.launch&#95;type: unset → FARGATE |" in render_diff_markdown(d)
+    assert "None" not in text

@@ -53,6 +53,11 @@ def _renames(before: Mapping[str, Node], after: Mapping[str, Node]) -> dict[str,
     return renames
 
 
+def _unset(value: object) -> object:
+    """A changed property's value as every renderer shows it: a missing one is "unset"."""
+    return "unset" if value is None else value
+
+
 def _replacements(
     removed: Iterable[str],
     added: Iterable[str],
@@ -180,7 +185,7 @@ def _summary(d: AnalysisDiff, before: Mapping[str, Node], after: Mapping[str, No
         )
     if d.nodes_changed:
         changed = [
-            f"{labels.get(c.id, c.id)} ({', '.join(f'{k}: {v[0]} -> {v[1]}' for k, v in c.changes.items())})"
+            f"{labels.get(c.id, c.id)} ({', '.join(f'{k}: {_unset(v[0])} -> {_unset(v[1])}' for k, v in c.changes.items())})"
             for c in d.nodes_changed[:MAX_NAMES]
         ]
         more = len(d.nodes_changed) - len(changed)

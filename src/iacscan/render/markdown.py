@@ -297,7 +297,9 @@ def _change_rows(d: AnalysisDiff) -> list[str]:
         )
         rows.append(table_row("❔ not analysed", "node", nm(i), detail))
     for c in d.nodes_changed:
-        what = "<br>".join(f"{cell(k)}: {cell(w)} → {cell(x)}" for k, (w, x) in c.changes.items())
+        what = "<br>".join(
+            f"{cell(k)}: {cell(_unset(w))} → {cell(_unset(x))}" for k, (w, x) in c.changes.items()
+        )
         rows.append(table_row("✏️ changed", "node", nm(c.id), what))
     for label, edges in (("➕ added", d.edges_added), ("➖ removed", d.edges_removed)):
         rows += [
@@ -394,3 +396,8 @@ def render_diff_markdown(d: AnalysisDiff, limit: int | None = None) -> str:
     if new_notes:
         blocks.append(Block("rows", "#### Notes\n\n", [f"- {cell(n)}" for n in new_notes]))
     return _finish(blocks, limit)
+
+
+def _unset(value: object) -> object:
+    """A changed property's value: a missing one is "unset", as the summary says."""
+    return "unset" if value is None else value

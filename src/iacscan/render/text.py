@@ -250,7 +250,9 @@ def render_diff_text(d: AnalysisDiff, *, color: bool, width: int = 100) -> str:
         )
     for c in d.nodes_changed:
         changes = "; ".join(
-            f"{clean(k)}: {clean(w)} -> {clean(n)}" for k, (w, n) in c.changes.items()
+            f"{clean(k)}: {clean('unset' if was is None else was)} -> "
+            f"{clean('unset' if now is None else now)}"
+            for k, (was, now) in c.changes.items()
         )
         out.line(("~ ", "yellow"), f"{_names([c.id], names)}: {changes}", indent=2)
     out.heading("Edges")
@@ -296,11 +298,11 @@ def render_diff_text(d: AnalysisDiff, *, color: bool, width: int = 100) -> str:
             _errors(out, an.internal_errors, True)
     # What only the head's run says (a nested template matched by file name, a configuration
     # the PR changes), as the Markdown comment shows it.
-    new_notes = [n for n in d.after.notes if n not in set(d.before.notes)]
+    new_notes = [note for note in d.after.notes if note not in set(d.before.notes)]
     if new_notes:
         out.heading("Notes (after)")
-        for n in new_notes:
-            out.line(f"- {clean(n)}", indent=2)
+        for note in new_notes:
+            out.line(f"- {clean(note)}", indent=2)
     return out.text()
 
 
