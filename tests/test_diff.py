@@ -884,3 +884,55 @@ def test_a_property_that_appears_is_unset_before_in_every_renderer() -> None:
     assert "~ Worker: properties.launch_type: unset -> FARGATE" in text
     assert "properties.launch&#95;type: unset → FARGATE |" in render_diff_markdown(d)
     assert "None" not in text
+
+
+QUEUE_STACK = """
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+Outputs:
+  JobsArn:
+    Value: !GetAtt Jobs.Arn
+    Export: {Name: jobs-arn}
+"""
+WORKER_STACK = """
+Resources:
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Role: arn:aws:iam::123456789012:role/worker
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: {FunctionName: !Ref Worker, EventSourceArn: SOURCE}
+"""
+
+
+def test_systems_linked_or_unlinked_by_a_change_are_one_sentence(tmp_path: Path) -> None:
+    for side, source in (
+        ("base", "arn:aws:sqs:us-east-1:123456789012:other"),
+        ("head", "!ImportValue jobs-arn"),
+    ):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "queue.yaml").write_text(QUEUE_STACK)
+        (tmp_path / side / "worker.yaml").write_text(WORKER_STACK.replace("SOURCE", source))
+    base, head = scan([tmp_path / "base"]), scan([tmp_path / "head"])
+    assert {s.name for s in base.systems} == {"queue", "worker"} and not head.systems
+    joined = diff_analyses(base, head)
+    assert [(c.name, c.before, c.parts) for c in joined.systems_changed] == [
+        ("queue + worker", None, ("queue", "worker"))
+    ]
+    assert joined.summary[1] == (
+        "Systems queue and worker are now linked into one system (queue + worker): "
+        f"{head.verdict.level}, {head.verdict.architecture}"
+    )
+    assert diff_to_dict(joined)["changes"]["systems"][0]["parts"] == ["queue", "worker"]
+    split = diff_analyses(head, base)
+    assert [(c.name, c.after, c.parts) for c in split.systems_changed] == [
+        ("queue + worker", None, ("queue", "worker"))
+    ]
+    assert split.summary[1].startswith(
+        "System queue + worker is now 2 unlinked systems: queue and worker (was "
+    )

@@ -16,7 +16,7 @@ nor is an ``ext:`` node only such nodes reach.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from iacscan.model import (
@@ -244,12 +244,40 @@ def system_changes(before: Analysis, after: Analysis) -> tuple[SystemChange, ...
         # pull request that adds an unlinked template leaves the first system as it was).
         stacks = {s for i in a.inputs for s in i.stacks}
         same = [s.name for s in other.systems if stacks & set(s.stacks)]
-        return {same[0] if len(same) == 1 else "(the whole input)": (a.verdict, stacks)}
+        name = " + ".join(same) if same else "(the whole input)"
+        return {name: (a.verdict, stacks)}
 
     old, new = by_name(before, after), by_name(after, before)
     unread = {"before": _Unread.of(before), "after": _Unread.of(after)}
     out = []
+    # Systems a change links into one (joined) or unlinks into several (split): one sentence
+    # each, not "added" for the one and "removed" for the others.
+    consumed: set[tuple[str, str]] = set()
+    for mine, theirs, side in ((new, old, "after"), (old, new, "before")):
+        for name in sorted(set(mine) - set(theirs)):
+            parts = sorted(
+                o
+                for o in set(theirs) - set(mine)
+                if theirs[o][1]
+                and theirs[o][1] <= mine[name][1]
+                and ("before" if side == "after" else "after", o) not in consumed
+            )
+            if len(parts) < 2:
+                continue
+            consumed.add((side, name))
+            consumed.update(("before" if side == "after" else "after", o) for o in parts)
+            verdict = mine[name][0]
+            out.append(
+                SystemChange(
+                    name,
+                    None if side == "after" else verdict,
+                    verdict if side == "after" else None,
+                    parts=tuple(parts),
+                )
+            )
     for name in sorted(set(old) | set(new)):
+        if ("before", name) in consumed or ("after", name) in consumed:
+            continue
         b, a = old.get(name), new.get(name)
         if (
             b is None
@@ -284,12 +312,26 @@ def _system_sentence(c: SystemChange) -> str:
             f"read (see errors); {'was' if side == 'after' else 'now'} {there.level}, "
             f"{there.architecture}"
         )
+    if c.parts and b is None and a is not None:
+        return (
+            f"Systems {_and(c.parts)} are now linked into one system ({c.name}): "
+            f"{a.level}, {a.architecture}"
+        )
+    if c.parts and a is None and b is not None:
+        return (
+            f"System {c.name} is now {len(c.parts)} unlinked systems: {_and(c.parts)} "
+            f"(was {b.level}, {b.architecture})"
+        )
     if b is None and a is not None:
         return f"System {c.name} added: {a.level}, {a.architecture}"
     if a is None and b is not None:
         return f"System {c.name} removed (was {b.level}, {b.architecture})"
     assert a is not None and b is not None
     return f"System {c.name}: {b.level} -> {a.level}, {b.architecture} -> {a.architecture}"
+
+
+def _and(names: Sequence[str]) -> str:
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def decisive_nodes(d: AnalysisDiff) -> list[str]:

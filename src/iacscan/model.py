@@ -330,6 +330,9 @@ class SystemChange:
     # On one side only because the other side could not read its templates: not analysed
     # there, not added or removed.
     unread: bool = False
+    # The other side's systems this one is made of: joined (before is None: several systems
+    # now linked into this one) or split (after is None: this one is now several).
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

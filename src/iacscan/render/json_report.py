@@ -230,6 +230,8 @@ def diff_to_dict(d: AnalysisDiff) -> dict[str, Any]:
                     "before": verdict_to_dict(c.before) if c.before else None,
                     "after": verdict_to_dict(c.after) if c.after else None,
                     "not_analysed": c.unread,
+                    # joined from (no before) or split into (no after) these systems
+                    "parts": list(c.parts),
                 }
                 for c in d.systems_changed
             ],

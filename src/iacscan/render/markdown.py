@@ -324,8 +324,20 @@ def _systems_changed(d: AnalysisDiff) -> list[str]:
     return [
         table_row(
             cell(c.name),
-            c.before.level if c.before else "(not analysed)" if c.unread else "(new)",
-            c.after.level if c.after else "(not analysed)" if c.unread else "(removed)",
+            c.before.level
+            if c.before
+            else "(not analysed)"
+            if c.unread
+            else f"(joined from {cell(', '.join(c.parts))})"
+            if c.parts
+            else "(new)",
+            c.after.level
+            if c.after
+            else "(not analysed)"
+            if c.unread
+            else f"(split into {cell(', '.join(c.parts))})"
+            if c.parts
+            else "(removed)",
             c.before.architecture if c.before else "—",
             c.after.architecture if c.after else "—",
         )
