@@ -312,6 +312,21 @@ class Analysis:
         """Every id the report names -> the label people read."""
         return {**self.resource_labels, **self.topology.labels()}
 
+    def started_outside(self) -> list[str]:
+        """Compute and orchestrators that nothing in scope starts or feeds (a state machine a
+        client starts, a function called by another account): their trigger is outside the
+        scan, which the boundary alone does not say."""
+        fed = {e.target for e in self.topology.edges}
+        ingress = set(self.boundary.ingress)
+        return sorted(
+            n.id
+            for n in self.topology.nodes
+            if n.role in ("compute", "orchestrator")
+            and not n.deploy_time
+            and n.id not in fed
+            and n.id not in ingress
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class NodeChange:

@@ -219,6 +219,8 @@ def render_markdown(a: Analysis, limit: int | None = None) -> str:
         f"#### Boundary\n\n**Ingress:** {names(sorted(a.boundary.ingress), labels=labels)}  \n"
         f"**Egress:** {names(sorted(a.boundary.egress), labels=labels)}\n"
     )
+    if outside := a.started_outside():
+        boundary += f"\n**Started from outside the scan:** {names(outside, labels=labels)}\n"
     blocks.append(Block("text", boundary, name="Boundary"))
     unseen = [
         f"- {cell(n.name)}: {cell(str(n.properties.get('note') or ''))}"

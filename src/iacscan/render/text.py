@@ -181,6 +181,8 @@ def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
     out.heading("Boundary")
     out.line(f"ingress: {_names(sorted(a.boundary.ingress), names)}", indent=2)
     out.line(f"egress:  {_names(sorted(a.boundary.egress), names)}", indent=2)
+    if outside := a.started_outside():
+        out.line(f"started from outside the scan: {_names(outside, names)}", indent=2)
     unseen = [n for n in nodes if n.properties.get("unknown") is True]
     if unseen:  # ext: nodes the scan cannot see, each with what to add to see it
         out.heading(f"Not in scope ({len(unseen)})")
