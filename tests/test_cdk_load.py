@@ -427,7 +427,17 @@ def test_outside_sources_from_relative_paths_in_code(tmp_path: Path) -> None:
         (repo / "shared" / "constructs").resolve(),
     ]
     (app / "app.py").write_text("import sys\nsys.path.insert(0, '..')\nopen('../../../x')\n")
-    # the app's parent folder: everything of the repository outside the app
+    # the app's parent folder: without a repository it may be a home or downloads folder, so
+    # only the folders the code names are taken
+    assert outside_sources(app, list(source_files(app))) == [
+        (repo / "services" / "api").resolve(),
+        (repo / "shared" / "constructs").resolve(),
+    ]
+    # in a repository: everything of the repository outside the app
+    (repo / ".git").mkdir()
+    assert outside_sources(app, list(source_files(app))) == [repo.resolve()]
+    # a literal no one writes as a path (a NUL byte, control characters) is no crash
+    (app / "lib" / "odd.ts").write_text('const a = "../a\x00b";\nconst b = "../\x01";\n')
     assert outside_sources(app, list(source_files(app))) == [repo.resolve()]
     before = source_digest(app, identity={}).key
     (app / "lib" / "other.ts").write_text("export {}\n")  # inside the app: hashed as before

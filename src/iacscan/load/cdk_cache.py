@@ -192,16 +192,19 @@ def outside_sources(
 
     A folder that holds the app stands for its files outside the app folder; it is taken only
     from the file's own folder (``path.join(__dirname, "..")`` in ``lib/`` is the app itself,
-    not the folder above it). Nothing outside the app's git repository (or, without one, the
-    folder that holds the app) is taken: a link to ``/`` or ``/proc`` hashes nothing there."""
+    not the folder above it), and only inside a git repository. Nothing outside the app's git
+    repository (or, without one, the folder that holds the app) is taken: a link to ``/`` or
+    ``/proc`` hashes nothing there."""
     base = app_dir.resolve()
-    top = next((p for p in (base, *base.parents) if (p / ".git").exists()), base.parent)
+    repository = next((p for p in (base, *base.parents) if (p / ".git").exists()), None)
+    in_repository = repository is not None
+    top = repository if repository is not None else base.parent
     found: set[Path] = set()
 
     def consider(target: Path, holder_ok: bool = True) -> None:
         try:
             target = target.resolve()
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):  # ValueError: a NUL byte in the literal
             return
         if not target.exists():
             target = target.parent
@@ -209,7 +212,9 @@ def outside_sources(
                 return  # an import's folder, never the folders that hold the app
         if target == base or base in target.parents:
             return  # inside the app: already hashed
-        if target in base.parents and not holder_ok:
+        if target in base.parents and not (holder_ok and in_repository):
+            # a folder that holds the app: only inside its repository, whose files are the
+            # app's neighbours (without one, ".." may be a home or downloads folder)
             return
         if target != top and top not in target.parents:
             return  # outside the repository
@@ -229,6 +234,8 @@ def outside_sources(
         if ".." not in text:
             continue
         for literal in {m.group(2) for m in _UPWARD.finditer(text)}:
+            if len(literal) > 1024 or any(ord(c) < 32 for c in literal):
+                continue  # not a path anyone writes
             literal = literal.replace("\\", "/")
             consider(path.parent / literal)
             consider(app_dir / literal, holder_ok=False)
