@@ -113,6 +113,13 @@ def test_publish_reaches_matching_rules_and_graphql_follows_the_operation(tmp_pa
         ("ops/*", "alerts/#", True, None),
         ("*", "anything/at/all", True, "weak"),
         ("sensors/room1/temp", "sensors/+/temp", False, "weak"),  # part known at deploy time
+        ("sensors/*/temp", "sensors/room1/humidity", True, None),  # the suffix must fit too
+        ("sensors/*/temp", "sensors/+/temp", True, "weak"),
+        ("sensors/*/temp", "sensors/#", True, "weak"),
+        ("a/*", "a", True, None),  # "a/" and more, never "a" itself
+        ("a?", "a/b", True, None),  # "?" is one character, never a level separator for "+"...
+        ("a?b", "a/b", True, "weak"),  # ...but it may be "/" itself
+        ("$aws/rules/ingest", "#", True, None),  # Basic Ingest goes to a rule by its name
     ],
 )
 def test_topic_reaches_filter(topic: str, filter_: str, known: bool, expected: str | None) -> None:
@@ -176,7 +183,60 @@ def test_iot_rule_actions_name_their_targets(tmp_path: Path) -> None:
     }
     weak = {(e.source, e.target) for e in a.topology.edges if all(v.weak for v in e.via)}
     assert weak == {("Ingest", "Alerts")}  # ${topic(2)} is known only when a message comes
-    assert set(a.boundary.ingress) == {"Ingest"}
+    # devices publish to every rule's topic, whatever else in scope republishes there
+    assert set(a.boundary.ingress) == {"Ingest", "Alerts"}
+
+
+INGEST = """
+Resources:
+  Sink:
+    Type: AWS::SQS::Queue
+  Direct:
+    Type: AWS::IoT::TopicRule
+    Properties:
+      RuleName: direct_rule
+      TopicRulePayload:
+        Sql: "SELECT * FROM 'unused/topic'"
+        RuleDisabled: "false"
+        Actions: [{Sqs: {QueueUrl: !Ref Sink, RoleArn: arn:aws:iam::123456789012:role/iot}}]
+  Disabled:
+    Type: AWS::IoT::TopicRule
+    Properties:
+      TopicRulePayload:
+        Sql: "SELECT * FROM 'metrics/#'"
+        RuleDisabled: "true"
+        Actions: [{Sqs: {QueueUrl: !Ref Sink, RoleArn: arn:aws:iam::123456789012:role/iot}}]
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: iot:Publish, Resource: "arn:aws:iot:us-east-1:123456789012:topic/$aws/rules/direct_rule"}
+              - {Effect: Allow, Action: iot:Publish, Resource: "arn:aws:iot:us-east-1:123456789012:topic/metrics/cpu"}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Role: !GetAtt Role.Arn
+"""
+
+
+def test_basic_ingest_and_disabled_rules(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(INGEST)
+    a = scan([path])
+    assert edge_set(a) == {
+        "Fn -writes-> Direct",  # $aws/rules/direct_rule: the rule by its name
+        "Fn -writes-> ext:iot-topic metrics/cpu",  # the only rule there is disabled ("true")
+        "Direct -triggers-> Sink",
+        "Disabled -triggers-> Sink",
+    }
 
 
 APPSYNC = """

@@ -14,6 +14,9 @@ from iacscan.topology.result import StackView
 from iacscan.walk import walk
 
 _DATA = ("channel", "store")
+# Routers that outside clients reach directly whatever the system also sends them: any device
+# allowed to publish on an IoT rule's topic.
+_OPEN_TO_DEVICES = frozenset({"AWS::IoT::TopicRule"})
 DEFAULT_BUS = "ext:default-event-bus"
 # Notifications to people (an email address, a phone, a mobile app) are neither channel nor
 # store: the topic that sends them is what carries the results out.
@@ -99,8 +102,8 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
                 ingress.add(n.id)
             if n.id in pushed:
                 egress.add(n.id)  # a WebSocket API the system posts to: replies leave by it
-        elif n.role == "router" and not incoming[n.id]:
-            ingress.add(n.id)
+        elif n.role == "router" and (not incoming[n.id] or n.type in _OPEN_TO_DEVICES):
+            ingress.add(n.id)  # (devices publish to an IoT rule's topic whatever else does)
         elif (
             n.role in (*_DATA, "external")
             and firm_out[n.id]

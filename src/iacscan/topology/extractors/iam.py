@@ -21,7 +21,7 @@ from iacscan.model import EdgeKind, Resource, Via
 from iacscan.topology.asl import AslShape
 from iacscan.topology.context import Key, ScanContext, Target
 from iacscan.topology.extractors.base import as_list, each, get
-from iacscan.topology.iot_topics import published_topic, reaches, topic_filter
+from iacscan.topology.iot_topics import ingest_rule, published_topic, reaches, topic_filter
 
 ID = "iam"
 
@@ -139,31 +139,38 @@ def _graphql_op(text: str, category: str) -> bool:
 
 
 def _publish(ctx: ScanContext, stack: str, principal: str, resource: Any, via: Via) -> None:
-    """``iot:Publish``: a write to each topic rule whose filter the topic reaches (iot_topics);
-    a literal topic no rule in scope listens to goes to whoever subscribes: an ``ext:`` node."""
+    """``iot:Publish``: a write to what each topic the grant names reaches (publish_to)."""
     for item in as_list(ctx.resolve(stack, resource)):
         topic = published_topic(item) if isinstance(item, str) else None
-        if topic is None:
+        if topic is not None:
+            publish_to(ctx, principal, topic, "writes", via)
+
+
+def publish_to(ctx: ScanContext, source: str, topic: str, kind: EdgeKind, via: Via) -> None:
+    """An edge from ``source`` to each topic rule in scope a message on ``topic`` reaches (its
+    filter matches, iot_topics.reaches; or Basic Ingest names the rule); a literal topic no rule
+    in scope listens to goes to the devices subscribed to it, outside the scan (``ext:``). A
+    disabled rule, or one a false condition leaves out, receives nothing."""
+    reached = False
+    ingest = ingest_rule(topic)
+    for rule_stack, rule in ctx.resources("AWS::IoT::TopicRule"):
+        payload = get(rule.properties, "TopicRulePayload")
+        if str(ctx.resolve(rule_stack, get(payload, "RuleDisabled"))).lower() == "true":
             continue
-        reached = False
-        for rule_stack, rule in ctx.resources("AWS::IoT::TopicRule"):
-            payload = get(rule.properties, "TopicRulePayload")
-            if get(payload, "RuleDisabled") is True:
-                continue
+        if ingest is not None:
+            name = ctx.resolve(rule_stack, rule.properties.get("RuleName"))
+            match: str | None = "strong" if name == ingest else None
+        else:
             sql = ctx.resolve(rule_stack, get(payload, "Sql"))
             found = topic_filter(sql) if isinstance(sql, str) else None
-            if found is None:
-                continue
-            match = reaches(topic, *found)
-            if match is not None:
-                reached = True
-                node = ctx.ensure_node((rule_stack, rule.logical_id))
-                ctx.add_edge(
-                    principal, node, "writes", replace(via, weak=via.weak or match == "weak")
-                )
-        if not reached and topic != "*":
-            node = ctx.external(f"iot-topic {topic}", "IoT MQTT topic")
-            ctx.add_edge(principal, node, "writes", replace(via, weak=via.weak or "*" in topic))
+            match = reaches(topic, *found) if found is not None else None
+        node = ctx.ensure_node((rule_stack, rule.logical_id)) if match is not None else None
+        if node is not None:
+            reached = True
+            ctx.add_edge(source, node, kind, replace(via, weak=via.weak or match == "weak"))
+    if not reached and topic != "*" and ingest is None:
+        node = ctx.external(f"iot-topic {topic}", "IoT MQTT topic")
+        ctx.add_edge(source, node, kind, replace(via, weak=via.weak or "*" in topic))
 
 
 def role_grants(

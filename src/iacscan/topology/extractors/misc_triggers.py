@@ -14,8 +14,7 @@ from iacscan.resolve import has_tokens
 from iacscan.resolve.values import with_placeholders
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
-from iacscan.topology.extractors.iam import link_action
-from iacscan.topology.iot_topics import reaches, topic_filter
+from iacscan.topology.extractors.iam import link_action, publish_to
 from iacscan.walk import walk
 
 ID = "misc-triggers"
@@ -125,8 +124,8 @@ def _iot_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
             _republish(ctx, stack, rule, get(config, "Topic"), via)
             continue
         if kind == "Http":
-            url = get(config, "Url")
-            if url is not None and ctx.text(stack, url).strip():
+            url = ctx.resolve(stack, get(config, "Url"))
+            if isinstance(url, str) and url.strip():
                 outside = ctx.external(ctx.text(stack, url).strip(), "HTTP endpoint")
                 ctx.add_edge(rule, outside, "triggers", via)
             continue
@@ -165,19 +164,8 @@ def _republish(ctx: ScanContext, stack: str, rule: str, topic_value: Any, via: V
     if not isinstance(resolved, str) or not resolved.strip():
         return
     flat, _ = with_placeholders(resolved)
-    topic = re.sub(r"\x00\d+\x00|\$\{[^}]*\}", "*", flat)
-    reached = False
-    for rule_stack, other in ctx.resources("AWS::IoT::TopicRule"):
-        payload = get(other.properties, "TopicRulePayload")
-        sql = ctx.resolve(rule_stack, get(payload, "Sql"))
-        found = topic_filter(sql) if isinstance(sql, str) else None
-        match = reaches(topic, *found) if found is not None else None
-        if match is not None and get(payload, "RuleDisabled") is not True:
-            reached = True
-            node = ctx.ensure_node((rule_stack, other.logical_id))
-            ctx.add_edge(rule, node, "triggers", replace(via, weak=via.weak or match == "weak"))
-    if not reached and topic != "*":
-        ctx.add_edge(rule, ctx.external(f"iot-topic {topic}", "IoT MQTT topic"), "triggers", via)
+    topic = re.sub(r"\x00\d+\x00|\$\{[^}]*\}", "*", flat)  # ${topic(2)}: known per message
+    publish_to(ctx, rule, topic, "triggers", via)
 
 
 def _destinations(ctx: ScanContext, stack: str, res: Resource) -> None:
@@ -215,8 +203,8 @@ def _appsync(ctx: ScanContext, stack: str, res: Resource) -> None:
     )
     ops = _dynamodb_operations(ctx, stack, res)
     via = ctx.via(stack, what, res=res)
-    raw = get(res.properties, "HttpConfig", "Endpoint")
-    endpoint = ctx.text(stack, raw).strip() if raw is not None else ""
+    raw = ctx.resolve(stack, get(res.properties, "HttpConfig", "Endpoint"))
+    endpoint = ctx.text(stack, raw).strip() if isinstance(raw, str) else ""
     if endpoint:
         # an HTTP data source: the API forwards to a backend outside the scan
         outside = ctx.external(endpoint.rstrip("/"), "HTTP endpoint")
