@@ -354,6 +354,48 @@ def test_a_dead_letter_queue_a_function_also_writes_is_egress(tmp_path: Path) ->
     assert "Dlq" in a.boundary.egress
 
 
+def test_a_dead_letter_queue_outside_the_scan_is_no_egress(tmp_path: Path) -> None:
+    path = tmp_path / "dlq.yaml"
+    path.write_text(
+        """
+Parameters:
+  SharedDlqArn: {Type: String}
+Resources:
+  Q: {Type: AWS::SQS::Queue}
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 hour)
+      Targets:
+        - {Id: a, Arn: !GetAtt Q.Arn, DeadLetterConfig: {Arn: !Ref SharedDlqArn}}
+        - Id: b
+          Arn: !GetAtt Q.Arn
+          DeadLetterConfig: {Arn: "arn:aws:sqs:us-east-1:123456789012:ops-dlq"}
+  DeadLetterConfigAudit:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 day)
+      Targets: [{Id: c, Arn: "arn:aws:sqs:us-east-1:123456789012:audit"}]
+""",
+        encoding="utf-8",
+    )
+    a = scan([str(path)])
+    assert edge_set(a) == {
+        "Rule -triggers-> Q",
+        "Rule -triggers-> ext:parameter SharedDlqArn",
+        "Rule -triggers-> ext:arn:aws:sqs:us-east-1:123456789012:ops-dlq",
+        "DeadLetterConfigAudit -triggers-> ext:arn:aws:sqs:us-east-1:123456789012:audit",
+    }
+    # the outside dead-letter queues hold failed deliveries; the audit queue is real output,
+    # whatever its rule is called
+    assert set(a.boundary.egress) == {"Q", "ext:arn:aws:sqs:us-east-1:123456789012:audit"}
+    dead = {(e.source, e.target) for e in a.topology.edges if e.dead_letter}
+    assert dead == {
+        ("Rule", "ext:parameter SharedDlqArn"),
+        ("Rule", "ext:arn:aws:sqs:us-east-1:123456789012:ops-dlq"),
+    }
+
+
 # ------------------------------------------------------------------ Firehose source outside
 
 FIREHOSE = """

@@ -8,6 +8,7 @@ Two halves:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -169,11 +170,14 @@ class Edge:
         return (
             self.kind == "triggers"
             and bool(self.via)
-            and all(any(w in v.what for w in _DEAD_LETTER_WORDS) for v in self.via)
+            and all(_DEAD_LETTER_EVIDENCE.search(v.what) for v in self.via)
         )
 
 
-_DEAD_LETTER_WORDS = ("RedrivePolicy", "DeadLetterConfig")
+# The evidence those extractors write ("AWS::SQS::Queue Q RedrivePolicy (after 3 receives)",
+# "AWS::Events::Rule R target T DeadLetterConfig"): a word of its own at the end, never inside a
+# logical id (a rule named DeadLetterConfigAudit is no dead letter).
+_DEAD_LETTER_EVIDENCE = re.compile(r" (?:RedrivePolicy \(after [^)]*\)|DeadLetterConfig)$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,8 @@ def find_boundary(ctx: StackView, topology: Topology) -> Boundary:
     # A dead-letter queue that only its source queue's redrive policy, a rule target's or a
     # pipe's dead-letter config fills holds failed messages of the system, not its output; one
     # a function or a destination writes is.
+    # (a dead-letter queue outside the scan, named by a parameter or an ARN, is one too)
+    dead_letters |= {e.target for e in topology.edges if e.dead_letter}
     redriven_only = {
         d
         for d in dead_letters
