@@ -1,5 +1,6 @@
 """A SageMaker endpoint costs what its endpoint config's variants cost; a config no endpoint in
-scope uses runs nothing and costs nothing."""
+scope uses runs nothing by itself, but one made from it elsewhere would: undecided unless its
+variants are serverless."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ Resources:
   Cfg:
     Type: AWS::SageMaker::EndpointConfig
     Properties:
+      EndpointConfigName: big-config
       ProductionVariants:
         - VariantName: v
           ModelName: !GetAtt Model.ModelName
@@ -48,8 +50,10 @@ ENDPOINT = """  Ep:
             ("Ep", "provisioned-concurrency"),
         ),
         (SERVERLESS, "!GetAtt Cfg.EndpointConfigName", "serverless", None),
-        (INSTANCES, None, "no-compute", None),  # a config alone: nothing runs, nothing is billed
+        (INSTANCES, None, "indeterminate", None),  # a config alone: an endpoint elsewhere?
+        (SERVERLESS, None, "no-compute", None),  # serverless either way
         (SERVERLESS, "!Ref ConfigName", "indeterminate", None),  # its config is not in scope
+        (INSTANCES, "big-config", "not-serverless", ("Ep", "instance")),  # the config's name
     ],
 )
 def test_endpoint_is_judged_by_its_config(
@@ -69,4 +73,6 @@ def test_endpoint_is_judged_by_its_config(
         assert [(e.node, e.line) for e in evidence] == [("Ep", 11)]  # at the config
     if level == "indeterminate":
         assert a.verdict.cases is not None
-        assert (a.verdict.cases.best, a.verdict.cases.worst) == ("serverless", "not-serverless")
+        # a config alone: at best nothing runs; an endpoint from outside: at best serverless
+        best = "no-compute" if endpoint is None else "serverless"
+        assert (a.verdict.cases.best, a.verdict.cases.worst) == (best, "not-serverless")

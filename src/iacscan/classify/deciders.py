@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from iacscan.classify.assess import Assessment, evaluate_rules
 from iacscan.classify.decider_base import Decider, DeciderInput, as_int, assessed, known_text
 from iacscan.classify.deciders_ecs import ecs_service, ecs_task_definition
 from iacscan.knowledge.resource_types import EKS_FARGATE_PROFILES, eks_cluster_name, type_info
-from iacscan.model import line_of
+from iacscan.model import Resource, line_of
 from iacscan.resolve import display
 
 # ---------------------------------------------------------------- Lambda and hosts
@@ -158,19 +159,38 @@ def batch_compute_environment(d: DeciderInput) -> Assessment:
     )
 
 
+_ENDPOINT_CONFIG = "AWS::SageMaker::EndpointConfig"
+
+
+def _endpoint_config(d: DeciderInput, stack: str, value: Any) -> tuple[str, Resource] | None:
+    """The endpoint config an endpoint's ``EndpointConfigName`` names: by reference, else by
+    the literal name a config in scope is given."""
+    for ref in d.ctx.refs(stack, value):
+        config = d.ctx.resource((ref.stack, ref.logical_id))
+        if config is not None and config.type == _ENDPOINT_CONFIG:
+            return ref.stack, config
+    name = d.ctx.resolve(stack, value)
+    if not isinstance(name, str) or not name:
+        return None
+    for config_stack, config in d.ctx.resources(_ENDPOINT_CONFIG):
+        if d.ctx.resolve(config_stack, config.properties.get("EndpointConfigName")) == name:
+            return config_stack, config
+    return None
+
+
 def sagemaker_endpoint(d: DeciderInput) -> Assessment:
     """An endpoint costs what its endpoint config's variants cost (instances billed hourly,
-    serverless inference per request); a config no endpoint uses costs nothing."""
-    for ref in d.ctx.refs(d.stack, d.res.properties.get("EndpointConfigName")):
-        config = d.ctx.resource((ref.stack, ref.logical_id))
-        if config is None or config.type != "AWS::SageMaker::EndpointConfig":
-            continue
-        template = d.ctx.templates.get(ref.stack)
+    serverless inference per request)."""
+    found = _endpoint_config(d, d.stack, d.res.properties.get("EndpointConfigName"))
+    if found is not None:
+        config_stack, config = found
+        template = d.ctx.templates.get(config_stack)
         base = {**d.base, "file": template.file if template is not None else d.base["file"]}
-        found = evaluate_rules(
-            type_info(config.type), config, lambda v, s=ref.stack: d.ctx.resolve(s, v), base
+        rated = evaluate_rules(
+            type_info(config.type), config, lambda v, s=config_stack: d.ctx.resolve(s, v), base
         )
-        return replace(found, type=d.res.type, why=f"endpoint config {ref.logical_id}: {found.why}")
+        why = f"endpoint config {config.logical_id}: {rated.why}"
+        return replace(rated, type=d.res.type, why=why)
     name = display(d.ctx.resolve(d.stack, d.res.properties.get("EndpointConfigName")))
     return assessed(
         d,
@@ -183,6 +203,32 @@ def sagemaker_endpoint(d: DeciderInput) -> Assessment:
     )
 
 
+def sagemaker_endpoint_config(d: DeciderInput) -> Assessment | None:
+    """A config an endpoint in scope uses is judged through that endpoint. One no endpoint in
+    scope uses runs nothing by itself, but an endpoint made from it elsewhere (another stack, a
+    pipeline's CreateEndpoint) costs what its variants cost: undecided unless it is serverless
+    either way."""
+    me = (d.stack, d.res.logical_id)
+    for stack, endpoint in d.ctx.resources("AWS::SageMaker::Endpoint"):
+        found = _endpoint_config(d, stack, endpoint.properties.get("EndpointConfigName"))
+        if found is not None and (found[0], found[1].logical_id) == me:
+            return None
+    rated = evaluate_rules(
+        type_info(d.res.type), d.res, lambda v: d.ctx.resolve(d.stack, v), d.base
+    )
+    if rated.level == "serverless":
+        return None
+    return replace(
+        rated,
+        level="indeterminate",
+        idle_kind=None,
+        why=f"no endpoint in scope uses it; one made from it elsewhere: {rated.why}",
+        best="serverless",
+        worst=rated.level if rated.level != "indeterminate" else rated.worst,
+        missing=f"the endpoint that uses {d.res.logical_id}, if any (none in scope)",
+    )
+
+
 DECIDERS: dict[str, Decider] = {
     "ecs-service": ecs_service,
     "ecs-task-definition": ecs_task_definition,
@@ -192,6 +238,7 @@ DECIDERS: dict[str, Decider] = {
     "eks-cluster": eks_cluster,
     "batch-compute-environment": batch_compute_environment,
     "sagemaker-endpoint": sagemaker_endpoint,
+    "sagemaker-endpoint-config": sagemaker_endpoint_config,
 }
 
 __all__ = ["DECIDERS", "DeciderInput", "display"]
