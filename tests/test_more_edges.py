@@ -287,6 +287,71 @@ Resources:
     assert edge.source.startswith("ext:") and "landing-zone" in edge.source
 
 
+BATCH_TWO = """Resources:
+  CE:
+    Type: AWS::Batch::ComputeEnvironment
+    Properties: {Type: MANAGED, ComputeResources: {Type: FARGATE, MaxvCpus: 4, Subnets: [s], SecurityGroupIds: [g]}}
+  GpuQueue:
+    Type: AWS::Batch::JobQueue
+    Properties: {Priority: 1, ComputeEnvironmentOrder: [{Order: 1, ComputeEnvironment: !Ref CE}]}
+  CpuQueue:
+    Type: AWS::Batch::JobQueue
+    Properties: {Priority: 1, ComputeEnvironmentOrder: [{Order: 1, ComputeEnvironment: !Ref CE}]}
+  Secrets:
+    Type: AWS::DynamoDB::Table
+    Properties: {BillingMode: PAY_PER_REQUEST, AttributeDefinitions: [{AttributeName: k, AttributeType: S}], KeySchema: [{AttributeName: k, KeyType: HASH}]}
+  Results:
+    Type: AWS::S3::Bucket
+  TrainRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}]}
+      Policies: [{PolicyName: p, PolicyDocument: {Statement: [{Effect: Allow, Action: s3:PutObject, Resource: !Sub "${Results.Arn}/*"}]}}]
+  ReportRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}]}
+      Policies: [{PolicyName: p, PolicyDocument: {Statement: [{Effect: Allow, Action: dynamodb:PutItem, Resource: !GetAtt Secrets.Arn}]}}]
+  TrainJob:
+    Type: AWS::Batch::JobDefinition
+    Properties: {Type: container, PlatformCapabilities: [FARGATE], ContainerProperties: {Image: i, JobRoleArn: !GetAtt TrainRole.Arn}}
+  ReportJob:
+    Type: AWS::Batch::JobDefinition
+    Properties: {Type: container, PlatformCapabilities: [FARGATE], ContainerProperties: {Image: i, JobRoleArn: !GetAtt ReportRole.Arn}}
+  SfnRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: states.amazonaws.com}, Action: sts:AssumeRole}]}
+      Policies: [{PolicyName: p, PolicyDocument: {Statement: [{Effect: Allow, Action: batch:SubmitJob, Resource: [!Ref TrainJob, !Ref GpuQueue, !Ref ReportJob, !Ref CpuQueue]}]}}]
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: !GetAtt SfnRole.Arn
+      DefinitionString: !Sub |
+        {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::batch:submitJob.sync","Parameters":{"JobName":"t","JobQueue":"${GpuQueue}","JobDefinition":"${TrainJob}"},"Next":"R"},
+        "R":{"Type":"Task","Resource":"arn:aws:states:::batch:submitJob.sync","Parameters":{"JobName":"r","JobQueue":"${CpuQueue}","JobDefinition":"${ReportJob}"},"End":true}}}
+"""
+
+
+def test_batch_job_roles_paired_with_one_of_several_queues_are_weak(tmp_path: Path) -> None:
+    """One SubmitJob statement names two definitions and two queues (CDK merges statements
+    like this): which queue runs which definition is not said, so the job roles' reads and
+    writes on the queues are guesses."""
+    path = tmp_path / "two.yaml"
+    path.write_text(BATCH_TWO, encoding="utf-8")
+    a = scan([str(path)])
+    weak = {
+        f"{e.source} -{e.kind}-> {e.target}" for e in a.topology.edges if all(v.weak for v in e.via)
+    }
+    assert weak == {
+        "CpuQueue -writes-> Results",
+        "CpuQueue -writes-> Secrets",
+        "GpuQueue -writes-> Results",
+        "GpuQueue -writes-> Secrets",
+    }
+    assert edge_set(a) - weak == {"Machine -invokes-> CpuQueue", "Machine -invokes-> GpuQueue"}
+
+
 # ------------------------------------------------------------------ dead letters
 
 DLQ = """

@@ -203,17 +203,22 @@ def role_grants(
     return list(out.values())
 
 
-def _principals(ctx: ScanContext) -> dict[Key, list[str]]:
-    """Role (stack, logical id) -> the compute nodes that act with it."""
+def _principals(ctx: ScanContext) -> tuple[dict[Key, list[str]], set[tuple[Key, str]]]:
+    """Role (stack, logical id) -> the compute nodes that act with it; and the (role, node)
+    pairs that are a guess (a Batch job definition paired with one of several queues): the
+    edges that role's grants give that node are weak."""
     out: dict[Key, list[str]] = defaultdict(list)
+    guessed: set[tuple[Key, str]] = set()
 
-    def bind(stack: str, role_value: Any, node: str | None) -> None:
+    def bind(stack: str, role_value: Any, node: str | None, guess: bool = False) -> None:
         if node is None:
             return
         for ref in ctx.refs(stack, role_value):
             res = ctx.resource((ref.stack, ref.logical_id))
             if res is not None and res.type == "AWS::IAM::Role":
                 out[(ref.stack, ref.logical_id)].append(node)
+                if guess:
+                    guessed.add(((ref.stack, ref.logical_id), node))
 
     for stack, res in ctx.resources("AWS::Lambda::Function"):
         bind(stack, res.properties.get("Role"), ctx.ensure_node((stack, res.logical_id)))
@@ -228,16 +233,18 @@ def _principals(ctx: ScanContext) -> dict[Key, list[str]]:
             bind(stack, res.properties.get("TaskRoleArn"), node)
     queues = _job_queues(ctx)
     for stack, res in ctx.resources("AWS::Batch::JobDefinition"):
-        for queue in queues.get((stack, res.logical_id), []):
+        found = queues.get((stack, res.logical_id), [])
+        for queue in found:
             role = get(res.properties, "ContainerProperties", "JobRoleArn")
-            bind(stack, role, ctx.ensure_node(queue))
+            # which of several queues runs this definition's jobs is not said: a guess
+            bind(stack, role, ctx.ensure_node(queue), guess=len(found) > 1)
     for rtype, path in (
         ("AWS::AppRunner::Service", ("InstanceConfiguration", "InstanceRoleArn")),
         ("AWS::Glue::Job", ("Role",)),
     ):
         for stack, res in ctx.resources(rtype):
             bind(stack, get(res.properties, *path), ctx.ensure_node((stack, res.logical_id)))
-    return out
+    return out, guessed
 
 
 def _job_queues(ctx: ScanContext) -> dict[Key, list[Key]]:
@@ -354,6 +361,7 @@ def _apply(
     label: str,
     calls: Mapping[str, frozenset[str] | None] | None = None,
     res: Resource | None = None,
+    guessed: frozenset[str] = frozenset(),
 ) -> None:
     """Edges for each allowed statement of ``document``; the evidence is the statement's line,
     else the line of ``res`` (the role or policy: a SAM function's generated role has no lines
@@ -379,6 +387,8 @@ def _apply(
                 weak = isinstance(resource, str) and resource.strip() == "*"
                 via = ctx.via(stack, f"IAM {action} ({label})", at, weak=weak, res=res)
                 for node in nodes:
+                    # a node that may not act with this role at all (guessed): weak
+                    on = replace(via, weak=True) if node in guessed else via
                     # A wildcard grant says nothing of intent: read it as the services the
                     # definition calls. A grant naming a resource is kept (a definition that is
                     # a placeholder, a workshop's Pass state, still shows what the role is for).
@@ -388,12 +398,12 @@ def _apply(
                     # said it there
                     starter = None if node in (calls or {}) else node
                     for used in _actions_for(action, only):
-                        for key in link_action(ctx, stack, node, used, resource, via):
+                        for key in link_action(ctx, stack, node, used, resource, on):
                             ctx.launched(key, starter, stack, None, via.what, at)
 
 
 def extract(ctx: ScanContext) -> None:
-    principals = _principals(ctx)
+    principals, guessed = _principals(ctx)
     calls: dict[str, frozenset[str] | None] = {}
     for stack, res in ctx.resources("AWS::StepFunctions::StateMachine"):
         node = ctx.ensure_node((stack, res.logical_id))
@@ -403,21 +413,23 @@ def extract(ctx: ScanContext) -> None:
     lines: dict[Key, int | None] = {}
 
     def role(ctx: ScanContext, stack: str, res: Resource) -> None:
-        nodes = principals.get((stack, res.logical_id), [])
-        lines[(stack, res.logical_id)] = res.line
+        key = (stack, res.logical_id)
+        nodes = principals.get(key, [])
+        lines[key] = res.line
         if not nodes:
             return
+        weak = frozenset(n for n in nodes if (key, n) in guessed)
         for policy in as_list(res.properties.get("Policies")):
             name = ctx.text(stack, get(policy, "PolicyName"))
             label = f"AWS::IAM::Role {res.logical_id} policy {name}"
-            _apply(ctx, stack, nodes, get(policy, "PolicyDocument"), label, calls, res)
+            _apply(ctx, stack, nodes, get(policy, "PolicyDocument"), label, calls, res, weak)
         for arn in as_list(res.properties.get("ManagedPolicyArns")):
             for ref in ctx.refs(stack, arn):
                 managed = ctx.resource((ref.stack, ref.logical_id))
                 if managed is not None and managed.type == "AWS::IAM::ManagedPolicy":
                     label = f"AWS::IAM::ManagedPolicy {ref.logical_id} on role {res.logical_id}"
                     document = managed.properties.get("PolicyDocument")
-                    _apply(ctx, ref.stack, nodes, document, label, calls, managed)
+                    _apply(ctx, ref.stack, nodes, document, label, calls, managed, weak)
 
     # Roles named by their RoleName (a literal) rather than by reference: one index, built once.
     by_name: dict[str, list[str]] = defaultdict(list)
@@ -428,16 +440,24 @@ def extract(ctx: ScanContext) -> None:
 
     def policy(ctx: ScanContext, stack: str, res: Resource) -> None:
         nodes: list[str] = []
+        sure: set[str] = set()
         for role_value in as_list(res.properties.get("Roles")):
             refs = list(ctx.refs(stack, role_value))
             for ref in refs:
-                nodes.extend(principals.get((ref.stack, ref.logical_id), []))
+                key = (ref.stack, ref.logical_id)
+                for node in principals.get(key, []):
+                    nodes.append(node)
+                    if (key, node) not in guessed:
+                        sure.add(node)
             if not refs:
-                nodes.extend(by_name.get(ctx.text(stack, role_value), []))
+                named = by_name.get(ctx.text(stack, role_value), [])
+                nodes.extend(named)
+                sure.update(named)
         if nodes:
             label = f"{res.type} {res.logical_id}"
             document = res.properties.get("PolicyDocument")
-            _apply(ctx, stack, sorted(set(nodes)), document, label, calls, res)
+            weak = frozenset(set(nodes) - sure)
+            _apply(ctx, stack, sorted(set(nodes)), document, label, calls, res, weak)
 
     each(ctx, ID, ("AWS::IAM::Role",), role)
     each(ctx, ID, ("AWS::IAM::Policy",), policy)
