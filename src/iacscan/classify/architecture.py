@@ -13,6 +13,7 @@ units").
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 from collections import defaultdict
 from collections.abc import Mapping
@@ -260,19 +261,35 @@ def _ops(hosts: list[str]) -> list[str]:
 
 
 def _unit_artifact(ctx: StackView, node_type: str, node_id: str) -> str | None:
+    """A unit's artifact (``_artifact``). When a part of it is unknown before deploy time, its
+    expression as written stands for it: two images whose URIs the scan cannot read print the
+    same unknown, yet ``Ref WebRepo`` and ``Ref JobRepo`` are two images, while two functions
+    on the same image parameter are copies."""
     key = ctx.key_of.get(node_id)
     if key is None:
         return None
     res = ctx.resource(key)
     if res is None:
         return None
+    found: str | None = None
+    stack, code = key[0], res
     if node_type == "AWS::ECS::Service":
         for ref in ctx.refs(key[0], res.properties.get("TaskDefinition")):
             td = ctx.resource((ref.stack, ref.logical_id))
             if td is not None:
-                return _artifact(ctx, td.type, ref.stack, td)
-        return None
-    return _artifact(ctx, node_type, key[0], res)
+                stack, code = ref.stack, td
+                found = _artifact(ctx, td.type, ref.stack, td)
+                break
+    else:
+        found = _artifact(ctx, node_type, key[0], res)
+    if found is not None and "<unknown" in found:
+        written = {k: code.properties.get(k) for k in _CODE_PROPERTIES}
+        return f"as written in {stack}:" + json.dumps(written, sort_keys=True, default=str)
+    return found
+
+
+# What a unit's code is written with, compared as written when its value is unknown.
+_CODE_PROPERTIES = ("Code", "Handler", "ContainerDefinitions", "ImageConfig", "PackageType")
 
 
 def _not_monolith(
