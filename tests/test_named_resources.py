@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from iacscan.model import Analysis
 from scan_helpers import edge_set, scan
 
@@ -316,3 +318,45 @@ def test_a_launcher_of_an_outside_state_machine_says_the_work_runs_outside() -> 
     assert a.verdict.architecture == "none"
     assert "it starts compute defined outside the scan" in a.verdict.summary
     assert any("outside the scan" in r for r in a.verdict.architecture_reasons)
+
+
+CDK_IMPORTED_BUCKET = """
+Resources:
+  ProcessUploaded:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.main
+      Role: arn:aws:iam::123456789012:role/r
+      Code: {ZipFile: "exports.main=async()=>{}"}
+  Notifications:
+    Type: Custom::S3BucketNotifications
+    Properties:
+      ServiceToken: arn:aws:lambda:us-east-1:123456789012:function:cdk-notifications-handler
+      BucketName: BUCKET
+      NotificationConfiguration:
+        LambdaFunctionConfigurations:
+          - Events: ["s3:ObjectCreated:*"]
+            LambdaFunctionArn: !GetAtt ProcessUploaded.Arn
+      Managed: false
+"""
+
+
+@pytest.mark.parametrize(
+    ("bucket", "source"),
+    [
+        ("wisaw-img-test", "ext:arn:${AWS::Partition}:s3:::wisaw-img-test"),
+        ("!Ref Imported", "ext:parameter Imported"),
+    ],
+)
+def test_cdk_notifications_of_an_imported_bucket(tmp_path: Path, bucket: str, source: str) -> None:
+    """CDK's notifications on a bucket the app imports (Bucket.fromBucketName): the bucket is
+    outside the scan, its trigger is not (it had no edge at all)."""
+    path = tmp_path / "t.yaml"
+    text = CDK_IMPORTED_BUCKET.replace("BUCKET", bucket)
+    if bucket.startswith("!Ref"):
+        text = "Parameters:\n  Imported: {Type: String}\n" + text
+    path.write_text(text)
+    a = scan([path])
+    assert edge_set(a) == {f"{source} -triggers-> ProcessUploaded"}
+    assert set(a.boundary.ingress) == {source}

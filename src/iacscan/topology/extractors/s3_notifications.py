@@ -44,9 +44,13 @@ CDK_NOTIFICATIONS = "Custom::S3BucketNotifications"
 def _cdk_notifications(ctx: ScanContext, stack: str, res: Resource) -> None:
     """The same edges as a native NotificationConfiguration, from the custom resource."""
     config = res.properties.get("NotificationConfiguration")
-    buckets = ctx.targets(stack, res.properties.get("BucketName"), types=("AWS::S3::Bucket",))
+    # a bucket of the app by reference; an imported one by its name (an ext: node, as its
+    # grants name it), or an unknown one when only a parameter without a default names it
+    buckets = ctx.targets(
+        stack, res.properties.get("BucketName"), types=("AWS::S3::Bucket",), by_name=True
+    )
     if not buckets:
-        return  # an imported bucket: nothing in scope to connect
+        return
     for section, prop, types in _API_KINDS:
         for item in as_list(get(config, section)):
             events = ",".join(ctx.text(stack, e) for e in as_list(get(item, "Events")))
