@@ -529,3 +529,42 @@ def test_an_exported_bastion_is_not_egress(tmp_path: Path) -> None:
     path.write_text(BASTION, encoding="utf-8")
     a = scan([str(path)])
     assert "Bastion" not in a.boundary.egress
+
+
+DATABASES = """
+Resources:
+  Cluster:
+    Type: AWS::DSQL::Cluster
+    Properties: {DeletionProtectionEnabled: false}
+""" + FN.replace(
+    "STATEMENTS",
+    """
+              - {Effect: Allow, Action: dsql:DbConnectAdmin, Resource: !GetAtt Cluster.ResourceArn}
+              - Effect: Allow
+                Action: rds-db:connect
+                Resource: !Sub "arn:${AWS::Partition}:rds-db:us-east-1:${AWS::AccountId}:dbuser:db-ABCDEFGHIJKLMNOPQRSTU/app"
+              - Effect: Allow
+                Action: rds-db:connect
+                Resource: !Sub "arn:${AWS::Partition}:rds-db:us-east-1:${AWS::AccountId}:dbuser:cluster-*/app\"""",
+)
+
+
+def test_database_connect_grants(tmp_path: Path) -> None:
+    """Aurora DSQL and RDS IAM authentication: the function reads and writes the database; one
+    outside the scan, named by its resource id, is an unknown ext: node (a wildcard id: weak)."""
+    path = tmp_path / "db.yaml"
+    path.write_text(DATABASES, encoding="utf-8")
+    a = scan([str(path)])
+    assert edge_set(a) == {
+        "FnUrl -triggers-> Fn",
+        "Fn -writes-> Cluster",
+        "Cluster -reads-> Fn",
+        "Fn -writes-> ext:rds-db db-ABCDEFGHIJKLMNOPQRSTU",
+        "ext:rds-db db-ABCDEFGHIJKLMNOPQRSTU -reads-> Fn",
+        "Fn -writes-> ext:rds-db cluster-*",
+        "ext:rds-db cluster-* -reads-> Fn",
+    }
+    weak = {(e.source, e.target) for e in a.topology.edges if all(v.weak for v in e.via)}
+    assert weak == {("Fn", "ext:rds-db cluster-*"), ("ext:rds-db cluster-*", "Fn")}
+    unseen = {n.id for n in a.topology.nodes if n.properties.get("unknown") is True}
+    assert unseen == {"ext:rds-db db-ABCDEFGHIJKLMNOPQRSTU", "ext:rds-db cluster-*"}

@@ -18,6 +18,7 @@ from typing import Any
 
 from iacscan.knowledge.resource_types import has_trait
 from iacscan.model import EdgeKind, Resource, Via
+from iacscan.resolve.values import with_placeholders
 from iacscan.topology.asl import AslShape
 from iacscan.topology.context import Key, ScanContext, Target
 from iacscan.topology.extractors.base import as_list, each, get
@@ -83,6 +84,8 @@ def link_action(
         targets = ctx.targets(
             stack, resource, types=(rtype,), external_ok=False, unknown_ok=True, by_name=by_name
         )
+        if not targets and action.lower() == "rds-db:connect":
+            targets = _outside_database(ctx, stack, resource, rtype)
         if rtype == _WORKGROUP:
             targets += _namespace_workgroups(ctx, stack, resource)
         if not targets and rtype == "AWS::Events::EventBus" and category == "Write":
@@ -136,6 +139,35 @@ def _graphql_op(text: str, category: str) -> bool:
     if not kinds:
         return True
     return ("Mutation" in kinds) if category == "Write" else bool(kinds & {"Query", "Subscription"})
+
+
+# arn:aws:rds-db:REGION:ACCOUNT:dbuser:db-ABC.../user (an instance's resource id) or
+# dbuser:cluster-ABC.../user (a cluster's)
+_DB_USER = re.compile(r":rds-db:[^:]*:[^:]*:dbuser:(db|cluster)-([A-Za-z0-9*?]+)/")
+
+
+def _outside_database(ctx: ScanContext, stack: str, resource: Any, rtype: str) -> list[Target]:
+    """``rds-db:connect`` on a database no template in scope defines (its resource id written
+    literally): an ``ext:`` node for it, so the connection is seen; a wildcard id is weak."""
+    out = []
+    for item in as_list(ctx.resolve(stack, resource)):
+        flat, _ = with_placeholders(item) if isinstance(item, str) else ("", None)
+        m = _DB_USER.search(flat)
+        kind = (
+            "AWS::RDS::DBInstance"
+            if m is not None and m.group(1) == "db"
+            else "AWS::RDS::DBCluster"
+        )
+        if m is None or kind != rtype:
+            continue
+        name = f"{m.group(1)}-{m.group(2)}"
+        note = (
+            f"an RDS database (resource id {name}) that no template in scope defines: scan it "
+            "together with the stack that creates it to see what it costs while idle"
+        )
+        node = ctx.unknown_external(f"rds-db {name}", rtype, note)
+        out.append(Target(node, "*" in m.group(2) or "?" in m.group(2), None))
+    return out
 
 
 def _publish(ctx: ScanContext, stack: str, principal: str, resource: Any, via: Via) -> None:
