@@ -10,11 +10,13 @@ its meaning through the same IAM action table as policies (``lambda:invoke`` is
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from iacscan.model import Resource
 from iacscan.resolve import Unknown, has_tokens
+from iacscan.resolve.values import as_token
 from iacscan.topology import asl
 from iacscan.topology.arns import TARGET_NAME_FIELDS
 from iacscan.topology.context import ScanContext
@@ -38,6 +40,32 @@ _TARGET_KEYS: dict[str, dict[str, str]] = {
 }
 
 
+# A value known only at deploy time written where JSON wants a number or a boolean
+# (``"Seconds":`` + ``{"Ref": "WaitTime"}``): quoted, so that the rest of the definition is read.
+_BARE_TOKEN = re.compile(r"([:\[,]\s*)(\x01[^\x01\x02]*\x02)(?=\s*[,}\]])")
+
+
+def _joined_with_unknowns(ctx: ScanContext, stack: str, raw: Any) -> str | None:
+    """A definition built with ``Fn::Join`` (as CDK writes it) where a part is known only at
+    deploy time (a parameter without a default): the text with that part as an unknown token,
+    so that the rest of the workflow is still read."""
+    join = raw.get("Fn::Join") if isinstance(raw, Mapping) and len(raw) == 1 else None
+    if not isinstance(join, list) or len(join) != 2:
+        return None
+    delimiter, items = ctx.resolve(stack, join[0]), ctx.resolve(stack, join[1])
+    if not isinstance(delimiter, str) or not isinstance(items, list):
+        return None
+    parts = [ctx.resolve(stack, item) for item in items]
+    if not all(isinstance(p, (str, int, float, Unknown)) for p in parts):
+        return None
+    text = delimiter.join(as_token(p) if isinstance(p, Unknown) else str(p) for p in parts)
+    return text if len(text) <= MAX_DEFINITION else None
+
+
+def _quote_bare_tokens(text: str) -> str:
+    return _BARE_TOKEN.sub(lambda m: f'{m.group(1)}"{m.group(2)}"', text) if "\x01" in text else text
+
+
 def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str, Any] | None:
     """The state machine's definition with references kept as tokens; None when unknown.
 
@@ -59,7 +87,9 @@ def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str,
         _too_big(ctx, stack, res, raw, _literal_size(raw))
         return None
     text = ctx.resolve(stack, raw)
-    if isinstance(text, Unknown) or not isinstance(text, str):
+    if isinstance(text, Unknown):
+        text = _joined_with_unknowns(ctx, stack, raw)
+    if not isinstance(text, str):
         return None
     if len(text) > MAX_DEFINITION:
         _too_big(ctx, stack, res, raw, len(text))
@@ -67,7 +97,7 @@ def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str,
     if subs:
         text = asl.substitute_text(text, subs)
     try:
-        parsed = json.loads(text, strict=False)
+        parsed = json.loads(_quote_bare_tokens(text), strict=False)
     except RecursionError:
         ctx.diagnostics.input_error(
             stack,
