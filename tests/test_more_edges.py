@@ -568,3 +568,39 @@ def test_database_connect_grants(tmp_path: Path) -> None:
     assert weak == {("Fn", "ext:rds-db cluster-*"), ("ext:rds-db cluster-*", "Fn")}
     unseen = {n.id for n in a.topology.nodes if n.properties.get("unknown") is True}
     assert unseen == {"ext:rds-db db-ABCDEFGHIJKLMNOPQRSTU", "ext:rds-db cluster-*"}
+
+
+CLOUDFRONT_URL = """
+Resources:
+  Handler:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.main
+      Role: arn:aws:iam::123456789012:role/r
+      Code: {ZipFile: "exports.main=async()=>{}"}
+  HandlerFunctionUrl:
+    Type: AWS::Lambda::Url
+    Properties: {AuthType: AWS_IAM, TargetFunctionArn: !GetAtt Handler.Arn}
+  Distribution:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        Enabled: true
+        DefaultCacheBehavior: {TargetOriginId: fnurl, ViewerProtocolPolicy: https-only}
+        Origins:
+          - Id: fnurl
+            CustomOriginConfig: {OriginProtocolPolicy: https-only}
+            DomainName: !Select [2, !Split ["/", !GetAtt HandlerFunctionUrl.FunctionUrl]]
+"""
+
+
+def test_cloudfront_origin_cut_out_of_a_function_url(tmp_path: Path) -> None:
+    """CDK's FunctionUrlOrigin writes the domain as Select 2 of Split "/" of the URL."""
+    path = tmp_path / "cf.yaml"
+    path.write_text(CLOUDFRONT_URL, encoding="utf-8")
+    a = scan([str(path)])
+    assert edge_set(a) == {
+        "Distribution -triggers-> HandlerFunctionUrl",
+        "HandlerFunctionUrl -triggers-> Handler",
+    }

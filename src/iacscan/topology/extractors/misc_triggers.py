@@ -27,7 +27,18 @@ def _cloudfront(ctx: ScanContext, stack: str, res: Resource) -> None:
     for origin in as_list(get(res.properties, "DistributionConfig", "Origins")):
         what = f"AWS::CloudFront::Distribution {res.logical_id} origin {ctx.text(stack, get(origin, 'Id'))}"
         via = ctx.via(stack, what, origin, res=res)
-        for t in ctx.targets(stack, get(origin, "DomainName"), external_ok=False):
+        domain = get(origin, "DomainName")
+        found = ctx.targets(stack, domain, external_ok=False)
+        if not found:
+            # a domain cut out of an attribute (CDK's FunctionUrlOrigin: Fn::Select 2 of
+            # Fn::Split "/" of the function URL): the resource whose attribute it is
+            found = [
+                t
+                for inner in walk(domain, limit=1_000)
+                if isinstance(inner, Mapping) and set(inner) == {"Fn::GetAtt"}
+                for t in ctx.targets(stack, inner, external_ok=False)
+            ]
+        for t in found:
             target_res = ctx.resource(t.key) if t.key else None
             if target_res is not None and target_res.type == "AWS::S3::Bucket":
                 ctx.add_edge(t.node, dist, "reads", via)
