@@ -129,3 +129,46 @@ def test_shown_paths_are_relative_to_the_extracted_revision(tmp_path: Path) -> N
     lone.mkdir(parents=True)
     (tmp_path / "elsewhere" / ".git").mkdir()
     assert display_root(lone) == (tmp_path / "elsewhere").resolve()
+
+
+def test_template_ids_ambiguous_ids_and_cdk_providers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = tmp_path / "repo" / "infra"
+    (app / "lib").mkdir(parents=True)
+    (app / "bin").mkdir()
+    (app / "bin" / "app.ts").write_text("new Shop(app, 'Shop')\n")
+    (app / "lib" / "shop.ts").write_text(
+        "const env = () => 'test'\n"
+        "new lambda.Function(this, `${env()}-Orders-Fn`, {})\n"  # a template literal
+        "new Webapp(this, 'Webapp')\n"
+        "new AsyncJob(this, 'AsyncJob')\n"
+        'const id = f"{stage}"\n'  # a placeholder alone matches nothing
+    )
+    (app / "lib" / "webapp.ts").write_text("new lambda.Function(this, 'Handler', {})\n")
+    (app / "lib" / "async-job.ts").write_text("\n\nnew lambda.Function(this, 'Handler', {})\n")
+    monkeypatch.chdir(tmp_path / "repo")
+    (t,) = locate_constructs(
+        [
+            _template(
+                {
+                    "Orders": "Shop/test-Orders-Fn/Resource",
+                    "Web": "Shop/Webapp/Handler/Resource",  # "Handler" in two files: its parent
+                    "Job": "Shop/AsyncJob/Handler/Resource",
+                    "Provider": "Shop/Custom::CDKBucketDeploymentABC/Handler",  # CDK's own
+                    "Unmatched": "Shop/whatever/Resource",
+                }
+            )
+        ],
+        app_dir=Path("infra"),
+        command="npx ts-node bin/app.ts",
+        assembly_dir=Path("/cache/x"),
+    )
+    found = {lid: (r.source_file, r.source_line) for lid, r in t.resources.items()}
+    assert found == {
+        "Orders": ("infra/lib/shop.ts", 2),
+        "Web": ("infra/lib/shop.ts", 3),
+        "Job": ("infra/lib/shop.ts", 4),
+        "Provider": (None, None),
+        "Unmatched": ("infra/bin/app.ts", 1),  # the stack's line
+    }

@@ -100,6 +100,7 @@ class SourceIndex:
 
     def __init__(self, app_dir: Path, entry: Path, skip_dirs: Sequence[str] = ()) -> None:
         self.hits: dict[str, list[tuple[bool, str, int]]] = {}
+        self.patterns: list[tuple[re.Pattern[str], tuple[bool, str, int]]] = []
         entry_resolved = entry.resolve()
         count = 0
         for rel, path, info in source_files(app_dir, skip_dirs=skip_dirs):
@@ -120,14 +121,45 @@ class SourceIndex:
             for number, line in enumerate(text.splitlines(), start=1):
                 for m in _LITERAL.finditer(line):
                     self.hits.setdefault(m.group(2), []).append((is_entry, rel, number))
+                for pattern in _templates(line):
+                    self.patterns.append((pattern, (is_entry, rel, number)))
 
     def find(self, literal: str) -> tuple[str, int] | None:
-        found = self.hits.get(literal)
+        """Where the construct id ``literal`` is written: as a literal, else as a template
+        literal or f-string whose fixed parts it matches (`${stage}-Orders`, f"{env}-Orders").
+        An id written in several files is ambiguous (``Handler`` in every construct): None, so
+        the walk goes on to the construct above it."""
+        found = self.hits.get(literal) or [
+            hit for pattern, hit in self.patterns if pattern.fullmatch(literal)
+        ]
         if not found:
             return None
+        outside = [hit for hit in found if not hit[0]] or found
+        if len({rel for _, rel, _ in outside}) > 1:
+            return None
         # outside the entry file first, then path order
-        _, rel, line = min(found)
+        _, rel, line = min(outside)
         return rel, line
+
+
+# A JavaScript template literal or a Python f-string with a placeholder: `${stage}-Orders-Fn`,
+# f"{env}-Orders-Fn". Its fixed parts must hold at least MIN_FIXED characters.
+_TEMPLATE = re.compile(r"""`([^`\n]{1,200})`|\bf(["'])([^"'\n]{1,200})\2""")
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{[^}]*\}")
+MIN_FIXED = 3
+
+
+def _templates(line: str) -> list[re.Pattern[str]]:
+    out: list[re.Pattern[str]] = []
+    if "{" not in line:
+        return out
+    for m in _TEMPLATE.finditer(line):
+        body = m.group(1) if m.group(1) is not None else m.group(3)
+        fixed = _PLACEHOLDER.split(body)
+        if len(fixed) < 2 or sum(len(f) for f in fixed) < MIN_FIXED:
+            continue  # no placeholder, or a placeholder that would match any id
+        out.append(re.compile(".+?".join(re.escape(f) for f in fixed)))
+    return out
 
 
 def _is_test(rel: str) -> bool:
@@ -175,6 +207,8 @@ def locate_constructs(
 
 def _where(path: str, index: SourceIndex, cache: dict[str, Location | None]) -> Location | None:
     segments = [s for s in path.split("/") if s]
+    if any(s.startswith("Custom::") or s.endswith("CustomResourceProvider") for s in segments):
+        return None  # a provider CDK makes for itself: nothing of the app's code names it
     for depth in range(len(segments), 0, -1):
         segment = segments[depth - 1]
         if (
