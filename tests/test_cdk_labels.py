@@ -190,6 +190,41 @@ def test_hints_name_the_fixing_command() -> None:
     assert synth_hint("TypeError: x is not a function") is None
 
 
+@pytest.mark.parametrize(
+    ("output", "wanted", "not_wanted"),
+    [
+        (  # a git-ignored file of the app: npm ci does not make it
+            "Error: Cannot find module '../../.env.test'\nRequire stack:\n- /app/bin/app.js",
+            "a file of its own that is not there",
+            "run `npm ci`",
+        ),
+        (
+            "Error: CrossRegionReferencesRequireExplicitRegion: Cross stack/region references "
+            "are only supported for stacks with an explicit region defined.",
+            "CDK_DEFAULT_REGION=us-east-1",
+            "fails the same way",
+        ),
+        (
+            "Bundling asset Shop/Fn/Code/Stage...\nError: spawnSync docker ENOENT\n"
+            "    at dockerExec ... public.ecr.aws/sam/build-nodejs22.x esbuild --bundle",
+            "npm install --save-dev esbuild",
+            "start Docker (`docker info`",
+        ),
+        (
+            "ERR_PNPM_BAD_PM_VERSION This project is configured to use pnpm@10.34.4 "
+            "(packageManager in package.json)",
+            "npm_config_manage_package_manager_versions=false",
+            "npm ci",
+        ),
+    ],
+)
+def test_hints_for_app_files_regions_esbuild_and_pnpm(
+    output: str, wanted: str, not_wanted: str
+) -> None:
+    hint = synth_hint(output)
+    assert hint is not None and wanted in hint and not_wanted not in hint, hint
+
+
 def test_a_missing_module_of_the_app_itself_is_no_package_to_install(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     hint = synth_hint("ModuleNotFoundError: No module named 'src.shop_stack'", tmp_path)

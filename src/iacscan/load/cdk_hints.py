@@ -12,7 +12,10 @@ Read from the app's output (stderr, then stdout). The cases CDK users hit most:
 - an asset that bundles with Docker (``PythonFunction``, ``NodejsFunction`` without esbuild,
   ``DockerImageAsset``) where Docker is missing or not running: iacscan already asks CDK to skip
   bundling (the context key ``aws:cdk:bundling-stacks`` is empty), so this construct bundles
-  anyway.
+  anyway (a NodejsFunction does so when esbuild is not installed in the app);
+- a file of the app's own that is missing (``Cannot find module '../.env.test'``: ignored by
+  git, made by a build step), which ``npm ci`` does not make;
+- the region the app needs (cross-region references) and pnpm switching versions offline.
 
 None when the output matches none of them (the caller keeps its general hints).
 """
@@ -47,17 +50,42 @@ def pip_name(module: str) -> str:
     return parts[0].replace("_", "-")
 
 
+_REGION_NEEDED = re.compile(
+    r"CrossRegionReferencesRequireExplicitRegion|requires an explicit region|"
+    r"Cross stack references are only supported for stacks deployed to the same environment|"
+    r"Unable to determine the default AWS region",
+    re.IGNORECASE,
+)
+# NodejsFunction bundles with esbuild when the app has it, else in Docker (the command it runs
+# there names esbuild)
+_NO_ESBUILD_DOCKER = re.compile(r"esbuild", re.IGNORECASE)
+_PNPM_SWITCH = re.compile(r"packageManager|Corepack|ERR_PNPM_[A-Z_]*VERSION", re.IGNORECASE)
+
+
 def synth_hint(output: str, app_dir: Path | None = None) -> str | None:
     """The fixing command for a known synthesis failure in ``output``, else None. ``app_dir``:
     the app folder, to tell the app's own modules from packages to install."""
     env = _CDK_ENV.search(output)
-    if env:
+    if env or _REGION_NEEDED.search(output):
+        if not env:
+            return (
+                "the app needs the stack's region (cross-region references, or an environment "
+                "from CDK_DEFAULT_REGION), which the CDK CLI sets from your AWS configuration "
+                "and iacscan does not: set it for the scan, e.g. `CDK_DEFAULT_ACCOUNT="
+                "123456789012 CDK_DEFAULT_REGION=us-east-1 iacscan ...`, then scan again"
+            )
         return (
             f"the app reads {env.group(1)}, which the CDK CLI sets from your AWS configuration "
             "and iacscan does not (it runs the app without the CLI and without credentials): "
             "set it for the scan, e.g. `CDK_DEFAULT_ACCOUNT=123456789012 "
             "CDK_DEFAULT_REGION=us-east-1 iacscan ...` (any account id will do: it only names "
             "the environment), then scan again"
+        )
+    if _DOCKER.search(output) and _NO_ESBUILD_DOCKER.search(output):
+        return (
+            "a NodejsFunction bundles with Docker because esbuild is not installed in the app: "
+            "run `npm install --save-dev esbuild` in the app folder (or start Docker), then "
+            "scan again"
         )
     if _DOCKER.search(output):
         return (
@@ -85,6 +113,18 @@ def synth_hint(output: str, app_dir: Path | None = None) -> str | None:
             "scan again"
         )
     node = _NODE_MODULE.search(output)
+    if node and node.group(1).startswith(("./", "../", "/")):
+        return (
+            f"the app requires {node.group(1)}, a file of its own that is not there (one the "
+            "repository ignores, such as an .env file, or one a build step makes): create it "
+            "as the app's README says, then scan again; `npm ci` does not make it"
+        )
+    if _PNPM_SWITCH.search(output) and "pnpm" in output:
+        return (
+            "pnpm tried to switch to the version package.json's packageManager names, which "
+            "needs the network: set npm_config_manage_package_manager_versions=false for the "
+            "scan, or install that pnpm version, then scan again"
+        )
     if node or _NPX_REFUSED.search(output):
         what = f"cannot find {node.group(1)}" if node else "npx would have to download packages"
         return (
