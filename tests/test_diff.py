@@ -181,6 +181,11 @@ def test_a_new_logical_id_for_a_store_warns_of_replacement(tmp_path: Path) -> No
     d = diff_analyses(scan([tmp_path / "base" / "t.yaml"]), scan([tmp_path / "head" / "t.yaml"]))
     assert d.nodes_removed == ("Orders",) and d.nodes_added == ("OrdersTable",)
     assert d.nodes_replaced == (("Orders", "OrdersTable"),)
+    # two single files under different names are two versions of one stack
+    (tmp_path / "before.yaml").write_text(REPLACED.replace("TABLE", "Orders"))
+    (tmp_path / "after.yaml").write_text(REPLACED.replace("TABLE", "OrdersTable"))
+    files = diff_analyses(scan([tmp_path / "before.yaml"]), scan([tmp_path / "after.yaml"]))
+    assert files.nodes_replaced == (("Orders", "OrdersTable"),)
     assert (
         "Replaced? Orders -> OrdersTable (AWS::DynamoDB::Table, the only one removed and added "
         "in its stack): a new logical id makes CloudFormation create the new resource and "

@@ -67,12 +67,19 @@ def _replacements(
     """(removed, added) pairs that are likely one resource under a new logical id: the only
     removed and the only added node of a type in a stack (``ext:`` nodes are not resources)."""
 
+    # two versions of one template under different file names (`diff before.yaml after.yaml`)
+    # are one stack: each side holding one stack, stacks are not compared
+    one = all(
+        len({n.stack for n in nodes.values() if not n.id.startswith("ext:")}) <= 1
+        for nodes in (before, after)
+    )
+
     def group(ids: Iterable[str], nodes: Mapping[str, Node]) -> dict[tuple[str, str], list[str]]:
         out: dict[tuple[str, str], list[str]] = {}
         for i in ids:
             n = nodes[i]
             if n.role != "external" and not i.startswith("ext:"):
-                out.setdefault((n.stack, n.type), []).append(i)
+                out.setdefault(("" if one else n.stack, n.type), []).append(i)
         return out
 
     gone, new = group(removed, before), group(added, after)
