@@ -609,3 +609,27 @@ def test_a_provider_function_only_a_wildcard_grant_reaches_stays_deploy_time(
     a = run(tmp_path, text)
     assert edge_set(a) == {"Caller -invokes-> Business", "Caller -invokes-> Provider"}
     assert deploy_time(a) == {"Provider"}
+
+
+def test_a_provider_function_reading_a_bucket_stays_deploy_time(tmp_path: Path) -> None:
+    """The corpus' stepfunction-redshift-batchexecutestatement-sam MyDeletionLambda: a
+    ServiceToken target whose own role reads and writes a bucket. The bucket's ``reads`` edge is
+    data it pulls, not something that starts it."""
+    text = HEAD + (
+        "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+        "  CleanRole:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: "
+        "lambda.amazonaws.com}, Action: sts:AssumeRole}]}\n"
+        "      Policies:\n        - PolicyName: p\n          PolicyDocument:\n"
+        "            Statement: [{Effect: Allow, Action: [s3:GetObject, s3:DeleteObject], "
+        "Resource: !Sub '${Bucket.Arn}/*'}]\n"
+        "  Clean:\n    Type: AWS::Lambda::Function\n"
+        "    Properties: {Runtime: python3.12, Handler: c.handler, Role: !GetAtt CleanRole.Arn, "
+        'Code: {ZipFile: "x"}}\n'
+        "  Empty:\n    Type: Custom::EmptyBucket\n"
+        "    Properties: {ServiceToken: !GetAtt Clean.Arn, Bucket: !Ref Bucket}\n"
+    )
+    a = run(tmp_path, text)
+    assert edge_set(a) == {"Bucket -reads-> Clean", "Clean -writes-> Bucket"}
+    assert deploy_time(a) == {"Clean"}
+    assert a.verdict.architecture == "none"

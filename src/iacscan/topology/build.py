@@ -214,11 +214,18 @@ def mark_deploy_time(ctx: ScanContext) -> None:
 
 def _reached_at_runtime(ctx: ScanContext, tokens: set[str]) -> set[str]:
     """The ServiceToken targets (not already deploy-time by their construct path) that a node
-    not deploy-time reaches by firm evidence, directly or through other such targets."""
+    not deploy-time starts (``triggers``, ``invokes``) by firm evidence, directly or through
+    other such targets. A store the function reads (a ``reads`` edge from its own grant)
+    does not start it."""
     into: dict[str, set[str]] = {}
     for key in ctx.graph.edge_keys():
-        source, target, _ = key
-        if target in tokens and source != target and any(not v.weak for v in ctx.graph.vias(key)):
+        source, target, kind = key
+        if (
+            target in tokens
+            and source != target
+            and kind in ("triggers", "invokes")  # a table it reads starts nothing
+            and any(not v.weak for v in ctx.graph.vias(key))
+        ):
             into.setdefault(target, set()).add(source)
     open_ = {t for t in tokens if not ctx.graph.draft(t).deploy_time}
     runtime: set[str] = set()
