@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from iacscan.model import Analysis
-from scan_helpers import scan
+from scan_helpers import edge_set, scan
 
 # The shape CDK synthesizes for Provider(on_event_handler, is_complete_handler): the framework's
 # onEvent function (the custom resource's ServiceToken) starts the waiter state machine, which
@@ -85,6 +85,20 @@ PROVIDER_NODES = {
     "Waiter",
     "UserOnEvent",
     "UserIsComplete",
+}
+
+# What the framework's grants and the waiter's definition say it starts (the onTimeout role is
+# the isComplete role, so it may invoke both handlers too).
+FRAMEWORK_EDGES = {
+    "FrameworkOnEvent -invokes-> UserOnEvent",
+    "FrameworkOnEvent -invokes-> UserIsComplete",
+    "FrameworkOnEvent -invokes-> Waiter",
+    "FrameworkIsComplete -invokes-> UserOnEvent",
+    "FrameworkIsComplete -invokes-> UserIsComplete",
+    "FrameworkOnTimeout -invokes-> UserOnEvent",
+    "FrameworkOnTimeout -invokes-> UserIsComplete",
+    "Waiter -invokes-> FrameworkIsComplete",
+    "Waiter -invokes-> FrameworkOnTimeout",
 }
 
 TABLE = """
@@ -186,7 +200,7 @@ def test_a_handler_also_behind_an_api_stays_runtime(tmp_path: Path) -> None:
         "Target: !Sub 'integrations/${Integration}'}",
     )
     a = run(tmp_path, text)
-    assert any(e.target == "UserOnEvent" and e.kind == "triggers" for e in a.topology.edges)
+    assert edge_set(a) == FRAMEWORK_EDGES | {"HttpApi -triggers-> UserOnEvent"}
     assert deploy_time(a) == PROVIDER_NODES - {"UserOnEvent"}
     assert a.verdict.architecture == "monolith-candidate"
     assert "UserOnEvent" in a.verdict.architecture_reasons[0]
@@ -245,7 +259,11 @@ def test_what_a_runtime_function_invokes_stays_runtime_through_the_chain(tmp_pat
         "Resource: !GetAtt UserIsComplete.Arn}]\n"
     )
     a = run(tmp_path, text)
-    assert "UserOnEvent" in {e.target for e in a.topology.edges if e.source == "Worker"}
+    assert edge_set(a) == FRAMEWORK_EDGES | {
+        "Rule -triggers-> Worker",
+        "Worker -invokes-> UserOnEvent",
+        "UserOnEvent -invokes-> UserIsComplete",
+    }
     assert deploy_time(a) == PROVIDER_NODES - {"UserOnEvent", "UserIsComplete"}
 
 
@@ -273,7 +291,7 @@ def test_a_helper_granted_every_function_makes_none_deploy_time(tmp_path: Path) 
     """An AwsCustomResource whose policy allows lambda:InvokeFunction on "*": a weak edge to
     every function, which says what the helper may call, not that it is all that calls it."""
     a = run(tmp_path, HEAD + "Resources:" + HELPER_GRANT_ALL)
-    assert any(e.source == "Helper" and e.target == "Business" for e in a.topology.edges)
+    assert edge_set(a) == {"Helper -invokes-> Business"}
     assert deploy_time(a) == {"Helper"}
 
 
@@ -314,7 +332,14 @@ def test_functions_that_only_invoke_each_other_are_not_deploy_time(tmp_path: Pat
     )
     a = run(tmp_path, text)
     edges = {(e.source, e.target) for e in a.topology.edges}
-    assert {("Business", "Other"), ("Other", "Business")} <= edges
+    assert edges == {
+        ("Helper", "Business"),
+        ("Helper", "Other"),
+        ("Business", "Other"),
+        ("Other", "Business"),
+        ("Business", "Business"),  # the loop role's grant names the function's own ARN
+        ("Other", "Other"),
+    }
     assert deploy_time(a) == {"Helper"}
 
 
@@ -334,7 +359,8 @@ def test_a_handler_handed_to_an_unseen_stack_stays_runtime(tmp_path: Path) -> No
         )
     )
     a = run(tmp_path, text)
-    assert any(e.target == "UserOnEvent" and e.source.startswith("ext:") for e in a.topology.edges)
+    sar = "ext:sar://arn:aws:serverlessrepo:us-east-1:123456789012:applications/poller@2.0.0"
+    assert edge_set(a) == FRAMEWORK_EDGES | {f"{sar} -invokes-> UserOnEvent"}
     assert deploy_time(a) == PROVIDER_NODES - {"UserOnEvent"}
 
 
@@ -361,6 +387,249 @@ def test_a_waiter_whose_definition_is_unknown_is_known_by_its_id(tmp_path: Path)
     end = text.index("  Custom:")
     text = text[:start] + "      DefinitionS3Location: {Bucket: b, Key: k}\n" + text[end:]
     a = run(tmp_path, HEAD + "Resources:" + TABLE + text)
-    assert not any(e.source == "Waiter" for e in a.topology.edges)
+    assert edge_set(a) == {e for e in FRAMEWORK_EDGES if not e.startswith("Waiter ")}
     assert deploy_time(a) == PROVIDER_NODES
+    assert a.verdict.architecture == "none"
+
+
+# An AwsCustomResource (aws-cdk-lib/custom-resources): one SDK call at deploy time, made by the
+# CDK singleton function AWS679f53fac002430cb0da5b7982bd2287. Its role's grants say what that one
+# call touches, never that nothing else starts it: here it starts the state machine (or invokes
+# the function) a function with provisioned concurrency behind.
+APP_WITH_FLOOR = """
+  AppFnRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]}
+  AppFn:
+    Type: AWS::Lambda::Function
+    Metadata: {aws:cdk:path: Stack/AppFn/Resource}
+    Properties: {Runtime: python3.12, Handler: a.h, Role: !GetAtt AppFnRole.Arn, Code: {ZipFile: x}}
+  Version:
+    Type: AWS::Lambda::Version
+    Properties: {FunctionName: !Ref AppFn}
+  Live:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref AppFn
+      FunctionVersion: !GetAtt Version.Version
+      Name: live
+      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 5}
+"""
+
+MACHINE = """
+  MachineRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: states.amazonaws.com}, Action: sts:AssumeRole}]}
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: lambda:InvokeFunction, Resource: !GetAtt AppFn.Arn}]
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: !GetAtt MachineRole.Arn
+      DefinitionString: !Sub '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${AppFn.Arn}","End":true}}}'
+"""
+
+SDK_CALL = """
+  SdkRole:
+    Type: AWS::IAM::Role
+    Metadata: {aws:cdk:path: Stack/AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/Resource}
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]}
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: GRANT}]
+  SdkFn:
+    Type: AWS::Lambda::Function
+    Metadata: {aws:cdk:path: Stack/AWS679f53fac002430cb0da5b7982bd2287/Resource}
+    Properties: {Runtime: nodejs20.x, Handler: index.handler, Role: !GetAtt SdkRole.Arn, Code: {ZipFile: x}}
+  Warm:
+    Type: CR_TYPE
+    Metadata: {aws:cdk:path: Stack/Warm/Resource/Default}
+    Properties:
+      ServiceToken: !GetAtt SdkFn.Arn
+      Create: '{"service":"StepFunctions","action":"startExecution"}'
+"""
+
+FLOOR = (
+    "serverless-with-floor",
+    True,
+    False,
+)
+
+
+def _sdk_call(
+    grant: str, cr_type: str = "Custom::AWS", cdk: bool = True, machine: bool = True
+) -> str:
+    text = HEAD + "Resources:" + APP_WITH_FLOOR + (MACHINE if machine else "")
+    text += SDK_CALL.replace("CR_TYPE", cr_type)
+    text = text.replace("Action: GRANT}", grant + "}")
+    if not cdk:
+        text = "\n".join(line for line in text.splitlines() if "aws:cdk:path" not in line)
+    return text
+
+
+@pytest.mark.parametrize("cdk", [True, False])
+def test_an_sdk_call_helper_starting_a_machine_makes_nothing_deploy_time(
+    tmp_path: Path, cdk: bool
+) -> None:
+    """review/deploytime/sfn.yaml: the helper's states:StartExecution on Machine made Machine
+    and AppFn deploy-time: 'No compute in scope', AppFn's provisioned concurrency gone. Without
+    construct paths the custom resource's type (Custom::AWS) says the same."""
+    a = run(tmp_path, _sdk_call("Action: states:StartExecution, Resource: !Ref Machine", cdk=cdk))
+    assert edge_set(a) == {"SdkFn -invokes-> Machine", "Machine -invokes-> AppFn"}
+    assert deploy_time(a) == {"SdkFn"}
+    assert verdict(a)[:3] == FLOOR
+    assert [(c.node, c.kind) for c in a.verdict.idle_costs] == [
+        ("AppFn", "provisioned-concurrency")
+    ]
+    # the helper starts it once while deploying: at runtime its trigger is outside the scan
+    assert a.started_outside() == ["Machine"]
+
+
+def test_an_sdk_call_helper_invoking_a_function_makes_nothing_deploy_time(tmp_path: Path) -> None:
+    """review/deploytime/nourl.yaml: the helper invokes AppFn once at deploy (to warm it)."""
+    grant = "Action: lambda:InvokeFunction, Resource: !GetAtt AppFn.Arn"
+    a = run(tmp_path, _sdk_call(grant, machine=False))
+    assert edge_set(a) == {"SdkFn -invokes-> AppFn"}
+    assert deploy_time(a) == {"SdkFn"}
+    assert verdict(a)[:3] == FLOOR
+    assert a.started_outside() == ["AppFn"]
+
+
+def test_a_user_provider_still_makes_what_it_alone_starts_deploy_time(tmp_path: Path) -> None:
+    """A ServiceToken target of the user's own custom resource (not Custom::AWS, no CDK helper
+    path) is a provider: the machine it alone starts, and the function that machine alone
+    runs, are its deploy-time chain."""
+    text = _sdk_call(
+        "Action: states:StartExecution, Resource: !Ref Machine", "Custom::Seed", cdk=False
+    )
+    a = run(tmp_path, text)
+    assert deploy_time(a) == {"SdkFn", "Machine", "AppFn"}
+    assert verdict(a)[0] == "no-compute"
+
+
+# truth4 cr-provider-also-scheduled (aws-waf-security-automations ReputationListsParser): the
+# function a custom resource runs once at deploy is also the hourly target of a rule.
+SCHEDULED_PROVIDER = """
+  Feed:
+    Type: AWS::SQS::Queue
+  ParserRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: sqs:SendMessage, Resource: !GetAtt Feed.Arn}]
+  Parser:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt ParserRole.Arn
+      Code: {ZipFile: "def handler(e, c): pass"}
+  HourlyRule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 hour)
+      Targets: [{Arn: TARGET, Id: parser}]
+  RunOnLoad:
+    Type: Custom::RunOnLoad
+    Properties:
+      ServiceToken: !GetAtt Parser.Arn
+"""
+
+PARSER_FLOOR = """
+  ParserVersion:
+    Type: AWS::Lambda::Version
+    Properties: {FunctionName: !Ref Parser}
+  ParserAlias:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref Parser
+      FunctionVersion: !GetAtt ParserVersion.Version
+      Name: live
+      ProvisionedConcurrencyConfig: {ProvisionedConcurrentExecutions: 5}
+"""
+
+
+def test_a_provider_function_also_on_a_schedule_stays_runtime(tmp_path: Path) -> None:
+    """Was: Parser deploy-time, 'no business compute', its edges hidden, egress none."""
+    text = HEAD + "Resources:" + SCHEDULED_PROVIDER.replace("TARGET", "!GetAtt Parser.Arn")
+    a = run(tmp_path, text)
+    assert edge_set(a) == {"HourlyRule -triggers-> Parser", "Parser -writes-> Feed"}
+    assert deploy_time(a) == set()
+    assert a.verdict.architecture == "single-service"
+    assert a.boundary.egress == ("Feed",)
+
+
+def test_a_provider_function_on_a_schedule_keeps_its_idle_cost(tmp_path: Path) -> None:
+    """with-provisioned.yaml: was level serverless, scales to zero, no idle cost; it must read
+    as with-provisioned-no-cr.yaml does."""
+    text = HEAD + "Resources:" + SCHEDULED_PROVIDER + PARSER_FLOOR
+    with_cr = run(tmp_path, text.replace("TARGET", "!Ref ParserAlias"), "cr.yaml")
+    control = run(
+        tmp_path,
+        text.replace("TARGET", "!Ref ParserAlias").split("  RunOnLoad:")[0] + PARSER_FLOOR,
+        "control.yaml",
+    )
+    assert verdict(control)[:3] == FLOOR
+    assert verdict(with_cr) == verdict(control)
+    assert deploy_time(with_cr) == set()
+    assert [(c.node, c.kind) for c in with_cr.verdict.idle_costs] == [
+        ("Parser", "provisioned-concurrency")
+    ]
+
+
+def test_a_provider_function_only_a_wildcard_grant_reaches_stays_deploy_time(
+    tmp_path: Path,
+) -> None:
+    """A runtime function allowed lambda:InvokeFunction on "*" is a weak edge to every function,
+    the provider's included: no evidence that it calls the provider, which stays deploy-time."""
+    text = (
+        HEAD
+        + "Resources:"
+        + HELPER_GRANT_ALL.replace(
+            "aws:cdk:path: App/AWS679f53fac002430cb0da5b7982bd2287/Resource",
+            "aws:cdk:path: App/Caller",
+        ).replace("Helper", "Caller")
+    )
+    text += (
+        "  Provider:\n    Type: AWS::Lambda::Function\n"
+        "    Properties: {Runtime: python3.12, Handler: p.handler, "
+        'Role: arn:aws:iam::123456789012:role/p, Code: {ZipFile: "x"}}\n'
+        "  Seed:\n    Type: Custom::Seed\n    Properties: {ServiceToken: !GetAtt Provider.Arn}\n"
+    )
+    a = run(tmp_path, text)
+    assert edge_set(a) == {"Caller -invokes-> Business", "Caller -invokes-> Provider"}
+    assert deploy_time(a) == {"Provider"}
+
+
+def test_a_provider_function_reading_a_bucket_stays_deploy_time(tmp_path: Path) -> None:
+    """The corpus' stepfunction-redshift-batchexecutestatement-sam MyDeletionLambda: a
+    ServiceToken target whose own role reads and writes a bucket. The bucket's ``reads`` edge is
+    data it pulls, not something that starts it."""
+    text = HEAD + (
+        "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+        "  CleanRole:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: "
+        "lambda.amazonaws.com}, Action: sts:AssumeRole}]}\n"
+        "      Policies:\n        - PolicyName: p\n          PolicyDocument:\n"
+        "            Statement: [{Effect: Allow, Action: [s3:GetObject, s3:DeleteObject], "
+        "Resource: !Sub '${Bucket.Arn}/*'}]\n"
+        "  Clean:\n    Type: AWS::Lambda::Function\n"
+        "    Properties: {Runtime: python3.12, Handler: c.handler, Role: !GetAtt CleanRole.Arn, "
+        'Code: {ZipFile: "x"}}\n'
+        "  Empty:\n    Type: Custom::EmptyBucket\n"
+        "    Properties: {ServiceToken: !GetAtt Clean.Arn, Bucket: !Ref Bucket}\n"
+    )
+    a = run(tmp_path, text)
+    assert edge_set(a) == {"Bucket -reads-> Clean", "Clean -writes-> Bucket"}
+    assert deploy_time(a) == {"Clean"}
     assert a.verdict.architecture == "none"

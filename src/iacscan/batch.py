@@ -14,7 +14,13 @@ from iacscan.analysis import analyze
 from iacscan.classify.profile import Profile, load_profile
 from iacscan.load.cfn import Limits
 from iacscan.load.confine import named_folders
-from iacscan.load.discover import Loaded, SynthOptions, find_templates, load_paths
+from iacscan.load.discover import (
+    Loaded,
+    SynthOptions,
+    find_templates,
+    load_paths,
+    nested_app_errors,
+)
 from iacscan.load.iam_actions import action_table
 from iacscan.model import Analysis
 
@@ -32,11 +38,12 @@ class Job:
     named: str | None = None  # the folder named on the command line that holds the file
 
 
-def expand(paths: Sequence[str]) -> tuple[list[tuple[str, bool, str | None]], int]:
+def expand(paths: Sequence[str]) -> tuple[list[tuple[str, bool, str | None]], int, list[Path]]:
     """Folders of templates become their files (with the folder); CDK apps, cdk.out and
-    stacks stay whole."""
+    stacks stay whole. Also the CDK apps found below a folder (not synthesized)."""
     out: list[tuple[str, bool, str | None]] = []
     skipped = 0
+    apps: list[Path] = []
     for p in paths:
         path = Path(p)
         if (
@@ -47,9 +54,10 @@ def expand(paths: Sequence[str]) -> tuple[list[tuple[str, bool, str | None]], in
             loaded = Loaded()
             out.extend((str(f), True, p) for f in find_templates(path, loaded))
             skipped += loaded.skipped
+            apps.extend(loaded.nested_apps)
         else:
             out.append((p, False, None))
-    return out, skipped
+    return out, skipped, apps
 
 
 def analyze_loaded(
@@ -98,7 +106,7 @@ def analyze_each(
     synth: SynthOptions,
     workers: int | None = None,
 ) -> tuple[list[Analysis], int]:
-    files, skipped = expand(paths)
+    files, skipped, apps = expand(paths)
     jobs = [
         Job(f, from_folder, definition, tuple(ignore), limits, synth, named)
         for f, from_folder, named in files
@@ -130,6 +138,9 @@ def analyze_each(
             for (f, _, _), r in zip(files, results, strict=True)
         ):
             reports.extend(run_job(Job(p, False, definition, tuple(ignore), limits, synth)))
+    named = {Path(p).resolve() for p in paths if not p.startswith("stack:")}
+    for error in nested_app_errors(apps, named):  # each one a report that could not analyse
+        reports.append(analyze_loaded(Loaded(errors=[error]), load_profile(definition), ignore))
     if show:
         sys.stderr.write(tally(reports, skipped) + "\n")
     return reports, skipped

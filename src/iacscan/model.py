@@ -319,8 +319,11 @@ class Analysis:
     def started_outside(self) -> list[str]:
         """Compute and orchestrators that nothing in scope starts or feeds (a state machine a
         client starts, a function called by another account): their trigger is outside the
-        scan, which the boundary alone does not say."""
-        fed = {e.target for e in self.topology.edges}
+        scan, which the boundary alone does not say. A deploy-time helper (an
+        ``AwsCustomResource`` starting it once while CloudFormation deploys) feeds nothing at
+        runtime."""
+        helpers = {n.id for n in self.topology.nodes if n.deploy_time}
+        fed = {e.target for e in self.topology.edges if e.source not in helpers}
         ingress = set(self.boundary.ingress)
         return sorted(
             n.id

@@ -53,7 +53,7 @@ def _artifact(ctx: StackView, node_type: str, stack: str, res: Resource) -> str 
         code = ctx.resolve(stack, props.get("Code"))
         handler = display(ctx.resolve(stack, props.get("Handler")))
         if isinstance(code, str) and code.strip():
-            return f"lambda:{_local(ctx, stack, code)}|{handler}"
+            return f"lambda:{_local(ctx, stack, code)}|{handler}{_sam_build(res)}"
         if isinstance(code, Mapping) and "ZipFile" in code:
             digest = hashlib.sha256(str(code["ZipFile"]).encode()).hexdigest()
             return f"lambda:zip:{digest}|{handler}"
@@ -85,6 +85,30 @@ def _artifact(ctx: StackView, node_type: str, stack: str, res: Resource) -> str 
             )
             return "ecs:" + ";".join(parts)
     return None
+
+
+# SAM builds one artifact per function from a shared CodeUri with these build methods: ``make
+# build-<LogicalId>`` (makefile) and the cargo binary named for the function (rust-cargolambda).
+_PER_FUNCTION_BUILDS = ("makefile", "rust-cargolambda")
+
+
+def _sam_build(res: Resource) -> str:
+    """What a SAM build adds to a function's code folder and handler: the function itself when
+    its ``Metadata.BuildMethod`` builds one binary per function, the bundle's entry points for
+    ``esbuild``; nothing for a build of the folder as it is (one artifact for all)."""
+    meta = res.metadata if isinstance(res.metadata, Mapping) else {}
+    method = meta.get("BuildMethod")
+    if not isinstance(method, str):
+        return ""
+    method = method.strip().lower()
+    if method in _PER_FUNCTION_BUILDS:
+        return f"|build:{method}:{res.logical_id}"
+    if method == "esbuild":
+        props = meta.get("BuildProperties")
+        entry = props.get("EntryPoints") if isinstance(props, Mapping) else None
+        if entry is not None:
+            return f"|build:esbuild:{display(entry)}"
+    return ""
 
 
 def _local(ctx: StackView, stack: str, path: str) -> str:

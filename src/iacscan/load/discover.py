@@ -55,6 +55,8 @@ class Loaded:
     skipped: int = 0
     # Root stack names two inputs shared, now qualified (load/shared_names.py).
     shared: set[str] = field(default_factory=set)
+    # CDK apps (folders with cdk.json) found below a scanned folder: not synthesized.
+    nested_apps: list[Path] = field(default_factory=list)
 
 
 def error_of(err: IacscanError, fallback_file: str) -> InputError:
@@ -110,6 +112,8 @@ def find_templates(
             continue
         seen.add(ident)
         base = Path(root)
+        if base != folder and "cdk.json" in files and os.path.isfile(base / "cdk.json"):
+            loaded.nested_apps.append(base)
         dirs[:] = sorted(
             d
             for d in dirs
@@ -533,6 +537,7 @@ def load_paths(
                 aside = Loaded()
                 found = find_templates(path, aside, skip=read)
                 loaded.errors.extend(aside.errors)
+                loaded.nested_apps.extend(aside.nested_apps)
                 quiet.update(found)
                 files.extend((f, True, path) for f in found)
         else:
@@ -576,6 +581,8 @@ def load_paths(
                 InputInfo(path=str(f), kind=kind, stacks=tuple(t.stack for t in templates))
             )
     _drop_roots_loaded_as_nested(loaded)
+    named = {Path(raw).resolve() for raw in paths if not raw.startswith("stack:")}
+    loaded.errors.extend(nested_app_errors(loaded.nested_apps, named))
     for folder in folders:
         if folder not in used and empty_is_error:
             loaded.errors.append(
@@ -594,6 +601,35 @@ def load_paths(
 
     loaded.notes.extend(lookalike_notes(loaded.templates))
     return loaded
+
+
+def nested_app_errors(apps: Sequence[Path], named: Collection[Path] = ()) -> list[InputError]:
+    """A CDK app found below a scanned folder is not synthesized (that runs its code: only the
+    apps named on the command line are, docs/security.md), nor skipped in silence: it is an
+    input not analysed, named with what to do (an unknown ``ext:`` node that weakens the
+    verdict, exit 3). ``named``: resolved paths given to the scan, whose apps are read already."""
+    out: list[InputError] = []
+    seen: set[Path] = set()
+    for app in apps:
+        try:
+            real = app.resolve()
+        except (OSError, RuntimeError, ValueError):
+            real = app
+        if real in seen or real in named:
+            continue
+        seen.add(real)
+        out.append(
+            InputError(
+                file=str(app),
+                line=None,
+                kind="unsupported",
+                message="a CDK app in a subfolder of the scanned folder (cdk.json): not "
+                "synthesized, so what it deploys is not analysed",
+                hint=f"scan its folder ({app}) as well, alone or beside the others; iacscan "
+                "synthesizes only the CDK apps it is given",
+            )
+        )
+    return out
 
 
 def _drop_roots_loaded_as_nested(loaded: Loaded) -> None:

@@ -84,7 +84,7 @@ def _errors(out: _Out, errors: Iterable[InputError], internal: bool) -> None:
     for e in errors:
         kind = "internal" if internal else e.kind
         where = _at(e.file, e.line)
-        out.line((f"{kind:<11}", "bold red"), f"{where}  {clean(e.message)}", indent=2)
+        out.line((f"{kind:<10} ", "bold red"), f"{where}  {clean(e.message)}", indent=2)
         hint = INTERNAL_HINT if internal and not e.hint else clean(e.hint)
         if hint:
             out.line(("hint: ", "dim"), hint, indent=13)

@@ -168,25 +168,81 @@ _FRAMEWORK_PARTS = {
 }
 
 
+# The singleton function of CDK's ``AwsCustomResource`` (the ``Custom::AWS`` resource type by
+# default): it makes one SDK call at deploy time, the one the resource describes. Its role's
+# grants say what that call touches, not that nothing else starts it: it is deploy-time, but
+# what it reaches is not made deploy-time for it.
+_SDK_CALL_PATH = "AWS679f53fac002430cb0da5b7982bd2287"
+_SDK_CALL_TYPE = "Custom::AWS"
+
+
 def mark_deploy_time(ctx: ScanContext) -> None:
     """Custom resource providers and CDK helper functions run at deploy time only, and so does
-    what only they start (topology/build.py ``_started_only_by_helpers``)."""
+    what only a provider's own chain starts (topology/build.py ``_started_only_by_helpers``).
+
+    A ServiceToken target that anything at runtime also reaches (an edge with firm evidence from
+    a node that is not deploy-time: a rule's schedule, a queue, an API, a runtime function's
+    named grant) is a runtime function that a custom resource runs once more at deploy: it
+    stays runtime, with its cost and edges. A wildcard grant alone (weak) does not keep it."""
     frameworks = _provider_frameworks(ctx)
+    tokens: set[str] = set()
+    sdk_calls: set[str] = set()
     for stack, t in ctx.templates.items():
         for res in t.resources.values():
             if res.type.startswith("Custom::") or res.type == "AWS::CloudFormation::CustomResource":
                 for ref in ctx.refs(stack, res.properties.get("ServiceToken")):
-                    _mark(ctx, ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id))))
+                    node = ctx.node_id(*ctx.canonical((ref.stack, ref.logical_id)))
+                    if ctx.graph.has_node(node):
+                        tokens.add(node)
+                        if res.type == _SDK_CALL_TYPE:
+                            sdk_calls.add(node)
             if (
                 res.type == "AWS::Lambda::Function"
                 and res.cdk_path
                 and any(p in res.cdk_path for p in _HELPER_PATHS)
             ):
                 _mark(ctx, ctx.node_id(stack, res.logical_id))
+                if _SDK_CALL_PATH in res.cdk_path:
+                    sdk_calls.add(ctx.node_id(stack, res.logical_id))
             part = _framework_part(res)
             if part is not None and (stack, part[0]) in frameworks:
                 _mark(ctx, ctx.node_id(stack, res.logical_id))
-    _started_only_by_helpers(ctx)
+    for node in tokens - _reached_at_runtime(ctx, tokens):
+        _mark(ctx, node)
+    _started_only_by_helpers(ctx, sdk_calls)
+
+
+def _reached_at_runtime(ctx: ScanContext, tokens: set[str]) -> set[str]:
+    """The ServiceToken targets (not already deploy-time by their construct path) that a node
+    not deploy-time starts (``triggers``, ``invokes``) by firm evidence, directly or through
+    other such targets. A store the function reads (a ``reads`` edge from its own grant)
+    does not start it."""
+    into: dict[str, set[str]] = {}
+    for key in ctx.graph.edge_keys():
+        source, target, kind = key
+        if (
+            target in tokens
+            and source != target
+            and kind in ("triggers", "invokes")  # a table it reads starts nothing
+            and any(not v.weak for v in ctx.graph.vias(key))
+        ):
+            into.setdefault(target, set()).add(source)
+    open_ = {t for t in tokens if not ctx.graph.draft(t).deploy_time}
+    runtime: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for node in sorted(open_ - runtime):
+            if any(
+                s in runtime
+                or (
+                    s not in tokens and ctx.graph.has_node(s) and not ctx.graph.draft(s).deploy_time
+                )
+                for s in into.get(node, ())
+            ):
+                runtime.add(node)
+                changed = True
+    return runtime
 
 
 def _framework_part(res: Resource) -> tuple[str, str] | None:
@@ -216,7 +272,7 @@ def _provider_frameworks(ctx: ScanContext) -> set[tuple[str, str]]:
     return found
 
 
-def _started_only_by_helpers(ctx: ScanContext) -> None:
+def _started_only_by_helpers(ctx: ScanContext, sdk_calls: set[str]) -> None:
     """A function or state machine that only deploy-time helpers start is deploy-time too,
     transitively: the ``on_event_handler`` and ``is_complete_handler`` a user gives a CDK
     ``Provider`` (its framework functions invoke them), the framework's waiter state machine (its
@@ -226,7 +282,10 @@ def _started_only_by_helpers(ctx: ScanContext) -> None:
     kind (an API, a queue, a rule triggers it), or from a runtime node (a weak one included: a
     grant on every function may be a call). It must also be reached from a helper by firm
     evidence: a wildcard grant of a helper's role names every function, and functions that only
-    invoke each other start nothing on their own."""
+    invoke each other start nothing on their own. Only a provider's own chain (a ServiceToken
+    target, a ``Provider`` framework's parts, and what they make deploy-time) is such a helper:
+    an ``AwsCustomResource`` (``sdk_calls``) makes one SDK call while deploying, which says
+    nothing of what starts its target at runtime (left "started from outside the scan")."""
     into: dict[str, list[tuple[str, str]]] = {}
     out: dict[str, list[str]] = {}
     firm_out: dict[str, list[str]] = {}
@@ -250,7 +309,8 @@ def _started_only_by_helpers(ctx: ScanContext) -> None:
         if any(k != "invokes" or (s not in helpers and s not in candidates) for s, k in into[t])
     }
     only_helpers = candidates - _closure(started_at_runtime, out, candidates)
-    firmly = _closure({t for h in helpers for t in firm_out.get(h, ())}, firm_out, only_helpers)
+    chain = helpers - sdk_calls
+    firmly = _closure({t for h in chain for t in firm_out.get(h, ())}, firm_out, only_helpers)
     # what is not firmly reached stays runtime, and so does what it starts
     deploy_time = only_helpers - _closure(only_helpers - firmly, out, only_helpers)
     for node in deploy_time:
