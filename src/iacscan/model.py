@@ -94,6 +94,9 @@ class Template:
     entry_file: str | None = None
     # For CDK: the construct path of the stack (resource paths start with it).
     stack_path: str | None = None
+    # Nested stacks not loaded although a template of the name their TemplateURL ends with is
+    # in scope: why (an Fn::If between two files, several files of that name), by logical id.
+    nested_hints: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

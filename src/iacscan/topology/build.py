@@ -95,7 +95,12 @@ def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> list
         node = ctx.unknown_external(
             what,
             "AWS::CloudFormation::Stack",
-            unseen.nested_note(res.logical_id, _short(url), failure),
+            unseen.nested_note(
+                res.logical_id,
+                _short(url),
+                failure,
+                ctx.templates[stack].nested_hints.get(res.logical_id),
+            ),
             may_hide_compute=f"the resources of nested stack {ctx.node_id(stack, res.logical_id)} "
             + ("(its template failed to load)" if failure else f"(template {_short(url)})"),
             at=(stack, res),

@@ -161,7 +161,9 @@ def nested_url(url: Any) -> str:
     return "<computed TemplateURL>"
 
 
-def nested_note(lid: str, url: str, failure: InputError | None) -> str:
+def nested_note(lid: str, url: str, failure: InputError | None, hint: str | None = None) -> str:
+    """``hint``: why the loader did not use a template of the name in scope (Template.nested_hints);
+    then the note never asks for a file that is already there."""
     if failure is not None:
         return (
             f"nested stack {lid}: its template {url} failed to load ({failure.message}); fix "
@@ -172,6 +174,11 @@ def nested_note(lid: str, url: str, failure: InputError | None) -> str:
             f"nested stack {lid} is the Serverless Application Repository application "
             f"{url[len('sar://') :]}: its resources are not analysed; download its template and "
             "scan it with this one to see them"
+        )
+    if hint is not None:
+        return (
+            f"nested stack {lid}: its template ({url}) is not in scope, so the resources it "
+            f"deploys are not analysed; {hint}"
         )
     return (
         f"nested stack {lid}: its template ({url}) is not in scope, so the resources it deploys "
