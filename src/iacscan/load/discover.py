@@ -234,6 +234,10 @@ def load_template(
         template = template_from_data(
             data, file=str(path), stack=stack, parent=parent, parameter_values=parameter_values
         )
+    if "Fn::Transform" in text:  # macros that compute values inside resources
+        from iacscan.load.macros import value_macros
+
+        template = replace(template, macros=template.macros + value_macros(template))
     if tolerated:
         template = replace(template, warnings=tuple(tolerated))
     count = count if count is not None else [0]

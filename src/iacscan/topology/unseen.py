@@ -187,6 +187,24 @@ def nested_note(lid: str, url: str, failure: InputError | None, hint: str | None
     )
 
 
+def macro_note(file: str, name: str, where: str) -> str:
+    """What an unseen macro (or an AWS::Include not read) is, and how to see what it adds."""
+    see = (
+        "scan the deployed stack (stack:NAME reads its processed template) to see what it "
+        "adds or changes"
+    )
+    if name.startswith("AWS::Include"):
+        snippet = name.split(" of ", 1)[1] if " of " in name else "a snippet"
+        return (
+            f"{file} includes {snippet} with AWS::Include at deploy time ({where}): "
+            f"CloudFormation inserts that snippet, which iacscan does not read; {see}"
+        )
+    return (
+        f"{file} is processed by macro {name} at deploy time ({where}): CloudFormation deploys "
+        f"what the macro returns, which iacscan does not run or see; {see}"
+    )
+
+
 def local_child(parent_file: str, url: str) -> str | None:
     """The path a local TemplateURL names, relative to the parent's file (no file access)."""
     if "://" in url or has_tokens(url) or url.startswith(("https:", "http:", "s3:")):
