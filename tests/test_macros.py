@@ -100,9 +100,7 @@ def test_an_include_under_resources_is_unseen_not_a_resource_without_type(tmp_pa
     """/tmp/review/undef/macro.yaml: CloudFormation inserts the snippet's resources."""
     path = tmp_path / "macro.yaml"
     path.write_text(
-        "Resources:\n"
-        + FUNCTION
-        + "  Fn::Transform:\n    Name: AWS::Include\n"
+        "Resources:\n" + FUNCTION + "  Fn::Transform:\n    Name: AWS::Include\n"
         "    Parameters: {Location: s3://bucket/snippet.yaml}\n"
     )
     a = scan([path])
@@ -131,9 +129,7 @@ def test_a_macro_on_a_value_is_a_warning_and_an_unknown_value(tmp_path: Path) ->
     unknown, and the report says why."""
     path = tmp_path / "t.yaml"
     path.write_text(
-        "Resources:\n"
-        + FUNCTION
-        + "      Environment:\n        Variables:\n          Upper:\n"
+        "Resources:\n" + FUNCTION + "      Environment:\n        Variables:\n          Upper:\n"
         "            Fn::Transform: {Name: String, Parameters: {InputString: a, Operation: Upper}}\n"
     )
     a = scan([path])
@@ -148,9 +144,7 @@ def test_a_macro_on_a_value_is_a_warning_and_an_unknown_value(tmp_path: Path) ->
 def test_serverless_and_language_extensions_are_applied_not_warned(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text(
-        SAM_WITH_MACROS.replace(
-            "DatadogServerless, ExpandToFleet", "AWS::LanguageExtensions"
-        )
+        SAM_WITH_MACROS.replace("DatadogServerless, ExpandToFleet", "AWS::LanguageExtensions")
     )
     a = scan([path])
     assert a.verdict.level == "serverless"

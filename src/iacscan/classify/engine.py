@@ -263,10 +263,18 @@ def _macro_warnings(templates: Iterable[Template]) -> list[str]:
                 where = f"{m.resource} ({t.file}:{m.line})" if m.line else m.resource
                 by_name.setdefault(m.name, []).append(where)
         for name, wheres in by_name.items():
+            at = ", ".join(dict.fromkeys(wheres))
+            if name.startswith("AWS::Include"):
+                snippet = name.split(" of ", 1)[1] if " of " in name else "a snippet"
+                out.append(
+                    f"{t.file}: Fn::Transform includes {snippet} with AWS::Include at deploy "
+                    f"time in values of {at}; iacscan does not read it and reads those values "
+                    "as unknown"
+                )
+                continue
             out.append(
-                f"{t.file}: Fn::Transform runs macro {name} at deploy time on values of "
-                f"{', '.join(dict.fromkeys(wheres))}; iacscan does not run it and reads those "
-                "values as unknown"
+                f"{t.file}: Fn::Transform runs macro {name} at deploy time on values of {at}; "
+                "iacscan does not run it and reads those values as unknown"
             )
     return out
 
