@@ -139,3 +139,135 @@ def test_values_from_outside_are_named_by_what_is_known() -> None:
     # unknown for another reason (a condition, a computed name): not claimed to be outside
     assert list(outside_values(Unknown("condition is unknown"))) == []
     assert list(outside_values(unknown_token("Fn::GetAtt with a computed name") + "-x")) == []
+
+
+def _if_root(tmp_path: Path, then: str, other: str, environment: str) -> Path:
+    """eijikominami/aws-cloudformation-templates web-servers: the TemplateURL picks a bucket
+    (or a template) by a condition."""
+    (tmp_path / "root.yaml").write_text(
+        f"Parameters:\n  Environment: {{Type: String{environment}}}\n"
+        "Conditions:\n  Development: !Equals [!Ref Environment, development]\n"
+        "Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
+        f"      TemplateURL: !If [Development, {then}, {other}]\n"
+    )
+    return tmp_path
+
+
+BOX = "Resources:\n  Box:\n    Type: AWS::EC2::Instance\n    Properties: {ImageId: ami-1}\n"
+QUEUE = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n"
+
+
+@pytest.mark.parametrize("environment", [", Default: production", ""])
+def test_a_template_url_whose_branches_name_one_file_loads_it(
+    tmp_path: Path, environment: str
+) -> None:
+    _if_root(
+        tmp_path,
+        "https://s3.amazonaws.com/my-test-bucket/web/child.yaml",
+        "https://s3.amazonaws.com/my-bucket/web/child.yaml",
+        environment,  # the condition known or not: both branches name child.yaml
+    )
+    (tmp_path / "child.yaml").write_text(BOX)
+    a = scan([tmp_path])
+    assert a.systems == ()
+    assert node_roles(a) == {"root/Child/Box": "compute"}
+    assert a.verdict.level == "not-serverless"
+    assert [n for n in a.notes if "has the same file name" in n] == [
+        "nested stack Child: its TemplateURL is remote or filled at deploy time; "
+        f"{tmp_path / 'child.yaml'} (beside the including template) has the same file name, "
+        f"child.yaml, and was loaded as its template ({tmp_path / 'root.yaml'}:7)"
+    ]
+
+
+def test_a_template_url_if_loads_the_branch_its_condition_selects(tmp_path: Path) -> None:
+    _if_root(tmp_path, "https://b/dev.yaml", "https://b/prod.yaml", ", Default: production")
+    (tmp_path / "dev.yaml").write_text(QUEUE)
+    (tmp_path / "prod.yaml").write_text(BOX)
+    a = scan([tmp_path / "root.yaml"])
+    assert node_roles(a) == {"root/Child/Box": "compute"}
+    assert a.verdict.level == "not-serverless"
+    flipped = _if_root(
+        tmp_path, "https://b/dev.yaml", "https://b/prod.yaml", ", Default: development"
+    )
+    assert node_roles(scan([flipped / "root.yaml"])) == {"root/Child/Q": "channel"}
+
+
+def test_a_template_url_if_between_two_files_on_an_unknown_condition_is_unseen(
+    tmp_path: Path,
+) -> None:
+    _if_root(tmp_path, "https://b/dev.yaml", "https://b/prod.yaml", "")  # no default
+    (tmp_path / "dev.yaml").write_text(QUEUE)
+    (tmp_path / "prod.yaml").write_text(BOX)
+    a = scan([tmp_path / "root.yaml"])
+    assert node_roles(a) == {"ext:nested stack Child": "external"}
+    assert a.verdict.level == "indeterminate"
+    node = next(n for n in a.topology.nodes if n.id == "ext:nested stack Child")
+    assert node.properties["note"] == (
+        "nested stack Child: its template (<computed TemplateURL>) is not in scope, so the "
+        "resources it deploys are not analysed; its TemplateURL names dev.yaml or prod.yaml by "
+        "condition Development, which is not known here (a parameter without a default, or a "
+        "value known only at deploy time), and iacscan does not guess which one it deploys"
+    )
+    assert "put the template file beside" not in node.properties["note"]
+
+
+def test_the_hint_for_an_unseen_nested_template_never_asks_for_a_file_already_there(
+    tmp_path: Path,
+) -> None:
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "app.yaml").write_text(QUEUE)
+    (tmp_path / "root.yaml").write_text(
+        "Parameters:\n  Url: {Type: String}\nResources:\n  App:\n"
+        "    Type: AWS::CloudFormation::Stack\n"
+        '    Properties: {TemplateURL: !Sub "${Url}/app.yaml"}\n'
+    )
+    a = scan([tmp_path])
+    node = next(n for n in a.topology.nodes if n.id == "ext:${Url}/app.yaml")
+    assert node.properties["note"] == (
+        "nested stack App: its template (${Url}/app.yaml) is not in scope, so the resources it "
+        "deploys are not analysed; there are several templates named app.yaml in the scanned "
+        "folder, and iacscan does not guess which one it deploys"
+    )
+
+
+@pytest.mark.parametrize(
+    ("expr", "value"),
+    [
+        ({"Fn::Equals": [{"Ref": "Env"}, "prod"]}, True),
+        ({"Fn::Equals": [{"Ref": "Given"}, "x"]}, True),  # given by a parent: wins
+        ({"Fn::Equals": [{"Ref": "Open"}, "x"]}, None),  # no default
+        ({"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}, None),
+        ({"Fn::Equals": [{"Ref": "Flag"}, "true"]}, True),  # YAML true is "true"
+        ({"Fn::Not": [{"Condition": "IsProd"}]}, False),
+        ({"Fn::And": [{"Condition": "IsProd"}, {"Fn::Equals": [{"Ref": "Open"}, "x"]}]}, None),
+        ({"Fn::And": [{"Fn::Not": [{"Condition": "IsProd"}]}, {"Condition": "Open"}]}, False),
+        ({"Fn::Or": [{"Condition": "IsProd"}, {"Condition": "Open"}]}, True),
+        ({"Fn::Or": [{"Fn::Not": [{"Condition": "IsProd"}]}, {"Condition": "Open"}]}, None),
+        ({"Condition": "Loop"}, None),  # a cycle: unknown, never a hang
+    ],
+)
+def test_the_loader_reads_a_condition_only_from_literal_values(expr: object, value: object) -> None:
+    from iacscan.load.nested_match import condition
+    from iacscan.model import Template
+
+    t = Template(
+        "s",
+        "s.yaml",
+        "template",
+        {},
+        parameters={
+            "Env": {"Type": "String", "Default": "prod"},
+            "Open": {"Type": "String"},
+            "Flag": {"Type": "String", "Default": True},
+            "Given": {"Type": "String", "Default": "y"},
+        },
+        parameter_values={"Given": "x"},
+        conditions={
+            "IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
+            "Open": {"Fn::Equals": [{"Ref": "Open"}, "x"]},
+            "Loop": {"Condition": "Loop"},
+            "Tested": expr,
+        },
+    )
+    assert condition("Tested", t) is value

@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from iacscan.action_runner import systems_changed
 from iacscan.diff import diff_analyses
 from iacscan.render.json_report import analysis_to_dict, diff_to_dict
@@ -235,3 +237,50 @@ def test_labels_are_unique_across_systems(tmp_path: Path) -> None:
             assert not any(
                 other in reason for other in ("Shop/Orders/Handler ", "Shop/Orders/Handler;")
             ), reason
+
+
+SSM_WRITER = """
+Parameters:
+  Env: {Type: String, Default: dev}
+Resources:
+  SharedBus:
+    Type: AWS::Events::EventBus
+    Properties: {Name: !Sub "shared-${Env}"}
+  BusNameParam:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: !Sub "/${Env}/shared/event-bus-name", Type: String, Value: !Ref SharedBus}
+"""
+
+
+@pytest.mark.parametrize(
+    "bus_name",
+    [
+        '!Sub "{{resolve:ssm:/${Env}/shared/event-bus-name:1}}"',
+        '!Sub "{{resolve:ssm:/${Env}/shared/event-bus-name}}"',
+        '!Join ["", ["{{resolve:ssm:/", !Ref Env, "/shared/event-bus-name}}"]]',
+        '"{{resolve:ssm:/dev/shared/event-bus-name}}"',  # literal: linked before too
+    ],
+)
+def test_an_ssm_reference_built_with_sub_links_the_stack_that_sets_it(
+    tmp_path: Path, bus_name: str
+) -> None:
+    """DataDog/serverless-sample-app: every service reads the shared bus name with
+    ``!Sub "{{resolve:ssm:/${Env}/shared/event-bus-name:1}}"``; the name is known once ${Env}
+    is, so the reader and the stack that sets the parameter are one system."""
+    (tmp_path / "platform").mkdir()
+    (tmp_path / "service").mkdir()
+    (tmp_path / "platform" / "template.yaml").write_text(SSM_WRITER)
+    (tmp_path / "service" / "template.yaml").write_text(
+        "Parameters:\n  Env: {Type: String, Default: dev}\nResources:\n"
+        "  Queue: {Type: AWS::SQS::Queue}\n"
+        "  Rule:\n    Type: AWS::Events::Rule\n    Properties:\n"
+        f"      EventBusName: {bus_name}\n"
+        "      EventPattern: {source: [orders]}\n"
+        "      Targets: [{Arn: !GetAtt Queue.Arn, Id: q}]\n"
+    )
+    a = scan([tmp_path])
+    assert a.systems == ()  # one system: no per-system split
+    assert edge_set(a) == {
+        "platform/template/SharedBus -triggers-> service/template/Rule",
+        "service/template/Rule -triggers-> service/template/Queue",
+    }

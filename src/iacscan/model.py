@@ -71,6 +71,19 @@ class Resource:
 
 
 @dataclass(frozen=True, slots=True)
+class Macro:
+    """A transform CloudFormation applies at deploy time that iacscan does not run: a macro of
+    the ``Transform`` section (any but AWS::Serverless and AWS::LanguageExtensions), a
+    ``Fn::Transform`` (an ``AWS::Include`` not read in place, or an account's macro)."""
+
+    name: str  # "DatadogServerless", "AWS::Include of s3://bucket/snippet.yaml"
+    line: int | None
+    # The resource whose values it computes (a Fn::Transform inside it); None when it runs on
+    # the template or its Resources section: it may add or change any resource.
+    resource: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Template:
     """One stack, as loaded. ``stack`` is its name (file stem, CDK stack name, deployed name)."""
 
@@ -95,6 +108,11 @@ class Template:
     entry_file: str | None = None
     # For CDK: the construct path of the stack (resource paths start with it).
     stack_path: str | None = None
+    # Nested stacks not loaded although a template of the name their TemplateURL ends with is
+    # in scope: why (an Fn::If between two files, several files of that name), by logical id.
+    nested_hints: Mapping[str, str] = field(default_factory=dict)
+    # Transforms CloudFormation applies at deploy time that iacscan does not run (unseen).
+    macros: tuple[Macro, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ The engine knows no profile by name: it reads the profile's passing levels and s
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from iacscan.classify.architecture import label_architecture, outside_units
@@ -17,7 +17,16 @@ from iacscan.classify.findings.registry import RULES
 from iacscan.classify.levels import LevelResult, decide_level
 from iacscan.classify.profile import Profile
 from iacscan.knowledge.resource_types import may_be_capacity
-from iacscan.model import Boundary, Finding, IdleCost, Level, Suppression, Topology, Verdict
+from iacscan.model import (
+    Boundary,
+    Finding,
+    IdleCost,
+    Level,
+    Suppression,
+    Template,
+    Topology,
+    Verdict,
+)
 from iacscan.topology.result import TopologyResult
 
 
@@ -76,7 +85,8 @@ def classify(
     warnings += unknown_suppressions(result)
     failures = tuple(str(f) for f in result.failures)
     findings, suppressed, rule_failures = _findings(result, topology, set(ignore))
-    warnings += _undefined_references(ctx.undefined)
+    warnings += _macro_warnings(ctx.templates.values())
+    warnings += _undefined_references(ctx.undefined, _template_macros(ctx.templates.values()))
     verdict = Verdict(
         definition=profile.id,
         serverless=serverless,
@@ -194,18 +204,78 @@ def _decisive(levels: LevelResult) -> tuple[IdleCost, ...]:
     return tuple(sorted(levels.idle_costs, key=lambda i: i.node not in top))
 
 
-def _undefined_references(found: frozenset[tuple[str, str]]) -> list[str]:
-    """One warning per template that references names it does not define."""
+def _undefined_references(
+    found: frozenset[tuple[str, str]], macros: Mapping[str, list[str]] | None = None
+) -> list[str]:
+    """One warning per template that references names it does not define. A template that a
+    macro rewrites may get them from the macro: no claim that CloudFormation rejects it."""
     by_file: dict[str, list[str]] = {}
     for file, what in sorted(found):
         by_file.setdefault(file, []).append(what)
     out = []
     for file, names in by_file.items():
         shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        makers = (macros or {}).get(file)
+        why = (
+            f"; {_macros_phrase(makers)} may create them at deploy time"
+            if makers
+            else ": CloudFormation rejects it"
+        )
         out.append(
             f"{file}: {shown} name nothing the template defines (no resource or parameter of "
-            "that name): CloudFormation rejects it; iacscan read those values as unknown"
+            f"that name){why}; iacscan read those values as unknown"
         )
+    return out
+
+
+def _template_macros(templates: Iterable[Template]) -> dict[str, list[str]]:
+    """The macros that run on each template file (they may add any resource)."""
+    out: dict[str, list[str]] = {}
+    for t in templates:
+        for m in t.macros:
+            if m.resource is None and m.name not in out.get(t.file, []):
+                out.setdefault(t.file, []).append(m.name)
+    return out
+
+
+def _macros_phrase(names: Sequence[str]) -> str:
+    """``macro A``, ``macros A, B``; an include is named as such (``AWS::Include of X``)."""
+    if any(n.startswith("AWS::Include") for n in names):
+        return ", ".join(n if n.startswith("AWS::Include") else f"macro {n}" for n in names)
+    return ("macro " if len(names) == 1 else "macros ") + ", ".join(names)
+
+
+def _macro_warnings(templates: Iterable[Template]) -> list[str]:
+    """Macros iacscan does not run: what they add is unseen (topology/build.py ``_macros``)."""
+    out = []
+    for file, names in _template_macros(templates).items():
+        one = len(names) == 1
+        out.append(
+            f"{file}: {_macros_phrase(names)} {'rewrites' if one else 'rewrite'} the template "
+            f"at deploy time; iacscan does not run {'it' if one else 'them'}, so whatever "
+            f"{'it adds or changes' if one else 'they add or change'} (servers included) is "
+            "not in this report"
+        )
+    for t in templates:
+        by_name: dict[str, list[str]] = {}
+        for m in t.macros:
+            if m.resource is not None:
+                where = f"{m.resource} ({t.file}:{m.line})" if m.line else m.resource
+                by_name.setdefault(m.name, []).append(where)
+        for name, wheres in by_name.items():
+            at = ", ".join(dict.fromkeys(wheres))
+            if name.startswith("AWS::Include"):
+                snippet = name.split(" of ", 1)[1] if " of " in name else "a snippet"
+                out.append(
+                    f"{t.file}: Fn::Transform includes {snippet} with AWS::Include at deploy "
+                    f"time in values of {at}; iacscan does not read it and reads those values "
+                    "as unknown"
+                )
+                continue
+            out.append(
+                f"{t.file}: Fn::Transform runs macro {name} at deploy time on values of {at}; "
+                "iacscan does not run it and reads those values as unknown"
+            )
     return out
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from iacscan.errors import InputParseError, LimitError
 from iacscan.load import recursion
+from iacscan.load.macros import FN_TRANSFORM, fragment_macros, template_macros
 from iacscan.model import InputKind, Resource, Template, line_of
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -237,10 +238,14 @@ def template_from_data(
             file=file,
             line=line_of(resources_raw) or line_of(data),
         )
+    macros = template_macros(data)
     resources: dict[str, Resource] = {}
     for key, body in resources_raw.items():
         lid = str(key)
         line = line_of(body) or line_of(key) or (lines or {}).get(lid)
+        if lid == FN_TRANSFORM:  # a snippet (AWS::Include) or macro that adds resources: unseen
+            macros += fragment_macros(body, line)
+            continue
         if not isinstance(body, Mapping):
             raise InputParseError(
                 f"resource {lid} is not a mapping",
@@ -297,6 +302,7 @@ def template_from_data(
         mappings=_mapping(data.get("Mappings")),
         outputs=_mapping(data.get("Outputs")),
         parent=parent,
+        macros=macros,
     )
 
 

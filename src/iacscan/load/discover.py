@@ -238,15 +238,19 @@ def load_template(
         template = template_from_data(
             data, file=str(path), stack=stack, parent=parent, parameter_values=parameter_values
         )
-    if tolerated:
-        from dataclasses import replace
+    if "Fn::Transform" in text:  # macros that compute values inside resources
+        from iacscan.load.macros import value_macros
 
+        template = replace(template, macros=template.macros + value_macros(template))
+    if tolerated:
         template = replace(template, warnings=tuple(tolerated))
-    out = [template]
     count = count if count is not None else [0]
     chain = chain + (str(path.resolve()),)
-    out.extend(_nested(template, path, limits, chain, errors, count, search, notes, sam_cache))
-    return out, kind
+    hints: dict[str, str] = {}
+    nested = _nested(template, path, limits, chain, errors, count, search, notes, sam_cache, hints)
+    if hints:  # why a nested template of a name in scope was not used (topology/unseen.py)
+        template = replace(template, nested_hints=hints)
+    return [template, *nested], kind
 
 
 def _with_parent(t: Template, parent: str | None, values: Mapping[str, Any] | None) -> Template:
@@ -265,6 +269,7 @@ def _nested(
     search: tuple[Path, ...] = (),
     notes: list[str] | None = None,
     sam_cache: bool = False,
+    hints: dict[str, str] | None = None,
 ) -> list[Template]:
     out: list[Template] = []
     for lid, res in template.resources.items():
@@ -273,7 +278,7 @@ def _nested(
         raw = res.properties.get("TemplateURL")
         url = raw if isinstance(raw, str) and nested_match.is_local(raw) else None
         if url is None:
-            url = _matched(path, lid, res, raw, search, notes)
+            url = _matched(path, lid, res, raw, search, notes, template, hints)
             if url is None:
                 continue  # remote or computed: an external node, marked unknown
         try:
@@ -386,14 +391,24 @@ def _matched(
     url: Any,
     search: tuple[Path, ...],
     notes: list[str] | None,
+    template: Template,
+    hints: dict[str, str] | None = None,
 ) -> str | None:
-    """A remote or computed TemplateURL whose file name is a template in scope: its local path."""
+    """A remote or computed TemplateURL whose file name is a template in scope: its local path.
+    ``hints`` gets why not, when a template of its name is in scope but was not used."""
+    url, unchosen = nested_match.branch(url, template)
+    if unchosen is not None:
+        if hints is not None:
+            hints[lid] = unchosen
+        return None
     name = nested_match.file_name(url)
     if name is None:
         return None
     found, where = nested_match.find(name, path, search)
     line = f"{path}:{res.line}" if res.line else str(path)
     if found is None:
+        if hints is not None and where.startswith("several"):
+            hints[lid] = f"there are {where}, and iacscan does not guess which one it deploys"
         return None
     if notes is not None:
         notes.append(

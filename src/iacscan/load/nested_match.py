@@ -3,9 +3,11 @@
 Many repositories upload their nested templates before deploying and write
 ``TemplateURL: !Sub "${TemplatesBucketUrl}/01-vpc.yaml"`` (or an S3/HTTPS URL). When the URL's
 file name is a template beside the including template, or exactly one template of that name is
-in a scanned folder, that file is loaded as the nested stack, with a note saying so. Anything
-else (no file of that name, several, a computed file name) stays out of scope: an unknown
-``ext:`` node (topology/unseen.py).
+in a scanned folder, that file is loaded as the nested stack, with a note saying so. A
+``Fn::If`` between two URLs is read when both name the same file, or when its condition is
+known from the parameters (``condition``); else the stack stays unseen, and the reason names
+both files. Anything else (no file of that name, several, a computed file name) stays out of
+scope: an unknown ``ext:`` node (topology/unseen.py).
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from iacscan.model import Template
+
 SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9._+-]+$")
+_MAX_CONDITION_DEPTH = 32
 
 
 def is_local(url: object) -> bool:
@@ -47,6 +52,80 @@ def file_name(url: Any) -> str | None:
     if "${" in name or not _SAFE_NAME.match(name) or not name.lower().endswith(SUFFIXES):
         return None
     return name
+
+
+def branch(url: Any, template: Template, depth: int = 0) -> tuple[Any, str | None]:
+    """The TemplateURL a ``Fn::If`` deploys: the branch its condition selects when known, either
+    when both name the same file; else (None, why not: the two file names and the condition)."""
+    if not (isinstance(url, Mapping) and len(url) == 1 and "Fn::If" in url):
+        return url, None
+    arg = url["Fn::If"]
+    if depth > _MAX_CONDITION_DEPTH or not isinstance(arg, list) or len(arg) != 3:
+        return None, None
+    if not isinstance(arg[0], str):
+        return None, None
+    chosen = condition(arg[0], template)
+    if chosen is not None:
+        return branch(arg[1] if chosen else arg[2], template, depth + 1)
+    (then, why_then), (other, why_other) = (branch(x, template, depth + 1) for x in arg[1:])
+    names = [file_name(then), file_name(other)]
+    if names[0] is not None and names[0] == names[1]:
+        return then, None  # the same template whichever the condition: its bucket differs
+    shown = [n or "a computed file" for n in names]
+    if why_then or why_other or shown[0] == shown[1]:
+        return None, why_then or why_other
+    return None, (
+        f"its TemplateURL names {shown[0]} or {shown[1]} by condition {arg[0]}, which is not "
+        "known here (a parameter without a default, or a value known only at deploy time), "
+        "and iacscan does not guess which one it deploys"
+    )
+
+
+def condition(name: str, template: Template, depth: int = 0) -> bool | None:
+    """A template condition, when literal values decide it: parameters as given (a nested
+    stack's, when literal) or their defaults; ``Fn::Equals``, ``Fn::Not``, ``Fn::And``,
+    ``Fn::Or`` and ``Condition``. None when anything else decides it (pseudo parameters, values
+    from a parent or SSM): the resolver (resolve/scope.py) reads what the loader cannot."""
+    expr = template.conditions.get(name)
+    return _condition(expr, template, depth + 1) if depth < _MAX_CONDITION_DEPTH else None
+
+
+def _condition(expr: Any, template: Template, depth: int) -> bool | None:
+    if depth > _MAX_CONDITION_DEPTH or not isinstance(expr, Mapping) or len(expr) != 1:
+        return None
+    fn, arg = next(iter(expr.items()))
+    if fn == "Condition" and isinstance(arg, str):
+        return condition(arg, template, depth)
+    if fn == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+        a, b = (_literal(x, template) for x in arg)
+        return None if a is None or b is None else a == b
+    if fn == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
+        inner = _condition(arg[0], template, depth + 1)
+        return None if inner is None else not inner
+    if fn in ("Fn::And", "Fn::Or") and isinstance(arg, list):
+        values = [_condition(x, template, depth + 1) for x in arg]
+        decisive: bool = fn == "Fn::Or"  # a True decides an Or, a False an And
+        if decisive in values:
+            return decisive
+        return None if None in values else not decisive
+    return None
+
+
+def _literal(value: Any, template: Template) -> str | None:
+    if isinstance(value, Mapping) and len(value) == 1 and isinstance(value.get("Ref"), str):
+        name = value["Ref"]
+        if name in template.parameter_values:
+            value = template.parameter_values[name]
+        else:
+            declared = template.parameters.get(name)
+            if not isinstance(declared, Mapping) or "Default" not in declared:
+                return None
+            if str(declared.get("Type", "")).startswith("AWS::SSM::Parameter::Value"):
+                return None  # the default is the SSM name, not the value
+            value = declared["Default"]
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value) if isinstance(value, str | int | float) else None
 
 
 def find(name: str, parent: Path, folders: Sequence[Path]) -> tuple[Path | None, str]:

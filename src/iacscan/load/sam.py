@@ -19,6 +19,7 @@ from iacscan.errors import InputParseError, LimitError
 from iacscan.load import recursion
 from iacscan.load.cfn import Limits, template_from_data
 from iacscan.load.language_extensions import expand_language_extensions, has_language_extensions
+from iacscan.load.macros import template_macros
 from iacscan.load.sam_cache import SamCache
 from iacscan.load.sam_origins import OriginFinder, error_line, graft, mark_sources, take_marker
 from iacscan.load.sam_prepare import Prepared, plain, prepare, restore_local_paths
@@ -233,7 +234,9 @@ def _assemble(
         origins=origins,
         lines=lines,
     )
-    return replace(template, attachments=dict(prepared.attachments))
+    # the translator's output has no Transform section: the macros besides SAM are read here
+    macros = template_macros(data) + template.macros
+    return replace(template, attachments=dict(prepared.attachments), macros=macros)
 
 
 def _in_file_order(

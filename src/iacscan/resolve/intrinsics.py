@@ -53,7 +53,9 @@ def _fn_join(scope: Scope, stack: str, arg: Any, depth: int) -> Any:
     size = sum(len(str(p)) for p in parts) + len(delim) * max(0, len(parts) - 1)
     if size > MAX_TEXT + _literal_size(arg[1], delim):
         return scope._over(f"Fn::Join builds a value over {MAX_TEXT:,} characters")
-    return delim.join(str(p) for p in parts)
+    joined = delim.join(str(p) for p in parts)
+    # a dynamic reference the join builds ("{{resolve:ssm:/", Env, "/name}}"), as Fn::Sub's
+    return scope._ssm_refs(joined, depth) if "{{resolve:ssm:" in joined else joined
 
 
 def _fn_select(scope: Scope, stack: str, arg: Any, depth: int) -> Any:

@@ -42,8 +42,11 @@ _SCALARS = (str, int, float, type(None))  # never Mappings: no ABC check (a Pyth
 class Scope:
     """All the stacks analysed together: resolves values in any of them."""
 
-    def __init__(self, templates: Mapping[str, Template]):
+    def __init__(self, templates: Mapping[str, Template], *, read_ssm: bool = True):
         self.templates = templates
+        # False: ``{{resolve:ssm:NAME}}`` stays as written (with its name resolved), for
+        # callers that need the parameter's name rather than the value it holds
+        self.read_ssm = read_ssm
         self.exports: dict[str, tuple[str, Any]] = {}
         self._cond_cache: dict[tuple[str, str], bool | None] = {}
         self._in_progress: set[tuple[str, str]] = set()
@@ -305,7 +308,9 @@ class Scope:
     def _ssm_refs(self, text: str, depth: int) -> Any:
         """``{{resolve:ssm:NAME}}`` dynamic references replaced by the parameter's value when a
         stack in scope sets it; else an unknown (the value is read at deploy time: it is no
-        literal name, and what it names is outside the scan)."""
+        literal name, and what it names is outside the scan). Without ``read_ssm``: as is."""
+        if not self.read_ssm:
+            return text
         whole = _SSM_REF.fullmatch(text)
         if whole is not None:
             return self._ssm_value(whole.group(1), depth)

@@ -49,6 +49,7 @@ def build_topology(
             )
         )
     consumed = _out_of_scope_stacks(ctx, unseen_errors)
+    _macros(ctx)
     _failed_inputs(ctx, [e for e in unseen_errors if e not in consumed])
     # last: what only helpers start is decided on every edge, an unseen stack's included
     mark_deploy_time(ctx)
@@ -95,7 +96,12 @@ def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> list
         node = ctx.unknown_external(
             what,
             "AWS::CloudFormation::Stack",
-            unseen.nested_note(res.logical_id, _short(url), failure),
+            unseen.nested_note(
+                res.logical_id,
+                _short(url),
+                failure,
+                ctx.templates[stack].nested_hints.get(res.logical_id),
+            ),
             may_hide_compute=f"the resources of nested stack {ctx.node_id(stack, res.logical_id)} "
             + ("(its template failed to load)" if failure else f"(template {_short(url)})"),
             at=(stack, res),
@@ -104,6 +110,30 @@ def _out_of_scope_stacks(ctx: ScanContext, errors: Sequence[InputError]) -> list
             ctx.graph.draft(node).stack = failure.stack  # it stands for the stack not read
         _handed_compute(ctx, stack, res, node)
     return consumed
+
+
+def _macros(ctx: ScanContext) -> None:
+    """A macro that runs on a template (its Transform section, a Fn::Transform under Resources)
+    deploys whatever it returns: the resources it adds or changes are unseen, and may be
+    servers, so it is an unknown ``ext:`` node that weakens the verdict, as an unseen nested
+    stack is. A Fn::Transform inside a resource only computes values of that resource (the
+    resolver reads them as unknown; the verdict's warnings say so: classify/engine.py)."""
+    for stack, t in ctx.templates.items():
+        for macro in t.macros:
+            if macro.resource is not None:
+                continue
+            file = PurePosixPath(t.file.replace("\\", "/")).name
+            where = f"{t.file}:{macro.line}" if macro.line else t.file
+            include = macro.name.startswith("AWS::Include of ")
+            label = f"include {macro.name[16:]}" if include else f"macro {macro.name}"
+            phrase = macro.name if include else f"macro {macro.name}"
+            ctx.unknown_external(
+                label + (f" on {stack}" if ctx.multi else ""),
+                "AWS::CloudFormation::Macro",
+                unseen.macro_note(file, macro.name, where),
+                may_hide_compute=f"what {phrase} adds to or changes in {file}",
+                at=(stack, Resource(macro.name, "AWS::CloudFormation::Macro", {}, macro.line)),
+            )
 
 
 _STARTED_BY_NAME = ("AWS::Lambda::Function", "AWS::StepFunctions::StateMachine")

@@ -82,15 +82,20 @@ def group_stacks(
 
 
 def _join_references(templates: Mapping[str, Template], u: _Union) -> None:
-    """Export/ImportValue and SSM Parameter Store links between the stacks."""
-    scope = Scope(templates)
+    """Export/ImportValue and SSM Parameter Store links between the stacks. A dynamic
+    reference built with Fn::Sub or Fn::Join (``{{resolve:ssm:/${Env}/bus-name}}``) is read
+    once its name is resolved; the SSM references are kept as written for that
+    (``read_ssm=False``: the name is what links, not the value)."""
+    scope = Scope(templates, read_ssm=False)
     for stack, t in templates.items():
         for item in walk([r.properties for r in t.resources.values()]):
             if isinstance(item, Mapping) and "Fn::ImportValue" in item:
                 name = scope.resolve(stack, item["Fn::ImportValue"])
                 if isinstance(name, str) and name in scope.exports:
                     u.join(stack, scope.exports[name][0])
-            elif isinstance(item, str) and "{{resolve:ssm:" in item:
+            elif _builds_ssm_reference(item):
+                item = scope.resolve(stack, item)
+            if isinstance(item, str) and "{{resolve:ssm:" in item:
                 for m in _SSM_REF.finditer(item):
                     other = scope.ssm_parameter_stack(m.group(1))
                     if other is not None:
@@ -104,6 +109,16 @@ def _join_references(templates: Mapping[str, Template], u: _Union) -> None:
                     other = scope.ssm_parameter_stack(name)
                     if other is not None:
                         u.join(stack, other)
+
+
+def _builds_ssm_reference(item: object) -> bool:
+    """A Fn::Sub or Fn::Join whose literal text holds (a part of) an SSM dynamic reference."""
+    if not isinstance(item, Mapping) or len(item) != 1:
+        return False
+    fn, arg = next(iter(item.items()))
+    if fn not in ("Fn::Sub", "Fn::Join") or not isinstance(arg, list | str):
+        return False
+    return any(isinstance(s, str) and "{{resolve:ssm:" in s for s in walk(arg))
 
 
 def _matches(file: str, pattern: str) -> bool:

@@ -161,7 +161,9 @@ def nested_url(url: Any) -> str:
     return "<computed TemplateURL>"
 
 
-def nested_note(lid: str, url: str, failure: InputError | None) -> str:
+def nested_note(lid: str, url: str, failure: InputError | None, hint: str | None = None) -> str:
+    """``hint``: why the loader did not use a template of the name in scope (Template.nested_hints);
+    then the note never asks for a file that is already there."""
     if failure is not None:
         return (
             f"nested stack {lid}: its template {url} failed to load ({failure.message}); fix "
@@ -173,10 +175,33 @@ def nested_note(lid: str, url: str, failure: InputError | None) -> str:
             f"{url[len('sar://') :]}: its resources are not analysed; download its template and "
             "scan it with this one to see them"
         )
+    if hint is not None:
+        return (
+            f"nested stack {lid}: its template ({url}) is not in scope, so the resources it "
+            f"deploys are not analysed; {hint}"
+        )
     return (
         f"nested stack {lid}: its template ({url}) is not in scope, so the resources it deploys "
         "are not analysed; put the template file beside this one (or in a scanned folder) "
         "under the same file name, or scan it with this one, to see them"
+    )
+
+
+def macro_note(file: str, name: str, where: str) -> str:
+    """What an unseen macro (or an AWS::Include not read) is, and how to see what it adds."""
+    see = (
+        "scan the deployed stack (stack:NAME reads its processed template) to see what it "
+        "adds or changes"
+    )
+    if name.startswith("AWS::Include"):
+        snippet = name.split(" of ", 1)[1] if " of " in name else "a snippet"
+        return (
+            f"{file} includes {snippet} with AWS::Include at deploy time ({where}): "
+            f"CloudFormation inserts that snippet, which iacscan does not read; {see}"
+        )
+    return (
+        f"{file} is processed by macro {name} at deploy time ({where}): CloudFormation deploys "
+        f"what the macro returns, which iacscan does not run or see; {see}"
     )
 
 
