@@ -25,3 +25,32 @@ def test_a_workflow_with_an_unknown_number_is_read(tmp_path: Path, default: int 
     assert edge_set(a) == {"SM -invokes-> Fn"}
     assert [f.rule for f in a.findings] == ["sfn-standard-per-item"]
     assert not [n for n in a.notes if "not readable before deployment" in n]
+
+
+SUB_DEFINITION = """
+Parameters:
+  Stage: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(e, c): pass"}
+      Role: arn:aws:iam::123456789012:role/fn
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/sm
+      DefinitionString: !Sub |
+        {"Comment": "stage: ${Stage}, region: ${AWS::Region}",
+         "StartAt": "Work",
+         "States": {"Work": {"Type": "Task", "Resource": "${Fn.Arn}", "End": true}}}
+"""
+
+
+def test_a_deploy_time_value_inside_a_json_string_is_left_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(SUB_DEFINITION)
+    a = scan([path])
+    assert edge_set(a) == {"Machine -invokes-> Fn"}

@@ -62,6 +62,18 @@ def _joined_with_unknowns(ctx: ScanContext, stack: str, raw: Any) -> str | None:
     return text if len(text) <= MAX_DEFINITION else None
 
 
+def _loads(text: str) -> Any:
+    """The definition's JSON; when it does not parse and holds deploy-time values, again with
+    those written bare (where a number goes) quoted. Only then: quoting inside a JSON string
+    (``"Comment": "stage: ${Stage}, ..."``) would break a definition that reads as it is."""
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        if "\x01" not in text:
+            raise
+        return json.loads(_quote_bare_tokens(text), strict=False)
+
+
 def _quote_bare_tokens(text: str) -> str:
     return _BARE_TOKEN.sub(lambda m: f'{m.group(1)}"{m.group(2)}"', text) if "\x01" in text else text
 
@@ -97,7 +109,7 @@ def load_definition(ctx: ScanContext, stack: str, res: Resource) -> Mapping[str,
     if subs:
         text = asl.substitute_text(text, subs)
     try:
-        parsed = json.loads(_quote_bare_tokens(text), strict=False)
+        parsed = _loads(text)
     except RecursionError:
         ctx.diagnostics.input_error(
             stack,
