@@ -8,6 +8,7 @@ import pytest
 
 from iacscan.load.cfn import decode_text
 from iacscan.load.nested_match import file_name
+from iacscan.model import Template
 from iacscan.render.dot import render_dot
 from iacscan.render.markdown import render_markdown
 from iacscan.render.mermaid import render_mermaid
@@ -271,3 +272,35 @@ def test_the_loader_reads_a_condition_only_from_literal_values(expr: object, val
         },
     )
     assert condition("Tested", t) is value
+
+
+def test_conditions_that_refer_to_each_other_are_worked_out_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """C_k is Fn::And of ten C_{k-1}: without remembering what is worked out, 10^k steps."""
+    from iacscan.load import nested_match
+
+    conditions: dict[str, object] = {"C0": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}}
+    for k in range(1, 15):
+        conditions[f"C{k}"] = {"Fn::And": [{"Condition": f"C{k - 1}"}] * 10}
+    conditions["Loop"] = {"Fn::Not": [{"Condition": "Loop"}]}
+    template = Template(
+        "t",
+        "t.yaml",
+        "cloudformation",
+        {},
+        parameters={"Env": {"Type": "String", "Default": "prod"}},
+        conditions=conditions,
+    )
+    calls = 0
+    real = nested_match._condition
+
+    def counted(*args: object) -> bool | None:
+        nonlocal calls
+        calls += 1
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(nested_match, "_condition", counted)
+    assert nested_match.condition("C14", template) is True
+    assert calls < 500, calls
+    assert nested_match.condition("Loop", template) is None  # refers to itself: unknown

@@ -81,33 +81,52 @@ def branch(url: Any, template: Template, depth: int = 0) -> tuple[Any, str | Non
     )
 
 
-def condition(name: str, template: Template, depth: int = 0) -> bool | None:
+_MAX_CONDITION_STEPS = 10_000  # evaluations per question: conditions may refer to each other
+
+
+def condition(
+    name: str, template: Template, depth: int = 0, seen: dict[str, bool | None] | None = None
+) -> bool | None:
     """A template condition, when literal values decide it: parameters as given (a nested
     stack's, when literal) or their defaults; ``Fn::Equals``, ``Fn::Not``, ``Fn::And``,
     ``Fn::Or`` and ``Condition``. None when anything else decides it (pseudo parameters, values
-    from a parent or SSM): the resolver (resolve/scope.py) reads what the loader cannot."""
-    expr = template.conditions.get(name)
-    return _condition(expr, template, depth + 1) if depth < _MAX_CONDITION_DEPTH else None
+    from a parent or SSM): the resolver (resolve/scope.py) reads what the loader cannot. Each
+    condition is worked out once per question (``seen``; a cycle is None), ``And``/``Or`` stop
+    at the first value that decides them, and the work is bounded (_MAX_CONDITION_STEPS)."""
+    seen = {} if seen is None else seen
+    if name in seen:
+        return seen[name]
+    if depth >= _MAX_CONDITION_DEPTH or len(seen) > _MAX_CONDITION_STEPS:
+        return None
+    seen[name] = None  # while it is worked out: a condition that refers to itself is unknown
+    value = _condition(template.conditions.get(name), template, depth + 1, seen)
+    seen[name] = value
+    return value
 
 
-def _condition(expr: Any, template: Template, depth: int) -> bool | None:
+def _condition(
+    expr: Any, template: Template, depth: int, seen: dict[str, bool | None]
+) -> bool | None:
     if depth > _MAX_CONDITION_DEPTH or not isinstance(expr, Mapping) or len(expr) != 1:
         return None
     fn, arg = next(iter(expr.items()))
     if fn == "Condition" and isinstance(arg, str):
-        return condition(arg, template, depth)
+        return condition(arg, template, depth, seen)
     if fn == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
         a, b = (_literal(x, template) for x in arg)
         return None if a is None or b is None else a == b
     if fn == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
-        inner = _condition(arg[0], template, depth + 1)
+        inner = _condition(arg[0], template, depth + 1, seen)
         return None if inner is None else not inner
     if fn in ("Fn::And", "Fn::Or") and isinstance(arg, list):
-        values = [_condition(x, template, depth + 1) for x in arg]
         decisive: bool = fn == "Fn::Or"  # a True decides an Or, a False an And
-        if decisive in values:
-            return decisive
-        return None if None in values else not decisive
+        unknown = False
+        for item in arg:
+            value = _condition(item, template, depth + 1, seen)
+            if value is decisive:
+                return decisive
+            unknown = unknown or value is None
+        return None if unknown else not decisive
     return None
 
 
