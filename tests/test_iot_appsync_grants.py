@@ -120,6 +120,9 @@ def test_publish_reaches_matching_rules_and_graphql_follows_the_operation(tmp_pa
         ("a?", "a/b", True, None),  # "?" is one character, never a level separator for "+"...
         ("a?b", "a/b", True, "weak"),  # ...but it may be "/" itself
         ("$aws/rules/ingest", "#", True, None),  # Basic Ingest goes to a rule by its name
+        ("a*" * 200, "a/" * 100 + "a", True, "weak"),  # longer than any MQTT topic: not searched
+        ("a*" * 60 + "b", "a/" * 60 + "a", True, None),  # searched within the bound: no "b"
+        ("a*" * 60 + "a", "a/" * 60 + "a", True, "weak"),
     ],
 )
 def test_topic_reaches_filter(topic: str, filter_: str, known: bool, expected: str | None) -> None:
@@ -338,3 +341,35 @@ def test_websocket_replies_leave_by_the_api(tmp_path: Path) -> None:
     a = scan([path])
     assert edge_set(a) == {"Ws -triggers-> Send", "Send -writes-> Ws"}
     assert set(a.boundary.ingress) == {"Ws"} and set(a.boundary.egress) == {"Ws"}
+
+
+@pytest.mark.parametrize(
+    ("rule_name", "topic", "expected"),
+    [
+        ("direct_rule", "$aws/rules/direct_rule", ("Direct", False)),
+        (None, "$aws/rules/direct_rule", ("Direct", True)),  # a name CloudFormation generates
+        ("!Ref Name", "$aws/rules/direct_rule", ("Direct", True)),  # a name from a parameter
+        ("direct_rule", "$aws/rules/*", ("Direct", True)),
+        ("direct_rule", "$aws/*", ("Direct", True)),
+        ("other_rule", "$aws/rules/direct_rule", ("ext:iot-topic $aws/rules/direct_rule", False)),
+    ],
+)
+def test_basic_ingest_names_the_rule(
+    tmp_path: Path, rule_name: str | None, topic: str, expected: tuple[str, bool]
+) -> None:
+    text = INGEST.replace(
+        '"arn:aws:iot:us-east-1:123456789012:topic/$aws/rules/direct_rule"',
+        f'"arn:aws:iot:us-east-1:123456789012:topic/{topic}"',
+    )
+    name_line = "      RuleName: direct_rule\n"
+    text = text.replace(name_line, f"      RuleName: {rule_name}\n" if rule_name else "")
+    text = "Parameters:\n  Name: {Type: String}\n" + text
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    a = scan([path])
+    out = {
+        (e.target, all(v.weak for v in e.via))
+        for e in a.topology.edges
+        if e.source == "Fn" and "metrics" not in e.target
+    }
+    assert out == {expected}

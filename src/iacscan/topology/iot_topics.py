@@ -16,6 +16,7 @@ whatever its filter.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from iacscan.resolve.values import with_placeholders
@@ -31,6 +32,7 @@ BASIC_INGEST = "$aws/rules/"
 # ``?``), any run of characters (IAM ``*``, which spans levels) or any run without ``/``
 # (MQTT ``+``).
 _ONE, _ANY, _LEVEL = "\x00one", "\x00any", "\x00level"
+_WILD = frozenset({_ONE, _ANY, _LEVEL})
 Token = str
 
 
@@ -65,12 +67,20 @@ def ingest_rule(topic: str) -> str | None:
     return name or None
 
 
+# MQTT topics and filters hold at most 256 bytes; a longer pattern (an IAM resource) is not
+# searched: it may reach the rule (weak).
+MAX_PATTERN = 256
+
+
+@lru_cache(maxsize=65_536)
 def reaches(topic: str, filter_: str, known: bool = True) -> Match | None:
     """Whether a publish to ``topic`` (IAM wildcards ``*``/``?``, ``*`` spanning levels) can be
     delivered to a rule on ``filter_`` (MQTT wildcards; ``known``: no part of it is known only
-    at deploy time)."""
+    at deploy time). Each pair is decided once (cached)."""
     if topic.startswith(BASIC_INGEST):
         return None  # delivered by rule name only (ingest_rule)
+    if len(topic) > MAX_PATTERN or len(filter_) > MAX_PATTERN:
+        return "weak"
     mine = _iam_tokens(topic)
     if not any(_meet(mine, theirs) for theirs in _filter_tokens(filter_)):
         return None
@@ -103,7 +113,10 @@ def _level_tokens(text: str) -> list[Token]:
 
 def _meet(a: list[Token], b: list[Token]) -> bool:
     """Whether some string matches both token patterns: a search over position pairs, where a
-    run token may consume a character and stay, or be left (bounded: len(a) * len(b) pairs)."""
+    run token may consume a character and stay, or be left (bounded: len(a) * len(b) pairs).
+    Most pairs differ in their literal start or end and are told apart at once."""
+    if not (_may_share_ends(a, b) and _may_share_ends(a[::-1], b[::-1])):
+        return False
     seen: set[tuple[int, int]] = set()
     todo = [(0, 0)]
     while todo:
@@ -125,6 +138,17 @@ def _meet(a: list[Token], b: list[Token]) -> bool:
         # both consume one character; a run stays where it is
         todo.append((i if x in (_ANY, _LEVEL) else i + 1, j if y in (_ANY, _LEVEL) else j + 1))
     return False
+
+
+def _may_share_ends(a: list[Token], b: list[Token]) -> bool:
+    """False when the literal characters the two patterns start with differ (before either
+    has a wildcard): no string can match both."""
+    for x, y in zip(a, b, strict=False):
+        if x in _WILD or y in _WILD:
+            return True
+        if x != y:
+            return False
+    return True
 
 
 def _share(x: Token, y: Token) -> bool:

@@ -22,7 +22,13 @@ from iacscan.resolve.values import with_placeholders
 from iacscan.topology.asl import AslShape
 from iacscan.topology.context import Key, ScanContext, Target
 from iacscan.topology.extractors.base import as_list, each, get
-from iacscan.topology.iot_topics import ingest_rule, published_topic, reaches, topic_filter
+from iacscan.topology.iot_topics import (
+    BASIC_INGEST,
+    ingest_rule,
+    published_topic,
+    reaches,
+    topic_filter,
+)
 
 ID = "iam"
 
@@ -190,19 +196,38 @@ def publish_to(ctx: ScanContext, source: str, topic: str, kind: EdgeKind, via: V
         if str(ctx.resolve(rule_stack, get(payload, "RuleDisabled"))).lower() == "true":
             continue
         if ingest is not None:
-            name = ctx.resolve(rule_stack, rule.properties.get("RuleName"))
-            match: str | None = "strong" if name == ingest else None
+            match: str | None = _ingest_match(
+                ctx.resolve(rule_stack, rule.properties.get("RuleName")), ingest
+            )
         else:
             sql = ctx.resolve(rule_stack, get(payload, "Sql"))
             found = topic_filter(sql) if isinstance(sql, str) else None
             match = reaches(topic, *found) if found is not None else None
+            if match is None and any(c in topic for c in "*?"):
+                # a wildcard may also cover the rule's Basic Ingest topic ($aws/rules/NAME)
+                name = ctx.resolve(rule_stack, rule.properties.get("RuleName"))
+                shown = str(name) if isinstance(name, str | int) else "x"
+                direct = f"{BASIC_INGEST}{shown}"
+                if fnmatchcase(direct, topic) or fnmatchcase(direct + "/x", topic):
+                    match = "weak"
         node = ctx.ensure_node((rule_stack, rule.logical_id)) if match is not None else None
         if node is not None:
             reached = True
             ctx.add_edge(source, node, kind, replace(via, weak=via.weak or match == "weak"))
-    if not reached and topic != "*" and ingest is None:
+    if not reached and topic != "*":
         node = ctx.external(f"iot-topic {topic}", "IoT MQTT topic")
         ctx.add_edge(source, node, kind, replace(via, weak=via.weak or "*" in topic))
+
+
+def _ingest_match(name: Any, ingest: str) -> str | None:
+    """Whether a Basic Ingest topic names a rule: by its RuleName (a number is a name too); a
+    rule whose name CloudFormation generates or a parameter gives, or an IAM wildcard in the
+    topic, may be the one (weak)."""
+    if isinstance(name, bool) or not isinstance(name, str | int):
+        return "weak"  # no RuleName, or one known only at deploy time
+    if str(name) == ingest:
+        return "strong"
+    return "weak" if any(c in ingest for c in "*?") and fnmatchcase(str(name), ingest) else None
 
 
 def role_grants(
