@@ -150,3 +150,36 @@ def test_serverless_and_language_extensions_are_applied_not_warned(tmp_path: Pat
     assert a.verdict.level == "serverless"
     assert a.verdict.warnings == ()
     assert not any(n.id.startswith("ext:") for n in a.topology.nodes)
+
+
+def test_a_macro_computing_a_resources_properties_undecides_its_level(tmp_path: Path) -> None:
+    """BillingMode may come from the include: the CloudFormation default (provisioned) is not
+    what is deployed for sure."""
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        """
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      KeySchema: [{AttributeName: id, KeyType: HASH}]
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+      Fn::Transform: {Name: AWS::Include, Parameters: {Location: s3://b/billing.yaml}}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: x}
+      Role: arn:aws:iam::123456789012:role/r
+""",
+        encoding="utf-8",
+    )
+    a = scan([str(path)])
+    assert a.verdict.level == "indeterminate"
+    assert a.verdict.cases is not None
+    assert (a.verdict.cases.best, a.verdict.cases.worst) == ("serverless", "serverless-with-floor")
+    assert a.verdict.cases.missing == (
+        "Table: its values after AWS::Include of s3://b/billing.yaml runs",
+    )
+    assert not a.verdict.idle_costs  # no "PROVISIONED, the CloudFormation default"

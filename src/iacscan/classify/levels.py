@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from iacscan.classify.assess import RANK, Assessment, evaluate_rules
@@ -49,6 +49,20 @@ def assess_all(result: TopologyResult, profile: Profile) -> tuple[list[Assessmen
             key = ctx.canonical((stack, lid))
             node = ctx.node_id(*key)
             if node in deploy_time:
+                continue
+            computed = [m.name for m in template.macros if m.resource == lid]
+            if (
+                computed
+                and "Fn::Transform" in res.properties
+                and (info.rules or info.decider or info.level != "serverless")
+            ):
+                # a macro supplies properties of this resource at deploy time (a Fn::Transform
+                # among its Properties): those that decide its level, and the defaults of those
+                # left out, are not what is written. (One inside a value makes only that value
+                # unknown, which the rules already read as unknown.)
+                out.append(
+                    _macro_values(stack, node, res.type, info, computed, template.file, res.line)
+                )
                 continue
             base: dict[str, Any] = {
                 "stack": stack,
@@ -98,6 +112,34 @@ def _undecided(
         missing=missing,
         **extra,
     )
+
+
+def _macro_values(
+    stack: str,
+    node: str,
+    rtype: str,
+    info: Any,
+    macros: list[str],
+    file: str,
+    line: int | None,
+) -> Assessment:
+    """A resource whose values a macro computes: each level its table rules give is possible."""
+    levels = {info.level} | {str(r.get("level", info.level)) for r in info.rules}
+    if info.decider:
+        levels |= {"serverless", "not-serverless"}
+    ordered = sorted(levels, key=lambda lv: RANK.get(lv, 0))
+    names = ", ".join(macros)
+    a = _undecided(
+        stack,
+        node,
+        rtype,
+        f"{names} computes values of {node} at deploy time; the properties that decide its "
+        "level are not what the template says",
+        f"{node}: its values after {names} runs",
+        file,
+        line,
+    )
+    return replace(a, best=ordered[0], worst=ordered[-1])
 
 
 def _unknown_capacity(stack: str, lid: str, rtype: str, file: str, line: int | None) -> Assessment:
