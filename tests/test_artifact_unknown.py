@@ -67,3 +67,16 @@ def test_unknown_images_compared_as_written(
     a = scan([path])
     assert a.verdict.architecture == architecture
     assert a.verdict.monolith is (architecture == "monolith-candidate")
+
+
+SHARDS = '{\n "Parameters": {\n  "ImageUri": {\n   "Type": "String"\n  }\n },\n "Resources": {\n  "Cluster": {\n   "Type": "AWS::ECS::Cluster"\n  },\n  "Td1": {\n   "Type": "AWS::ECS::TaskDefinition",\n   "Properties": {\n    "RequiresCompatibilities": [\n     "FARGATE"\n    ],\n    "NetworkMode": "awsvpc",\n    "Cpu": "256",\n    "Memory": "512",\n    "ContainerDefinitions": [\n     {\n      "Name": "detector",\n      "Image": {\n       "Ref": "ImageUri"\n      },\n      "Environment": [\n       {\n        "Name": "SHARD",\n        "Value": "1"\n       }\n      ]\n     }\n    ]\n   }\n  },\n  "Svc1": {\n   "Type": "AWS::ECS::Service",\n   "Properties": {\n    "Cluster": {\n     "Ref": "Cluster"\n    },\n    "LaunchType": "FARGATE",\n    "DesiredCount": 1,\n    "TaskDefinition": {\n     "Ref": "Td1"\n    },\n    "NetworkConfiguration": {\n     "AwsvpcConfiguration": {\n      "Subnets": [\n       "subnet-1"\n      ]\n     }\n    }\n   }\n  },\n  "Td2": {\n   "Type": "AWS::ECS::TaskDefinition",\n   "Properties": {\n    "RequiresCompatibilities": [\n     "FARGATE"\n    ],\n    "NetworkMode": "awsvpc",\n    "Cpu": "256",\n    "Memory": "512",\n    "ContainerDefinitions": [\n     {\n      "Name": "detector",\n      "Image": {\n       "Ref": "ImageUri"\n      },\n      "Environment": [\n       {\n        "Name": "SHARD",\n        "Value": "2"\n       }\n      ]\n     }\n    ]\n   }\n  },\n  "Svc2": {\n   "Type": "AWS::ECS::Service",\n   "Properties": {\n    "Cluster": {\n     "Ref": "Cluster"\n    },\n    "LaunchType": "FARGATE",\n    "DesiredCount": 1,\n    "TaskDefinition": {\n     "Ref": "Td2"\n    },\n    "NetworkConfiguration": {\n     "AwsvpcConfiguration": {\n      "Subnets": [\n       "subnet-1"\n      ]\n     }\n    }\n   }\n  }\n }\n}'
+
+
+def test_container_shards_on_an_unknown_image_are_copies(tmp_path: Path) -> None:
+    """Two task definitions on the same image parameter, differing in an environment variable
+    (the shard): one artifact, sharded."""
+    path = tmp_path / "t.json"
+    path.write_text(SHARDS)
+    a = scan([path])
+    assert a.verdict.architecture == "single-service"
+    assert any("copies of one artifact" in r for r in a.verdict.architecture_reasons)

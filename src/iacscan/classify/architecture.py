@@ -308,12 +308,20 @@ def _unit_artifact(ctx: StackView, node_type: str, node_id: str) -> str | None:
         found = _artifact(ctx, node_type, key[0], res)
     if found is not None and "<unknown" in found:
         written = {k: code.properties.get(k) for k in _CODE_PROPERTIES}
+        containers = code.properties.get("ContainerDefinitions")
+        if isinstance(containers, list):  # the image and what it runs, not its settings
+            written["ContainerDefinitions"] = [
+                {k: c.get(k) for k in _CONTAINER_CODE} if isinstance(c, Mapping) else c
+                for c in containers
+            ]
         return f"as written in {stack}:" + json.dumps(written, sort_keys=True, default=str)
     return found
 
 
-# What a unit's code is written with, compared as written when its value is unknown.
+# What a unit's code is written with, compared as written when its value is unknown; of a
+# container, what it runs (two shards differing in an environment variable are copies).
 _CODE_PROPERTIES = ("Code", "Handler", "ContainerDefinitions", "ImageConfig", "PackageType")
+_CONTAINER_CODE = ("Image", "Command", "EntryPoint")
 
 
 def _not_monolith(
