@@ -373,3 +373,38 @@ def test_basic_ingest_names_the_rule(
         if e.source == "Fn" and "metrics" not in e.target
     }
     assert out == {expected}
+
+
+HTTP_FROM_PARAMETER = """Parameters:
+  Endpoint: {Type: String}
+Resources:
+  Rule:
+    Type: AWS::IoT::TopicRule
+    Properties:
+      TopicRulePayload:
+        Sql: "SELECT * FROM 'sensors/+/temp'"
+        Actions:
+          - Http: {Url: !Ref Endpoint}
+          - Http: {Url: !Sub "https://${Endpoint}/ingest"}
+  Api:
+    Type: AWS::AppSync::GraphQLApi
+    Properties: {Name: a, AuthenticationType: API_KEY}
+  Ds:
+    Type: AWS::AppSync::DataSource
+    Properties:
+      ApiId: !GetAtt Api.ApiId
+      Name: ds
+      Type: HTTP
+      HttpConfig: {Endpoint: !Ref Endpoint}
+"""
+
+
+def test_http_endpoints_from_a_parameter_are_unknown_nodes(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(HTTP_FROM_PARAMETER)
+    a = scan([path])
+    assert edge_set(a) == {
+        "Rule -triggers-> ext:parameter Endpoint",
+        "Rule -triggers-> ext:https://${?}/ingest",
+        "Api -triggers-> ext:parameter Endpoint",
+    }

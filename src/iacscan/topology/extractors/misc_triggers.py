@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from iacscan.model import EdgeKind, Resource, Via
-from iacscan.resolve import has_tokens
+from iacscan.resolve import Unknown, has_tokens
 from iacscan.resolve.values import with_placeholders
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
@@ -135,9 +135,7 @@ def _iot_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
             _republish(ctx, stack, rule, get(config, "Topic"), via)
             continue
         if kind == "Http":
-            url = ctx.resolve(stack, get(config, "Url"))
-            if isinstance(url, str) and url.strip():
-                outside = ctx.external(ctx.text(stack, url).strip(), "HTTP endpoint")
+            for outside in _http_endpoint(ctx, stack, get(config, "Url")):
                 ctx.add_edge(rule, outside, "triggers", via)
             continue
         if kind in _IOT_ACTION_TARGETS:
@@ -152,6 +150,19 @@ def _iot_rule(ctx: ScanContext, stack: str, res: Resource) -> None:
             if target_res is not None and target_res.type == "AWS::IAM::Role":
                 continue
             ctx.add_edge(rule, t.node, "triggers", via)
+
+
+def _http_endpoint(ctx: ScanContext, stack: str, value: Any) -> list[str]:
+    """The ext: node of an HTTP endpoint outside the scan: its URL, or the unknown a parameter
+    without a default stands for (a list or a mapping names no endpoint)."""
+    if value is None:
+        return []
+    url = ctx.resolve(stack, value)
+    if isinstance(url, str) and url.strip():
+        return [ctx.external(ctx.text(stack, url).strip().rstrip("/"), "HTTP endpoint")]
+    if isinstance(url, Unknown):
+        return [t.node for t in ctx.targets(stack, value, unknown_ok=True)]
+    return []
 
 
 # IoT rule actions: the field that names the target, and the target's type.
@@ -214,11 +225,8 @@ def _appsync(ctx: ScanContext, stack: str, res: Resource) -> None:
     )
     ops = _dynamodb_operations(ctx, stack, res)
     via = ctx.via(stack, what, res=res)
-    raw = ctx.resolve(stack, get(res.properties, "HttpConfig", "Endpoint"))
-    endpoint = ctx.text(stack, raw).strip() if isinstance(raw, str) else ""
-    if endpoint:
-        # an HTTP data source: the API forwards to a backend outside the scan
-        outside = ctx.external(endpoint.rstrip("/"), "HTTP endpoint")
+    # an HTTP data source: the API forwards to a backend outside the scan
+    for outside in _http_endpoint(ctx, stack, get(res.properties, "HttpConfig", "Endpoint")):
         for api in apis:
             ctx.add_edge(api.node, outside, "triggers", via)
     # what each data source kind names, and the type it names: a value from outside the scope
