@@ -82,3 +82,13 @@ def test_each_reports_the_nested_app(tmp_path: Path) -> None:
     reports = json.loads(r.stdout)
     errors = [e["file"] for rep in reports for e in rep["errors"]]
     assert errors == [str(app)]
+
+
+def test_a_cdk_app_among_tests_or_fixtures_is_test_data(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    for where in ("tests/fixtures/sample-app", "spec/app", "testdata/cdk"):
+        (tmp_path / where).mkdir(parents=True)
+        (tmp_path / where / "cdk.json").write_text('{"app": "npx ts-node bin/app.ts"}')
+    a = scan([tmp_path])
+    assert a.errors == ()
+    assert a.verdict.level == "serverless"

@@ -70,6 +70,12 @@ def error_of(err: IacscanError, fallback_file: str) -> InputError:
     )
 
 
+# Folders whose CDK apps are test data (fixtures of the repository's tests), not the system.
+_TEST_DIRS = frozenset(
+    {"test", "tests", "__tests__", "spec", "fixtures", "testdata", "test-fixtures", "__fixtures__"}
+)
+
+
 def find_templates(
     folder: Path, loaded: Loaded, *, skip: frozenset[Path] = frozenset()
 ) -> list[Path]:
@@ -112,7 +118,13 @@ def find_templates(
             continue
         seen.add(ident)
         base = Path(root)
-        if base != folder and "cdk.json" in files and os.path.isfile(base / "cdk.json"):
+        if (
+            base != folder
+            and "cdk.json" in files
+            and os.path.isfile(base / "cdk.json")
+            and not _TEST_DIRS & set(base.relative_to(folder).parts)
+        ):
+            # (a CDK app among a repository's tests or fixtures is test data, not the system)
             loaded.nested_apps.append(base)
         dirs[:] = sorted(
             d
