@@ -183,3 +183,23 @@ Resources:
         "Table: its values after AWS::Include of s3://b/billing.yaml runs",
     )
     assert not a.verdict.idle_costs  # no "PROVISIONED, the CloudFormation default"
+
+
+def test_transforms_aws_hosts_with_a_known_output_do_not_undecide(tmp_path: Path) -> None:
+    """AWS::SecretsManager-2020-07-23 adds a rotation function: shown, no servers."""
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Transform: AWS::SecretsManager-2020-07-23\nResources:\n"
+        "  Secret:\n    Type: AWS::SecretsManager::Secret\n"
+        "    Properties: {GenerateSecretString: {}}\n" + FUNCTION
+    )
+    a = scan([path])
+    assert a.verdict.level == "serverless"
+    node = next(n for n in a.topology.nodes if n.id.startswith("ext:macro"))
+    assert node.properties.get("unknown") is True and not node.properties.get("may_hide_compute")
+    assert "adds a secret rotation function" in str(node.properties.get("note"))
+    assert [w for w in a.verdict.warnings if "SecretsManager" in w] == [
+        f"{path}: transform AWS::SecretsManager-2020-07-23 adds a secret rotation function (an "
+        "AWS Lambda function, billed per invocation) at deploy time; iacscan does not run it "
+        "(no servers: see 'Not in scope')"
+    ]

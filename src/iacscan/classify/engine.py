@@ -17,6 +17,7 @@ from iacscan.classify.findings.registry import RULES
 from iacscan.classify.levels import LevelResult, decide_level
 from iacscan.classify.profile import Profile
 from iacscan.knowledge.resource_types import may_be_capacity
+from iacscan.load.macros import KNOWN_AWS_TRANSFORMS
 from iacscan.model import (
     Boundary,
     Finding,
@@ -248,7 +249,16 @@ def _macros_phrase(names: Sequence[str]) -> str:
 def _macro_warnings(templates: Iterable[Template]) -> list[str]:
     """Macros iacscan does not run: what they add is unseen (topology/build.py ``_macros``)."""
     out = []
-    for file, names in _template_macros(templates).items():
+    for file, every in _template_macros(templates).items():
+        known = [n for n in every if n in KNOWN_AWS_TRANSFORMS]
+        for name in known:
+            out.append(
+                f"{file}: transform {name} adds {KNOWN_AWS_TRANSFORMS[name]} at deploy time; "
+                "iacscan does not run it (no servers: see 'Not in scope')"
+            )
+        names = [n for n in every if n not in KNOWN_AWS_TRANSFORMS]
+        if not names:
+            continue
         one = len(names) == 1
         out.append(
             f"{file}: {_macros_phrase(names)} {'rewrites' if one else 'rewrite'} the template "

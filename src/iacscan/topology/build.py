@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
+from iacscan.load.macros import KNOWN_AWS_TRANSFORMS
 from iacscan.model import InputError, Resource, Template
 from iacscan.resolve import Scope
 from iacscan.topology import registry, unseen
@@ -127,11 +128,15 @@ def _macros(ctx: ScanContext) -> None:
             include = macro.name.startswith("AWS::Include of ")
             label = f"include {macro.name[16:]}" if include else f"macro {macro.name}"
             phrase = macro.name if include else f"macro {macro.name}"
+            known = KNOWN_AWS_TRANSFORMS.get(macro.name)
+            note = unseen.macro_note(file, macro.name, where)
+            if known is not None:
+                note = f"transform {macro.name} of {file} ({where}) adds {known}: no servers"
             ctx.unknown_external(
                 label + (f" on {stack}" if ctx.multi else ""),
                 "AWS::CloudFormation::Macro",
-                unseen.macro_note(file, macro.name, where),
-                may_hide_compute=f"what {phrase} adds to or changes in {file}",
+                note,
+                may_hide_compute=None if known else f"what {phrase} adds to or changes in {file}",
                 at=(stack, Resource(macro.name, "AWS::CloudFormation::Macro", {}, macro.line)),
             )
 
