@@ -121,8 +121,9 @@ class SourceIndex:
             for number, line in enumerate(text.splitlines(), start=1):
                 for m in _LITERAL.finditer(line):
                     self.hits.setdefault(m.group(2), []).append((is_entry, rel, number))
-                for pattern in _templates(line):
-                    self.patterns.append((pattern, (is_entry, rel, number)))
+                if len(self.patterns) < MAX_PATTERNS:
+                    for pattern in _templates(line):
+                        self.patterns.append((pattern, (is_entry, rel, number)))
 
     def find(self, literal: str) -> tuple[str, int] | None:
         """Where the construct id ``literal`` is written: as a literal, else as a template
@@ -147,6 +148,8 @@ class SourceIndex:
 _TEMPLATE = re.compile(r"""`([^`\n]{1,200})`|\bf(["'])([^"'\n]{1,200})\2""")
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{[^}]*\}")
 MIN_FIXED = 3
+MAX_PLACEHOLDERS = 4
+MAX_PATTERNS = 5_000  # template literals kept for the whole app
 
 
 def _templates(line: str) -> list[re.Pattern[str]]:
@@ -158,6 +161,8 @@ def _templates(line: str) -> list[re.Pattern[str]]:
         fixed = _PLACEHOLDER.split(body)
         if len(fixed) < 2 or sum(len(f) for f in fixed) < MIN_FIXED:
             continue  # no placeholder, or a placeholder that would match any id
+        if len(fixed) > MAX_PLACEHOLDERS + 1:
+            continue  # not an id (a message): and many lazy runs would backtrack for long
         out.append(re.compile(".+?".join(re.escape(f) for f in fixed)))
     return out
 
