@@ -73,7 +73,7 @@ def test_macros_of_a_sam_template_are_unseen_and_undecide_the_level(tmp_path: Pa
 
 
 def test_a_macro_may_create_what_the_template_references(tmp_path: Path) -> None:
-    """/tmp/review/undef/macro2.yaml: the topic the subscription names may be the macro's."""
+    """A review repro (undef/macro2.yaml): the topic the subscription names may be the macro's."""
     path = tmp_path / "macro2.yaml"
     path.write_text(
         "AWSTemplateFormatVersion: '2010-09-09'\nTransform: [MyOrgMacro]\nResources:\n"
@@ -97,7 +97,7 @@ def test_a_macro_may_create_what_the_template_references(tmp_path: Path) -> None
 
 
 def test_an_include_under_resources_is_unseen_not_a_resource_without_type(tmp_path: Path) -> None:
-    """/tmp/review/undef/macro.yaml: CloudFormation inserts the snippet's resources."""
+    """A review repro (undef/macro.yaml): CloudFormation inserts the snippet's resources."""
     path = tmp_path / "macro.yaml"
     path.write_text(
         "Resources:\n" + FUNCTION + "  Fn::Transform:\n    Name: AWS::Include\n"
