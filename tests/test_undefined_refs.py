@@ -46,3 +46,27 @@ def test_defined_references_give_no_warning(tmp_path: Path) -> None:
     a = scan([path])
     assert not [w for w in a.verdict.warnings if "name nothing" in w]
     assert edge_set(a) == {"Topic -triggers-> Fn"}
+
+
+def test_a_resource_without_type_names_the_likely_type_and_no_empty_place(tmp_path: Path) -> None:
+    """A chalice fragment (resources without Type) beside a template: the hint guesses the type
+    from the id and says what a fragment is; evidence with no place prints no "()"."""
+    from scan_helpers import run_cli
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "t.yaml").write_text(
+        TEMPLATE.replace("!GetAtt MissingRole.Arn", "arn:aws:iam::123456789012:role/r").replace(
+            "!Ref MissingTopic", "arn:aws:sns:us-east-1:123456789012:t"
+        )
+    )
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "fragment.json").write_text(
+        '{"Resources": {"ApiHandlerRole": {"Properties": {"RoleName": "x"}}}}'
+    )
+    p = run_cli(str(tmp_path))
+    assert p.returncode == 3
+    assert (
+        "hint: add its Type (AWS::IAM::Role?); if the file is a fragment another tool merges "
+        "into a template, scan the template it makes instead"
+    ) in p.stderr
+    assert "()" not in p.stdout

@@ -266,7 +266,7 @@ def template_from_data(
                 f"resource {lid} has no Type"
                 if rtype is None
                 else f"resource {lid} has a Type that is not a string",
-                "add a Type such as AWS::Lambda::Function",
+                _type_hint(str(lid)),
                 file=file,
                 line=line,
             )
@@ -303,6 +303,29 @@ def template_from_data(
         outputs=_mapping(data.get("Outputs")),
         parent=parent,
         macros=macros,
+    )
+
+
+# The type a logical id's ending suggests, for the hint of a resource without a Type.
+_NAMED_TYPES = (
+    ("Role", "AWS::IAM::Role"),
+    ("Policy", "AWS::IAM::Policy"),
+    ("Function", "AWS::Lambda::Function"),
+    ("Queue", "AWS::SQS::Queue"),
+    ("Topic", "AWS::SNS::Topic"),
+    ("Bucket", "AWS::S3::Bucket"),
+    ("Table", "AWS::DynamoDB::Table"),
+)
+
+
+def _type_hint(lid: str) -> str:
+    """What to do about a resource without a Type: a template fragment (one a tool such as
+    chalice merges into a template) is no template to scan; a template needs the type."""
+    guess = next((t for end, t in _NAMED_TYPES if lid.endswith(end)), None)
+    example = f"its Type ({guess}?)" if guess else "a Type such as AWS::Lambda::Function"
+    return (
+        f"add {example}; if the file is a fragment another tool merges into a template, scan "
+        "the template it makes instead"
     )
 
 

@@ -68,6 +68,12 @@ def _at(file: str, line: int | None) -> str:
     return clean(f"{file}:{line}" if line else file)
 
 
+def _where(file: str, line: int | None) -> str:
+    """`` (file:line)`` after a sentence, or nothing when there is no place to name."""
+    at = _at(file, line)
+    return f" ({at})" if at else ""
+
+
 def _names(ids: Iterable[str], labels: Mapping[str, str] | None = None) -> str:
     """Node ids as people read them (their labels), comma-separated."""
     labels = labels or {}
@@ -76,7 +82,7 @@ def _names(ids: Iterable[str], labels: Mapping[str, str] | None = None) -> str:
 
 def _via(edge: Edge) -> str:
     return "; ".join(
-        f"{clean(v.what)} ({_at(v.file, v.line)}){' weak' if v.weak else ''}" for v in edge.via
+        f"{clean(v.what)}{_where(v.file, v.line)}{' weak' if v.weak else ''}" for v in edge.via
     )
 
 
@@ -121,7 +127,7 @@ def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
         for e in c.evidence:
             default = " (CloudFormation default)" if e.default else ""
             out.line(
-                f"{_names([e.node], names)} — {clean(e.why)} ({_at(e.file, e.line)}){default}",
+                f"{_names([e.node], names)} — {clean(e.why)}{_where(e.file, e.line)}{default}",
                 indent=12,
             )
     out.heading("Idle costs")
@@ -193,7 +199,7 @@ def render_text(a: Analysis, *, color: bool, width: int = 100) -> str:
     for f in sorted(a.findings, key=lambda f: (f.rule, f.resources, f.file, f.line or 0)):
         out.line(
             (f"{f.severity:<8}", SEVERITY_STYLE.get(f.severity, "")),
-            f"{clean(f.rule)}: {clean(f.message)} ({_at(f.file, f.line)}) "
+            f"{clean(f.rule)}: {clean(f.message)}{_where(f.file, f.line)} "
             f"[{_names(f.resources, names)}]",
             indent=2,
         )
