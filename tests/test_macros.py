@@ -86,9 +86,9 @@ def test_a_macro_may_create_what_the_template_references(tmp_path: Path) -> None
     assert a.verdict.warnings == (
         f"{path}: macro MyOrgMacro rewrites the template at deploy time; iacscan does not run "
         "it, so whatever it adds or changes (servers included) is not in this report",
-        f"{path}: Ref MacroMadeTopic name nothing the template defines (no resource or "
-        "parameter of that name); macro MyOrgMacro may create them at deploy time; iacscan "
-        "read those values as unknown",
+        f"{path}: Ref MacroMadeTopic names nothing the template defines (no resource or "
+        "parameter of that name); macro MyOrgMacro may create it at deploy time; iacscan "
+        "read that value as unknown",
     )
     assert not any("rejects" in w for w in a.verdict.warnings)
     assert a.verdict.level == "indeterminate"

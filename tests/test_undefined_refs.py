@@ -70,3 +70,13 @@ def test_a_resource_without_type_names_the_likely_type_and_no_empty_place(tmp_pa
         "into a template, scan the template it makes instead"
     ) in p.stderr
     assert "()" not in p.stdout
+
+
+def test_one_undefined_reference_is_said_in_the_singular(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(TEMPLATE.replace("!GetAtt MissingRole.Arn", "arn:aws:iam::123456789012:role/r"))
+    a = scan([path])
+    assert [w for w in a.verdict.warnings if "nothing the template" in w] == [
+        f"{path}: Ref MissingTopic names nothing the template defines (no resource or parameter "
+        "of that name): CloudFormation rejects it; iacscan read that value as unknown"
+    ]

@@ -217,14 +217,16 @@ def _undefined_references(
     for file, names in by_file.items():
         shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
         makers = (macros or {}).get(file)
+        one = len(names) == 1
         why = (
-            f"; {_macros_phrase(makers)} may create them at deploy time"
+            f"; {_macros_phrase(makers)} may create {'it' if one else 'them'} at deploy time"
             if makers
             else ": CloudFormation rejects it"
         )
         out.append(
-            f"{file}: {shown} name nothing the template defines (no resource or parameter of "
-            f"that name){why}; iacscan read those values as unknown"
+            f"{file}: {shown} {'names' if one else 'name'} nothing the template defines (no "
+            f"resource or parameter of that name){why}; iacscan read "
+            f"{'that value' if one else 'those values'} as unknown"
         )
     return out
 
