@@ -41,11 +41,15 @@ def published_topic(text: str) -> str | None:
     known only at deploy time as ``*``; None when it names no IoT topic."""
     if text.strip() == "*":
         return "*"
+    m = _TOPIC_ARN.match(topic_text(text).strip())
+    return m.group(1) if m is not None else None
+
+
+def topic_text(text: str) -> str:
+    """A resolved topic (or ARN) with each value known only at deploy time (a parameter, an
+    IoT substitution such as ``${topic(2)}``, a policy variable) as the wildcard ``*``."""
     flat, _ = with_placeholders(text)
-    m = _TOPIC_ARN.match(flat.strip())
-    if m is None:
-        return None
-    return _PLACE.sub("*", m.group(1))
+    return _PLACE.sub("*", flat)
 
 
 def topic_filter(sql: str) -> tuple[str, bool] | None:

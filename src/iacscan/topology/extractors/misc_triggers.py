@@ -11,10 +11,10 @@ from typing import Any
 
 from iacscan.model import EdgeKind, Resource, Via
 from iacscan.resolve import Unknown, has_tokens
-from iacscan.resolve.values import with_placeholders
 from iacscan.topology.context import ScanContext
 from iacscan.topology.extractors.base import as_list, each, get
 from iacscan.topology.extractors.iam import link_action, publish_to
+from iacscan.topology.iot_topics import topic_text
 from iacscan.walk import walk
 
 ID = "misc-triggers"
@@ -185,9 +185,7 @@ def _republish(ctx: ScanContext, stack: str, rule: str, topic_value: Any, via: V
     resolved = ctx.resolve(stack, topic_value)
     if not isinstance(resolved, str) or not resolved.strip():
         return
-    flat, _ = with_placeholders(resolved)
-    topic = re.sub(r"\x00\d+\x00|\$\{[^}]*\}", "*", flat)  # ${topic(2)}: known per message
-    publish_to(ctx, rule, topic, "triggers", via)
+    publish_to(ctx, rule, topic_text(resolved), "triggers", via)  # ${topic(2)}: per message
 
 
 def _destinations(ctx: ScanContext, stack: str, res: Resource) -> None:
