@@ -140,6 +140,9 @@ def test_topics_and_filters_from_arns_and_sql() -> None:
 
 
 RULES = """
+Parameters:
+  HookUrl: {Type: String}
+  HookHost: {Type: String}
 Resources:
   Stream:
     Type: AWS::Kinesis::Stream
@@ -155,6 +158,8 @@ Resources:
           - Republish: {Topic: "alerts/${topic(2)}", RoleArn: arn:aws:iam::123456789012:role/iot}
           - Republish: {Topic: "echo/out", RoleArn: arn:aws:iam::123456789012:role/iot}
           - Http: {Url: "https://hooks.example.com/iot"}
+          - Http: {Url: !Ref HookUrl}  # from a parameter: an unknown node
+          - Http: {Url: !Sub "https://${HookHost}/ingest"}
   Alerts:
     Type: AWS::IoT::TopicRule
     Properties:
@@ -182,6 +187,8 @@ def test_iot_rule_actions_name_their_targets(tmp_path: Path) -> None:
         "Ingest -triggers-> Alerts",  # republished to alerts/...: the rule listening there
         "Ingest -triggers-> ext:iot-topic echo/out",  # republished to devices
         "Ingest -triggers-> ext:https://hooks.example.com/iot",
+        "Ingest -triggers-> ext:parameter HookUrl",
+        "Ingest -triggers-> ext:https://${?}/ingest",
         "Alerts -triggers-> Alerter",
     }
     weak = {(e.source, e.target) for e in a.topology.edges if all(v.weak for v in e.via)}
@@ -244,6 +251,7 @@ def test_basic_ingest_and_disabled_rules(tmp_path: Path) -> None:
 
 APPSYNC = """
 Parameters:
+  BackendUrl: {Type: String}
   CreateOrderArn: {Type: String}
   OrdersTableName: {Type: String}
 Resources:
@@ -269,6 +277,13 @@ Resources:
       Name: Weather
       Type: HTTP
       HttpConfig: {Endpoint: "https://api.open-meteo.com/"}
+  Backend:
+    Type: AWS::AppSync::DataSource
+    Properties:
+      ApiId: !GetAtt Api.ApiId
+      Name: Backend
+      Type: HTTP
+      HttpConfig: {Endpoint: !Ref BackendUrl}
   Orders:
     Type: AWS::AppSync::DataSource
     Properties:
@@ -293,6 +308,7 @@ def test_appsync_authorizers_and_data_sources_outside_the_scan(tmp_path: Path) -
     assert edge_set(a) == {
         "Api -triggers-> AuthFn",
         "Api -triggers-> ext:https://api.open-meteo.com",
+        "Api -triggers-> ext:parameter BackendUrl",
         "Api -triggers-> ext:parameter OrdersTableName",
         "Api -triggers-> ext:parameter CreateOrderArn",
     }
@@ -374,37 +390,3 @@ def test_basic_ingest_names_the_rule(
     }
     assert out == {expected}
 
-
-HTTP_FROM_PARAMETER = """Parameters:
-  Endpoint: {Type: String}
-Resources:
-  Rule:
-    Type: AWS::IoT::TopicRule
-    Properties:
-      TopicRulePayload:
-        Sql: "SELECT * FROM 'sensors/+/temp'"
-        Actions:
-          - Http: {Url: !Ref Endpoint}
-          - Http: {Url: !Sub "https://${Endpoint}/ingest"}
-  Api:
-    Type: AWS::AppSync::GraphQLApi
-    Properties: {Name: a, AuthenticationType: API_KEY}
-  Ds:
-    Type: AWS::AppSync::DataSource
-    Properties:
-      ApiId: !GetAtt Api.ApiId
-      Name: ds
-      Type: HTTP
-      HttpConfig: {Endpoint: !Ref Endpoint}
-"""
-
-
-def test_http_endpoints_from_a_parameter_are_unknown_nodes(tmp_path: Path) -> None:
-    path = tmp_path / "t.yaml"
-    path.write_text(HTTP_FROM_PARAMETER)
-    a = scan([path])
-    assert edge_set(a) == {
-        "Rule -triggers-> ext:parameter Endpoint",
-        "Rule -triggers-> ext:https://${?}/ingest",
-        "Api -triggers-> ext:parameter Endpoint",
-    }
