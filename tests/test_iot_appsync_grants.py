@@ -389,4 +389,3 @@ def test_basic_ingest_names_the_rule(
         if e.source == "Fn" and "metrics" not in e.target
     }
     assert out == {expected}
-
