@@ -17,7 +17,7 @@ from iacscan.classify.findings.registry import RULES
 from iacscan.classify.levels import LevelResult, decide_level
 from iacscan.classify.profile import Profile
 from iacscan.knowledge.resource_types import may_be_capacity
-from iacscan.load.macros import KNOWN_AWS_TRANSFORMS
+from iacscan.knowledge.transforms import KNOWN_AWS_TRANSFORMS
 from iacscan.model import (
     Boundary,
     Finding,

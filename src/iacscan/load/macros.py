@@ -19,17 +19,6 @@ from iacscan.walk import walk
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 APPLIED = (SAM_TRANSFORM, "AWS::LanguageExtensions")
-# Transforms AWS hosts whose output is known: they add no servers, so they are shown but do not
-# undecide the level.
-KNOWN_AWS_TRANSFORMS = {
-    "AWS::SecretsManager-2020-07-23": (
-        "a secret rotation function (an AWS Lambda function, billed per invocation)"
-    ),
-    "AWS::CodeDeployBlueGreen": (
-        "CodeDeploy blue/green deployments of the ECS services in the template (replacement "
-        "task sets of the same services)"
-    ),
-}
 FN_TRANSFORM = "Fn::Transform"
 
 

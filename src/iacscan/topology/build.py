@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
-from iacscan.load.macros import KNOWN_AWS_TRANSFORMS
+from iacscan.knowledge.transforms import KNOWN_AWS_TRANSFORMS
 from iacscan.model import InputError, Resource, Template
 from iacscan.resolve import Scope
 from iacscan.topology import registry, unseen
