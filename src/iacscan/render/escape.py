@@ -117,3 +117,8 @@ def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: max(limit - 1, 0)] + "…"
+
+
+def unset(value: object) -> object:
+    """A changed property's value: a missing one is "unset" (as the diff summary says it)."""
+    return "unset" if value is None else value

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from iacscan.model import Analysis, AnalysisDiff, Edge, InputError, Node, Topology, Verdict
+from iacscan.render.escape import unset
 from iacscan.render.mdblocks import Block, cell, fit, names, table_head, table_row
 from iacscan.render.mermaid import render_mermaid
 
@@ -300,7 +301,7 @@ def _change_rows(d: AnalysisDiff) -> list[str]:
         rows.append(table_row("❔ not analysed", "node", nm(i), detail))
     for c in d.nodes_changed:
         what = "<br>".join(
-            f"{cell(k)}: {cell(_unset(w))} → {cell(_unset(x))}" for k, (w, x) in c.changes.items()
+            f"{cell(k)}: {cell(unset(w))} → {cell(unset(x))}" for k, (w, x) in c.changes.items()
         )
         rows.append(table_row("✏️ changed", "node", nm(c.id), what))
     for label, edges in (("➕ added", d.edges_added), ("➖ removed", d.edges_removed)):
@@ -410,8 +411,3 @@ def render_diff_markdown(d: AnalysisDiff, limit: int | None = None) -> str:
     if new_notes:
         blocks.append(Block("rows", "#### Notes\n\n", [f"- {cell(n)}" for n in new_notes]))
     return _finish(blocks, limit)
-
-
-def _unset(value: object) -> object:
-    """A changed property's value: a missing one is "unset", as the summary says."""
-    return "unset" if value is None else value

@@ -15,7 +15,7 @@ from rich.padding import Padding
 from rich.text import Text
 
 from iacscan.model import Analysis, AnalysisDiff, CostReport, Edge, InputError
-from iacscan.render.escape import clean
+from iacscan.render.escape import clean, unset
 
 STATUS_STYLE = {
     "pass": "green",
@@ -258,8 +258,7 @@ def render_diff_text(d: AnalysisDiff, *, color: bool, width: int = 100) -> str:
         )
     for c in d.nodes_changed:
         changes = "; ".join(
-            f"{clean(k)}: {clean('unset' if was is None else was)} -> "
-            f"{clean('unset' if now is None else now)}"
+            f"{clean(k)}: {clean(unset(was))} -> {clean(unset(now))}"
             for k, (was, now) in c.changes.items()
         )
         out.line(("~ ", "yellow"), f"{_names([c.id], names)}: {changes}", indent=2)
